@@ -1,0 +1,52 @@
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from projects.models import Plan
+
+from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory, UserFactory
+
+
+@pytest.fixture
+def plan_2021(db):
+    """The real 2021 plan, loaded by the same command `make run` uses."""
+    call_command("load_plan", "2021", stdout=StringIO())
+    return Plan.objects.get(year=2021)
+
+
+@pytest.fixture
+def plan(db):
+    return PlanFactory(year=2021, period_start=date(2021, 1, 1), period_end=date(2021, 12, 31))
+
+
+def build_plan(plan, projects, targets_per_project=2, reports_per_target=3):
+    """A plan filled with projects, targets and reports, for tests that vary the size."""
+    for number in range(1, projects + 1):
+        project = ProjectFactory(plan=plan, number=number)
+        for _ in range(targets_per_project):
+            target = TargetFactory(project=project)
+            for month in range(1, reports_per_target + 1):
+                ReportFactory(target=target, value=month * 5, as_of=date(plan.year, month, 1))
+    return plan
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="chief", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def queries_of(client):
+    """Return the SQL a GET of `url` runs, so tests can compare two data sizes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run(url, using=client):
+        with CaptureQueriesContext(connection) as context:
+            response = using.get(url)
+        assert response.status_code == 200, url
+        return [q["sql"] for q in context.captured_queries]
+
+    return run

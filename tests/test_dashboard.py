@@ -1,0 +1,104 @@
+import json
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from .conftest import build_plan
+from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory
+
+
+def test_dashboard_shows_every_2021_project_as_not_reported(client, plan_2021):
+    response = client.get("/")
+    html = response.content.decode()
+    assert "驿城区2021年十一件民生实事" in html
+    assert "2021年1月1日 至 2021年12月31日" in html
+    for project in plan_2021.projects.all():
+        assert f'href="{project.get_absolute_url()}"' in html
+    assert html.count('<article class="card"') == 11
+    assert "未填报 / 9100 个" in html
+    assert "未填报 / 40 公里" in html
+    assert "0 / 11 件" in html
+    assert "<progress" not in html  # nothing reported: no bar pretends to show 0%
+
+
+def test_dashboard_shows_reported_figures(client, plan):
+    project = ProjectFactory(plan=plan, number=1, title="农村公路")
+    road = TargetFactory(project=project, name="新建农村公路", unit="公里", target_value=40)
+    ReportFactory(target=road, value="12.5", as_of=date(2021, 8, 31))
+    html = client.get("/").content.decode()
+    assert "12.5 / 40 公里（31.3%）" in html
+    assert 'value="31" aria-label="农村公路完成率 31.3%"' in html
+    assert '<time datetime="2021-08-31">2021年8月31日</time>' in html
+
+
+def test_dashboard_explains_how_percentages_are_computed(client, plan_2021):
+    html = client.get("/").content.decode()
+    assert '<h2 id="method-heading">计算方法</h2>' in html
+    assert "完成率 = 当前值 ÷ 目标值 × 100%" in html
+
+
+def test_chart_data_comes_as_json_with_a_table_of_the_same_numbers(client, plan):
+    project = ProjectFactory(plan=plan, number=3, title="发热门诊")
+    ReportFactory(target=TargetFactory(project=project, target_value=6), value=3)
+    ProjectFactory(plan=plan, number=4, title="学校")
+    response = client.get("/")
+    assert response.context["chart"] == [
+        {"label": "三、发热门诊", "percent": 50.0},
+        {"label": "四、学校", "percent": None},
+    ]
+    html = response.content.decode()
+    data = html.split('<script id="chart-data" type="application/json">')[1].split("</script>")[0]
+    assert json.loads(data) == response.context["chart"]
+    assert (
+        '<th scope="row"><a href="/plans/2021/projects/3/">三、发热门诊</a></th><td>50%</td>'
+        in html
+    )
+
+
+def test_no_inline_script_code_on_the_dashboard(client, plan_2021):
+    html = client.get("/").content.decode()
+    scripts = html.split("<script")[1:]
+    assert scripts, "the dashboard loads its chart scripts"
+    for tag in scripts:
+        opening = tag.split(">", 1)[0]
+        assert "src=" in opening or 'type="application/json"' in opening
+
+
+def test_dashboard_shows_the_newest_published_plan(client, plan):
+    PlanFactory(year=2022, title="2022年民生实事", is_published=False)
+    assert client.get("/").context["plan"] == plan
+
+
+def test_unpublished_plan_page_is_not_found(client, db):
+    PlanFactory(year=2022, is_published=False)
+    assert client.get("/plans/2022/").status_code == 404
+
+
+def test_dashboard_without_any_plan_says_so(client, db):
+    response = client.get("/")
+    assert response.status_code == 404
+    assert "尚无公开的民生实事计划" in response.content.decode()
+
+
+def test_past_plan_has_its_own_page(client, plan):
+    ProjectFactory(plan=plan, number=1, title="旧实事")
+    PlanFactory(year=2022)
+    assert client.get("/").context["plan"].year == 2022
+    response = client.get(reverse("projects:plan", args=[2021]))
+    assert "旧实事" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_dashboard_queries_do_not_grow_with_projects_and_reports(
+    queries_of, django_assert_max_num_queries
+):
+    build_plan(PlanFactory(year=2021), projects=2, reports_per_target=1)
+    small_queries = queries_of("/")
+    build_plan(PlanFactory(year=2022), projects=15, targets_per_project=3, reports_per_target=6)
+    large_queries = queries_of("/")
+    assert len(large_queries) == len(small_queries)
+    # 1 the current plan, 2 its projects with lead departments, 3 supporting departments,
+    # 4 targets with their current values (subqueries).
+    with django_assert_max_num_queries(4):
+        queries_of("/")

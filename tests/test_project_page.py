@@ -1,0 +1,59 @@
+from datetime import date
+
+import pytest
+
+from .conftest import build_plan
+from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory
+
+
+def test_project_page_shows_pledge_measures_milestones_and_departments(client, plan_2021):
+    html = client.get("/plans/2021/projects/10/").content.decode()
+    assert "开工新建公共租赁住房1000套。" in html
+    assert "确保8月底前完成建筑工程施工许可证办理，9月份开工建设。" in html
+    assert "<td>完成建筑工程施工许可证办理</td><td>2021年8月31日前</td>" in html
+    assert "<td>开工建设</td><td>2021年9月30日前</td>" in html
+    assert "当前 未填报 / 目标 1000 套" in html
+    assert "尚无填报记录。" in html
+
+    html = client.get("/plans/2021/projects/2/").content.decode()
+    assert "<dd>区人社局</dd>" in html
+    supporting = html.split("<dt>配合单位</dt><dd>")[1].split("</dd>")[0].split("、")
+    assert sorted(supporting) == sorted(
+        ["区发改委", "区财政局", "区住建局", "区自然资源和规划局", "区住房中心"]
+    )
+
+
+def test_project_page_lists_every_report_newest_first(client, plan):
+    target = TargetFactory(project__plan=plan, project__number=6, unit="户", target_value=1800)
+    ReportFactory(target=target, value=300, as_of=date(2021, 4, 30))
+    ReportFactory(target=target, value=900, as_of=date(2021, 8, 31), note="二期完工")
+    ReportFactory(target=target, value=600, as_of=date(2021, 6, 30))
+    html = client.get("/plans/2021/projects/6/").content.decode()
+    assert "当前 <strong>900</strong> / 目标 1800 户" in html
+    rows = [html.index(f">{d}</time>") for d in ("2021-08-31", "2021-06-30", "2021-04-30")]
+    assert rows == sorted(rows)
+    assert "<td>900</td><td>二期完工</td>" in html
+    assert "50%" in html
+
+
+def test_unknown_project_is_not_found(client, plan_2021):
+    assert client.get("/plans/2021/projects/12/").status_code == 404
+    assert client.get("/plans/2019/projects/1/").status_code == 404
+
+
+def test_project_of_an_unpublished_plan_is_not_found(client, db):
+    ProjectFactory(plan=PlanFactory(year=2023, is_published=False), number=1)
+    assert client.get("/plans/2023/projects/1/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_project_page_queries_do_not_grow_with_reports(queries_of, django_assert_max_num_queries):
+    build_plan(PlanFactory(year=2021), projects=1, targets_per_project=1, reports_per_target=1)
+    small = queries_of("/plans/2021/projects/1/")
+    build_plan(PlanFactory(year=2022), projects=1, targets_per_project=4, reports_per_target=12)
+    large = queries_of("/plans/2022/projects/1/")
+    assert len(large) == len(small)
+    # 1 the project with plan and lead department, 2 supporting departments,
+    # 3 targets with current values, 4 their approved reports, 5 measures, 6 milestones.
+    with django_assert_max_num_queries(6):
+        queries_of("/plans/2022/projects/1/")

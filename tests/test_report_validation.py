@@ -1,0 +1,104 @@
+"""What a report may say, checked where officials enter it: the admin's report form."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from projects.models import ProgressReport, Target
+
+from .factories import ReportFactory, TargetFactory
+
+ADD_URL = reverse("admin:projects_progressreport_add")
+
+
+@pytest.fixture
+def target(plan):
+    return TargetFactory(project__plan=plan, target_value=100)
+
+
+def post_report(client, target, **data):
+    fields = {"target": target.pk, "value": "10", "as_of": "2021-06-30", "note": ""}
+    fields.update(data)
+    return client.post(ADD_URL, fields)
+
+
+def errors_of(response):
+    return response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("-5", "完成值不能为负数。"),
+        ("abc", "请填写数字，例如 1200 或 12.5。"),
+        ("NaN", "请填写数字，例如 1200 或 12.5。"),
+        ("", "请填写累计完成值。"),
+        ("1e400", "数值过大：整数部分最多 12 位。"),
+        ("12.345", "最多填写 2 位小数。"),
+        ("1000000000000000", "数值过大：整数部分最多 12 位。"),
+    ],
+)
+def test_value_must_be_a_non_negative_number(admin_client, target, value, message):
+    response = post_report(admin_client, target, value=value)
+    assert errors_of(response)["value"] == [message]
+    assert ProgressReport.objects.count() == 0
+
+
+def test_as_of_date_may_not_be_in_the_future(admin_client, target):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = post_report(admin_client, target, as_of=tomorrow.isoformat())
+    assert errors_of(response)["as_of"] == [
+        f"截至日期不能晚于今天（{timezone.localdate():%Y-%m-%d}）。"
+    ]
+    assert ProgressReport.objects.count() == 0
+
+
+def test_as_of_date_may_not_be_before_the_plan_starts(admin_client, target):
+    response = post_report(admin_client, target, as_of="2020-12-31")
+    assert errors_of(response)["as_of"] == ["截至日期不能早于计划开始日期（2021-01-01）。"]
+    assert ProgressReport.objects.count() == 0
+
+
+def test_as_of_date_must_be_a_date(admin_client, target):
+    response = post_report(admin_client, target, as_of="2021-02-30")
+    assert errors_of(response)["as_of"] == ["请填写有效的日期，格式如 2021-06-30。"]
+    assert ProgressReport.objects.count() == 0
+
+
+def test_a_lower_value_needs_a_note_saying_why(admin_client, target):
+    ReportFactory(target=target, value=60, as_of=date(2021, 5, 31))
+    response = post_report(admin_client, target, value="55", as_of="2021-06-30")
+    assert errors_of(response)["note"] == [
+        "该数值低于上次填报的 60（截至2021-05-31），属于更正，请在备注中说明原因。"
+    ]
+    assert ProgressReport.objects.count() == 1
+
+
+def test_a_lower_value_with_a_note_is_accepted_as_a_correction(admin_client, target):
+    ReportFactory(target=target, value=60, as_of=date(2021, 5, 31))
+    response = post_report(admin_client, target, value="55", as_of="2021-06-30", note="重复统计")
+    assert response.status_code == 302
+    assert list(target.reports.values_list("value", flat=True)) == [55, 60]
+
+
+def test_a_lower_value_is_compared_with_the_report_before_it_not_after(admin_client, target):
+    ReportFactory(target=target, value=80, as_of=date(2021, 9, 30))
+    # Back-filling a June figure below September's is not a correction.
+    response = post_report(admin_client, target, value="40", as_of="2021-06-30")
+    assert response.status_code == 302
+
+
+def test_milestone_target_takes_only_zero_or_one(admin_client, plan):
+    target = TargetFactory(project__plan=plan, kind=Target.Kind.MILESTONE, target_value=1)
+    response = post_report(admin_client, target, value="2")
+    assert errors_of(response)["value"] == ["节点指标只能填 1（已完成）或 0（未完成）。"]
+    assert post_report(admin_client, target, value="1").status_code == 302
+
+
+def test_model_validation_rejects_the_same_inputs_outside_the_admin(target):
+    report = ProgressReport(target=target, value=-1, as_of=date(2020, 1, 1))
+    with pytest.raises(Exception) as error:
+        report.full_clean()
+    assert set(error.value.message_dict) == {"value", "as_of"}

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "驿城区民生实事进度管理"
+admin.site.site_title = "民生实事进度管理"
+admin.site.index_title = "进度填报"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("projects.urls")),
+]
