@@ -1,11 +1,40 @@
-from django.contrib import admin
-from django.db.models import Q
-from django.urls import reverse
-from django.utils.html import format_html
+"""The officials' side.
 
-from .forms import ProgressReportForm
-from .models import Department, Measure, Milestone, Plan, ProgressReport, Project, Target
+Who may do what (roles are groups created by migration 0003_roles):
+- 填报员 sees and reports on the targets of projects their departments lead or support;
+  every list, form, inline and action here starts from `visible_to(request.user)`, so a
+  forged URL or POST for another department's data finds nothing.
+- 审核员 sees everything and approves or returns submitted reports (never their own).
+- 管理员 keeps plans, projects, targets, departments and accounts.
+Entered reports are never deleted; an approved figure is corrected by a new report.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.urls import path, reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import admin_views
+from .forms import EvidenceForm, ProgressReportForm
+from .models import (
+    Department,
+    Evidence,
+    Measure,
+    Milestone,
+    Plan,
+    ProgressReport,
+    Project,
+    SubmittedReport,
+    Target,
+)
 from .templatetags.progress import figure, percent
+
+ROLE_NAMES = ["填报员", "审核员", "管理员"]
 
 
 class DepartmentFilter(admin.SimpleListFilter):
@@ -21,10 +50,7 @@ class DepartmentFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value() or not self.value().isdigit():
             return queryset
-        department = int(self.value())
-        projects = Project.objects.filter(
-            Q(lead_department=department) | Q(supporting_departments=department)
-        ).values("pk")
+        projects = Project.objects.of_departments([int(self.value())]).values("pk")
         return queryset.filter(**{f"{self.project_path}__in": projects})
 
 
@@ -36,8 +62,21 @@ class ReportDepartmentFilter(DepartmentFilter):
     project_path = "target__project"
 
 
+class ScopedAdmin(SimpleHistoryAdmin):
+    """Lists, pages, history and autocomplete show only what the user may see."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history looks objects up without get_queryset: check scope first.
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(SimpleHistoryAdmin):
     list_display = ["year", "title", "period_start", "period_end", "is_published"]
     search_fields = ["title"]
     fieldsets = [
@@ -45,16 +84,32 @@ class PlanAdmin(admin.ModelAdmin):
         ("来源", {"fields": ["announced_on", "source_name", "source_url", "source_text"]}),
     ]
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "member_count"]
     search_fields = ["name"]
+    filter_horizontal = ["members"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description="工作人员数", ordering="member_count")
+    def member_count(self, department):
+        return department.member_count
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class TargetInline(admin.TabularInline):
     model = Target
     extra = 0
     fields = ["order", "name", "unit", "target_value", "kind"]
+    can_delete = False
 
 
 class MeasureInline(admin.TabularInline):
@@ -70,12 +125,13 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ScopedAdmin):
     list_display = [
         "__str__",
         "plan",
         "lead_department",
         "percent_display",
+        "status_display",
         "last_reported_display",
         "due_date",
     ]
@@ -83,13 +139,21 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["title", "pledge_text"]
     autocomplete_fields = ["lead_department", "supporting_departments"]
     inlines = [TargetInline, MeasureInline, MilestoneInline]
+    show_full_result_count = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_progress()
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     @admin.display(description="完成率")
     def percent_display(self, project):
         return percent(project.percent)
+
+    @admin.display(description="状态")
+    def status_display(self, project):
+        return project.get_status_display()
 
     @admin.display(description="最近填报")
     def last_reported_display(self, project):
@@ -97,11 +161,12 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 class ReportHistoryInline(admin.TabularInline):
-    """A target's reports, newest first; read-only, since a correction is a new report."""
+    """A target's reports, newest first, read-only: a correction is a new report."""
 
     model = ProgressReport
+    fk_name = "target"
     verbose_name_plural = "填报记录（最新在前）"
-    fields = ["as_of", "value", "note", "created_by", "created_at"]
+    fields = ["as_of", "value", "state", "note", "created_by", "reviewed_by"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -110,28 +175,20 @@ class ReportHistoryInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by").order_by("-as_of", "-id")
-
-
-class NewReportInline(admin.StackedInline):
-    """The one-row form to add a report from the target's page."""
-
-    model = ProgressReport
-    form = ProgressReportForm
-    verbose_name = "新增填报"
-    verbose_name_plural = "新增填报"
-    fields = ["value", "as_of", "note"]
-    extra = 1
-    max_num = 1
-    can_delete = False
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).none()
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("created_by", "reviewed_by")
+            .order_by("-as_of", "-id")
+        )
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(ScopedAdmin):
     list_display = [
         "name",
         "project",
@@ -139,24 +196,25 @@ class TargetAdmin(admin.ModelAdmin):
         "target_display",
         "unit",
         "percent_display",
+        "status_display",
         "last_reported_display",
         "report_link",
     ]
     list_filter = ["project__plan", DepartmentFilter]
     search_fields = ["name", "project__title"]
     list_select_related = ["project"]
-    inlines = [NewReportInline, ReportHistoryInline]
+    inlines = [ReportHistoryInline]
     fields = ["project", "order", "name", "unit", "target_value", "kind"]
+    change_form_template = "admin/projects/target/change_form.html"
+    show_full_result_count = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_progress()
 
-    def save_formset(self, request, form, formset, change):
-        for report in formset.save(commit=False):
-            report.created_by = request.user
-            report.save()
+    def has_delete_permission(self, request, obj=None):
+        return False
 
-    @admin.display(description="当前值", ordering="current_value")
+    @admin.display(description="当前值（已审核）", ordering="current_value")
     def current_display(self, target):
         return figure(target.current_value)
 
@@ -168,6 +226,10 @@ class TargetAdmin(admin.ModelAdmin):
     def percent_display(self, target):
         return percent(target.percent)
 
+    @admin.display(description="状态", ordering="status")
+    def status_display(self, target):
+        return target.get_status_display()
+
     @admin.display(description="最近填报", ordering="last_reported_on")
     def last_reported_display(self, target):
         return target.last_reported_on or "—"
@@ -178,28 +240,331 @@ class TargetAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">填报进度</a>', url)
 
 
+@admin.register(Milestone)
+class MilestoneAdmin(ScopedAdmin):
+    """Where a reviewer marks a dated step done."""
+
+    list_display = ["title", "project", "due_date", "done_on"]
+    list_filter = ["project__plan", "done_on"]
+    search_fields = ["title", "project__title"]
+    list_select_related = ["project"]
+    fields = ["project", "title", "due_date", "done_on"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.has_perm("projects.add_milestone"):
+            return []
+        return ["project", "title", "due_date"]
+
+    def has_add_permission(self, request):
+        return False  # dated steps are added on their project's page
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceInline(admin.TabularInline):
+    """Files already attached: shown, never replaced or removed."""
+
+    model = Evidence
+    extra = 0
+    can_delete = False
+    fields = ["link", "caption", "kind", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="文件")
+    def link(self, evidence):
+        return format_html('<a href="{}">{}</a>', evidence.get_absolute_url(), evidence)
+
+
+class NewEvidenceInline(admin.TabularInline):
+    """New files for a draft or returned report, added beside those already there."""
+
+    model = Evidence
+    form = EvidenceForm
+    fields = ["file", "caption"]
+    extra = 1
+    can_delete = False
+    verbose_name = "上传佐证材料"
+    verbose_name_plural = "上传佐证材料"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+class ReviewActions:
+    """Approve and return, shared by the report list and the review queue."""
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("projects.review_progressreport")
+
+    @admin.action(description="审核通过所选填报", permissions=["review"])
+    def approve_selected(self, request, queryset):
+        done = 0
+        for report in queryset.select_related("target__project__plan"):
+            try:
+                report.approve(request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{report}：{'；'.join(error.messages)}", messages.ERROR)
+        if done:
+            self.message_user(request, f"已审核通过 {done} 条填报，已在公开页面显示。")
+
+    @admin.action(description="退回所选填报（需说明原因）", permissions=["review"])
+    def return_selected(self, request, queryset):
+        return admin_views.return_reports(self, request, queryset)
+
+
 @admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
-    list_display = ["target", "value_display", "as_of", "note", "created_by", "created_at"]
-    list_filter = ["target__project__plan", ReportDepartmentFilter, "as_of"]
+class ProgressReportAdmin(ReviewActions, ScopedAdmin):
+    list_display = [
+        "target",
+        "value_display",
+        "as_of",
+        "state",
+        "created_by",
+        "created_at",
+        "review_note",
+    ]
+    list_filter = ["state", "target__project__plan", ReportDepartmentFilter, "as_of"]
     search_fields = ["target__name", "target__project__title", "note"]
     list_select_related = ["target__project", "created_by"]
     autocomplete_fields = ["target"]
     form = ProgressReportForm
-    fields = ["target", "value", "as_of", "note"]
-    date_hierarchy = "as_of"
+    inlines = [EvidenceInline, NewEvidenceInline]
+    actions = ["submit_selected", "withdraw_selected", "approve_selected", "return_selected"]
+    change_form_template = "admin/projects/progressreport/change_form.html"
+    change_list_template = "admin/projects/progressreport/change_list.html"
+    show_full_result_count = False
+    readonly_fields = [
+        "state",
+        "created_by",
+        "created_at",
+        "submitted_by",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_note",
+        "corrects",
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        entry = ["target", "value", "as_of", "note", "delay_reason", "next_steps"]
+        if obj is None or obj.is_editable:
+            entry.append("confirm_large")
+        fieldsets = [(None, {"fields": entry})]
+        if obj is not None:
+            fieldsets.append(("流程", {"fields": self.readonly_fields}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            entry = ["target", "value", "as_of", "note", "delay_reason", "next_steps"]
+            return [*entry, *self.readonly_fields]
+        return self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "target":
+            kwargs["queryset"] = Target.objects.visible_to(request.user).select_related("project")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
-        # A correction is a new report: an entered figure is never edited in place.
+        # Only drafts and returned reports are edited: nothing public changes in place.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.is_editable)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None:
+            return [i for i in inlines if isinstance(i, NewEvidenceInline)]
+        if not self.has_change_permission(request, obj):
+            return [i for i in inlines if not isinstance(i, NewEvidenceInline)]
+        return inlines
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(admin_views.import_reports), name="projects_import"),
+            path(
+                "import/template.xlsx",
+                view(admin_views.import_template),
+                name="projects_import_template",
+            ),
+            path("ledger/", view(admin_views.ledger), name="projects_ledger"),
+            path("<int:pk>/review/", view(admin_views.review_report), name="projects_review"),
+            *super().get_urls(),
+        ]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for evidence in formset.save(commit=False):
+            evidence.uploaded_by = request.user
+            evidence.save()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.submit_if_asked(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self.submit_if_asked(request, obj)
+        return super().response_change(request, obj)
+
+    def submit_if_asked(self, request, report):
+        if "_submit_for_review" not in request.POST:
+            return
+        try:
+            report.submit(request.user)
+            self.message_user(
+                request, f"“{report}”已提交审核。审核通过前，公开页面仍显示上次审核通过的数值。"
+            )
+        except ValidationError as error:
+            self.message_user(request, "；".join(error.messages), messages.ERROR)
+
+    @admin.action(description="提交所选草稿审核", permissions=["change"])
+    def submit_selected(self, request, queryset):
+        done = 0
+        for report in queryset.filter(state__in=ProgressReport.EDITABLE_STATES):
+            try:
+                report.submit(request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{report}：{'；'.join(error.messages)}", messages.ERROR)
+        self.message_user(request, f"已提交 {done} 条填报审核。")
+
+    @admin.action(description="撤回所选草稿", permissions=["change"])
+    def withdraw_selected(self, request, queryset):
+        done = 0
+        for report in queryset.filter(state__in=ProgressReport.EDITABLE_STATES):
+            report.withdraw(request.user)
+            done += 1
+        self.message_user(request, f"已撤回 {done} 条草稿（记录仍保留，不会公开）。")
+
+    @admin.display(description="累计完成值", ordering="value")
+    def value_display(self, report):
+        return f"{figure(report.value)} {report.target.unit}"
+
+
+@admin.register(SubmittedReport)
+class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
+    """Submitted reports, oldest first, each beside the figure the public sees now."""
+
+    list_display = [
+        "target",
+        "department",
+        "value_display",
+        "previous_display",
+        "as_of",
+        "submitted_by",
+        "submitted_at",
+        "delay_reason",
+        "evidence_count",
+        "open_link",
+    ]
+    list_filter = ["target__project__plan", ReportDepartmentFilter]
+    list_select_related = ["target__project__lead_department", "submitted_by"]
+    actions = ["approve_selected", "return_selected"]
+    ordering = ["submitted_at", "id"]
+    list_display_links = None
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(state=ProgressReport.State.SUBMITTED)
+            .with_previous_value()
+            .annotate(evidence_total=Count("evidence"))
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_review_permission(request)
+
+    def has_module_permission(self, request):
+        return self.has_review_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj, form, change):
-        obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    @admin.display(description="牵头单位")
+    def department(self, report):
+        return report.target.project.lead_department or "—"
 
-    @admin.display(description="累计完成值", ordering="value")
+    @admin.display(description="新数值")
     def value_display(self, report):
         return f"{figure(report.value)} {report.target.unit}"
+
+    @admin.display(description="上次审核值")
+    def previous_display(self, report):
+        return figure(report.previous_value) if report.previous_value is not None else "无"
+
+    @admin.display(description="佐证", ordering="evidence_total")
+    def evidence_count(self, report):
+        return report.evidence_total
+
+    @admin.display(description="审核")
+    def open_link(self, report):
+        url = reverse("admin:projects_progressreport_change", args=[report.pk])
+        return format_html('<a href="{}">查看并审核</a>', url)
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class OfficialAdmin(UserAdmin):
+    """Accounts. A 管理员 who is not a superuser manages officials only: no superuser
+    flag, no loose permissions, only the three roles."""
+
+    list_display = ["username", "last_name", "first_name", "is_active", "roles", "department_names"]
+    list_filter = ["is_active", "groups"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).prefetch_related("groups", "departments")
+        if not request.user.is_superuser:
+            queryset = queryset.filter(is_superuser=False)
+        return queryset
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        return [
+            (None, {"fields": ["username", "password"]}),
+            ("个人信息", {"fields": ["last_name", "first_name", "email"]}),
+            ("角色", {"fields": ["is_active", "is_staff", "groups"]}),
+        ]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(name__in=ROLE_NAMES)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: reports keep who entered them
+
+    @admin.display(description="角色")
+    def roles(self, user):
+        return "、".join(g.name for g in user.groups.all()) or "—"
+
+    @admin.display(description="所属单位")
+    def department_names(self, user):
+        return "、".join(d.name for d in user.departments.all()) or "—"

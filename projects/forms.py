@@ -1,18 +1,84 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
-from .models import VALUE_ERRORS, ProgressReport
+from .evidence import check_upload
+from .models import VALUE_ERRORS, Evidence, ProgressReport
+
+# A figure this many times its target is almost always a typo (an extra zero, a figure
+# in the wrong unit); it is accepted only once the reporter confirms it.
+SUSPICIOUS_MULTIPLE = 10
+
+REPORT_ERRORS = {
+    "value": {**VALUE_ERRORS, "required": "请填写累计完成值。"},
+    "as_of": {"invalid": "请填写有效的日期，格式如 2021-06-30。", "required": "请填写截至日期。"},
+    "target": {"invalid_choice": "请选择您有权填报的指标。", "required": "请选择指标。"},
+}
+
+
+def needs_confirmation(target, value):
+    return value is not None and value > target.target_value * SUSPICIOUS_MULTIPLE
 
 
 class ProgressReportForm(forms.ModelForm):
-    """The one form a report is entered through, in the admin and its inlines."""
+    """The one form a report is entered through in the admin."""
+
+    confirm_large = forms.BooleanField(
+        label="确认数值无误",
+        required=False,
+        help_text=f"数值超过目标值的 {SUSPICIOUS_MULTIPLE} 倍时，须核对后勾选。",
+    )
 
     class Meta:
         model = ProgressReport
-        fields = ["target", "value", "as_of", "note"]
-        error_messages = {
-            "value": {**VALUE_ERRORS, "required": "请填写累计完成值。"},
-            "as_of": {
-                "invalid": "请填写有效的日期，格式如 2021-06-30。",
-                "required": "请填写截至日期。",
-            },
+        fields = ["target", "value", "as_of", "note", "delay_reason", "next_steps"]
+        error_messages = REPORT_ERRORS
+        widgets = {
+            "note": forms.Textarea(attrs={"rows": 2}),
+            "delay_reason": forms.Textarea(attrs={"rows": 2}),
+            "next_steps": forms.Textarea(attrs={"rows": 2}),
+            "as_of": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+
+    def clean(self):
+        cleaned = super().clean()
+        target = cleaned.get("target")
+        value = cleaned.get("value")
+        if target and needs_confirmation(target, value) and not cleaned.get("confirm_large"):
+            self.add_error(
+                "confirm_large",
+                f"该数值超过目标值（{target.target_value.normalize():f} {target.unit}）的 "
+                f"{SUSPICIOUS_MULTIPLE} 倍，请核对；确认无误请勾选“确认数值无误”。",
+            )
+        return cleaned
+
+
+class EvidenceForm(forms.ModelForm):
+    """An evidence file, checked by its content (see evidence.py)."""
+
+    class Meta:
+        model = Evidence
+        fields = ["file", "caption"]
+        help_texts = {"file": "JPEG、PNG、WebP 图片或 PDF，单个不超过 10 MB；图片会缩小后保存。"}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload and not getattr(upload, "_committed", False):
+            try:
+                self.checked = check_upload(upload)
+            except ValidationError:
+                raise
+            self.original_name = upload.name[-255:]
+        return upload
+
+    def save(self, commit=True):
+        evidence = super().save(commit=False)
+        checked = getattr(self, "checked", None)
+        if checked:
+            evidence.kind = checked.kind
+            evidence.content_type = checked.content_type
+            evidence.size = checked.size
+            evidence.original_name = self.original_name
+            evidence.file.save("upload", checked.content, save=False)
+        if commit:
+            evidence.save()
+        return evidence

@@ -2,25 +2,31 @@
 
 Where each rule lives:
 - what the public may see: `ProgressReport.objects.approved()` and `Plan.objects.published()`;
-- a target's current value and percent: `TargetQuerySet.with_progress()` (in the database);
-- a project's and a plan's percent and completion: `Project.percent`, `PlanProgress`,
-  computed from those annotated targets, never from a query per row;
-- what a report may say: `ProgressReport.clean()`.
+- what an official may see: the `visible_to(user)` queryset methods and `sees_all_departments`;
+- a target's current value, percent and status: `TargetQuerySet.with_progress()` (in the
+  database; the status rules themselves are in `pace.py`);
+- a project's and a plan's percent, status and completion: `Project.percent`,
+  `Project.status`, `PlanProgress`, from those annotated targets, never a query per row;
+- what a report may say: `ProgressReport.clean()`; how it moves through review: its
+  `submit`, `approve`, `return_to_reporter` and `withdraw` methods.
 """
 
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from statistics import fmean
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import Case, FloatField, OuterRef, Prefetch, Subquery, Value, When
-from django.db.models.functions import Cast
+from django.db import models, transaction
+from django.db.models import OuterRef, Prefetch, Q, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
+from . import pace
 from .numerals import chinese_numeral
 
 # A figure can be at most this large: 999,999,999,999.99 (counts, households, kilometres).
@@ -74,6 +80,7 @@ class Plan(models.Model):
     is_published = models.BooleanField("公开", default=True)
 
     objects = PlanQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-year"]
@@ -96,8 +103,22 @@ class Plan(models.Model):
         return PlanProgress(projects)
 
 
+def sees_all_departments(user):
+    """Reviewers and administrators see every department's data; reporters their own."""
+    return user.is_active and user.has_perm("projects.view_all_departments")
+
+
 class Department(models.Model):
     name = models.CharField("名称", max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="departments",
+        verbose_name="工作人员",
+        help_text="填报员只能查看和填报本单位牵头或配合的实事。",
+    )
+
+    history = HistoricalRecords(m2m_fields=[members])
 
     class Meta:
         ordering = ["name"]
@@ -113,6 +134,20 @@ class ProjectQuerySet(models.QuerySet):
         """Projects of plans the public may see."""
         return self.filter(plan__is_published=True)
 
+    def of_departments(self, departments):
+        """Projects that any of `departments` leads or supports."""
+        return self.filter(
+            Q(lead_department__in=departments) | Q(supporting_departments__in=departments)
+        ).distinct()
+
+    def visible_to(self, user):
+        """Projects an official may see: all for reviewers, their departments' for reporters."""
+        if sees_all_departments(user):
+            return self
+        return self.filter(
+            pk__in=Project.objects.of_departments(user.departments.all()).values("pk")
+        )
+
     def with_progress(self, as_of=None, targets=None):
         """Projects with their departments and their targets annotated by `with_progress`."""
         if targets is None:
@@ -123,8 +158,13 @@ class ProjectQuerySet(models.QuerySet):
 
     def with_history(self, as_of=None):
         """`with_progress`, plus measures, milestones and, on each target, its approved
-        reports newest first as `public_reports`."""
-        reports = ProgressReport.objects.approved().order_by("-as_of", "-id")
+        reports newest first as `public_reports`, each with its evidence."""
+        reports = (
+            ProgressReport.objects.approved()
+            .select_related("corrects")
+            .prefetch_related("evidence")
+            .order_by("-as_of", "-id")
+        )
         if as_of is not None:
             reports = reports.filter(as_of__lte=as_of)
         targets = Target.objects.with_progress(as_of).prefetch_related(
@@ -157,6 +197,7 @@ class Project(models.Model):
     due_date = models.DateField("完成时限", blank=True, help_text="留空则为计划周期结束日。")
 
     objects = ProjectQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[supporting_departments])
 
     class Meta:
         ordering = ["plan", "number"]
@@ -200,6 +241,14 @@ class Project(models.Model):
         return bool(targets) and all(t.is_reached for t in targets)
 
     @property
+    def status(self):
+        """The most severe status of its targets (rules in `pace.project_status`)."""
+        return pace.project_status(t.status for t in self.targets.all())
+
+    def get_status_display(self):
+        return pace.Status(self.status).label
+
+    @property
     def last_reported_on(self):
         return max(
             (t.last_reported_on for t in self.targets.all() if t.last_reported_on), default=None
@@ -224,6 +273,11 @@ class PlanProgress:
         return sum(p.is_complete for p in self.projects)
 
     @property
+    def behind(self):
+        """Projects whose status is 推进缓慢, 严重滞后 or 逾期未完成."""
+        return [p for p in self.projects if p.status in pace.BEHIND]
+
+    @property
     def reported_count(self):
         return sum(p.percent is not None for p in self.projects)
 
@@ -239,6 +293,8 @@ class Measure(models.Model):
     order = models.PositiveSmallIntegerField("顺序", default=1)
     text = models.TextField("举措")
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["project", "order", "id"]
         verbose_name = "举措"
@@ -248,6 +304,15 @@ class Measure(models.Model):
         return self.text[:40]
 
 
+class MilestoneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(project__in=Project.objects.visible_to(user))
+
+    def overdue(self, day):
+        """Dated steps whose date has passed on `day` and that nobody marked done."""
+        return self.filter(due_date__lt=day, done_on__isnull=True)
+
+
 class Milestone(models.Model):
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="milestones", verbose_name="民生实事"
@@ -255,6 +320,9 @@ class Milestone(models.Model):
     title = models.CharField("节点", max_length=200)
     due_date = models.DateField("时限")
     done_on = models.DateField("完成日期", null=True, blank=True)
+
+    objects = MilestoneQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["project", "due_date", "id"]
@@ -266,36 +334,44 @@ class Milestone(models.Model):
 
 
 class TargetQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Targets an official may see and, as a reporter, report on."""
+        return self.filter(project__in=Project.objects.visible_to(user))
+
     def with_progress(self, as_of=None):
-        """Targets annotated with their current figures, from approved reports only.
+        """Targets annotated with their figures, from approved reports only.
 
         - `current_value`: the value of the latest approved report (by as-of date, then
           by entry order, so a same-day correction wins), or None if there is none;
         - `last_reported_on`: that report's as-of date;
-        - `percent`: current / target × 100, uncapped (over-achievement is shown as it is).
+        - `percent`: current / target × 100, uncapped (over-achievement is shown as it is);
+        - `expected_percent` and `status`: pace against the plan (rules in `pace.py`).
 
-        With `as_of`, only reports dated up to that day count.
+        With `as_of`, only reports dated up to that day count, and pace is judged on
+        that day; without, on today.
         """
         latest = ProgressReport.objects.approved().filter(target=OuterRef("pk"))
         if as_of is not None:
             latest = latest.filter(as_of__lte=as_of)
         latest = latest.order_by("-as_of", "-pk")
         return self.annotate(
-            current_value=Subquery(
-                latest.values("value")[:1],
-                output_field=value_field("当前值"),
-            ),
+            current_value=Subquery(latest.values("value")[:1], output_field=value_field("当前值")),
             last_reported_on=Subquery(latest.values("as_of")[:1]),
-        ).annotate(
-            # A ratio for display and sorting; the figures themselves stay Decimal.
-            percent=Case(
-                When(current_value__isnull=True, then=Value(None)),
-                default=Cast("current_value", FloatField())
-                * Value(100.0)
-                / Cast("target_value", FloatField()),
-                output_field=FloatField(),
-            )
+        ).annotate(**pace.status_annotations(as_of or timezone.localdate()))
+
+    def stale(self, day, days):
+        """Unfinished targets with no approved figure dated in the `days` before `day`
+        (needs `with_progress`)."""
+        cutoff = day - timedelta(days=days)
+        return self.exclude(status=pace.Status.COMPLETE).filter(
+            Q(last_reported_on__isnull=True) | Q(last_reported_on__lt=cutoff)
         )
+
+    def with_candidate(self, value, day):
+        """Targets annotated as if `value` were their figure on `day` (to judge a new report)."""
+        return self.annotate(
+            current_value=Value(value, output_field=value_field("当前值"))
+        ).annotate(**pace.status_annotations(day))
 
 
 class Target(models.Model):
@@ -313,6 +389,7 @@ class Target(models.Model):
     kind = models.CharField("类型", max_length=20, choices=Kind, default=Kind.QUANTITY)
 
     objects = TargetQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["project", "order", "id"]
@@ -334,16 +411,49 @@ class Target(models.Model):
         """Whether the annotated current value meets the target (needs `with_progress`)."""
         return self.current_value is not None and self.current_value >= self.target_value
 
+    def get_status_display(self):
+        return pace.Status(self.status).label
+
 
 class ProgressReportQuerySet(models.QuerySet):
     def approved(self):
         """Reports the public may see. Every public page, export and feed starts here."""
-        return self.filter(status=ProgressReport.Status.APPROVED)
+        return self.filter(state=ProgressReport.State.APPROVED)
+
+    def public(self):
+        """Approved reports of published plans: what open data and feeds list."""
+        return self.approved().filter(target__project__plan__is_published=True)
+
+    def visible_to(self, user):
+        """Reports an official may see: all for reviewers, their departments' for reporters."""
+        return self.filter(target__in=Target.objects.visible_to(user))
+
+    def with_previous_value(self):
+        """Annotate `previous_value`: the latest approved figure of the same target dated on
+        or before each report (what a reviewer compares a submitted figure with)."""
+        earlier = (
+            ProgressReport.objects.approved()
+            .filter(target=OuterRef("target"), as_of__lte=OuterRef("as_of"))
+            .exclude(pk=OuterRef("pk"))
+            .order_by("-as_of", "-pk")
+        )
+        return self.annotate(
+            previous_value=Subquery(
+                earlier.values("value")[:1], output_field=value_field("上次审核值")
+            )
+        )
 
 
 class ProgressReport(models.Model):
-    class Status(models.TextChoices):
+    class State(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已提交"
         APPROVED = "approved", "已审核"
+        RETURNED = "returned", "已退回"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    # Only these may still be edited or withdrawn by the reporter: nothing public changes.
+    EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 
     target = models.ForeignKey(
         Target, on_delete=models.PROTECT, related_name="reports", verbose_name="指标"
@@ -351,12 +461,20 @@ class ProgressReport(models.Model):
     value = value_field(
         "累计完成值",
         validators=[MinValueValidator(0, message="完成值不能为负数。")],
-        help_text="截至该日期的累计数，不是本期新增数。",
+        help_text="截至该日期的累计数，不是本期新增数。节点指标完成填 1，未完成填 0。",
     )
     as_of = models.DateField("截至日期")
-    note = models.TextField("备注", blank=True, help_text="数值低于上次填报时必须说明原因。")
-    status = models.CharField(
-        "状态", max_length=20, choices=Status, default=Status.APPROVED, editable=False
+    note = models.TextField(
+        "备注",
+        blank=True,
+        help_text="数值低于上次审核的数值，或更正同一日期的数值时，必须说明原因。",
+    )
+    delay_reason = models.TextField(
+        "滞后原因", blank=True, help_text="进度落后于序时进度时必填，如资金未到位、征地未完成。"
+    )
+    next_steps = models.TextField("下一步措施", blank=True, help_text="进度落后于序时进度时必填。")
+    state = models.CharField(
+        "状态", max_length=20, choices=State, default=State.DRAFT, editable=False
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -368,21 +486,64 @@ class ProgressReport(models.Model):
         verbose_name="填报人",
     )
     created_at = models.DateTimeField("填报时间", default=timezone.now, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="提交人",
+    )
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="审核人",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True, editable=False)
+    review_note = models.TextField("审核意见（退回原因）", blank=True, editable=False)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="corrections",
+        verbose_name="更正的填报",
+        help_text="审核通过时，若本填报更正了此前公开的数值，记下被更正的那一条。",
+    )
 
     objects = ProgressReportQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-as_of", "-id"]
         indexes = [
             # The latest approved report of a target (TargetQuerySet.with_progress), read
             # for every target on every public page: one index seek per target.
-            models.Index(fields=["target", "status", "-as_of", "-id"], name="report_latest_idx")
+            models.Index(fields=["target", "state", "-as_of", "-id"], name="report_latest_idx"),
+            # The review queue: submitted reports, oldest first.
+            models.Index(fields=["state", "submitted_at"], name="report_queue_idx"),
+        ]
+        permissions = [
+            ("review_progressreport", "可以审核填报（通过或退回）"),
+            ("view_all_departments", "可以查看全部单位的数据"),
+            ("view_ledger", "可以查看督查台账"),
         ]
         verbose_name = "进度填报"
         verbose_name_plural = "进度填报"
 
     def __str__(self):
         return f"{self.target}：{self.value} {self.target.unit}（截至{self.as_of:%Y-%m-%d}）"
+
+    @property
+    def is_editable(self):
+        return self.state in self.EDITABLE_STATES
 
     def previous_report(self):
         """The latest approved report of the same target dated on or before this one."""
@@ -392,6 +553,22 @@ class ProgressReport(models.Model):
         if self.pk:
             earlier = earlier.exclude(pk=self.pk)
         return earlier.order_by("-as_of", "-pk").first()
+
+    def is_correction_of(self, previous):
+        """A figure corrects the public one if it revises the same date or goes below it
+        (a cumulative count cannot fall)."""
+        return previous is not None and (
+            previous.as_of == self.as_of or self.value < previous.value
+        )
+
+    def pace_status(self):
+        """The status this figure would give its target on its as-of date."""
+        return (
+            Target.objects.filter(pk=self.target_id)
+            .with_candidate(self.value, self.as_of)
+            .values_list("status", flat=True)
+            .get()
+        )
 
     def clean(self):
         errors = {}
@@ -405,12 +582,151 @@ class ProgressReport(models.Model):
         if self.target_id and self.value is not None:
             if self.target.kind == Target.Kind.MILESTONE and self.value not in (0, 1):
                 errors["value"] = "节点指标只能填 1（已完成）或 0（未完成）。"
-        if self.target_id and self.value is not None and self.as_of and "as_of" not in errors:
-            previous = self.previous_report()
-            if previous and self.value < previous.value and not self.note.strip():
+        if errors or not (self.target_id and self.value is not None and self.as_of):
+            if errors:
+                raise ValidationError(errors)
+            return
+        previous = self.previous_report()
+        if self.is_correction_of(previous) and not self.note.strip():
+            if previous.as_of == self.as_of:
                 errors["note"] = (
-                    f"该数值低于上次填报的 {previous.value.normalize():f}"
+                    f"截至{previous.as_of:%Y-%m-%d}已有审核通过的数值 "
+                    f"{previous.value.normalize():f}，本次填报属于更正，请在备注中说明原因。"
+                )
+            else:
+                errors["note"] = (
+                    f"该数值低于上次审核通过的 {previous.value.normalize():f}"
                     f"（截至{previous.as_of:%Y-%m-%d}），属于更正，请在备注中说明原因。"
                 )
+        if self.pace_status() in pace.BEHIND:
+            message = "该数值落后于序时进度，请填写{}。"
+            if not self.delay_reason.strip():
+                errors["delay_reason"] = message.format("滞后原因")
+            if not self.next_steps.strip():
+                errors["next_steps"] = message.format("下一步措施")
         if errors:
             raise ValidationError(errors)
+
+    # Review: each step checks the report's state at the moment of the change, so two
+    # reviewers acting at once cannot both act on one report.
+
+    def _move(self, from_states, to_state, **changes):
+        with transaction.atomic():
+            claimed = ProgressReport.objects.filter(pk=self.pk, state__in=from_states).update(
+                state=to_state
+            )
+            if not claimed:
+                self.refresh_from_db(fields=["state"])
+                raise ValidationError(f"该填报当前为“{self.get_state_display()}”，不能进行此操作。")
+            self.state = to_state
+            for name, value in changes.items():
+                setattr(self, name, value)
+            self.save()  # records who and what in the history
+
+    def submit(self, user):
+        self.full_clean()
+        self._move(
+            self.EDITABLE_STATES,
+            self.State.SUBMITTED,
+            submitted_by=user,
+            submitted_at=timezone.now(),
+        )
+
+    def approve(self, user):
+        if user.pk in (self.created_by_id, self.submitted_by_id):
+            raise ValidationError("不能审核自己填报或提交的数据。")
+        self.clean()  # figures approved meanwhile may have changed what this one means
+        previous = self.previous_report()
+        self._move(
+            [self.State.SUBMITTED],
+            self.State.APPROVED,
+            reviewed_by=user,
+            reviewed_at=timezone.now(),
+            corrects=previous if self.is_correction_of(previous) else None,
+        )
+
+    def return_to_reporter(self, user, reason):
+        if not reason.strip():
+            raise ValidationError("退回时必须说明原因。")
+        if user.pk in (self.created_by_id, self.submitted_by_id):
+            raise ValidationError("不能审核自己填报或提交的数据。")
+        self._move(
+            [self.State.SUBMITTED],
+            self.State.RETURNED,
+            reviewed_by=user,
+            reviewed_at=timezone.now(),
+            review_note=reason.strip(),
+        )
+
+    def withdraw(self, user):
+        self._move(self.EDITABLE_STATES, self.State.WITHDRAWN)
+
+
+class SubmittedReport(ProgressReport):
+    """The review queue: a view of submitted reports with its own admin page."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "待审核填报"
+        verbose_name_plural = "待审核填报"
+
+
+def evidence_path(evidence, filename):
+    """evidence/<random>.<ext>: a name nobody can guess, the extension from the content."""
+    return f"evidence/{evidence.key.hex}{evidence.extension}"
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def public(self):
+        """Evidence of approved reports of published plans: what anyone may open."""
+        return self.filter(report__in=ProgressReport.objects.public())
+
+    def visible_to(self, user):
+        """Evidence an official may open, whatever the state of its report."""
+        return self.filter(report__in=ProgressReport.objects.visible_to(user))
+
+
+class Evidence(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", "图片"
+        PDF = "pdf", "PDF 文件"
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.PROTECT, related_name="evidence", verbose_name="填报"
+    )
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file = models.FileField("文件", upload_to=evidence_path, max_length=200)
+    kind = models.CharField("类型", max_length=10, choices=Kind, editable=False)
+    content_type = models.CharField(max_length=50, editable=False)
+    original_name = models.CharField("原文件名", max_length=255, editable=False)
+    size = models.PositiveIntegerField("大小（字节）", editable=False)
+    caption = models.CharField("说明", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name="上传人",
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now, editable=False)
+
+    objects = EvidenceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["report", "uploaded_at", "id"]
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+
+    def __str__(self):
+        return self.caption or self.original_name
+
+    def get_absolute_url(self):
+        return reverse("projects:evidence", args=[self.key])
+
+    @property
+    def extension(self):
+        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}.get(
+            self.content_type, ".pdf"
+        )

@@ -1,6 +1,7 @@
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
-from .models import Plan, Project
+from .models import Evidence, Plan, Project
 
 
 def dashboard(request):
@@ -26,6 +27,27 @@ def project_detail(request, year, number):
     project = get_object_or_404(
         Project.objects.published().with_history(), plan__year=year, number=number
     )
-    return render(
-        request, "projects/project_detail.html", {"project": project, "plan": project.plan}
+    context = {"project": project, "plan": project.plan}
+    return render(request, "projects/project_detail.html", context)
+
+
+def evidence_file(request, key):
+    """An evidence file: for anyone once its report is approved, before that only for
+    the officials who may see the report. Never rendered as a page of ours: images are
+    shown, PDFs downloaded, both under a sandboxing Content-Security-Policy."""
+    public = Evidence.objects.public().filter(key=key).first()
+    evidence = public
+    if evidence is None and request.user.is_authenticated and request.user.is_staff:
+        evidence = Evidence.objects.visible_to(request.user).filter(key=key).first()
+    if evidence is None:
+        raise Http404("没有这个文件。")
+    response = FileResponse(
+        evidence.file.open("rb"),
+        content_type=evidence.content_type,
+        as_attachment=evidence.kind == Evidence.Kind.PDF,
+        filename=f"evidence-{evidence.key.hex[:12]}{evidence.extension}",
     )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
+    return response

@@ -50,3 +50,32 @@ def queries_of(client):
         return [q["sql"] for q in context.captured_queries]
 
     return run
+
+
+def make_official(username, role, *departments):
+    """A staff account with one of the three roles, member of `departments`."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    for department in departments:
+        department.members.add(user)
+    return user
+
+
+def report_form(target, **fields):
+    """The POST of the admin's add-report page, with an empty evidence inline."""
+    data = {
+        "target": target.pk,
+        "value": "10",
+        "as_of": "2021-06-30",
+        "note": "",
+        "delay_reason": "",
+        "next_steps": "",
+        "evidence-TOTAL_FORMS": "0",
+        "evidence-INITIAL_FORMS": "0",
+        "evidence-MIN_NUM_FORMS": "0",
+        "evidence-MAX_NUM_FORMS": "1000",
+    }
+    data.update(fields)
+    return data

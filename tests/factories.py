@@ -65,3 +65,4 @@ class ReportFactory(factory.django.DjangoModelFactory):
     target = factory.SubFactory(TargetFactory)
     value = Decimal("10")
     as_of = factory.LazyAttribute(lambda o: o.target.project.plan.period_start)
+    state = ProgressReport.State.APPROVED

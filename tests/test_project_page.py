@@ -13,7 +13,7 @@ def test_project_page_shows_pledge_measures_milestones_and_departments(client, p
     assert "<td>完成建筑工程施工许可证办理</td><td>2021年8月31日前</td>" in html
     assert "<td>开工建设</td><td>2021年9月30日前</td>" in html
     assert "当前 未填报 / 目标 1000 套" in html
-    assert "尚无填报记录。" in html
+    assert "尚无审核通过的填报。" in html
 
     html = client.get("/plans/2021/projects/2/").content.decode()
     assert "<dd>区人社局</dd>" in html
@@ -30,9 +30,10 @@ def test_project_page_lists_every_report_newest_first(client, plan):
     ReportFactory(target=target, value=600, as_of=date(2021, 6, 30))
     html = client.get("/plans/2021/projects/6/").content.decode()
     assert "当前 <strong>900</strong> / 目标 1800 户" in html
-    rows = [html.index(f">{d}</time>") for d in ("2021-08-31", "2021-06-30", "2021-04-30")]
+    rows = [html.index(f">截至 {d}</time>") for d in ("2021-08-31", "2021-06-30", "2021-04-30")]
     assert rows == sorted(rows)
-    assert "<td>900</td><td>二期完工</td>" in html
+    assert "<strong>900</strong> 户" in html
+    assert "备注：二期完工" in html
     assert "50%" in html
 
 
@@ -54,6 +55,7 @@ def test_project_page_queries_do_not_grow_with_reports(queries_of, django_assert
     large = queries_of("/plans/2022/projects/1/")
     assert len(large) == len(small)
     # 1 the project with plan and lead department, 2 supporting departments,
-    # 3 targets with current values, 4 their approved reports, 5 measures, 6 milestones.
-    with django_assert_max_num_queries(6):
+    # 3 targets with current values, 4 their approved reports (with what each corrects),
+    # 5 the reports' evidence, 6 measures, 7 milestones.
+    with django_assert_max_num_queries(7):
         queries_of("/plans/2022/projects/1/")

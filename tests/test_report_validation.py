@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from projects.models import ProgressReport, Target
 
+from .conftest import report_form
 from .factories import ReportFactory, TargetFactory
 
 ADD_URL = reverse("admin:projects_progressreport_add")
@@ -19,9 +20,8 @@ def target(plan):
 
 
 def post_report(client, target, **data):
-    fields = {"target": target.pk, "value": "10", "as_of": "2021-06-30", "note": ""}
-    fields.update(data)
-    return client.post(ADD_URL, fields)
+    data.setdefault("value", "60")
+    return client.post(ADD_URL, report_form(target, **data))
 
 
 def errors_of(response):
@@ -71,7 +71,7 @@ def test_a_lower_value_needs_a_note_saying_why(admin_client, target):
     ReportFactory(target=target, value=60, as_of=date(2021, 5, 31))
     response = post_report(admin_client, target, value="55", as_of="2021-06-30")
     assert errors_of(response)["note"] == [
-        "该数值低于上次填报的 60（截至2021-05-31），属于更正，请在备注中说明原因。"
+        "该数值低于上次审核通过的 60（截至2021-05-31），属于更正，请在备注中说明原因。"
     ]
     assert ProgressReport.objects.count() == 1
 
@@ -79,15 +79,58 @@ def test_a_lower_value_needs_a_note_saying_why(admin_client, target):
 def test_a_lower_value_with_a_note_is_accepted_as_a_correction(admin_client, target):
     ReportFactory(target=target, value=60, as_of=date(2021, 5, 31))
     response = post_report(admin_client, target, value="55", as_of="2021-06-30", note="重复统计")
-    assert response.status_code == 302
+    assert response.status_code == 302, errors_of(response)
     assert list(target.reports.values_list("value", flat=True)) == [55, 60]
 
 
 def test_a_lower_value_is_compared_with_the_report_before_it_not_after(admin_client, target):
     ReportFactory(target=target, value=80, as_of=date(2021, 9, 30))
     # Back-filling a June figure below September's is not a correction.
-    response = post_report(admin_client, target, value="40", as_of="2021-06-30")
+    response = post_report(admin_client, target, value="45", as_of="2021-06-30")
     assert response.status_code == 302
+
+
+def test_changing_a_figure_of_the_same_date_needs_a_note(admin_client, target):
+    ReportFactory(target=target, value=60, as_of=date(2021, 6, 30))
+    response = post_report(admin_client, target, value="65", as_of="2021-06-30")
+    assert errors_of(response)["note"] == [
+        "截至2021-06-30已有审核通过的数值 60，本次填报属于更正，请在备注中说明原因。"
+    ]
+
+
+def test_a_lower_pending_figure_is_not_what_a_correction_is_measured_against(admin_client, target):
+    ReportFactory(target=target, value=80, as_of=date(2021, 5, 31), state="submitted")
+    assert post_report(admin_client, target, value="60", as_of="2021-06-30").status_code == 302
+
+
+def test_a_figure_behind_pace_needs_a_reason_and_next_steps(admin_client, target):
+    # By 2021-06-30, 180 of 364 days have passed: 49.5% expected; 30% is 19.5 points behind.
+    response = post_report(admin_client, target, value="30", as_of="2021-06-30")
+    assert errors_of(response)["delay_reason"] == ["该数值落后于序时进度，请填写滞后原因。"]
+    assert errors_of(response)["next_steps"] == ["该数值落后于序时进度，请填写下一步措施。"]
+    assert ProgressReport.objects.count() == 0
+    response = post_report(
+        admin_client,
+        target,
+        value="30",
+        as_of="2021-06-30",
+        delay_reason="征地手续未完成",
+        next_steps="7月底前完成征地",
+    )
+    assert response.status_code == 302
+
+
+def test_a_figure_on_pace_needs_no_reason(admin_client, target):
+    assert post_report(admin_client, target, value="40", as_of="2021-06-30").status_code == 302
+
+
+def test_a_figure_over_ten_times_the_target_asks_for_confirmation(admin_client, target):
+    response = post_report(admin_client, target, value="1001")
+    assert errors_of(response)["confirm_large"] == [
+        "该数值超过目标值（100 个）的 10 倍，请核对；确认无误请勾选“确认数值无误”。"
+    ]
+    assert ProgressReport.objects.count() == 0
+    assert post_report(admin_client, target, value="1001", confirm_large="on").status_code == 302
 
 
 def test_milestone_target_takes_only_zero_or_one(admin_client, plan):

@@ -35,6 +35,16 @@ def env_bool(name, default=False):
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {value!r}.")
 
 
+def env_int(name, default):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
 def env_list(name, default=()):
     value = os.environ.get(name)
     if value is None:
@@ -68,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tables2",
+    "simple_history",
     "projects",
 ]
 
@@ -81,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "yicheng.urls"
@@ -132,3 +144,20 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+
+# Pace (序时进度): how many percentage points behind the expected progress a figure may
+# be before it is 推进缓慢, and before it is 严重滞后 (see projects/pace.py).
+PACE_SLOW_POINTS = env_int("PACE_SLOW_POINTS", 10)
+PACE_SEVERE_POINTS = env_int("PACE_SEVERE_POINTS", 30)
+
+# The supervision ledger lists targets with no approved figure dated in this many days.
+LEDGER_STALE_DAYS = env_int("LEDGER_STALE_DAYS", 30)
+
+# Evidence files: a phone photo is 2–6 MB and a scanned document a few MB; 10 MB leaves
+# room without letting one upload fill the disk. Images are resized to this long side.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+EVIDENCE_IMAGE_MAX_SIDE = 1600
+# An import file holds one row per target: 2 MB is thousands of rows.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o640

@@ -1,0 +1,176 @@
+"""Admin pages beyond lists and forms: Excel import, the ledger, review of one report.
+
+Wired in by ProgressReportAdmin.get_urls, behind admin_site.admin_view (staff login);
+each view checks its own permission as well.
+"""
+
+import secrets
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .importing import TEMPLATE_COLUMNS, check_file, import_file, template_rows
+from .ledger import build_ledger, ledger_sheets
+from .models import Plan, ProgressReport, Target
+from .spreadsheets import xlsx_response
+
+IMPORT_SESSION_KEY = "pending_import"
+
+
+def require(request, permission):
+    if not request.user.has_perm(f"projects.{permission}"):
+        raise PermissionDenied
+
+
+def admin_context(request, title):
+    return {**admin.site.each_context(request), "title": title, "opts": ProgressReport._meta}
+
+
+def chosen_plan(request):
+    """The plan named by ?plan=<year>, else the newest one."""
+    year = request.GET.get("plan", "")
+    if year:
+        if not year.isdigit():
+            raise Http404("年度格式有误。")
+        return get_object_or_404(Plan, year=int(year))
+    plan = Plan.objects.order_by("-year").first()
+    if plan is None:
+        raise Http404("尚无计划。")
+    return plan
+
+
+def import_template(request):
+    require(request, "add_progressreport")
+    plan = chosen_plan(request)
+    targets = (
+        Target.objects.visible_to(request.user)
+        .filter(project__plan=plan)
+        .with_progress()
+        .select_related("project__plan")
+        .order_by("project__number", "order")
+    )
+    instructions = [
+        ["每行一个指标。只填写“新累计值”“截至日期”及需要的说明列，其余列供参考，导入时不读取。"],
+        ["新累计值是截至该日期的累计数；节点指标（如开工）完成填 1。"],
+        ["截至日期格式如 2021-06-30，不能晚于今天，也不能早于计划开始日期。"],
+        [
+            "数值低于上次审核值或更正同一日期的数值时，须在“备注”写明原因；进度滞后时须填写“滞后原因”和“下一步措施”。"
+        ],
+        ["数值超过目标值十倍时，请核对后在“确认超十倍”列填“是”。"],
+        ["“新累计值”留空的行不导入。导入后的数据为“已提交”，审核通过后才公开。"],
+    ]
+    return xlsx_response(
+        f"进度填报模板-{plan.year}.xlsx",
+        [("填报", TEMPLATE_COLUMNS, template_rows(targets)), ("说明", ["填写说明"], instructions)],
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="填报文件",
+        help_text="使用下载的模板填写后上传；支持 .xlsx，或 UTF-8 / GBK 编码的 .csv。",
+        error_messages={"required": "请选择要上传的文件。", "empty": "文件是空的。"},
+    )
+
+
+def import_reports(request):
+    require(request, "add_progressreport")
+    context = admin_context(request, "从 Excel 导入进度")
+    form = ImportForm()
+    if request.method == "POST" and "confirm" in request.POST:
+        return confirm_import(request, context)
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            data = upload.read()
+            check = check_file(ContentFile(data, name=upload.name), request.user)
+            if check.ok and check.new_rows:
+                token = secrets.token_hex(16)
+                default_storage.save(f"imports/{token}", ContentFile(data))
+                request.session[IMPORT_SESSION_KEY] = {"token": token, "name": upload.name}
+                context["token"] = token
+            context.update(check=check, file_name=upload.name)
+    context["form"] = form
+    return TemplateResponse(request, "admin/projects/import.html", context)
+
+
+def confirm_import(request, context):
+    pending = request.session.get(IMPORT_SESSION_KEY) or {}
+    token = request.POST.get("token", "")
+    if not token or pending.get("token") != token:
+        messages.error(request, "导入已失效或不是您上传的文件，请重新上传。")
+        return redirect("admin:projects_import")
+    path = f"imports/{token}"
+    with default_storage.open(path) as stored:
+        data = stored.read()
+    check, created = import_file(ContentFile(data, name=pending["name"]), request.user)
+    if not check.ok:
+        context.update(check=check, file_name=pending["name"], form=ImportForm())
+        return TemplateResponse(request, "admin/projects/import.html", context)
+    default_storage.delete(path)
+    del request.session[IMPORT_SESSION_KEY]
+    messages.success(request, f"已导入 {created} 条填报，状态为“已提交”，审核通过后公开。")
+    url = reverse("admin:projects_progressreport_changelist")
+    return redirect(f"{url}?state__exact=submitted")
+
+
+def ledger(request):
+    require(request, "view_ledger")
+    plan = chosen_plan(request)
+    book = build_ledger(plan, timezone.localdate())
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(f"督查台账-{plan.year}-{book.day:%Y%m%d}.xlsx", ledger_sheets(book))
+    context = admin_context(request, f"督查台账 · {plan}")
+    context.update(ledger=book, plans=Plan.objects.order_by("-year"), plan=plan)
+    return TemplateResponse(request, "admin/projects/ledger.html", context)
+
+
+@require_POST
+def review_report(request, pk):
+    require(request, "review_progressreport")
+    report = get_object_or_404(ProgressReport.objects.visible_to(request.user), pk=pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            report.approve(request.user)
+            messages.success(request, f"已审核通过：{report}。")
+        elif request.POST.get("decision") == "return":
+            report.return_to_reporter(request.user, request.POST.get("reason", ""))
+            messages.success(request, f"已退回：{report}。")
+        else:
+            messages.error(request, "请选择审核通过或退回。")
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return redirect("admin:projects_progressreport_change", pk)
+    return redirect("admin:projects_submittedreport_changelist")
+
+
+def return_reports(model_admin, request, queryset):
+    """The list action's second step: one reason for the selected reports."""
+    reason = request.POST.get("reason", "").strip()
+    if "confirm" in request.POST:
+        if not reason:
+            messages.error(request, "退回时必须说明原因。")
+        else:
+            done = 0
+            for report in queryset:
+                try:
+                    report.return_to_reporter(request.user, reason)
+                    done += 1
+                except ValidationError as error:
+                    messages.error(request, f"{report}：{'；'.join(error.messages)}")
+            if done:
+                messages.success(request, f"已退回 {done} 条填报，填报人会看到退回原因。")
+            return None
+    context = admin_context(request, "退回填报")
+    context.update(reports=queryset, reason=reason, action=request.POST.get("action", ""))
+    return TemplateResponse(request, "admin/projects/return_reports.html", context)

@@ -1,0 +1,82 @@
+"""Checking an uploaded evidence file by its content, and preparing it for the web.
+
+The file name and the browser's stated type are never trusted: a JPEG, PNG or WebP
+must decode as one, and is re-encoded (resized, metadata such as GPS positions
+dropped), so what is stored is an image we wrote ourselves. A PDF must start with the
+PDF signature and end with its end-of-file marker; it is stored as uploaded and served
+as a download, never rendered inline.
+"""
+
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# Beyond this many pixels an "image" is a decompression bomb, not a photo (a 50-megapixel
+# camera gives 50 million).
+MAX_PIXELS = 60_000_000
+
+
+@dataclass
+class CheckedFile:
+    kind: str
+    content_type: str
+    content: ContentFile
+    size: int
+
+
+def human_size(n):
+    return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+
+
+def check_upload(upload):
+    """Return a CheckedFile for an uploaded file, or raise ValidationError in Chinese."""
+    limit = settings.EVIDENCE_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            f"文件过大（{human_size(upload.size)}），单个文件不能超过 {human_size(limit)}。"
+        )
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(f"文件过大，单个文件不能超过 {human_size(limit)}。")
+    if not data:
+        raise ValidationError("文件是空的。")
+    if data.startswith(b"%PDF-"):
+        if b"%%EOF" not in data[-2048:]:
+            raise ValidationError("PDF 文件不完整或已损坏，请重新导出后上传。")
+        return CheckedFile("pdf", "application/pdf", ContentFile(data), len(data))
+    return _checked_image(data)
+
+
+def _checked_image(data):
+    unsupported = ValidationError(
+        "只能上传 JPEG、PNG、WebP 图片或 PDF 文件（按文件内容判断，不看扩展名）。"
+    )
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in IMAGE_TYPES:
+                raise unsupported
+            if probe.width * probe.height > MAX_PIXELS:
+                raise ValidationError("图片尺寸过大，请缩小后上传。")
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image_format = image.format
+            image = ImageOps.exif_transpose(image)  # keep phone photos upright
+            image.thumbnail((settings.EVIDENCE_IMAGE_MAX_SIDE,) * 2)
+            if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            out = io.BytesIO()
+            options = (
+                {"quality": 85, "optimize": True} if image_format != "PNG" else {"optimize": True}
+            )
+            image.save(out, format=image_format, **options)
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        raise unsupported from None
+    except (OSError, SyntaxError, ValueError):
+        raise ValidationError("图片已损坏，无法读取。") from None
+    content = out.getvalue()
+    return CheckedFile("image", IMAGE_TYPES[image_format], ContentFile(content), len(content))

@@ -1,0 +1,188 @@
+"""Importing reports from the spreadsheet officials keep (.xlsx or .csv).
+
+Every row goes through the same form as a report typed into the admin
+(`ProgressReportForm`), so an import obeys exactly the same rules. A file is all or
+nothing: the dry run lists each row's result and every error by row and column; the
+import happens only when no row is wrong, in one transaction. A row identical to a
+report already entered (same target, date and value) is skipped, so uploading the same
+file twice adds nothing. Imported reports enter as submitted, for review.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .forms import ProgressReportForm
+from .models import ProgressReport, Target
+from .spreadsheets import cell_text, read_table
+
+ID = "指标编号"
+VALUE = "新累计值"
+AS_OF = "截至日期"
+CONFIRM = "确认超十倍"
+# Column → form field. The other template columns are there for the reader and ignored.
+INPUT_COLUMNS = {
+    ID: "target",
+    VALUE: "value",
+    AS_OF: "as_of",
+    "备注": "note",
+    "滞后原因": "delay_reason",
+    "下一步措施": "next_steps",
+    CONFIRM: "confirm_large",
+}
+INFO_COLUMNS = ["年度", "实事", "指标", "单位", "目标值", "已审核当前值", "已审核截至日期"]
+TEMPLATE_COLUMNS = [ID, *INFO_COLUMNS, VALUE, AS_OF, "备注", "滞后原因", "下一步措施", CONFIRM]
+REQUIRED_COLUMNS = [ID, VALUE, AS_OF]
+FIELD_COLUMNS = {field: column for column, field in INPUT_COLUMNS.items()}
+FIELD_COLUMNS["__all__"] = "整行"
+
+LIVE_STATES = [
+    ProgressReport.State.DRAFT,
+    ProgressReport.State.SUBMITTED,
+    ProgressReport.State.APPROVED,
+]
+
+
+@dataclass
+class Row:
+    number: int  # as the spreadsheet numbers it: the header is row 1
+    target: str = ""
+    value: str = ""
+    as_of: str = ""
+    outcome: str = ""  # new, empty, duplicate, error
+    errors: list = field(default_factory=list)  # (column, message)
+    form: ProgressReportForm | None = None
+
+    @property
+    def outcome_display(self):
+        return {
+            "new": "将导入",
+            "empty": "跳过：未填写新累计值",
+            "duplicate": "跳过：已有相同的填报",
+            "error": "有错误",
+        }[self.outcome]
+
+
+@dataclass
+class ImportCheck:
+    rows: list = field(default_factory=list)
+    file_errors: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        return not self.file_errors and not any(r.outcome == "error" for r in self.rows)
+
+    @property
+    def new_rows(self):
+        return [r for r in self.rows if r.outcome == "new"]
+
+    @property
+    def empty_count(self):
+        return sum(r.outcome == "empty" for r in self.rows)
+
+    @property
+    def duplicate_count(self):
+        return sum(r.outcome == "duplicate" for r in self.rows)
+
+    @property
+    def error_count(self):
+        return sum(r.outcome == "error" for r in self.rows)
+
+
+def template_rows(targets):
+    """Rows of the template: a reporter's targets with their approved figures."""
+    for t in targets:
+        yield [
+            t.pk,
+            t.project.plan.year,
+            str(t.project),
+            t.name,
+            t.unit,
+            t.target_value,
+            t.current_value,
+            t.last_reported_on.isoformat() if t.last_reported_on else "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ]
+
+
+def check_file(upload, user):
+    """Read and validate an upload as `user` would enter it; nothing is saved."""
+    check = ImportCheck()
+    try:
+        headers, rows = read_table(upload, settings.IMPORT_MAX_BYTES)
+    except ValidationError as error:
+        check.file_errors = error.messages
+        return check
+    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
+    unknown = [h for h in headers if h and h not in INPUT_COLUMNS and h not in INFO_COLUMNS]
+    if missing:
+        check.file_errors.append(f"缺少必需的列：{'、'.join(missing)}。请使用下载的模板。")
+    if unknown:
+        check.file_errors.append(
+            f"无法识别的列：{'、'.join(unknown)}。请使用下载的模板，不要改动表头。"
+        )
+    if len(set(h for h in headers if h)) != len([h for h in headers if h]):
+        check.file_errors.append("表头中有重复的列名。")
+    if check.file_errors:
+        return check
+
+    targets = Target.objects.visible_to(user).select_related("project__plan")
+    seen = {}
+    for offset, cells in enumerate(rows, start=2):
+        values = {h: cell_text(cells[i]) if i < len(cells) else "" for i, h in enumerate(headers)}
+        row = Row(offset, values.get(ID, ""), values.get(VALUE, ""), values.get(AS_OF, ""))
+        check.rows.append(row)
+        if not row.value:
+            row.outcome = "empty"
+            continue
+        data = {f: values.get(c, "") for c, f in INPUT_COLUMNS.items()}
+        data["confirm_large"] = values.get(CONFIRM, "") in ("是", "Y", "y", "1", "yes", "√")
+        form = ProgressReportForm(data=data)
+        form.fields["target"].queryset = targets
+        if not form.is_valid():
+            row.outcome = "error"
+            row.errors = [
+                (FIELD_COLUMNS.get(name, name), message)
+                for name, messages in form.errors.items()
+                for message in messages
+            ]
+            continue
+        report = form.instance
+        if report.target_id in seen:
+            row.outcome = "error"
+            row.errors = [
+                (ID, f"同一指标在第 {seen[report.target_id]} 行已出现，每个指标一次只能导入一行。")
+            ]
+            continue
+        seen[report.target_id] = row.number
+        duplicate = ProgressReport.objects.filter(
+            target=report.target, as_of=report.as_of, value=report.value, state__in=LIVE_STATES
+        ).exists()
+        row.outcome = "duplicate" if duplicate else "new"
+        row.form = form
+    return check
+
+
+def import_file(upload, user):
+    """Check the file again and, if no row is wrong, save its new rows as submitted."""
+    check = check_file(upload, user)
+    if not check.ok:
+        return check, 0
+    now = timezone.now()
+    with transaction.atomic():
+        for row in check.new_rows:
+            report = row.form.save(commit=False)
+            report.created_by = user
+            report.state = ProgressReport.State.SUBMITTED
+            report.submitted_by = user
+            report.submitted_at = now
+            report.save()
+    return check, len(check.new_rows)

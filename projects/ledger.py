@@ -1,0 +1,97 @@
+"""The supervision ledger (督查台账): what a supervising office chases up.
+
+Three lists for one plan, judged on one day, by the same rules as the public pages
+(`pace.py`): targets with no approved figure in LEDGER_STALE_DAYS days, projects behind
+pace, and dated steps past their date that nobody marked done.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import Milestone, Target
+from .templatetags.progress import figure, percent
+
+
+@dataclass
+class Ledger:
+    plan: object
+    day: object
+    stale_targets: list
+    behind_projects: list
+    overdue_milestones: list
+
+    @property
+    def stale_days(self):
+        return settings.LEDGER_STALE_DAYS
+
+
+def build_ledger(plan, day=None):
+    day = day or timezone.localdate()
+    targets = (
+        Target.objects.filter(project__plan=plan)
+        .with_progress(day)
+        .stale(day, settings.LEDGER_STALE_DAYS)
+        .select_related("project__lead_department")
+        .order_by("project__number", "order")
+    )
+    milestones = (
+        Milestone.objects.filter(project__plan=plan)
+        .overdue(day)
+        .select_related("project__lead_department")
+        .order_by("due_date", "project__number")
+    )
+    return Ledger(
+        plan=plan,
+        day=day,
+        stale_targets=list(targets),
+        behind_projects=plan.progress(day).behind,
+        overdue_milestones=list(milestones),
+    )
+
+
+def ledger_sheets(ledger):
+    """The ledger as spreadsheet sheets: [(title, headers, rows)]."""
+    lead = lambda project: str(project.lead_department or "公告未列明")  # noqa: E731
+    return [
+        (
+            "超期未填报指标",
+            ["实事", "指标", "牵头单位", "当前值", "目标值", "单位", "最近填报截至", "状态"],
+            [
+                [
+                    str(t.project),
+                    t.name,
+                    lead(t.project),
+                    figure(t.current_value) if t.current_value is not None else "未填报",
+                    figure(t.target_value),
+                    t.unit,
+                    t.last_reported_on.isoformat() if t.last_reported_on else "从未填报",
+                    t.get_status_display(),
+                ]
+                for t in ledger.stale_targets
+            ],
+        ),
+        (
+            "进度滞后实事",
+            ["实事", "牵头单位", "完成率", "状态", "完成时限"],
+            [
+                [
+                    str(p),
+                    lead(p),
+                    percent(p.percent),
+                    p.get_status_display(),
+                    p.due_date.isoformat(),
+                ]
+                for p in ledger.behind_projects
+            ],
+        ),
+        (
+            "逾期未完成节点",
+            ["实事", "节点", "时限", "牵头单位"],
+            [
+                [str(m.project), m.title, m.due_date.isoformat(), lead(m.project)]
+                for m in ledger.overdue_milestones
+            ],
+        ),
+    ]

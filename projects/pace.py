@@ -1,0 +1,112 @@
+"""Pace (序时进度) and status: the one place that decides whether a figure is on time.
+
+The rules run in the database, as annotations on targets, so that lists can filter and
+sort by status however many rows they hold. Projects take their status from their
+targets (`project_status`). The thresholds are settings:
+
+- PACE_SLOW_POINTS (default 10): 推进缓慢 when a figure is more than this many
+  percentage points behind the progress expected by the date;
+- PACE_SEVERE_POINTS (default 30): 严重滞后 beyond this gap.
+The defaults follow the practice of local supervision offices' monthly bulletins,
+which flag 10 points behind 序时进度 as 滞后 and 30 as 严重滞后.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, FloatField, Func, IntegerField, Q, Value, When
+from django.db.models.functions import Cast, Greatest, Least
+
+
+class Status(models.TextChoices):
+    COMPLETE = "complete", "已完成"
+    ON_TRACK = "on_track", "正常推进"
+    SLOW = "slow", "推进缓慢"
+    SEVERE = "severe", "严重滞后"
+    OVERDUE = "overdue", "逾期未完成"
+    NOT_REPORTED = "not_reported", "未填报"
+
+
+# Most severe first: a project is as far behind as its furthest-behind target.
+SEVERITY = [
+    Status.OVERDUE,
+    Status.SEVERE,
+    Status.SLOW,
+    Status.NOT_REPORTED,
+    Status.ON_TRACK,
+    Status.COMPLETE,
+]
+BEHIND = frozenset({Status.SLOW, Status.SEVERE, Status.OVERDUE})
+
+
+class DayNumber(Func):
+    """A date as a count of days, so SQLite and PostgreSQL subtract dates alike."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = "CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "((%(expressions)s)::date - DATE '1970-01-01')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def expected_percent(day):
+    """The share of a target expected by `day`, 0–100.
+
+    Quantities: linear from the plan's period start to the project's due date.
+    One-off milestones (a groundbreaking): nothing is expected before the due date.
+    """
+    start = DayNumber(F("project__plan__period_start"))
+    due = DayNumber(F("project__due_date"))
+    elapsed = DayNumber(Value(day)) - start
+    linear = Cast(elapsed, FloatField()) * Value(100.0) / Greatest(due - start, Value(1))
+    return Case(
+        When(kind="milestone", then=Value(0.0)),
+        default=Least(Greatest(linear, Value(0.0)), Value(100.0)),
+        output_field=FloatField(),
+    )
+
+
+def status_annotations(day):
+    """Annotations for a queryset of targets that already carries `current_value`."""
+    slow = float(settings.PACE_SLOW_POINTS)
+    severe = float(settings.PACE_SEVERE_POINTS)
+    return {
+        "percent": Case(
+            When(current_value__isnull=True, then=Value(None)),
+            # A ratio for display and sorting; the figures themselves stay Decimal.
+            default=Cast("current_value", FloatField())
+            * Value(100.0)
+            / Cast("target_value", FloatField()),
+            output_field=FloatField(),
+        ),
+        "expected_percent": expected_percent(day),
+        "status": Case(
+            When(current_value__isnull=True, then=Value(Status.NOT_REPORTED)),
+            When(current_value__gte=F("target_value"), then=Value(Status.COMPLETE)),
+            When(project__due_date__lt=day, then=Value(Status.OVERDUE)),
+            When(Q(expected_percent__gt=F("percent") + Value(severe)), then=Value(Status.SEVERE)),
+            When(Q(expected_percent__gt=F("percent") + Value(slow)), then=Value(Status.SLOW)),
+            default=Value(Status.ON_TRACK),
+            output_field=models.CharField(choices=Status.choices),
+        ),
+    }
+
+
+def status_rank():
+    """An integer for ordering by status, most severe first (needs `status`)."""
+    return Case(
+        *[When(status=status, then=Value(rank)) for rank, status in enumerate(SEVERITY)],
+        output_field=IntegerField(),
+    )
+
+
+def project_status(statuses):
+    """A project's status from its targets' statuses: the most severe one, so one
+    lagging target makes the project lagging; 已完成 only when every target is."""
+    statuses = list(statuses)
+    if not statuses:
+        return Status.NOT_REPORTED
+    return min(statuses, key=SEVERITY.index)
