@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -62,21 +62,33 @@ class ReportDepartmentFilter(DepartmentFilter):
     project_path = "target__project"
 
 
-class ScopedAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History is a record to read. simple-history's version page would save a POST
+    for anyone allowed to view history (reverting a figure without review), so it
+    answers GET only; and both history pages show only objects the user may see."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ScopedAdmin(HistoryAdmin):
     """Lists, pages, history and autocomplete show only what the user may see."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
-    def history_view(self, request, object_id, extra_context=None):
-        # simple-history looks objects up without get_queryset: check scope first.
-        if not self.get_queryset(request).filter(pk=object_id).exists():
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        return super().history_view(request, object_id, extra_context)
-
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
+class PlanAdmin(HistoryAdmin):
     list_display = ["year", "title", "period_start", "period_end", "is_published"]
     search_fields = ["title"]
     fieldsets = [
@@ -89,7 +101,7 @@ class PlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(HistoryAdmin):
     list_display = ["name", "member_count"]
     search_fields = ["name"]
     filter_horizontal = ["members"]

@@ -47,7 +47,8 @@ class ProgressReportForm(forms.ModelForm):
             self.add_error(
                 "confirm_large",
                 f"该数值超过目标值（{target.target_value.normalize():f} {target.unit}）的 "
-                f"{SUSPICIOUS_MULTIPLE} 倍，请核对；确认无误请勾选“确认数值无误”。",
+                f"{SUSPICIOUS_MULTIPLE} 倍，请核对；确认无误请勾选“确认数值无误”"
+                "（Excel 导入时在“确认超十倍”列填“是”）。",
             )
         return cleaned
 

@@ -254,6 +254,13 @@ class Project(models.Model):
             (t.last_reported_on for t in self.targets.all() if t.last_reported_on), default=None
         )
 
+    @property
+    def corrections(self):
+        """Approved reports that corrected a public figure, newest first (needs
+        `with_history`): the project's change log, 修订记录."""
+        found = [r for t in self.targets.all() for r in t.public_reports if r.corrects_id]
+        return sorted(found, key=lambda r: r.reviewed_at or r.created_at, reverse=True)
+
 
 @dataclass
 class PlanProgress:
@@ -582,10 +589,10 @@ class ProgressReport(models.Model):
         if self.target_id and self.value is not None:
             if self.target.kind == Target.Kind.MILESTONE and self.value not in (0, 1):
                 errors["value"] = "节点指标只能填 1（已完成）或 0（未完成）。"
-        if errors or not (self.target_id and self.value is not None and self.as_of):
-            if errors:
-                raise ValidationError(errors)
-            return
+        if errors:
+            raise ValidationError(errors)
+        if not (self.target_id and self.value is not None and self.as_of) or self.value < 0:
+            return  # the field's own validation reports what is missing or negative
         previous = self.previous_report()
         if self.is_correction_of(previous) and not self.note.strip():
             if previous.as_of == self.as_of:
@@ -610,7 +617,7 @@ class ProgressReport(models.Model):
     # Review: each step checks the report's state at the moment of the change, so two
     # reviewers acting at once cannot both act on one report.
 
-    def _move(self, from_states, to_state, **changes):
+    def _move(self, user, from_states, to_state, **changes):
         with transaction.atomic():
             claimed = ProgressReport.objects.filter(pk=self.pk, state__in=from_states).update(
                 state=to_state
@@ -621,11 +628,13 @@ class ProgressReport(models.Model):
             self.state = to_state
             for name, value in changes.items():
                 setattr(self, name, value)
-            self.save()  # records who and what in the history
+            self._history_user = user  # who, even when no request is at hand (commands)
+            self.save()
 
     def submit(self, user):
         self.full_clean()
         self._move(
+            user,
             self.EDITABLE_STATES,
             self.State.SUBMITTED,
             submitted_by=user,
@@ -638,6 +647,7 @@ class ProgressReport(models.Model):
         self.clean()  # figures approved meanwhile may have changed what this one means
         previous = self.previous_report()
         self._move(
+            user,
             [self.State.SUBMITTED],
             self.State.APPROVED,
             reviewed_by=user,
@@ -651,6 +661,7 @@ class ProgressReport(models.Model):
         if user.pk in (self.created_by_id, self.submitted_by_id):
             raise ValidationError("不能审核自己填报或提交的数据。")
         self._move(
+            user,
             [self.State.SUBMITTED],
             self.State.RETURNED,
             reviewed_by=user,
@@ -659,7 +670,7 @@ class ProgressReport(models.Model):
         )
 
     def withdraw(self, user):
-        self._move(self.EDITABLE_STATES, self.State.WITHDRAWN)
+        self._move(user, self.EDITABLE_STATES, self.State.WITHDRAWN)
 
 
 class SubmittedReport(ProgressReport):

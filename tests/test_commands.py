@@ -32,3 +32,30 @@ def test_two_installs_get_different_admin_passwords():
     get_user_model().objects.all().delete()
     second = run("ensure_admin").split("密码 ")[1].split()[0]
     assert first != second
+
+
+@pytest.mark.django_db
+def test_create_official_makes_a_reporter_of_a_department():
+    from projects.models import Department
+
+    Department.objects.create(name="区人社局")
+    output = run(
+        "create_official", "wang", "--role", "填报员", "--department", "区人社局", "--name", "王"
+    )
+    password = output.split("密码 ")[1].split()[0]
+    user = get_user_model().objects.get(username="wang")
+    assert user.is_staff and not user.is_superuser
+    assert user.check_password(password)
+    assert [g.name for g in user.groups.all()] == ["填报员"]
+    assert [d.name for d in user.departments.all()] == ["区人社局"]
+
+
+@pytest.mark.django_db
+def test_create_official_refuses_unknown_departments_and_reporters_without_one():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="没有名为“区不存在局”的单位"):
+        run("create_official", "li", "--role", "填报员", "--department", "区不存在局")
+    with pytest.raises(CommandError, match="填报员必须指定所属单位"):
+        run("create_official", "li", "--role", "填报员")
+    assert not get_user_model().objects.filter(username="li").exists()

@@ -127,7 +127,8 @@ def test_a_figure_on_pace_needs_no_reason(admin_client, target):
 def test_a_figure_over_ten_times_the_target_asks_for_confirmation(admin_client, target):
     response = post_report(admin_client, target, value="1001")
     assert errors_of(response)["confirm_large"] == [
-        "该数值超过目标值（100 个）的 10 倍，请核对；确认无误请勾选“确认数值无误”。"
+        "该数值超过目标值（100 个）的 10 倍，请核对；确认无误请勾选“确认数值无误”"
+        "（Excel 导入时在“确认超十倍”列填“是”）。"
     ]
     assert ProgressReport.objects.count() == 0
     assert post_report(admin_client, target, value="1001", confirm_large="on").status_code == 302

@@ -161,3 +161,7 @@ EVIDENCE_IMAGE_MAX_SIDE = 1600
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
+
+# History is a record, not an undo button: reverting an approved report to an old
+# version would bypass review, so the admin's "revert" is off.
+SIMPLE_HISTORY_REVERT_DISABLED = True

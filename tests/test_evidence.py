@@ -1,0 +1,168 @@
+"""Evidence files: checked by content, resized, stored under unguessable names, and
+public only once their report is approved."""
+
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from projects.models import Evidence, ProgressReport
+
+from .conftest import make_official, report_form
+from .factories import DepartmentFactory, TargetFactory
+from .files import MINIMAL_PDF, image_bytes
+
+ADD = reverse("admin:projects_progressreport_add")
+
+
+@pytest.fixture
+def target(plan):
+    return TargetFactory(
+        project__plan=plan,
+        project__number=7,
+        project__lead_department=DepartmentFactory(name="区住建局"),
+        target_value=2000,
+    )
+
+
+@pytest.fixture
+def reporter(client, target):
+    user = make_official("clerk", "填报员", target.project.lead_department)
+    client.force_login(user)
+    return user
+
+
+def upload(client, target, name, content, caption=""):
+    data = report_form(target, value="1200", as_of="2021-08-31")
+    data.update(
+        {
+            "evidence-TOTAL_FORMS": "1",
+            "evidence-0-file": SimpleUploadedFile(name, content),
+            "evidence-0-caption": caption,
+        }
+    )
+    return client.post(ADD, data)
+
+
+def inline_errors(response):
+    formset = response.context["inline_admin_formsets"][0].formset
+    return [e for form in formset.forms for e in form.errors.get("file", [])]
+
+
+def test_a_photo_is_resized_stripped_of_its_location_and_renamed(client, reporter, target):
+    response = upload(client, target, "IMG_2041.jpg", image_bytes(size=(4000, 3000), exif_gps=True))
+    assert response.status_code == 302
+    evidence = Evidence.objects.get()
+    assert evidence.kind == "image" and evidence.content_type == "image/jpeg"
+    assert evidence.original_name == "IMG_2041.jpg"
+    assert evidence.uploaded_by == reporter
+    assert re.fullmatch(r"evidence/[0-9a-f]{32}\.jpg", evidence.file.name)
+    with Image.open(evidence.file.path) as stored:
+        assert max(stored.size) == 1600
+        assert stored.getexif().get(0x8825) is None
+        assert "IMG_2041" not in evidence.file.path
+
+
+@pytest.mark.parametrize("image_format", ["PNG", "WEBP"])
+def test_png_and_webp_are_accepted(client, reporter, target, image_format):
+    assert upload(client, target, "site.img", image_bytes(image_format)).status_code == 302
+    assert Evidence.objects.get().content_type == f"image/{image_format.lower()}"
+
+
+def test_a_pdf_named_jpg_is_stored_as_a_pdf(client, reporter, target):
+    upload(client, target, "photo.jpg", MINIMAL_PDF)
+    evidence = Evidence.objects.get()
+    assert (evidence.kind, evidence.content_type) == ("pdf", "application/pdf")
+    assert evidence.file.name.endswith(".pdf")
+    assert evidence.file.read() == MINIMAL_PDF
+
+
+def test_an_image_named_pdf_is_stored_as_an_image(client, reporter, target):
+    upload(client, target, "scan.pdf", image_bytes("PNG"))
+    evidence = Evidence.objects.get()
+    assert evidence.content_type == "image/png"
+    assert evidence.file.name.endswith(".png")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "photo.jpg",
+            b"<html><script>alert(1)</script></html>",
+            "只能上传 JPEG、PNG、WebP 图片或 PDF 文件",
+        ),
+        ("photo.gif", b"GIF89a" + b"\x00" * 40, "只能上传 JPEG、PNG、WebP 图片或 PDF 文件"),
+        ("report.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n", "PDF 文件不完整或已损坏"),
+        ("photo.png", image_bytes("PNG")[:60], "图片已损坏"),
+    ],
+)
+def test_a_forged_or_broken_file_is_rejected_and_nothing_is_saved(
+    client, reporter, target, media_root, name, content, message
+):
+    response = upload(client, target, name, content)
+    assert response.status_code == 200
+    assert any(message in error for error in inline_errors(response))
+    assert ProgressReport.objects.count() == 0
+    assert Evidence.objects.count() == 0
+    assert not (media_root / "evidence").exists() or not any((media_root / "evidence").iterdir())
+
+
+def test_an_oversized_file_is_rejected(client, reporter, target, settings):
+    settings.EVIDENCE_MAX_BYTES = 50 * 1024
+    response = upload(client, target, "big.png", b"\x89PNG" + b"\x00" * (60 * 1024))
+    assert any("文件过大" in e and "50 KB" in e for e in inline_errors(response))
+    assert ProgressReport.objects.count() == 0
+
+
+def test_an_image_with_absurd_dimensions_is_rejected(client, reporter, target):
+    image = Image.new("1", (9000, 9000))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    response = upload(client, target, "bomb.png", out.getvalue())
+    assert any("图片尺寸过大" in e for e in inline_errors(response))
+    assert Evidence.objects.count() == 0
+
+
+def test_evidence_is_public_only_once_its_report_is_approved(client, reporter, target):
+    upload(client, target, "site.jpg", image_bytes(), caption="停车场竣工")
+    evidence = Evidence.objects.get()
+    report = evidence.report
+    report.submit(reporter)
+    url = evidence.get_absolute_url()
+    client.logout()
+    assert client.get(url).status_code == 404
+    page = client.get(target.project.get_absolute_url()).content.decode()
+    assert str(evidence.key) not in page and "停车场竣工" not in page
+
+    report.approve(make_official("checker", "审核员"))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    page = client.get(target.project.get_absolute_url()).content.decode()
+    assert f'<img src="{url}" alt="停车场竣工"' in page
+
+
+def test_a_pdf_is_served_as_a_download(client, reporter, target):
+    upload(client, target, "验收报告.pdf", MINIMAL_PDF)
+    evidence = Evidence.objects.get()
+    evidence.report.submit(reporter)
+    evidence.report.approve(make_official("checker", "审核员"))
+    client.logout()
+    response = client.get(evidence.get_absolute_url())
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert b"".join(response.streaming_content) == MINIMAL_PDF
+
+
+def test_no_evidence_can_be_added_to_a_submitted_report(client, reporter, target):
+    upload(client, target, "a.jpg", image_bytes())
+    report = ProgressReport.objects.get()
+    report.submit(reporter)
+    page = client.get(reverse("admin:projects_progressreport_change", args=[report.pk]))
+    assert "上传佐证材料" not in page.content.decode()

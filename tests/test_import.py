@@ -1,0 +1,242 @@
+"""The Excel round trip: download the department's template, fill it in, upload it."""
+
+import io
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from projects.models import ProgressReport
+
+from .conftest import make_official
+from .factories import DepartmentFactory, ReportFactory, TargetFactory
+from .files import image_bytes
+
+IMPORT = reverse("admin:projects_import")
+TEMPLATE = reverse("admin:projects_import_template")
+
+
+@pytest.fixture
+def department(db):
+    return DepartmentFactory(name="区住建局")
+
+
+@pytest.fixture
+def targets(plan, department):
+    parking = TargetFactory(
+        project__plan=plan,
+        project__number=7,
+        project__lead_department=department,
+        name="新增中心城区停车位",
+        target_value=2000,
+    )
+    renovation = TargetFactory(
+        project__plan=plan,
+        project__number=6,
+        project__lead_department=department,
+        name="完成老旧小区改造",
+        unit="户",
+        target_value=1800,
+    )
+    other = TargetFactory(
+        project__plan=plan, project__number=3, name="新建发热门诊", target_value=6
+    )
+    return parking, renovation, other
+
+
+@pytest.fixture
+def reporter(client, department):
+    user = make_official("clerk", "填报员", department)
+    client.force_login(user)
+    return user
+
+
+def template(client):
+    response = client.get(TEMPLATE)
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    return load_workbook(io.BytesIO(response.content))
+
+
+def filled(client, rows):
+    """The downloaded template with `rows` ({target name: {column: value}}) filled in."""
+    workbook = template(client)
+    sheet = workbook["填报"]
+    headers = [c.value for c in sheet[1]]
+    for line in sheet.iter_rows(min_row=2):
+        name = line[headers.index("指标")].value
+        for column, value in rows.get(name, {}).items():
+            line[headers.index(column)].value = value
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def check(client, content, name="填报.xlsx"):
+    return client.post(IMPORT, {"file": SimpleUploadedFile(name, content)})
+
+
+def confirm(client, response):
+    return client.post(IMPORT, {"confirm": "1", "token": response.context["token"]}, follow=True)
+
+
+def test_template_lists_the_departments_targets_with_approved_figures(client, reporter, targets):
+    parking = targets[0]
+    ReportFactory(target=parking, value=800, as_of=date(2021, 5, 31))
+    ReportFactory(target=parking, value=999, as_of=date(2021, 6, 30), state="submitted")
+    sheet = template(client)["填报"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0][:3] == ["指标编号", "年度", "实事"]
+    by_name = {row[3]: row for row in rows[1:]}
+    assert set(by_name) == {"新增中心城区停车位", "完成老旧小区改造"}  # not another department's
+    assert by_name["新增中心城区停车位"][5:8] == [2000, 800, "2021-05-31"]
+
+
+def test_a_good_file_is_checked_then_imported_as_submitted(client, reporter, targets):
+    parking, renovation, _ = targets
+    content = filled(
+        client,
+        {
+            "新增中心城区停车位": {
+                "新累计值": 1200,
+                "截至日期": date(2021, 8, 31),
+                "备注": "城市更新项目配建",
+            },
+            "完成老旧小区改造": {"新累计值": "1100", "截至日期": "2021-08-31"},
+        },
+    )
+    response = check(client, content)
+    result = response.context["check"]
+    assert result.ok
+    assert [(r.number, r.outcome) for r in result.rows] == [(2, "new"), (3, "new")]
+    assert ProgressReport.objects.count() == 0  # a dry run saves nothing
+    assert "确认导入 2 行" in response.content.decode()
+
+    page = confirm(client, response)
+    assert "已导入 2 条填报" in page.content.decode()
+    reports = ProgressReport.objects.order_by("target__project__number")
+    assert [(r.target, r.value, r.state, r.created_by) for r in reports] == [
+        (renovation, 1100, "submitted", reporter),
+        (parking, 1200, "submitted", reporter),
+    ]
+    assert reports[1].note == "城市更新项目配建"
+
+
+def test_uploading_the_same_file_again_adds_nothing(client, reporter, targets):
+    content = filled(client, {"新增中心城区停车位": {"新累计值": 1200, "截至日期": "2021-08-31"}})
+    confirm(client, check(client, content))
+    again = check(client, content)
+    assert [r.outcome for r in again.context["check"].rows] == ["empty", "duplicate"]
+    assert "没有需要导入的新数据" in again.content.decode()
+    assert ProgressReport.objects.count() == 1
+
+
+BAD_ROWS = [
+    ({"新累计值": "一千", "截至日期": "2021-08-31"}, "新累计值", "请填写数字，例如 1200 或 12.5。"),
+    ({"新累计值": -5, "截至日期": "2021-08-31"}, "新累计值", "完成值不能为负数。"),
+    ({"新累计值": 1200, "截至日期": "2099-01-01"}, "截至日期", "截至日期不能晚于今天"),
+    (
+        {"新累计值": 1200, "截至日期": "2020-12-31"},
+        "截至日期",
+        "截至日期不能早于计划开始日期（2021-01-01）。",
+    ),
+    ({"新累计值": 1200, "截至日期": "八月底"}, "截至日期", "请填写有效的日期，格式如 2021-06-30。"),
+    ({"新累计值": 1200}, "截至日期", "请填写截至日期。"),
+    ({"新累计值": 30000, "截至日期": "2021-08-31"}, "确认超十倍", "超过目标值（2000 个）的 10 倍"),
+    (
+        {"新累计值": 100, "截至日期": "2021-08-31"},
+        "滞后原因",
+        "该数值落后于序时进度，请填写滞后原因。",
+    ),
+]
+
+
+@pytest.mark.parametrize(("cells", "column", "message"), BAD_ROWS)
+def test_each_bad_row_is_named_by_row_and_column_and_nothing_is_imported(
+    client, reporter, targets, cells, column, message
+):
+    content = filled(
+        client,
+        {
+            "完成老旧小区改造": {"新累计值": 1100, "截至日期": "2021-08-31"},  # a good row
+            "新增中心城区停车位": cells,
+        },
+    )
+    response = check(client, content)
+    result = response.context["check"]
+    assert not result.ok
+    bad = next(r for r in result.rows if r.outcome == "error")
+    assert bad.number == 3  # the template lists project 六 before 七
+    assert any(c == column and message in m for c, m in bad.errors), bad.errors
+    html = response.content.decode()
+    assert "第 3 行" in html and f"{column}：" in html
+    assert "确认导入 " not in html and 'name="confirm"' not in html
+    assert ProgressReport.objects.count() == 0
+
+
+def test_a_lower_figure_without_a_note_is_an_error(client, reporter, targets):
+    ReportFactory(target=targets[0], value=1300, as_of=date(2021, 7, 31))
+    content = filled(client, {"新增中心城区停车位": {"新累计值": 1250, "截至日期": "2021-08-31"}})
+    bad = next(r for r in check(client, content).context["check"].rows if r.errors)
+    assert bad.errors == [
+        ("备注", "该数值低于上次审核通过的 1300（截至2021-07-31），属于更正，请在备注中说明原因。")
+    ]
+
+
+def test_another_departments_target_cannot_be_imported(client, reporter, targets):
+    other = targets[2]
+    content = f"指标编号,新累计值,截至日期\n{other.pk},3,2021-08-31\n".encode()
+    row = check(client, content, "a.csv").context["check"].rows[0]
+    assert row.errors == [("指标编号", "请选择您有权填报的指标。")]
+    assert ProgressReport.objects.count() == 0
+
+
+def test_the_same_target_twice_in_one_file_is_an_error(client, reporter, targets):
+    parking = targets[0]
+    content = (
+        f"指标编号,新累计值,截至日期\n{parking.pk},1000,2021-07-31\n{parking.pk},1200,2021-08-31\n"
+    ).encode()
+    rows = check(client, content, "a.csv").context["check"].rows
+    assert rows[1].errors == [("指标编号", "同一指标在第 2 行已出现，每个指标一次只能导入一行。")]
+
+
+def test_a_gbk_csv_from_chinese_excel_is_read(client, reporter, targets):
+    parking = targets[0]
+    text = f"指标编号,新累计值,截至日期,备注\n{parking.pk},1200,2021/8/31,城市更新项目配建\n"
+    response = check(client, text.encode("gbk"), "填报.csv")
+    assert response.context["check"].ok
+    confirm(client, response)
+    report = ProgressReport.objects.get()
+    assert (report.as_of, report.note) == (date(2021, 8, 31), "城市更新项目配建")
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        ("编号,数值\n1,2\n".encode(), "a.csv", "缺少必需的列：指标编号、新累计值、截至日期"),
+        ("指标编号,新累计值,截至日期,金额\n".encode(), "a.csv", "无法识别的列：金额"),
+        (image_bytes("PNG"), "填报.xlsx", "无法识别的文件"),
+        (b"PK\x03\x04" + b"\x00" * 200, "填报.xlsx", "无法读取该 Excel 文件"),
+        (b"", "a.csv", "文件是空的"),
+    ],
+)
+def test_a_file_that_is_not_the_template_is_refused_clearly(
+    client, reporter, targets, content, name, message
+):
+    response = check(client, content, name)
+    html = response.content.decode()
+    assert message in html
+    assert ProgressReport.objects.count() == 0
+
+
+def test_an_oversized_import_is_refused(client, reporter, targets, settings):
+    settings.IMPORT_MAX_BYTES = 1024 * 1024
+    content = b"\xe6\x8c\x87\xe6\xa0\x87\xe7\xbc\x96\xe5\x8f\xb7," * (1024 * 1024 // 10)
+    assert "导入文件不能超过 1 MB" in check(client, content, "a.csv").content.decode()
+
+
+def test_a_confirmation_without_this_sessions_upload_imports_nothing(client, reporter, targets):
+    response = client.post(IMPORT, {"confirm": "1", "token": "0" * 32}, follow=True)
+    assert "导入已失效" in response.content.decode()
+    assert ProgressReport.objects.count() == 0

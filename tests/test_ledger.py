@@ -1,0 +1,81 @@
+"""The supervision ledger (督查台账), judged by the same rules as the public pages."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from projects.ledger import build_ledger
+from projects.models import Milestone, Plan
+
+from .conftest import make_official
+from .factories import ProjectFactory, ReportFactory, TargetFactory
+
+LEDGER = reverse("admin:projects_ledger")
+
+
+@pytest.fixture
+def running_plan(db):
+    """A plan in its middle: a year that started 200 days ago."""
+    today = timezone.localdate()
+    start = today - timedelta(days=200)
+    return Plan.objects.create(
+        year=2030, title="进行中的计划", period_start=start, period_end=start + timedelta(days=364)
+    )
+
+
+def test_ledger_lists_stale_targets_lagging_projects_and_overdue_steps(running_plan):
+    today = timezone.localdate()
+    fresh = TargetFactory(project__plan=running_plan, project__number=1, name="近期已报")
+    ReportFactory(target=fresh, value=60, as_of=today - timedelta(days=3))
+    stale = TargetFactory(project__plan=running_plan, project__number=2, name="久未填报")
+    ReportFactory(target=stale, value=60, as_of=today - timedelta(days=45))
+    TargetFactory(project__plan=running_plan, project__number=3, name="从未填报")
+    done = TargetFactory(project__plan=running_plan, project__number=4, name="早已完成")
+    ReportFactory(target=done, value=100, as_of=today - timedelta(days=90))
+    lagging = TargetFactory(project__plan=running_plan, project__number=5, name="进度落后")
+    ReportFactory(target=lagging, value=20, as_of=today - timedelta(days=1))
+    project = fresh.project
+    Milestone.objects.create(project=project, title="施工许可", due_date=today - timedelta(days=1))
+    Milestone.objects.create(
+        project=project, title="已办结", due_date=today - timedelta(days=9), done_on=today
+    )
+    Milestone.objects.create(project=project, title="尚未到期", due_date=today + timedelta(days=9))
+
+    ledger = build_ledger(running_plan, today)
+    assert [t.name for t in ledger.stale_targets] == ["久未填报", "从未填报"]
+    # 200 of 364 days is 55% expected: 20% is severely behind, 60% on pace.
+    assert [(p.number, p.get_status_display()) for p in ledger.behind_projects] == [(5, "严重滞后")]
+    assert [m.title for m in ledger.overdue_milestones] == ["施工许可"]
+
+
+def test_a_project_past_its_due_date_is_overdue_in_the_ledger(plan):
+    target = TargetFactory(project__plan=plan, target_value=10)
+    ReportFactory(target=target, value=9, as_of=date(2021, 12, 31))
+    ledger = build_ledger(plan, date(2022, 1, 5))
+    assert [p.get_status_display() for p in ledger.behind_projects] == ["逾期未完成"]
+
+
+def test_ledger_page_and_its_spreadsheet_show_the_same_rows(client, running_plan):
+    ProjectFactory(plan=running_plan, number=1)
+    TargetFactory(project__plan=running_plan, project__number=2, name="从未填报的指标")
+    client.force_login(make_official("checker", "审核员"))
+    page = client.get(LEDGER + "?plan=2030")
+    html = page.content.decode()
+    assert "从未填报的指标" in html and "从未填报</td>" in html
+
+    response = client.get(LEDGER + "?plan=2030&format=xlsx")
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["超期未填报指标", "进度滞后实事", "逾期未完成节点"]
+    rows = list(workbook["超期未填报指标"].iter_rows(values_only=True))
+    assert rows[1][1] == "从未填报的指标"
+    assert rows[1][6] == "从未填报"
+
+
+def test_ledger_rejects_a_malformed_plan_year(client, running_plan):
+    client.force_login(make_official("checker", "审核员"))
+    assert client.get(LEDGER + "?plan=abc").status_code == 404
+    assert client.get(LEDGER + "?plan=1999").status_code == 404

@@ -1,0 +1,60 @@
+"""Unapproved figures never reach a public page: only approved reports count."""
+
+from datetime import date
+
+import pytest
+
+from .factories import ReportFactory, TargetFactory
+
+UNAPPROVED = ["draft", "submitted", "returned", "withdrawn"]
+
+
+@pytest.fixture
+def target(plan):
+    return TargetFactory(
+        project__plan=plan, project__number=1, name="新建小游园", unit="座", target_value=16
+    )
+
+
+@pytest.mark.parametrize("state", UNAPPROVED)
+def test_an_unapproved_report_appears_on_no_public_page(client, target, state):
+    ReportFactory(target=target, value=4, as_of=date(2021, 3, 31))
+    ReportFactory(
+        target=target,
+        value=13,
+        as_of=date(2021, 6, 30),
+        state=state,
+        note="未审核的备注XYZ",
+        delay_reason="未审核的原因XYZ",
+        next_steps="未审核的措施XYZ",
+    )
+    for url in ("/", "/plans/2021/", target.project.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "XYZ" not in html, url
+        assert "13" not in html.replace("2013", ""), url
+        assert "2021-06-30" not in html and "2021年6月30日" not in html, url
+    html = client.get(target.project.get_absolute_url()).content.decode()
+    assert "当前 <strong>4</strong> / 目标 16 座" in html
+
+
+def test_approved_reasons_and_next_steps_are_public(client, target):
+    ReportFactory(
+        target=target,
+        value=2,
+        as_of=date(2021, 9, 30),
+        delay_reason="征地手续未完成",
+        next_steps="10月底前完成征地并进场",
+    )
+    html = client.get(target.project.get_absolute_url()).content.decode()
+    assert "<dt>滞后原因</dt><dd>征地手续未完成</dd>" in html
+    assert "<dt>下一步措施</dt><dd>10月底前完成征地并进场</dd>" in html
+
+
+def test_corrections_of_public_figures_are_listed_in_the_change_log(client, target, superuser):
+    old = ReportFactory(target=target, value=6, as_of=date(2021, 6, 30))
+    ReportFactory(
+        target=target, value=5, as_of=date(2021, 6, 30), note="一座重复统计", corrects=old
+    )
+    html = client.get(target.project.get_absolute_url()).content.decode()
+    log = html.split('id="corrections-heading">修订记录</h2>')[1].split("</section>")[0]
+    assert "截至 2021-06-30 的数值为 6，改为截至 2021-06-30 的 5 座。原因：一座重复统计" in log

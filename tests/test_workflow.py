@@ -1,0 +1,205 @@
+"""Review before publication: draft → submitted → approved or returned."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from projects.models import ProgressReport, Target
+
+from .conftest import make_official
+from .factories import DepartmentFactory, ReportFactory, TargetFactory
+
+QUEUE = reverse("admin:projects_submittedreport_changelist")
+REPORTS = reverse("admin:projects_progressreport_changelist")
+
+
+@pytest.fixture
+def department(db):
+    return DepartmentFactory(name="区住建局")
+
+
+@pytest.fixture
+def target(plan, department):
+    return TargetFactory(project__plan=plan, project__lead_department=department, target_value=100)
+
+
+@pytest.fixture
+def reporter(department):
+    return make_official("clerk", "填报员", department)
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_official("checker", "审核员")
+
+
+def draft(target, reporter, value=50, as_of=date(2021, 6, 30), **fields):
+    return ReportFactory(
+        target=target, value=value, as_of=as_of, state="draft", created_by=reporter, **fields
+    )
+
+
+def current_value(target):
+    return Target.objects.with_progress().get(pk=target.pk).current_value
+
+
+def test_a_report_goes_from_draft_to_submitted_to_approved(target, reporter, reviewer):
+    report = draft(target, reporter)
+    assert current_value(target) is None
+    report.submit(reporter)
+    assert report.state == "submitted" and report.submitted_by == reporter
+    assert current_value(target) is None
+    report.approve(reviewer)
+    report.refresh_from_db()
+    assert report.state == "approved"
+    assert report.reviewed_by == reviewer and report.reviewed_at is not None
+    assert current_value(target) == 50
+
+
+def test_the_public_keeps_the_last_approved_figure_while_a_new_one_waits(target, reporter):
+    ReportFactory(target=target, value=40, as_of=date(2021, 5, 31))
+    draft(target, reporter, value=60).submit(reporter)
+    assert current_value(target) == 40
+
+
+def test_nobody_approves_their_own_report(target, department):
+    both = make_official("both", "审核员", department)
+    both.groups.add(*make_official("x", "填报员").groups.all())
+    report = draft(target, both)
+    report.submit(both)
+    with pytest.raises(ValidationError, match="不能审核自己填报或提交的数据"):
+        report.approve(both)
+    report.refresh_from_db()
+    assert report.state == "submitted"
+
+
+def test_a_returned_report_carries_the_reason_and_can_be_resubmitted(
+    client, target, reporter, reviewer
+):
+    report = draft(target, reporter)
+    report.submit(reporter)
+    with pytest.raises(ValidationError, match="退回时必须说明原因"):
+        report.return_to_reporter(reviewer, "  ")
+    report.return_to_reporter(reviewer, "请附竣工验收照片")
+    report.refresh_from_db()
+    assert report.state == "returned"
+    assert report.review_note == "请附竣工验收照片"
+
+    client.force_login(reporter)
+    page = client.get(reverse("admin:projects_progressreport_change", args=[report.pk]))
+    assert "此填报已被退回，原因：请附竣工验收照片" in page.content.decode()
+    report.submit(reporter)
+    assert report.state == "submitted"
+
+
+def test_only_a_submitted_report_can_be_approved(target, reporter, reviewer):
+    report = draft(target, reporter)
+    with pytest.raises(ValidationError, match="当前为“草稿”"):
+        report.approve(reviewer)
+
+
+def test_a_second_approval_of_the_same_report_is_refused(target, reporter, reviewer):
+    report = draft(target, reporter)
+    report.submit(reporter)
+    stale_copy = ProgressReport.objects.get(pk=report.pk)
+    report.approve(reviewer)
+    other = make_official("checker2", "审核员")
+    with pytest.raises(ValidationError, match="当前为“已审核”"):
+        stale_copy.approve(other)
+    assert ProgressReport.objects.get(pk=report.pk).reviewed_by == reviewer
+
+
+def test_a_draft_can_be_withdrawn_and_is_kept(client, target, reporter):
+    report = draft(target, reporter)
+    client.force_login(reporter)
+    client.post(REPORTS, {"action": "withdraw_selected", "_selected_action": [report.pk]})
+    report.refresh_from_db()
+    assert report.state == "withdrawn"
+    assert ProgressReport.objects.filter(pk=report.pk).exists()
+
+
+def test_withdrawing_does_not_touch_a_submitted_report(client, target, reporter):
+    report = draft(target, reporter)
+    report.submit(reporter)
+    client.force_login(reporter)
+    client.post(REPORTS, {"action": "withdraw_selected", "_selected_action": [report.pk]})
+    report.refresh_from_db()
+    assert report.state == "submitted"
+
+
+def test_review_queue_is_oldest_first_with_the_previous_approved_value(
+    client, plan, target, reporter, reviewer
+):
+    ReportFactory(target=target, value=30, as_of=date(2021, 4, 30))
+    other = TargetFactory(project=target.project, name="第二项", target_value=10)
+    first = draft(other, reporter, value=5)
+    first.submit(reporter)
+    second = draft(target, reporter, value=55)
+    second.submit(reporter)
+    client.force_login(reviewer)
+    response = client.get(QUEUE)
+    rows = list(response.context["cl"].result_list)
+    assert [r.pk for r in rows] == [first.pk, second.pk]
+    assert [r.previous_value for r in rows] == [None, 30]
+    html = response.content.decode()
+    assert '<td class="field-previous_display">30</td>' in html
+    assert '<td class="field-previous_display">无</td>' in html
+
+
+def test_a_reviewer_approves_several_at_once(client, target, reporter, reviewer):
+    reports = [
+        draft(target, reporter, value=v, as_of=date(2021, 6, d)) for v, d in ((50, 1), (52, 2))
+    ]
+    for report in reports:
+        report.submit(reporter)
+    client.force_login(reviewer)
+    response = client.post(
+        QUEUE,
+        {"action": "approve_selected", "_selected_action": [r.pk for r in reports]},
+        follow=True,
+    )
+    assert "已审核通过 2 条填报" in response.content.decode()
+    assert set(ProgressReport.objects.values_list("state", flat=True)) == {"approved"}
+
+
+def test_returning_from_the_list_asks_for_one_reason(client, target, reporter, reviewer):
+    report = draft(target, reporter)
+    report.submit(reporter)
+    client.force_login(reviewer)
+    data = {"action": "return_selected", "_selected_action": [report.pk]}
+    page = client.post(QUEUE, data)
+    assert "退回原因" in page.content.decode()
+    report.refresh_from_db()
+    assert report.state == "submitted"
+    client.post(QUEUE, {**data, "confirm": "1", "reason": "数据口径不一致"})
+    report.refresh_from_db()
+    assert (report.state, report.review_note) == ("returned", "数据口径不一致")
+
+
+def test_a_reviewer_approves_from_the_report_page(client, target, reporter, reviewer):
+    report = draft(target, reporter)
+    report.submit(reporter)
+    client.force_login(reviewer)
+    page = client.get(reverse("admin:projects_progressreport_change", args=[report.pk]))
+    assert "审核通过并公开" in page.content.decode()
+    client.post(reverse("admin:projects_review", args=[report.pk]), {"decision": "approve"})
+    report.refresh_from_db()
+    assert report.state == "approved"
+
+
+def test_approving_a_lower_figure_records_what_it_corrects(target, reporter, reviewer):
+    old = ReportFactory(target=target, value=60, as_of=date(2021, 5, 31))
+    report = draft(target, reporter, value=55, note="重复统计一处小区")
+    report.submit(reporter)
+    report.approve(reviewer)
+    assert report.corrects == old
+
+
+def test_a_later_higher_figure_is_not_a_correction(target, reporter, reviewer):
+    ReportFactory(target=target, value=40, as_of=date(2021, 5, 31))
+    report = draft(target, reporter, value=55)
+    report.submit(reporter)
+    report.approve(reviewer)
+    assert report.corrects is None
