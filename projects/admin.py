@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_views
+from .formatting import figure, percent
 from .forms import EvidenceForm, ProgressReportForm
 from .models import (
     Department,
@@ -32,7 +33,6 @@ from .models import (
     SubmittedReport,
     Target,
 )
-from .templatetags.progress import figure, percent
 
 ROLE_NAMES = ["填报员", "审核员", "管理员"]
 
@@ -294,7 +294,7 @@ class EvidenceInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', evidence.get_absolute_url(), evidence)
 
 
-class NewEvidenceInline(admin.TabularInline):
+class NewEvidenceInline(admin.StackedInline):
     """New files for a draft or returned report, added beside those already there."""
 
     model = Evidence

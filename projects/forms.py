@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .evidence import check_upload
+from .formatting import figure
 from .models import VALUE_ERRORS, Evidence, ProgressReport
 
 # A figure this many times its target is almost always a typo (an extra zero, a figure
@@ -46,7 +47,7 @@ class ProgressReportForm(forms.ModelForm):
         if target and needs_confirmation(target, value) and not cleaned.get("confirm_large"):
             self.add_error(
                 "confirm_large",
-                f"该数值超过目标值（{target.target_value.normalize():f} {target.unit}）的 "
+                f"该数值超过目标值（{figure(target.target_value)} {target.unit}）的 "
                 f"{SUSPICIOUS_MULTIPLE} 倍，请核对；确认无误请勾选“确认数值无误”"
                 "（Excel 导入时在“确认超十倍”列填“是”）。",
             )

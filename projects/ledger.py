@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
+from .formatting import figure, percent
 from .models import Milestone, Target
-from .templatetags.progress import figure, percent
 
 
 @dataclass

@@ -27,6 +27,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from . import pace
+from .formatting import figure
 from .numerals import chinese_numeral
 
 # A figure can be at most this large: 999,999,999,999.99 (counts, households, kilometres).
@@ -546,7 +547,9 @@ class ProgressReport(models.Model):
         verbose_name_plural = "进度填报"
 
     def __str__(self):
-        return f"{self.target}：{self.value} {self.target.unit}（截至{self.as_of:%Y-%m-%d}）"
+        return (
+            f"{self.target}：{figure(self.value)} {self.target.unit}（截至{self.as_of:%Y-%m-%d}）"
+        )
 
     @property
     def is_editable(self):
@@ -598,11 +601,11 @@ class ProgressReport(models.Model):
             if previous.as_of == self.as_of:
                 errors["note"] = (
                     f"截至{previous.as_of:%Y-%m-%d}已有审核通过的数值 "
-                    f"{previous.value.normalize():f}，本次填报属于更正，请在备注中说明原因。"
+                    f"{figure(previous.value)}，本次填报属于更正，请在备注中说明原因。"
                 )
             else:
                 errors["note"] = (
-                    f"该数值低于上次审核通过的 {previous.value.normalize():f}"
+                    f"该数值低于上次审核通过的 {figure(previous.value)}"
                     f"（截至{previous.as_of:%Y-%m-%d}），属于更正，请在备注中说明原因。"
                 )
         if self.pace_status() in pace.BEHIND:

@@ -1,43 +1,8 @@
-"""How figures are written on every page, in the admin and in exports: one place."""
-
-from decimal import ROUND_HALF_UP, Decimal
-
 from django import template
 
-from projects.numerals import chinese_numeral
+from projects import formatting
 
 register = template.Library()
 
-NOT_REPORTED = "未填报"
-
-
-@register.filter
-def figure(value):
-    """Decimal('9100.00') → '9100', Decimal('12.50') → '12.5'; None → '—'."""
-    if value is None or value == "":
-        return "—"
-    value = Decimal(value)
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}".rstrip("0")
-
-
-@register.filter
-def percent(value):
-    """45.25 → '45.3%' (四舍五入, as statistics are published), 100.0 → '100%';
-    None → 未填报 (never a misleading 0%)."""
-    if value is None:
-        return NOT_REPORTED
-    rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{figure(rounded)}%"
-
-
-@register.filter
-def bar_width(value):
-    """The width of a progress bar, 0–100, for a percent that may be None or above 100."""
-    if value is None:
-        return 0
-    return max(0, min(100, round(float(value))))
-
-
-@register.filter
-def cn_numeral(value):
-    return chinese_numeral(int(value))
+for name in ("figure", "percent", "bar_width", "cn_numeral"):
+    register.filter(name, getattr(formatting, name))
