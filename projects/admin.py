@@ -28,6 +28,7 @@ from .models import (
     Measure,
     Milestone,
     Plan,
+    PlannedValue,
     ProgressReport,
     Project,
     SubmittedReport,
@@ -92,7 +93,10 @@ class PlanAdmin(HistoryAdmin):
     list_display = ["year", "title", "period_start", "period_end", "is_published"]
     search_fields = ["title"]
     fieldsets = [
-        (None, {"fields": ["year", "title", "period_start", "period_end", "is_published"]}),
+        (
+            None,
+            {"fields": ["year", "title", "title_en", "period_start", "period_end", "is_published"]},
+        ),
         ("来源", {"fields": ["announced_on", "source_name", "source_url", "source_text"]}),
     ]
 
@@ -120,7 +124,7 @@ class DepartmentAdmin(HistoryAdmin):
 class TargetInline(admin.TabularInline):
     model = Target
     extra = 0
-    fields = ["order", "name", "unit", "target_value", "kind"]
+    fields = ["order", "name", "unit", "target_value", "kind", "is_construction"]
     can_delete = False
 
 
@@ -199,6 +203,15 @@ class ReportHistoryInline(admin.TabularInline):
         )
 
 
+class PlannedValueInline(admin.TabularInline):
+    """A planned schedule: where entered, it replaces the straight line as 序时进度."""
+
+    model = PlannedValue
+    extra = 0
+    fields = ["date", "value"]
+    verbose_name_plural = "计划进度（可选：按月等填写计划累计值；不填则按时间均匀推进）"
+
+
 @admin.register(Target)
 class TargetAdmin(ScopedAdmin):
     list_display = [
@@ -215,8 +228,17 @@ class TargetAdmin(ScopedAdmin):
     list_filter = ["project__plan", DepartmentFilter]
     search_fields = ["name", "project__title"]
     list_select_related = ["project"]
-    inlines = [ReportHistoryInline]
-    fields = ["project", "order", "name", "unit", "target_value", "kind"]
+    inlines = [PlannedValueInline, ReportHistoryInline]
+    fields = [
+        "project",
+        "order",
+        "name",
+        "name_en",
+        "unit",
+        "target_value",
+        "kind",
+        "is_construction",
+    ]
     change_form_template = "admin/projects/target/change_form.html"
     show_full_result_count = False
 

@@ -4,9 +4,10 @@ The template filters of the same names (templatetags/progress.py) are these func
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from .numerals import chinese_numeral
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
-NOT_REPORTED = "未填报"
+from .numerals import chinese_numeral
 
 
 def figure(value):
@@ -21,7 +22,7 @@ def percent(value):
     """45.25 → '45.3%' (四舍五入, as statistics are published), 100.0 → '100%';
     None → 未填报 (never a misleading 0%)."""
     if value is None:
-        return NOT_REPORTED
+        return _("未填报")
     rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return f"{figure(rounded)}%"
 
@@ -35,3 +36,16 @@ def bar_width(value):
 
 def cn_numeral(value):
     return chinese_numeral(int(value))
+
+
+def display_name(obj):
+    """A plan, project, target or department as the current language names it: the
+    English name where officials entered one, else the Chinese."""
+    english = get_language() == "en"
+    if hasattr(obj, "number"):  # a project: 十一、农村公路 / 11. Rural roads
+        title = (english and obj.title_en) or obj.title
+        return f"{obj.number}. {title}" if english else f"{chinese_numeral(obj.number)}、{title}"
+    for field in ("title", "name"):
+        if hasattr(obj, field):
+            return (english and getattr(obj, f"{field}_en", "")) or getattr(obj, field)
+    return str(obj)

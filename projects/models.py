@@ -14,7 +14,7 @@ Where each rule lives:
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from statistics import fmean
 
 from django.conf import settings
@@ -29,6 +29,9 @@ from simple_history.models import HistoricalRecords
 from . import pace
 from .formatting import figure
 from .numerals import chinese_numeral
+
+# A forecast further out than this says only "not at this pace"; none is shown.
+FORECAST_HORIZON_DAYS = 3650
 
 # A figure can be at most this large: 999,999,999,999.99 (counts, households, kilometres).
 VALUE_MAX_DIGITS = 14
@@ -70,6 +73,7 @@ class Plan(models.Model):
         validators=[MinValueValidator(2000), MaxValueValidator(2100)],
     )
     title = models.CharField("标题", max_length=200)
+    title_en = models.CharField("英文标题", max_length=200, blank=True)
     announced_on = models.DateField(
         "公布日期", null=True, blank=True, help_text="原文未注明具体日期时留空，在来源说明中写明。"
     )
@@ -79,6 +83,12 @@ class Plan(models.Model):
     source_url = models.URLField("来源链接", blank=True)
     source_text = models.TextField("来源原文", blank=True)
     is_published = models.BooleanField("公开", default=True)
+    demo_data = models.BooleanField(
+        "演示数据",
+        default=False,
+        editable=False,
+        help_text="由 make demo 生成的演示进度；每个页面都会标明。",
+    )
 
     objects = PlanQuerySet.as_manager()
     history = HistoricalRecords()
@@ -111,6 +121,7 @@ def sees_all_departments(user):
 
 class Department(models.Model):
     name = models.CharField("名称", max_length=100, unique=True)
+    name_en = models.CharField("英文名称", max_length=200, blank=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -169,7 +180,7 @@ class ProjectQuerySet(models.QuerySet):
         if as_of is not None:
             reports = reports.filter(as_of__lte=as_of)
         targets = Target.objects.with_progress(as_of).prefetch_related(
-            Prefetch("reports", queryset=reports, to_attr="public_reports")
+            Prefetch("reports", queryset=reports, to_attr="public_reports"), "planned_values"
         )
         return self.with_progress(as_of, targets).prefetch_related("measures", "milestones")
 
@@ -182,6 +193,7 @@ class Project(models.Model):
         "序号", validators=[MinValueValidator(1), MaxValueValidator(99)]
     )
     title = models.CharField("简称", max_length=100)
+    title_en = models.CharField("英文简称", max_length=200, blank=True)
     pledge_text = models.TextField("承诺原文")
     lead_department = models.ForeignKey(
         Department,
@@ -242,6 +254,12 @@ class Project(models.Model):
         return bool(targets) and all(t.is_reached for t in targets)
 
     @property
+    def expected_percent(self):
+        """The mean of its targets' expected percents (序时进度)."""
+        targets = self.targets.all()
+        return fmean(t.expected_percent for t in targets) if targets else None
+
+    @property
     def status(self):
         """The most severe status of its targets (rules in `pace.project_status`)."""
         return pace.project_status(t.status for t in self.targets.all())
@@ -284,6 +302,46 @@ class PlanProgress:
     def behind(self):
         """Projects whose status is 推进缓慢, 严重滞后 or 逾期未完成."""
         return [p for p in self.projects if p.status in pace.BEHIND]
+
+    @property
+    def by_status(self):
+        """[(status, its projects)] for every status, most severe first."""
+        return [(s, [p for p in self.projects if p.status == s]) for s in pace.SEVERITY]
+
+    @property
+    def expected_percent(self):
+        """The mean of the projects' expected percents (序时进度)."""
+        values = [p.expected_percent for p in self.projects if p.expected_percent is not None]
+        return fmean(values) if values else None
+
+    @property
+    def by_department(self):
+        """[(department, [(project, is_lead)])] by department name, and the projects for
+        which the plan names no department at all."""
+        groups = {}
+        for project in self.projects:
+            if project.lead_department:
+                groups.setdefault(project.lead_department, []).append((project, True))
+            for department in project.supporting_departments.all():
+                groups.setdefault(department, []).append((project, False))
+        unassigned = [
+            p for p in self.projects if not p.lead_department and not p.supporting_departments.all()
+        ]
+        return sorted(groups.items(), key=lambda item: item[0].name), unassigned
+
+    @property
+    def construction_targets(self):
+        return [t for p in self.projects for t in p.targets.all() if t.is_construction]
+
+    @property
+    def started_count(self):
+        return sum(t.is_started for t in self.construction_targets)
+
+    @property
+    def started_percent(self):
+        """开工率: the share of 开工 targets on which construction has begun."""
+        targets = self.construction_targets
+        return 100 * self.started_count / len(targets) if targets else None
 
     @property
     def reported_count(self):
@@ -392,9 +450,16 @@ class Target(models.Model):
     )
     order = models.PositiveSmallIntegerField("顺序", default=1)
     name = models.CharField("指标", max_length=200)
+    name_en = models.CharField("英文名称", max_length=200, blank=True)
     unit = models.CharField("单位", max_length=10)
     target_value = value_field("目标值", validators=[MinValueValidator(Decimal("0.01"))])
     kind = models.CharField("类型", max_length=20, choices=Kind, default=Kind.QUANTITY)
+    is_construction = models.BooleanField(
+        "开工类指标",
+        default=False,
+        help_text="承诺“开工建设”的指标，计入月度通报的开工率；"
+        "有审核通过的进度（大于 0）即视为已开工。",
+    )
 
     objects = TargetQuerySet.as_manager()
     history = HistoricalRecords()
@@ -421,6 +486,84 @@ class Target(models.Model):
 
     def get_status_display(self):
         return pace.Status(self.status).label
+
+    @property
+    def has_schedule(self):
+        return bool(self.planned_values.all())
+
+    def plan_points(self):
+        """The 序时进度 line as (date, value) points, for charts and their tables: the
+        planned schedule where there is one (a step at each date), else a straight line
+        from the period start to the due date (a single step at the due date for a
+        milestone). The same rule as `pace.expected_percent`."""
+        start = self.project.plan.period_start
+        steps = [(p.date, p.value) for p in self.planned_values.all()]
+        if steps:
+            return [(start, Decimal(0)), *steps]
+        return [(start, Decimal(0)), (self.project.due_date, self.target_value)]
+
+    def chart_rows(self):
+        """Actual and planned cumulative values by date, for a target's chart and the
+        table beside it; on a day with a correction, the latest approved figure."""
+        rows = {}
+        for report in reversed(self.public_reports):  # oldest first; later entries win
+            rows.setdefault(report.as_of, {})["actual"] = report.value
+        for day, value in self.plan_points():
+            rows.setdefault(day, {})["planned"] = value
+        return [
+            {"date": day, "actual": row.get("actual"), "planned": row.get("planned")}
+            for day, row in sorted(rows.items())
+        ]
+
+    @property
+    def is_started(self):
+        """For a 开工 target: construction has begun (needs `with_progress`)."""
+        return self.current_value is not None and self.current_value > 0
+
+    def forecast_date(self):
+        """When the target will be reached at the pace of its last two approved figures
+        on different days, or None (reached, no pace yet, or not moving forward).
+
+        Needs `public_reports` (from `ProjectQuerySet.with_history`)."""
+        reports = self.public_reports
+        if not reports or self.is_reached:
+            return None
+        latest = reports[0]
+        earlier = next((r for r in reports if r.as_of < latest.as_of), None)
+        if earlier is None or latest.value <= earlier.value:
+            return None
+        per_day = (latest.value - earlier.value) / (latest.as_of - earlier.as_of).days
+        days_left = ((self.target_value - latest.value) / per_day).to_integral_value(ROUND_CEILING)
+        if days_left > FORECAST_HORIZON_DAYS:
+            return None
+        return latest.as_of + timedelta(days=int(days_left))
+
+
+class PlannedValue(models.Model):
+    """A step of a planned schedule (计划进度): the cumulative value a target should have
+    reached by a date. Where a target has any, they replace the straight line from the
+    period start to the due date as its 序时进度."""
+
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, related_name="planned_values", verbose_name="指标"
+    )
+    date = models.DateField("日期")
+    value = value_field(
+        "计划累计值", validators=[MinValueValidator(0, message="计划值不能为负数。")]
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["target", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "date"], name="unique_planned_value_date")
+        ]
+        verbose_name = "计划进度"
+        verbose_name_plural = "计划进度"
+
+    def __str__(self):
+        return f"{self.target}：{self.date:%Y-%m-%d} 计划达到 {figure(self.value)}"
 
 
 class ProgressReportQuerySet(models.QuerySet):

@@ -1,8 +1,10 @@
 """Pace (序时进度) and status: the one place that decides whether a figure is on time.
 
 The rules run in the database, as annotations on targets, so that lists can filter and
-sort by status however many rows they hold. Projects take their status from their
-targets (`project_status`). The thresholds are settings:
+sort by status however many rows they hold. 序时进度 (the progress expected by a day) is
+a straight line from the plan's start to the due date, unless officials entered a
+planned schedule for the target, which then rules (`expected_percent`). Projects take
+their status from their targets (`project_status`). The thresholds are settings:
 
 - PACE_SLOW_POINTS (default 10): 推进缓慢 when a figure is more than this many
   percentage points behind the progress expected by the date;
@@ -11,19 +13,33 @@ The defaults follow the practice of local supervision offices' monthly bulletins
 which flag 10 points behind 序时进度 as 滞后 and 30 as 严重滞后.
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, FloatField, Func, IntegerField, Q, Value, When
-from django.db.models.functions import Cast, Greatest, Least
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.utils.translation import gettext_lazy as _
 
 
 class Status(models.TextChoices):
-    COMPLETE = "complete", "已完成"
-    ON_TRACK = "on_track", "正常推进"
-    SLOW = "slow", "推进缓慢"
-    SEVERE = "severe", "严重滞后"
-    OVERDUE = "overdue", "逾期未完成"
-    NOT_REPORTED = "not_reported", "未填报"
+    COMPLETE = "complete", _("已完成")
+    ON_TRACK = "on_track", _("正常推进")
+    SLOW = "slow", _("推进缓慢")
+    SEVERE = "severe", _("严重滞后")
+    OVERDUE = "overdue", _("逾期未完成")
+    NOT_REPORTED = "not_reported", _("未填报")
 
 
 # Most severe first: a project is as far behind as its furthest-behind target.
@@ -53,16 +69,29 @@ class DayNumber(Func):
 
 
 def expected_percent(day):
-    """The share of a target expected by `day`, 0–100.
+    """The share of a target expected by `day` (序时进度), 0–100.
 
-    Quantities: linear from the plan's period start to the project's due date.
-    One-off milestones (a groundbreaking): nothing is expected before the due date.
+    - A target with a planned schedule (PlannedValue): the planned value of the latest
+      step on or before `day`, 0 before the first step.
+    - Otherwise a quantity: linear from the plan's period start to the project's due date.
+    - Otherwise a one-off milestone (a groundbreaking): nothing before the due date,
+      all of it after.
     """
+    schedule = apps.get_model("projects", "PlannedValue").objects.filter(target=OuterRef("pk"))
+    planned = Subquery(schedule.filter(date__lte=day).order_by("-date").values("value")[:1])
     start = DayNumber(F("project__plan__period_start"))
     due = DayNumber(F("project__due_date"))
     elapsed = DayNumber(Value(day)) - start
     linear = Cast(elapsed, FloatField()) * Value(100.0) / Greatest(due - start, Value(1))
     return Case(
+        When(
+            Exists(schedule),
+            then=Coalesce(
+                Cast(planned, FloatField()) * Value(100.0) / Cast("target_value", FloatField()),
+                Value(0.0),
+            ),
+        ),
+        When(kind="milestone", project__due_date__lt=day, then=Value(100.0)),
         When(kind="milestone", then=Value(0.0)),
         default=Least(Greatest(linear, Value(0.0)), Value(100.0)),
         output_field=FloatField(),

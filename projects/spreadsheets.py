@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.utils.functional import Promise
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -25,6 +26,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(value):
+    value = str(value) if isinstance(value, Promise) else value
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return "" if value is None else value
@@ -38,7 +40,7 @@ def xlsx_bytes(sheets):
         sheet = workbook.create_sheet(title[:31])
         sheet.append(headers)
         for row in rows:
-            sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+            sheet.append([cell_value(v) for v in row])
             for cell in sheet[sheet.max_row]:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # text, never a formula
@@ -48,6 +50,14 @@ def xlsx_bytes(sheets):
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def cell_value(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Promise):  # a translated label
+        return str(value)
+    return value
 
 
 def xlsx_response(filename, sheets):
@@ -64,7 +74,7 @@ def csv_response(filename, headers, rows):
     writer = csv.writer(response)
     writer.writerow(headers)
     for row in rows:
-        writer.writerow([csv_safe(v) for v in row])
+        writer.writerow([csv_safe(cell_value(v)) for v in row])
     return response
 
 

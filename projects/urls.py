@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import api, feeds, views, views_bulletin, views_data, views_table
 
 app_name = "projects"
 
@@ -8,5 +8,20 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("plans/<int:year>/", views.plan_dashboard, name="plan"),
     path("plans/<int:year>/projects/<int:number>/", views.project_detail, name="project"),
+    path("plans/<int:year>/departments/", views.departments, name="departments"),
+    path("plans/<int:year>/targets/", views_table.target_table, name="targets"),
+    path("plans/<int:year>/bulletins/", views_bulletin.archive, name="bulletins"),
+    path("plans/<int:year>/bulletins/<str:month>/", views_bulletin.bulletin, name="bulletin"),
+    path("plans/<int:year>/updates/", views_data.updates, name="updates"),
+    path("plans/<int:year>/feed/", feeds.PlanFeed(), name="plan_feed"),
+    path("plans/<int:year>/projects/<int:number>/feed/", feeds.ProjectFeed(), name="project_feed"),
+    path("data/", views_data.open_data, name="data"),
+    path("data/reports.csv", views_data.reports_csv, name="reports_csv"),
+    path("api/v1/plans/", api.plans, name="api_plans"),
+    path("api/v1/projects/", api.projects, name="api_projects"),
+    path("api/v1/targets/", api.targets, name="api_targets"),
+    path("api/v1/reports/", api.reports, name="api_reports"),
+    path("language/<str:code>/", views.switch_language, name="language"),
+    path("care/<str:state>/", views.switch_care, name="care"),
     path("evidence/<uuid:key>/", views.evidence_file, name="evidence"),
 ]

@@ -1,9 +1,31 @@
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+"""Public pages. Each fetches from a public queryset (approved reports of published
+plans only), honours ?as_of= (see asof.py) and renders; no rule lives here."""
 
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from . import pace
+from .asof import public_page
+from .formatting import display_name
+from .middleware import CARE_COOKIE
 from .models import Evidence, Plan, Project
 
+ONE_YEAR = 365 * 24 * 3600
 
+
+def published_plan(year):
+    return get_object_or_404(Plan.objects.published(), year=year)
+
+
+def plan_context(request, plan):
+    """What every page of a plan shows around its content: the plan, the other plans."""
+    return {"plan": plan, "plans": Plan.objects.published().only("year", "title", "title_en")}
+
+
+@public_page
 def dashboard(request):
     plan = Plan.objects.current()
     if plan is None:
@@ -11,24 +33,106 @@ def dashboard(request):
     return render_dashboard(request, plan)
 
 
+@public_page
 def plan_dashboard(request, year):
-    plan = get_object_or_404(Plan.objects.published(), year=year)
-    return render_dashboard(request, plan)
+    return render_dashboard(request, published_plan(year))
 
 
 def render_dashboard(request, plan):
-    progress = plan.progress()
-    chart = [{"label": str(project), "percent": project.percent} for project in progress.projects]
-    context = {"plan": plan, "progress": progress, "chart": chart}
+    progress = plan.progress(request.as_of)
+    chart = {
+        "projects": [
+            {
+                "label": display_name(project),
+                "percent": project.percent,
+                "expected": project.expected_percent,
+                "status": project.status,
+            }
+            for project in progress.projects
+        ],
+        "statuses": [
+            {"status": status, "label": str(pace.Status(status).label), "count": len(projects)}
+            for status, projects in progress.by_status
+        ],
+        "text": {
+            "percent": _("完成率"),
+            "expected": _("序时进度"),
+            "projects": _("实事件数"),
+            "not_reported": _("未填报"),
+        },
+    }
+    context = {**plan_context(request, plan), "progress": progress, "chart": chart}
     return render(request, "projects/dashboard.html", context)
 
 
+@public_page
 def project_detail(request, year, number):
     project = get_object_or_404(
-        Project.objects.published().with_history(), plan__year=year, number=number
+        Project.objects.published().with_history(request.as_of), plan__year=year, number=number
     )
-    context = {"project": project, "plan": project.plan}
+    charts = [
+        {
+            "id": target.pk,
+            "label": display_name(target),
+            "unit": target.unit,
+            "actual": [
+                {"date": row["date"].isoformat(), "value": float(row["actual"])}
+                for row in target.chart_rows()
+                if row["actual"] is not None
+            ],
+            "plan": [{"date": d.isoformat(), "value": float(v)} for d, v in target.plan_points()],
+            "stepped": target.has_schedule,
+        }
+        for target in project.targets.all()
+    ]
+    context = {
+        **plan_context(request, project.plan),
+        "project": project,
+        "charts": {
+            "targets": charts,
+            "text": {"actual": _("累计完成值"), "plan": _("计划进度")},
+        },
+    }
     return render(request, "projects/project_detail.html", context)
+
+
+@public_page
+def departments(request, year):
+    plan = published_plan(year)
+    progress = plan.progress(request.as_of)
+    context = {**plan_context(request, plan), "progress": progress}
+    return render(request, "projects/departments.html", context)
+
+
+def safe_next(request):
+    target = request.GET.get("next", "/")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return "/"
+
+
+def switch_language(request, code):
+    """Chinese or English, remembered in a cookie; back to the same page. A GET, so
+    pages need no form and stay cacheable; the worst a forged link does is switch it."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    response = HttpResponseRedirect(safe_next(request))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, code, max_age=ONE_YEAR, samesite="Lax", httponly=True
+    )
+    return response
+
+
+def switch_care(request, state):
+    """关怀版 on or off: larger type and higher contrast, remembered in a cookie."""
+    if state not in ("on", "off"):
+        raise Http404
+    response = HttpResponseRedirect(safe_next(request))
+    if state == "on":
+        response.set_cookie(CARE_COOKIE, "1", max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    else:
+        response.delete_cookie(CARE_COOKIE, samesite="Lax")
+    return response
 
 
 def evidence_file(request, key):

@@ -12,7 +12,7 @@ def test_dashboard_shows_every_2021_project_as_not_reported(client, plan_2021):
     response = client.get("/")
     html = response.content.decode()
     assert "驿城区2021年十一件民生实事" in html
-    assert "2021年1月1日 至 2021年12月31日" in html
+    assert "承诺周期：2021-01-01 至 2021-12-31" in html
     for project in plan_2021.projects.all():
         assert f'href="{project.get_absolute_url()}"' in html
     assert html.count('<article class="card"') == 11
@@ -28,8 +28,8 @@ def test_dashboard_shows_reported_figures(client, plan):
     ReportFactory(target=road, value="12.5", as_of=date(2021, 8, 31))
     html = client.get("/").content.decode()
     assert "12.5 / 40 公里（31.3%）" in html
-    assert 'value="31" aria-label="农村公路完成率 31.3%"' in html
-    assert '<time datetime="2021-08-31">2021年8月31日</time>' in html
+    assert 'value="31" aria-label="一、农村公路完成率 31.3%"' in html
+    assert '<time datetime="2021-08-31">2021-08-31</time>' in html
 
 
 def test_dashboard_explains_how_percentages_are_computed(client, plan_2021):
@@ -43,17 +43,20 @@ def test_chart_data_comes_as_json_with_a_table_of_the_same_numbers(client, plan)
     ReportFactory(target=TargetFactory(project=project, target_value=6), value=3)
     ProjectFactory(plan=plan, number=4, title="学校")
     response = client.get("/")
-    assert response.context["chart"] == [
-        {"label": "三、发热门诊", "percent": 50.0},
-        {"label": "四、学校", "percent": None},
+    chart = response.context["chart"]
+    assert [(p["label"], p["percent"], p["status"]) for p in chart["projects"]] == [
+        ("三、发热门诊", 50.0, "overdue"),
+        ("四、学校", None, "not_reported"),
     ]
+    assert {s["status"]: s["count"] for s in chart["statuses"]}["overdue"] == 1
     html = response.content.decode()
     data = html.split('<script id="chart-data" type="application/json">')[1].split("</script>")[0]
-    assert json.loads(data) == response.context["chart"]
-    assert (
+    assert json.loads(data) == json.loads(json.dumps(chart, default=str))
+    row = (
         '<th scope="row"><a href="/plans/2021/projects/3/">三、发热门诊</a></th><td>50%</td>'
-        in html
+        "<td>100%</td><td>逾期未完成</td>"
     )
+    assert row in html
 
 
 def test_no_inline_script_code_on_the_dashboard(client, plan_2021):
@@ -99,6 +102,7 @@ def test_dashboard_queries_do_not_grow_with_projects_and_reports(
     large_queries = queries_of("/")
     assert len(large_queries) == len(small_queries)
     # 1 the current plan, 2 its projects with lead departments, 3 supporting departments,
-    # 4 targets with their current values (subqueries).
-    with django_assert_max_num_queries(4):
+    # 4 targets with their figures and status (subqueries), 5 the published plans for the
+    # navigation, 6 whether any plan carries demo data.
+    with django_assert_max_num_queries(6):
         queries_of("/")

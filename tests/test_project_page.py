@@ -10,8 +10,8 @@ def test_project_page_shows_pledge_measures_milestones_and_departments(client, p
     html = client.get("/plans/2021/projects/10/").content.decode()
     assert "开工新建公共租赁住房1000套。" in html
     assert "确保8月底前完成建筑工程施工许可证办理，9月份开工建设。" in html
-    assert "<td>完成建筑工程施工许可证办理</td><td>2021年8月31日前</td>" in html
-    assert "<td>开工建设</td><td>2021年9月30日前</td>" in html
+    assert "<td>完成建筑工程施工许可证办理</td><td>2021-08-31</td><td>未标记完成</td>" in html
+    assert "<td>开工建设</td><td>2021-09-30</td><td>未标记完成</td>" in html
     assert "当前 未填报 / 目标 1000 套" in html
     assert "尚无审核通过的填报。" in html
 
@@ -55,7 +55,8 @@ def test_project_page_queries_do_not_grow_with_reports(queries_of, django_assert
     large = queries_of("/plans/2022/projects/1/")
     assert len(large) == len(small)
     # 1 the project with plan and lead department, 2 supporting departments,
-    # 3 targets with current values, 4 their approved reports (with what each corrects),
-    # 5 the reports' evidence, 6 measures, 7 milestones.
-    with django_assert_max_num_queries(7):
+    # 3 targets with their figures and status, 4 their approved reports (with what each
+    # corrects), 5 the reports' evidence, 6 planned schedules, 7 measures, 8 milestones,
+    # 9 the published plans for the navigation, 10 whether any plan carries demo data.
+    with django_assert_max_num_queries(10):
         queries_of("/plans/2022/projects/1/")

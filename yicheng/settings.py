@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tables2",
+    "django_filters",
+    "corsheaders",
     "simple_history",
     "projects",
 ]
@@ -85,7 +87,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "projects.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,6 +112,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "projects.asof.as_of_context",
+                "projects.middleware.site_context",
             ],
         },
     },
@@ -129,9 +136,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-# Chinese whatever the browser says; other languages are offered only once their
-# catalogue is complete.
-LANGUAGES = [("zh-hans", "简体中文")]
+# Chinese unless the visitor switches (projects.middleware.ChineseFirstMiddleware).
+# Interface strings are written in Chinese; locale/en holds their English.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -168,3 +176,8 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # History is a record, not an undo button: reverting an approved report to an old
 # version would bypass review, so the admin's "revert" is off.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Open data: anyone's page or script may read the JSON API and the CSV download.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/(api/v\d+|data)/.*$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]

@@ -4,5 +4,5 @@ from projects import formatting
 
 register = template.Library()
 
-for name in ("figure", "percent", "bar_width", "cn_numeral"):
+for name in ("figure", "percent", "bar_width", "cn_numeral", "display_name"):
     register.filter(name, getattr(formatting, name))

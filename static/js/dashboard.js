@@ -1,42 +1,79 @@
-// Draws the dashboard's completion chart from the JSON that the page carries
-// (json_script "chart-data"). The same numbers are in the table beside it.
+// The dashboard's two charts, drawn from the JSON the page carries ("chart-data").
+// The same numbers are in the tables beside them.
 (function () {
   "use strict";
-  var canvas = document.getElementById("completion-chart");
-  var source = document.getElementById("chart-data");
-  if (!canvas || !source || typeof Chart === "undefined") {
+  var helpers = window.YichengCharts;
+  var data = helpers && helpers.readJSON("chart-data");
+  if (!data || typeof Chart === "undefined") {
     return;
   }
-  var rows = JSON.parse(source.textContent);
-  var figure = function (value) {
-    return value === null ? "未填报" : Math.round(value * 10) / 10 + "%";
+  var text = data.text;
+  var rounded = function (value) {
+    return value === null ? text.not_reported : Math.round(value * 10) / 10 + "%";
   };
-  new Chart(canvas, {
-    type: "bar",
-    data: {
-      labels: rows.map(function (row) { return row.label; }),
-      datasets: [{
-        label: "完成率（%）",
-        data: rows.map(function (row) { return row.percent === null ? 0 : row.percent; }),
-        backgroundColor: "#2f5fa7"
-      }]
-    },
-    options: {
-      indexAxis: "y",
-      maintainAspectRatio: false,
-      animation: false,
-      plugins: {
-        legend: { display: false },
-        tooltip: {
-          callbacks: {
-            label: function (context) { return figure(rows[context.dataIndex].percent); }
+
+  var completion = document.getElementById("completion-chart");
+  if (completion) {
+    var projects = data.projects;
+    helpers.keyboard(new Chart(completion, {
+      type: "bar",
+      data: {
+        labels: projects.map(function (p) { return p.label; }),
+        datasets: [
+          {
+            label: text.percent,
+            data: projects.map(function (p) { return p.percent === null ? 0 : p.percent; }),
+            backgroundColor: projects.map(function (p) { return helpers.colours[p.status]; })
+          },
+          {
+            label: text.expected,
+            data: projects.map(function (p) { return p.expected; }),
+            backgroundColor: "#c9ccd6"
           }
-        }
+        ]
       },
-      scales: {
-        x: { beginAtZero: true, suggestedMax: 100, ticks: { callback: function (v) { return v + "%"; } } },
-        y: { ticks: { autoSkip: false } }
+      options: {
+        indexAxis: "y",
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: function (context) {
+                var project = projects[context.dataIndex];
+                var value = context.datasetIndex === 0 ? project.percent : project.expected;
+                return context.dataset.label + ": " + rounded(value);
+              }
+            }
+          }
+        },
+        scales: {
+          x: { beginAtZero: true, suggestedMax: 100, ticks: { callback: function (v) { return v + "%"; } } },
+          y: { ticks: { autoSkip: false } }
+        }
       }
-    }
-  });
+    }));
+  }
+
+  var statusCanvas = document.getElementById("status-chart");
+  if (statusCanvas) {
+    var statuses = data.statuses;
+    helpers.keyboard(new Chart(statusCanvas, {
+      type: "bar",
+      data: {
+        labels: statuses.map(function (s) { return s.label; }),
+        datasets: [{
+          label: text.projects,
+          data: statuses.map(function (s) { return s.count; }),
+          backgroundColor: statuses.map(function (s) { return helpers.colours[s.status]; })
+        }]
+      },
+      options: {
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: { legend: { display: false } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }
+      }
+    }));
+  }
 })();

@@ -84,5 +84,6 @@ def load(data):
                 unit=target["unit"],
                 target_value=Decimal(target["value"]),
                 kind=target.get("kind", Target.Kind.QUANTITY),
+                is_construction=target.get("construction", False),
             )
     return plan

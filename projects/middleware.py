@@ -1,0 +1,35 @@
+from django.conf import settings
+
+
+class ChineseFirstMiddleware:
+    """Chinese unless the visitor chose English with the language switch.
+
+    The browser's Accept-Language is ignored: a resident whose phone is set to English
+    still gets the Chinese page a neighbour shared. The officials' admin is always
+    Chinese. Placed before django's LocaleMiddleware, which then reads only the cookie.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        if request.path.startswith("/admin/"):
+            request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = settings.LANGUAGE_CODE
+        return self.get_response(request)
+
+
+def site_context(request):
+    """Every page knows whether the 关怀版 (larger type, higher contrast) is on, and
+    whether the figures shown are demo data (then every page says so)."""
+    from .models import Plan
+
+    return {
+        "care_mode": request.COOKIES.get(CARE_COOKIE) == "1",
+        "demo_data": Plan.objects.filter(demo_data=True).exists(),
+        "PACE_SLOW_POINTS": settings.PACE_SLOW_POINTS,
+        "PACE_SEVERE_POINTS": settings.PACE_SEVERE_POINTS,
+    }
+
+
+CARE_COOKIE = "care"

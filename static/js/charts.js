@@ -1,0 +1,69 @@
+// Shared by the pages with charts: status colours, reading the page's JSON, and
+// keyboard access (arrow keys step through the points and show each tooltip).
+(function () {
+  "use strict";
+
+  var STATUS_COLOURS = {
+    complete: "#1d6b36",
+    on_track: "#2f5fa7",
+    slow: "#9a5b00",
+    severe: "#b3261e",
+    overdue: "#6a1b9a",
+    not_reported: "#6b6b75"
+  };
+
+  function readJSON(id) {
+    var element = document.getElementById(id);
+    return element ? JSON.parse(element.textContent) : null;
+  }
+
+  function keyboard(chart) {
+    var canvas = chart.canvas;
+    var index = -1;
+    function show() {
+      var active = [];
+      if (index >= 0) {
+        chart.data.datasets.forEach(function (dataset, datasetIndex) {
+          if (index < dataset.data.length) {
+            active.push({ datasetIndex: datasetIndex, index: index });
+          }
+        });
+      }
+      chart.setActiveElements(active);
+      chart.tooltip.setActiveElements(active, { x: 0, y: 0 });
+      chart.update();
+    }
+    canvas.addEventListener("keydown", function (event) {
+      var count = Math.max.apply(null, chart.data.datasets.map(function (d) { return d.data.length; }));
+      if (!count) {
+        return;
+      }
+      if (event.key === "ArrowRight" || event.key === "ArrowDown") {
+        index = (index + 1) % count;
+      } else if (event.key === "ArrowLeft" || event.key === "ArrowUp") {
+        index = (index - 1 + count) % count;
+      } else if (event.key === "Escape") {
+        index = -1;
+      } else {
+        return;
+      }
+      event.preventDefault();
+      show();
+    });
+    canvas.addEventListener("blur", function () {
+      index = -1;
+      show();
+    });
+  }
+
+  function isoDay(ms) {
+    return new Date(ms).toISOString().slice(0, 10);
+  }
+
+  window.YichengCharts = {
+    colours: STATUS_COLOURS,
+    readJSON: readJSON,
+    keyboard: keyboard,
+    isoDay: isoDay
+  };
+})();
