@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -90,6 +91,7 @@ class ScopedAdmin(HistoryAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(HistoryAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["year", "title", "period_start", "period_end", "is_published"]
     search_fields = ["title"]
     fieldsets = [
@@ -116,6 +118,15 @@ class DepartmentAdmin(HistoryAdmin):
     @admin.display(description="工作人员数", ordering="member_count")
     def member_count(self, department):
         return department.member_count
+
+    def get_fields(self, request, obj=None):
+        # Who works where is for those who manage accounts, not for every reporter.
+        if request.user.has_perm("projects.change_department"):
+            return ["name", "name_en", "members"]
+        return ["name", "name_en"]
+
+    def has_view_history_or_change_history_permission(self, request, obj=None):
+        return request.user.has_perm("projects.change_department")
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -244,6 +255,11 @@ class TargetAdmin(ScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_progress()
+
+    def get_list_display(self, request):
+        if request.user.has_perm("projects.add_progressreport"):
+            return self.list_display
+        return [name for name in self.list_display if name != "report_link"]
 
     def has_delete_permission(self, request, obj=None):
         return False
