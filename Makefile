@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run demo test lint clean
+.PHONY: run demo serve test test-pg lint audit clean
 
 # Base install for serving; the test install adds the dev extras on top.
 $(VENV)/.run: pyproject.toml
@@ -36,6 +36,17 @@ run: $(VENV)/.run var/secret_key
 	$(MANAGE) ensure_admin
 	DEBUG=1 $(MANAGE) runserver $(HOST)
 
+# The production way: gunicorn, whitenoise, JSON request logs. Set SECRET_KEY,
+# ALLOWED_HOSTS, DATABASE_URL, HTTPS=1 … as README › Deployment says.
+serve: export CACHE_URL ?= file://$(CURDIR)/var/cache
+serve: export REQUEST_LOG ?= 1
+serve: $(VENV)/.run var/secret_key
+	$(MANAGE) check --deploy
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) load_plan 2021
+	$(BIN)/gunicorn --config yicheng/gunicorn.py yicheng.wsgi
+
 # Like run, on a separate database with a generated history: every page says "演示数据".
 demo: export DATABASE_URL = sqlite:///$(CURDIR)/var/demo.sqlite3
 demo: export MEDIA_ROOT = $(CURDIR)/var/demo-media
@@ -56,6 +67,11 @@ test: $(VENV)/.test var/secret_key node_modules/.installed lint
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/pytest
+
+# The same suite on PostgreSQL: a throwaway cluster from Debian's postgresql package.
+test-pg: $(VENV)/.test var/secret_key node_modules/.installed
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	scripts/with-postgres $(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) var/static

@@ -1,9 +1,10 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 
 from .evidence import check_upload
 from .formatting import figure
-from .models import VALUE_ERRORS, Evidence, ProgressReport
+from .models import VALUE_ERRORS, Evidence, ProgressReport, evidence_path
 
 # A figure this many times its target is almost always a typo (an extra zero, a figure
 # in the wrong unit); it is accepted only once the reporter confirms it.
@@ -55,7 +56,11 @@ class ProgressReportForm(forms.ModelForm):
 
 
 class EvidenceForm(forms.ModelForm):
-    """An evidence file, checked by its content (see evidence.py)."""
+    """An evidence file, checked by its content (see evidence.py).
+
+    The file is written while the form is validated, before anything reaches the
+    database: if the disk is full or the folder unwritable, the reporter gets a clear
+    message and nothing of the report is saved."""
 
     class Meta:
         model = Evidence
@@ -65,22 +70,21 @@ class EvidenceForm(forms.ModelForm):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload and not getattr(upload, "_committed", False):
-            try:
-                self.checked = check_upload(upload)
-            except ValidationError:
-                raise
-            self.original_name = upload.name[-255:]
-        return upload
-
-    def save(self, commit=True):
-        evidence = super().save(commit=False)
-        checked = getattr(self, "checked", None)
-        if checked:
+            checked = check_upload(upload)
+            evidence = self.instance
             evidence.kind = checked.kind
             evidence.content_type = checked.content_type
             evidence.size = checked.size
-            evidence.original_name = self.original_name
-            evidence.file.save("upload", checked.content, save=False)
-        if commit:
-            evidence.save()
-        return evidence
+            evidence.original_name = upload.name[-255:]
+            name = evidence_path(evidence, upload.name)
+            try:
+                stored = default_storage.save(name, checked.content)
+            except OSError:
+                default_storage.delete(name)  # no half-written file left behind
+                raise ValidationError(
+                    "服务器暂时无法保存文件（存储空间不足或目录不可写），本次填报未保存。"
+                    "请稍后重试，或联系管理员。"
+                ) from None
+            evidence.file.name = stored
+            return evidence.file
+        return upload

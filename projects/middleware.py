@@ -14,7 +14,7 @@ class ChineseFirstMiddleware:
 
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
-        if request.path.startswith("/admin/"):
+        if request.path.startswith("/" + settings.ADMIN_PATH):
             request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = settings.LANGUAGE_CODE
         return self.get_response(request)
 

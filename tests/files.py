@@ -1,6 +1,7 @@
 """Real files for upload tests, made here rather than committed."""
 
 import io
+import os
 
 from PIL import Image
 
@@ -13,8 +14,12 @@ MINIMAL_PDF = (
 )
 
 
-def image_bytes(image_format="JPEG", size=(800, 600), exif_gps=False):
-    image = Image.new("RGB", size, (200, 80, 40))
+def image_bytes(image_format="JPEG", size=(800, 600), exif_gps=False, noise=False):
+    """A real image; with noise, one that no encoder can compress much."""
+    if noise:
+        image = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+    else:
+        image = Image.new("RGB", size, (200, 80, 40))
     out = io.BytesIO()
     options = {}
     if exif_gps:

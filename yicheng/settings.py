@@ -6,6 +6,7 @@ silently falling back to a default.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +53,22 @@ def env_list(name, default=()):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_cache(name, default):
+    """A cache from a URL: locmem://, dummy://, file:///absolute/path, redis://host:port/db."""
+    url = os.environ.get(name) or default
+    scheme, _, rest = url.partition("://")
+    backends = {
+        "locmem": "django.core.cache.backends.locmem.LocMemCache",
+        "dummy": "django.core.cache.backends.dummy.DummyCache",
+        "file": "django.core.cache.backends.filebased.FileBasedCache",
+        "redis": "django.core.cache.backends.redis.RedisCache",
+    }
+    if scheme not in backends:
+        raise ImproperlyConfigured(f"{name} must start with {', '.join(backends)}://, not {url!r}.")
+    location = {"locmem": rest or "yicheng", "dummy": "", "file": rest, "redis": url}[scheme]
+    return {"BACKEND": backends[scheme], "LOCATION": location}
+
+
 def read_secret_key():
     """The key comes from SECRET_KEY; `make run` writes a random one to var/secret_key."""
     if os.environ.get("SECRET_KEY"):
@@ -67,6 +84,9 @@ def read_secret_key():
 SECRET_KEY = read_secret_key()
 DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Where the officials' admin lives; a less obvious path keeps casual scanners away.
+ADMIN_PATH = env_str("ADMIN_PATH", default="admin/").strip("/") + "/"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -81,10 +101,13 @@ INSTALLED_APPS = [
     "django_filters",
     "corsheaders",
     "simple_history",
+    "axes",
+    "csp",
     "projects",
 ]
 
 MIDDLEWARE = [
+    "yicheng.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -96,7 +119,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it answers locked-out logins.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "yicheng.urls"
@@ -124,8 +155,23 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=60,
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes write at once (gunicorn workers, imports): WAL lets readers go on
+    # while one writes, IMMEDIATE takes the write lock at the start of a transaction
+    # instead of failing half-way, and the timeout makes a writer wait, not error.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    # The test database is a file, not memory, so that the concurrency tests' worker
+    # processes can open it too; one per test run, so runs never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"yicheng-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -154,7 +200,55 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # never served as such: evidence goes through projects.views.evidence_file
+
+CACHES = {"default": env_cache("CACHE_URL", default="locmem://")}
+
+# Behind the district's gateway, over HTTPS (set HTTPS=1 in production): cookies only
+# over TLS, HSTS for a year, plain HTTP redirected. The gateway must set
+# X-Forwarded-Proto; see README, Deployment.
+HTTPS = env_bool("HTTPS", default=False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    # Turn these two off if other subdomains of the site's domain are not all on HTTPS.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600  # an official's working day
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# No inline script or style anywhere: chart data travels in json_script blocks, which
+# are data, not code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login throttling: five wrong passwords for one account from one address lock that
+# pair for an hour (django-axes); a right password resets the count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Behind the gateway the client's address is the last one it adds to X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 1 if HTTPS else 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Pace (序时进度): how many percentage points behind the expected progress a figure may
 # be before it is 推进缓慢, and before it is 严重滞后 (see projects/pace.py).
@@ -173,6 +267,9 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# Backups keep times to the microsecond (Django's JSON cuts them to milliseconds).
+SERIALIZATION_MODULES = {"exactjson": "projects.exactjson"}
+
 # History is a record, not an undo button: reverting an approved report to an old
 # version would bypass review, so the admin's "revert" is off.
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -181,3 +278,19 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/(api/v\d+|data)/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "yicheng.requestlog.JsonFormatter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "loggers": {
+        # Request lines only where asked for (make serve sets REQUEST_LOG=1).
+        "yicheng.request": {
+            "handlers": ["stdout"] if env_bool("REQUEST_LOG", default=False) else [],
+            "level": "INFO",
+            "propagate": False,
+        },
+        "django": {"handlers": ["stdout"], "level": env_str("LOG_LEVEL", default="WARNING")},
+    },
+}

@@ -1,0 +1,98 @@
+"""Several processes at once, on whichever database the suite runs on: nothing lost,
+nothing twice, and each target's current value is its latest approved report."""
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from projects.models import ProgressReport, Target
+
+from .conftest import make_official
+from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+WORKERS = 4
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def database_url():
+    """The test database, for processes outside this one."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    host = quote(s["HOST"] or s["OPTIONS"].get("host", ""), safe="")
+    port = s["PORT"] or s["OPTIONS"].get("port") or 5432
+    return f"postgres://{s['USER']}@/{s['NAME']}?host={host}&port={port}"
+
+
+def run_workers(*args_per_worker):
+    env = {**os.environ, "DATABASE_URL": database_url()}
+    processes = [
+        subprocess.Popen(  # noqa: S603 - our own worker module
+            [sys.executable, "-m", "tests.concurrency_worker", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for args in args_per_worker
+    ]
+    results = [p.communicate(timeout=600) for p in processes]
+    for process, (out, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, err[-3000:]
+    return [out for out, _ in results]
+
+
+@pytest.fixture
+def officials(plan):
+    department = DepartmentFactory(name="区并发测试局")
+    for number in range(1, 6):
+        project = ProjectFactory(plan=plan, number=number, lead_department=department)
+        TargetFactory(project=project, target_value=100000)
+    for worker in range(WORKERS):
+        make_official(f"reporter-{worker}", "填报员", department)
+        make_official(f"reviewer-{worker}", "审核员")
+
+
+def test_four_processes_entering_250_reports_each_lose_nothing(officials):
+    run_workers(*[("enter", str(w), "250") for w in range(WORKERS)])
+
+    notes = list(ProgressReport.objects.values_list("note", flat=True))
+    assert len(notes) == len(set(notes)) == WORKERS * 250
+    assert set(ProgressReport.objects.values_list("state", flat=True)) == {"approved"}
+    steps = ProgressReport.history.values_list("id", "state")
+    assert len(steps) == WORKERS * 250 * 3  # entered, submitted, approved: each once
+
+    for target in Target.objects.with_progress():
+        latest = ProgressReport.objects.filter(target=target).order_by("-as_of", "-pk").first()
+        assert target.current_value == latest.value
+
+
+def test_racing_reviewers_approve_each_report_exactly_once(officials, plan):
+    reporter = make_official("reporter-race", "填报员")
+    target = Target.objects.first()
+    for n in range(60):
+        ReportFactory(
+            target=target,
+            value=n,
+            as_of=date(2021, 2, 1),
+            state="submitted",
+            note=f"race-{n}",
+            created_by=reporter,
+            submitted_by=reporter,
+        )
+    won = run_workers(*[("approve", str(w)) for w in range(WORKERS)])
+    assert sum(int(out) for out in won) == 60
+    approved = ProgressReport.objects.filter(note__startswith="race-")
+    assert approved.filter(state="approved").count() == 60
+    assert approved.values("reviewed_by").distinct().count() >= 1
+    approvals = ProgressReport.history.filter(note__startswith="race-", state="approved")
+    assert approvals.count() == 60  # no report's approval was recorded twice

@@ -1,0 +1,17 @@
+"""gunicorn's settings for `make serve`. Environment: BIND (default 127.0.0.1:8000),
+WEB_CONCURRENCY (worker processes, default 2 × cores + 1)."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+timeout = 30
+graceful_timeout = 20
+# Recycle workers now and then, so a slow leak can never take the site down.
+max_requests = 2000
+max_requests_jitter = 200
+# Requests are logged as JSON by yicheng.requestlog; gunicorn logs only its own events.
+accesslog = None
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
