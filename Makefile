@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run demo serve test test-pg lint audit clean
+.PHONY: run demo serve test test-pg lint deploy-check audit clean
 
 # Base install for serving; the test install adds the dev extras on top.
 $(VENV)/.run: pyproject.toml
@@ -61,8 +61,20 @@ demo: $(VENV)/.run var/secret_key
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive projects yicheng --exclude projects/migrations
 
-test: $(VENV)/.test var/secret_key node_modules/.installed lint
+# Production settings must pass Django's deployment checks without a warning.
+deploy-check: $(VENV)/.run
+	SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	ALLOWED_HOSTS=tracker.example.gov.cn HTTPS=1 DEBUG=0 \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+# Known vulnerabilities in the installed packages (needs PyPI's per-version JSON or
+# api.osv.dev; see README › Security).
+audit: $(VENV)/.test
+	$(BIN)/pip-audit --strict --skip-editable
+
+test: $(VENV)/.test var/secret_key node_modules/.installed lint deploy-check
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) collectstatic --noinput --verbosity 0
