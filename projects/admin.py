@@ -10,6 +10,7 @@ Entered reports are never deleted; an approved figure is corrected by a new repo
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
@@ -37,6 +38,16 @@ from .models import (
 )
 
 ROLE_NAMES = ["填报员", "审核员", "管理员"]
+
+
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks up the submitted id again when it redraws a
+    form with errors; a forged id that is not a number, or too large for the database,
+    would crash it (a 500)."""
+
+    def optgroups(self, name, value, attr=None):
+        ids = [v for v in value if str(v).isdigit() and int(v) < 2**63]
+        return super().optgroups(name, ids, attr)
 
 
 class DepartmentFilter(admin.SimpleListFilter):
@@ -421,6 +432,7 @@ class ProgressReportAdmin(ReviewActions, ScopedAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "target":
             kwargs["queryset"] = Target.objects.visible_to(request.user).select_related("project")
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):

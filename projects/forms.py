@@ -17,6 +17,17 @@ REPORT_ERRORS = {
 }
 
 
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice by id where an id no database column can hold is simply not a choice
+    (SQLite raises OverflowError past 2**63 − 1, which Django does not catch)."""
+
+    def to_python(self, value):
+        text = str(value).strip()
+        if value not in self.empty_values and text.isdigit() and int(text) >= 2**63:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 def needs_confirmation(target, value):
     return value is not None and value > target.target_value * SUSPICIOUS_MULTIPLE
 
@@ -34,6 +45,7 @@ class ProgressReportForm(forms.ModelForm):
         model = ProgressReport
         fields = ["target", "value", "as_of", "note", "delay_reason", "next_steps"]
         error_messages = REPORT_ERRORS
+        field_classes = {"target": IdChoiceField}
         widgets = {
             "note": forms.Textarea(attrs={"rows": 2}),
             "delay_reason": forms.Textarea(attrs={"rows": 2}),

@@ -240,3 +240,10 @@ def test_a_confirmation_without_this_sessions_upload_imports_nothing(client, rep
     response = client.post(IMPORT, {"confirm": "1", "token": "0" * 32}, follow=True)
     assert "导入已失效" in response.content.decode()
     assert ProgressReport.objects.count() == 0
+
+
+@pytest.mark.parametrize("target_id", ["9223372036854775808", "abc", "-1", "1.5"])
+def test_a_target_id_that_is_no_id_is_a_row_error(client, reporter, targets, target_id):
+    content = f"指标编号,新累计值,截至日期\n{target_id},3,2021-08-31\n".encode()
+    row = check(client, content, "a.csv").context["check"].rows[0]
+    assert row.errors == [("指标编号", "请选择您有权填报的指标。")]
