@@ -2,10 +2,10 @@
 
 The database goes in as JSON with natural keys (projects/exactjson.py: Django's JSON
 with times kept to the microsecond), so a backup taken on SQLite restores into
-PostgreSQL and the other way round, and gives back every record exactly. It is read in one transaction that
-sees a single moment (REPEATABLE READ on PostgreSQL; on SQLite the transaction holds
-the write lock, so writers wait until the dump is done). Every file is listed in the
-archive's manifest with its SHA-256, checked again on restore.
+PostgreSQL and the other way round, and gives back every record exactly. It is read in
+one transaction that sees a single moment (REPEATABLE READ on PostgreSQL; on SQLite the
+transaction holds the write lock, so writers wait until the dump is done). Every file
+is listed in the archive's manifest with its SHA-256, checked again on restore.
 """
 
 import hashlib
