@@ -18,13 +18,17 @@ def figure(value):
     return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}".rstrip("0")
 
 
+def percent_value(value):
+    """A percent rounded as it is published: to one decimal, 四舍五入 (Decimal)."""
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def percent(value):
     """45.25 → '45.3%' (四舍五入, as statistics are published), 100.0 → '100%';
     None → 未填报 (never a misleading 0%)."""
     if value is None:
         return _("未填报")
-    rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{figure(rounded)}%"
+    return f"{figure(percent_value(value))}%"
 
 
 def bar_width(value):

@@ -24,9 +24,11 @@ def site_context(request):
     whether the figures shown are demo data (then every page says so)."""
     from .models import Plan
 
+    if not hasattr(request, "demo_data"):  # once per request, however many templates
+        request.demo_data = Plan.objects.filter(demo_data=True).exists()
     return {
         "care_mode": request.COOKIES.get(CARE_COOKIE) == "1",
-        "demo_data": Plan.objects.filter(demo_data=True).exists(),
+        "demo_data": request.demo_data,
         "PACE_SLOW_POINTS": settings.PACE_SLOW_POINTS,
         "PACE_SEVERE_POINTS": settings.PACE_SEVERE_POINTS,
     }

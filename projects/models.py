@@ -119,6 +119,12 @@ def sees_all_departments(user):
     return user.is_active and user.has_perm("projects.view_all_departments")
 
 
+class DepartmentQuerySet(models.QuerySet):
+    def of_plan(self, plan):
+        """Departments that lead or support a project of `plan`."""
+        return self.filter(Q(led_projects__plan=plan) | Q(supported_projects__plan=plan)).distinct()
+
+
 class Department(models.Model):
     name = models.CharField("名称", max_length=100, unique=True)
     name_en = models.CharField("英文名称", max_length=200, blank=True)
@@ -130,6 +136,7 @@ class Department(models.Model):
         help_text="填报员只能查看和填报本单位牵头或配合的实事。",
     )
 
+    objects = DepartmentQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[members])
 
     class Meta:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from . import pace
 from .asof import public_page
 from .formatting import display_name
+from .freshness import cached_public
 from .middleware import CARE_COOKIE
 from .models import Evidence, Plan, Project
 
@@ -25,6 +26,7 @@ def plan_context(request, plan):
     return {"plan": plan, "plans": Plan.objects.published().only("year", "title", "title_en")}
 
 
+@cached_public
 @public_page
 def dashboard(request):
     plan = Plan.objects.current()
@@ -33,6 +35,7 @@ def dashboard(request):
     return render_dashboard(request, plan)
 
 
+@cached_public
 @public_page
 def plan_dashboard(request, year):
     return render_dashboard(request, published_plan(year))
@@ -65,6 +68,7 @@ def render_dashboard(request, plan):
     return render(request, "projects/dashboard.html", context)
 
 
+@cached_public
 @public_page
 def project_detail(request, year, number):
     project = get_object_or_404(
@@ -96,6 +100,7 @@ def project_detail(request, year, number):
     return render(request, "projects/project_detail.html", context)
 
 
+@cached_public
 @public_page
 def departments(request, year):
     plan = published_plan(year)

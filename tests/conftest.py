@@ -10,6 +10,14 @@ from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no cached page and no content version."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Real hashing costs ~0.3 s per account by design; tests make many accounts."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -53,10 +61,12 @@ def superuser(db):
 @pytest.fixture
 def queries_of(client):
     """Return the SQL a GET of `url` runs, so tests can compare two data sizes."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     def run(url, using=client):
+        cache.clear()  # measure rendering, not a cached page
         with CaptureQueriesContext(connection) as context:
             response = using.get(url)
         assert response.status_code == 200, url

@@ -1,0 +1,96 @@
+"""Public pages are cached, and never stale.
+
+Every change that can alter a public page (an approval, a correction, a change to a
+plan, project, target, schedule, department or dated step) moves the content version
+forward once its transaction commits (`signals.py`). Cached pages are keyed by that
+version, by the day (pace is judged against today, so a page can change at midnight
+with no new data), the language, the 关怀版 switch and the full URL. So the request
+after an approval renders afresh, and every request before it is a cache hit.
+
+The same key gives the ETag; Last-Modified is the later of the last change and the
+start of today. Browsers revalidate every time (no-cache) and get a 304 when nothing
+changed. The version lives in the cache, which all server processes must share
+(CACHE_URL: a file or Redis cache in production; `make serve` uses a file cache).
+"""
+
+import functools
+import hashlib
+import time
+from datetime import datetime, timedelta
+from datetime import time as clock
+
+from django.core.cache import cache
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+from django.utils.translation import get_language
+
+from .middleware import CARE_COOKIE
+
+VERSION_KEY = "public-content-version"
+# How long a rendered page is kept; the version makes it stale long before that.
+PAGE_SECONDS = 24 * 3600
+
+
+def content_version():
+    """The time (ns) of the last change to public content. If the cache lost it, a new
+    one is started now, which can only make pages fresher, never staler."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def bump():
+    cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def last_modified(version):
+    changed = datetime.fromtimestamp(version / 1e9, tz=timezone.get_current_timezone())
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), clock()))
+    return max(changed, midnight)
+
+
+def cached_public(view):
+    """Cache a public view's page by content version; answer conditional requests."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        version = content_version()
+        care = request.COOKIES.get(CARE_COOKIE) == "1"
+        source = (
+            f"{version}|{timezone.localdate()}|{get_language()}|{care}|{request.get_full_path()}"
+        )
+        digest = hashlib.sha256(source.encode()).hexdigest()
+        etag = f'"{digest[:32]}"'
+        modified = last_modified(version)
+        not_modified = get_conditional_response(
+            request, etag=etag, last_modified=int(modified.timestamp())
+        )
+        if not_modified is not None:
+            response = not_modified
+        else:
+            response = cache.get(f"page:{digest}")
+            if response is None:
+                response = view(request, *args, **kwargs)
+                if response.status_code == 200 and not isinstance(response, StreamingHttpResponse):
+                    if hasattr(response, "render"):
+                        response.render()
+                    cache.set(f"page:{digest}", response, PAGE_SECONDS)
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(modified.timestamp())
+        response["Cache-Control"] = "no-cache"  # always revalidate: a 304 is cheap
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+    return wrapped
+
+
+def seconds_to_midnight():
+    now = timezone.localtime()
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), clock(), tzinfo=now.tzinfo)
+    return int((tomorrow - now).total_seconds())

@@ -1,0 +1,45 @@
+"""Public content changed: move the content version (freshness.py) forward.
+
+Twice: at once, so the same transaction's next request already sees the change, and
+again after commit, so that a page rendered by another request in between, from data
+not yet committed, can never be served under the final version."""
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+
+from . import freshness
+
+
+def content_changed(**kwargs):
+    freshness.bump()
+    transaction.on_commit(freshness.bump)
+
+
+def report_changed(sender, instance, **kwargs):
+    # Drafts, submissions and returns change nothing the public sees.
+    if instance.state == instance.State.APPROVED:
+        content_changed()
+
+
+def connect():
+    from .models import (
+        Department,
+        Measure,
+        Milestone,
+        Plan,
+        PlannedValue,
+        ProgressReport,
+        Project,
+        Target,
+    )
+
+    for model in (Plan, Department, Project, Measure, Milestone, Target, PlannedValue):
+        post_save.connect(content_changed, sender=model, dispatch_uid=f"fresh-save-{model}")
+        post_delete.connect(content_changed, sender=model, dispatch_uid=f"fresh-delete-{model}")
+    m2m_changed.connect(
+        content_changed,
+        sender=Project.supporting_departments.through,
+        dispatch_uid="fresh-supporting",
+    )
+    post_save.connect(report_changed, sender=ProgressReport, dispatch_uid="fresh-report")
+    post_migrate.connect(content_changed, dispatch_uid="fresh-migrate")
