@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run demo serve test test-pg lint deploy-check audit clean
+.PHONY: run demo serve test test-pg bench load lint deploy-check audit clean
 
 # Base install for serving; the test install adds the dev extras on top.
 $(VENV)/.run: pyproject.toml
@@ -84,6 +84,16 @@ test: $(VENV)/.test var/secret_key node_modules/.installed lint deploy-check
 test-pg: $(VENV)/.test var/secret_key node_modules/.installed
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	scripts/with-postgres $(BIN)/pytest
+
+# Speed at about 1,000 and 1.1 million reports (the databases are generated once into
+# var/bench/, a few minutes), under load with gunicorn and wrk, and the page weight.
+bench: $(VENV)/.test var/secret_key
+	$(BIN)/python scripts/bench.py
+
+# 60 s of wrk at 64 connections over the public pages and the API, against make serve's
+# gunicorn on loopback: latency, throughput and errors.
+load: $(VENV)/.test var/secret_key
+	$(BIN)/python scripts/load.py
 
 clean:
 	rm -rf $(VENV) var/static

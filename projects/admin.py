@@ -15,15 +15,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_views
 from .formatting import figure, percent
-from .forms import EvidenceForm, ProgressReportForm
+from .forms import EvidenceForm, ProgressReportForm, as_id
 from .models import (
     Department,
     Evidence,
@@ -46,8 +48,23 @@ class SafeAutocompleteSelect(AutocompleteSelect):
     would crash it (a 500)."""
 
     def optgroups(self, name, value, attr=None):
-        ids = [v for v in value if str(v).isdigit() and int(v) < 2**63]
-        return super().optgroups(name, ids, attr)
+        return super().optgroups(name, [v for v in value if as_id(v) is not None], attr)
+
+
+class CappedCountPaginator(Paginator):
+    """Counts rows only up to a cap. Counting a million reports for the page links costs
+    more than the page itself; past the cap the list says “超过 N 条” and officials
+    narrow it with the filters (templates/admin/pagination.html)."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[: self.cap + 1].count()  # any N+1 rows will do
+
+    @property
+    def capped(self):
+        return self.count > self.cap
 
 
 class DepartmentFilter(admin.SimpleListFilter):
@@ -402,6 +419,7 @@ class ProgressReportAdmin(ReviewActions, ScopedAdmin):
     change_form_template = "admin/projects/progressreport/change_form.html"
     change_list_template = "admin/projects/progressreport/change_list.html"
     show_full_result_count = False
+    paginator = CappedCountPaginator
     readonly_fields = [
         "state",
         "created_by",
@@ -531,7 +549,7 @@ class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
         "submitted_by",
         "submitted_at",
         "delay_reason",
-        "evidence_count",
+        "evidence_display",
         "open_link",
     ]
     list_filter = ["target__project__plan", ReportDepartmentFilter]
@@ -540,6 +558,7 @@ class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
     ordering = ["submitted_at", "id"]
     list_display_links = None
     show_full_result_count = False
+    paginator = CappedCountPaginator
 
     def get_queryset(self, request):
         return (
@@ -547,7 +566,7 @@ class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
             .get_queryset(request)
             .filter(state=ProgressReport.State.SUBMITTED)
             .with_previous_value()
-            .annotate(evidence_total=Count("evidence"))
+            .with_evidence_count()
         )
 
     def has_view_permission(self, request, obj=None):
@@ -577,9 +596,9 @@ class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
     def previous_display(self, report):
         return figure(report.previous_value) if report.previous_value is not None else "无"
 
-    @admin.display(description="佐证", ordering="evidence_total")
-    def evidence_count(self, report):
-        return report.evidence_total
+    @admin.display(description="佐证", ordering="evidence_count")
+    def evidence_display(self, report):
+        return report.evidence_count
 
     @admin.display(description="审核")
     def open_link(self, report):

@@ -17,13 +17,22 @@ REPORT_ERRORS = {
 }
 
 
+def as_id(value):
+    """An id as an int, or None for anything no id column can hold: not a whole number
+    ("¹" is a digit to Python but not a number), negative, or past 2**63 − 1 (SQLite
+    raises OverflowError there, which Django does not catch)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    return number if 0 <= number < 2**63 else None
+
+
 class IdChoiceField(forms.ModelChoiceField):
-    """A choice by id where an id no database column can hold is simply not a choice
-    (SQLite raises OverflowError past 2**63 − 1, which Django does not catch)."""
+    """A choice by id where something that cannot be an id is simply not a choice."""
 
     def to_python(self, value):
-        text = str(value).strip()
-        if value not in self.empty_values and text.isdigit() and int(text) >= 2**63:
+        if value not in self.empty_values and as_id(value) is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 

@@ -21,7 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, F, FloatField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -379,6 +380,8 @@ class Measure(models.Model):
 
 class MilestoneQuerySet(models.QuerySet):
     def visible_to(self, user):
+        if sees_all_departments(user):
+            return self
         return self.filter(project__in=Project.objects.visible_to(user))
 
     def overdue(self, day):
@@ -409,6 +412,8 @@ class Milestone(models.Model):
 class TargetQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Targets an official may see and, as a reporter, report on."""
+        if sees_all_departments(user):
+            return self  # no filter at all: a subquery of everything costs a scan
         return self.filter(project__in=Project.objects.visible_to(user))
 
     def with_progress(self, as_of=None):
@@ -423,14 +428,38 @@ class TargetQuerySet(models.QuerySet):
         With `as_of`, only reports dated up to that day count, and pace is judged on
         that day; without, on today.
         """
-        latest = ProgressReport.objects.approved().filter(target=OuterRef("pk"))
-        if as_of is not None:
-            latest = latest.filter(as_of__lte=as_of)
-        latest = latest.order_by("-as_of", "-pk")
-        return self.annotate(
-            current_value=Subquery(latest.values("value")[:1], output_field=value_field("当前值")),
-            last_reported_on=Subquery(latest.values("as_of")[:1]),
-        ).annotate(**pace.status_annotations(as_of or timezone.localdate()))
+        if as_of is None:
+            # Each target keeps its latest approved figure (`refresh_latest`), so today's
+            # figures cost no look into the history, however long it grows.
+            figures = {"current_value": F("latest_value"), "last_reported_on": F("latest_as_of")}
+        else:
+            latest = (
+                ProgressReport.objects.approved()
+                .filter(target=OuterRef("pk"), as_of__lte=as_of)
+                .order_by("-as_of", "-pk")
+            )
+            figures = {
+                "current_value": Subquery(
+                    latest.values("value")[:1], output_field=value_field("当前值")
+                ),
+                "last_reported_on": Subquery(latest.values("as_of")[:1]),
+            }
+        return self.annotate(**figures).annotate(
+            **pace.status_annotations(as_of or timezone.localdate())
+        )
+
+    def refresh_latest(self):
+        """Store on each target its latest approved figure (by as-of date, then entry
+        order, so a same-day correction wins). Run on every approval; after bulk writes."""
+        latest = (
+            ProgressReport.objects.approved()
+            .filter(target=OuterRef("pk"))
+            .order_by("-as_of", "-pk")
+        )
+        return self.update(
+            latest_value=Subquery(latest.values("value")[:1]),
+            latest_as_of=Subquery(latest.values("as_of")[:1]),
+        )
 
     def stale(self, day, days):
         """Unfinished targets with no approved figure dated in the `days` before `day`
@@ -461,6 +490,9 @@ class Target(models.Model):
     unit = models.CharField("单位", max_length=10)
     target_value = value_field("目标值", validators=[MinValueValidator(Decimal("0.01"))])
     kind = models.CharField("类型", max_length=20, choices=Kind, default=Kind.QUANTITY)
+    # The latest approved figure, kept by TargetQuerySet.refresh_latest (never entered).
+    latest_value = value_field("最新审核值", null=True, blank=True, editable=False)
+    latest_as_of = models.DateField("最新审核值截至", null=True, blank=True, editable=False)
     is_construction = models.BooleanField(
         "开工类指标",
         default=False,
@@ -469,7 +501,7 @@ class Target(models.Model):
     )
 
     objects = TargetQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["latest_value", "latest_as_of"])
 
     class Meta:
         ordering = ["project", "order", "id"]
@@ -478,6 +510,17 @@ class Target(models.Model):
 
     def __str__(self):
         return f"{self.project.number_cn}、{self.name}"
+
+    def save(self, *args, **kwargs):
+        # The latest figure is written only by refresh_latest: an edit of the target,
+        # made from a copy loaded before an approval, must not overwrite it.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in ("latest_value", "latest_as_of")
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return self.project.get_absolute_url() + f"#target-{self.pk}"
@@ -578,13 +621,44 @@ class ProgressReportQuerySet(models.QuerySet):
         """Reports the public may see. Every public page, export and feed starts here."""
         return self.filter(state=ProgressReport.State.APPROVED)
 
-    def public(self):
-        """Approved reports of published plans: what open data and feeds list."""
-        return self.approved().filter(target__project__plan__is_published=True)
+    def public(self, plans=None):
+        """Approved reports of published plans (of `plans` among them, if given): what
+        open data and feeds list. Filtered through one subquery of the targets, so that
+        an index on the reports' target serves it at a million reports."""
+        targets = Target.objects.filter(project__plan__is_published=True)
+        if plans is not None:
+            targets = targets.filter(project__plan__in=plans)
+        return self.approved().filter(target__in=targets)
 
     def visible_to(self, user):
         """Reports an official may see: all for reviewers, their departments' for reporters."""
+        if sees_all_departments(user):
+            return self
         return self.filter(target__in=Target.objects.visible_to(user))
+
+    def newest_first(self):
+        """Newest approval first, then newest entry (the updates page, feeds, API)."""
+        return self.order_by("-reviewed_at", "-id")
+
+    def with_percent(self):
+        """Annotate `percent`: each report's value against its target × 100, uncapped."""
+        return self.annotate(
+            percent=Cast("value", FloatField())
+            * Value(100.0)
+            / Cast("target__target_value", FloatField())
+        )
+
+    def with_evidence_count(self):
+        """Annotate `evidence_count`, counted per listed report rather than by grouping
+        the whole list (the review queue)."""
+        counted = (
+            Evidence.objects.filter(report=OuterRef("pk"))
+            .order_by()
+            .values("report")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(evidence_count=Coalesce(Subquery(counted), 0))
 
     def with_previous_value(self):
         """Annotate `previous_value`: the latest approved figure of the same target dated on
@@ -687,6 +761,17 @@ class ProgressReport(models.Model):
             models.Index(fields=["target", "state", "-as_of", "-id"], name="report_latest_idx"),
             # The review queue: submitted reports, oldest first.
             models.Index(fields=["state", "submitted_at"], name="report_queue_idx"),
+            # Newest approvals first: the updates page, the feeds, /api/v1/reports/.
+            models.Index(fields=["state", "-reviewed_at", "-id"], name="report_newest_idx"),
+            # The admin's report list, newest figures first.
+            models.Index(fields=["-as_of", "-id"], name="report_recent_idx"),
+        ]
+        constraints = [
+            # So that "newest approval first" is an order an index can serve.
+            models.CheckConstraint(
+                condition=~Q(state="approved") | Q(reviewed_at__isnull=False),
+                name="approved_report_has_review_time",
+            )
         ]
         permissions = [
             ("review_progressreport", "可以审核填报（通过或退回）"),
@@ -700,6 +785,11 @@ class ProgressReport(models.Model):
         return (
             f"{self.target}：{figure(self.value)} {self.target.unit}（截至{self.as_of:%Y-%m-%d}）"
         )
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.state == self.State.APPROVED:
+            Target.objects.filter(pk=self.target_id).refresh_latest()
 
     @property
     def is_editable(self):
@@ -772,8 +862,13 @@ class ProgressReport(models.Model):
 
     def _move(self, user, from_states, to_state, **changes):
         with transaction.atomic():
+            if to_state == self.State.APPROVED:
+                # Approvals of one target wait for each other, so each sees the
+                # others' reports when it refreshes the target's latest figure.
+                list(Target.objects.select_for_update().filter(pk=self.target_id).values("pk"))
+            # The claim writes the changes too: an approved row always has its review time.
             claimed = ProgressReport.objects.filter(pk=self.pk, state__in=from_states).update(
-                state=to_state
+                state=to_state, **changes
             )
             if not claimed:
                 self.refresh_from_db(fields=["state"])
@@ -847,6 +942,8 @@ class EvidenceQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Evidence an official may open, whatever the state of its report."""
+        if sees_all_departments(user):
+            return self
         return self.filter(report__in=ProgressReport.objects.visible_to(user))
 
 

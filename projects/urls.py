@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import api, feeds, views, views_bulletin, views_data, views_table
+from .freshness import cached_public
 
 app_name = "projects"
 
@@ -13,8 +14,12 @@ urlpatterns = [
     path("plans/<int:year>/bulletins/", views_bulletin.archive, name="bulletins"),
     path("plans/<int:year>/bulletins/<str:month>/", views_bulletin.bulletin, name="bulletin"),
     path("plans/<int:year>/updates/", views_data.updates, name="updates"),
-    path("plans/<int:year>/feed/", feeds.PlanFeed(), name="plan_feed"),
-    path("plans/<int:year>/projects/<int:number>/feed/", feeds.ProjectFeed(), name="project_feed"),
+    path("plans/<int:year>/feed/", cached_public(feeds.PlanFeed()), name="plan_feed"),
+    path(
+        "plans/<int:year>/projects/<int:number>/feed/",
+        cached_public(feeds.ProjectFeed()),
+        name="project_feed",
+    ),
     path("data/", views_data.open_data, name="data"),
     path("data/reports.csv", views_data.reports_csv, name="reports_csv"),
     path("api/v1/plans/", api.plans, name="api_plans"),

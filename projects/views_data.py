@@ -1,13 +1,134 @@
-from django.http import Http404
+"""最新进展 and 开放数据: the plan's newest approved figures as a page, the open data
+page that documents the API and feeds, and the one CSV of every approved figure.
+
+Every list here starts from `ProgressReport.objects.public()` (approved reports of
+published plans); the updates page through `api.newest_reports`, as the feeds do."""
+
+import csv
+
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from . import api, pace
+from .asof import public_page
+from .formatting import figure
+from .freshness import cached_public
+from .models import Plan, ProgressReport
+from .spreadsheets import attachment, csv_safe
+from .views import plan_context, published_plan
+
+UPDATES_PER_PAGE = 20  # a phone screen's worth a few times over; older ones a page away
+
+# Rows fetched from the database at a time while the CSV streams: memory stays flat
+# however many reports there are.
+CSV_CHUNK_ROWS = 2000
 
 
+@cached_public
+@public_page
 def updates(request, year):
-    raise Http404("not built yet")
+    plan = published_plan(year)
+    reports = api.newest_reports([plan], request.as_of)
+    page = Paginator(reports, UPDATES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {**plan_context(request, plan), "page": page}
+    return render(request, "projects/updates.html", context)
 
 
+@cached_public
 def open_data(request):
-    raise Http404("not built yet")
+    plan = Plan.objects.current()
+    context = {
+        **plan_context(request, plan),
+        "example_year": plan.year if plan else 2021,
+        "endpoints": api.documentation(plan.year if plan else 2021),
+        "statuses": [(status.value, api.status_label(status)) for status in pace.Status],
+        "csv_columns": [(header, meaning) for _field, header, meaning in CSV_COLUMNS],
+        "page_size": api.PAGE_SIZE,
+        "max_page_size": api.MAX_PAGE_SIZE,
+    }
+    return render(request, "projects/data.html", context)
 
 
+class _Echo:
+    """A file-like object whose write returns the line, for a streaming csv.writer."""
+
+    def write(self, value):
+        return value
+
+
+# The CSV's columns: (field of the report, header, what it holds). Headers follow the
+# visitor's language, like the pages; the open data page lists them with their meaning.
+CSV_COLUMNS = [
+    ("id", gettext_lazy("填报编号"), gettext_lazy("长期不变，与接口 reports 的 id 相同")),
+    ("target__project__plan__year", gettext_lazy("年度"), gettext_lazy("年度计划")),
+    ("target__project__number", gettext_lazy("实事序号"), gettext_lazy("在同一年度内唯一")),
+    ("target__project__title", gettext_lazy("实事"), gettext_lazy("实事简称")),
+    (
+        "target__project__lead_department__name",
+        gettext_lazy("牵头单位"),
+        gettext_lazy("公告未列明时为空"),
+    ),
+    ("target_id", gettext_lazy("指标编号"), gettext_lazy("与接口 targets 的 id 相同")),
+    ("target__name", gettext_lazy("指标"), gettext_lazy("指标名称")),
+    ("target__unit", gettext_lazy("单位"), gettext_lazy("目标值和完成值的单位")),
+    ("target__target_value", gettext_lazy("目标值"), gettext_lazy("承诺的目标值")),
+    ("value", gettext_lazy("累计完成值"), gettext_lazy("截至该日期的累计数，不是本期新增数")),
+    ("as_of", gettext_lazy("截至日期"), gettext_lazy("YYYY-MM-DD")),
+    ("note", gettext_lazy("备注"), gettext_lazy("可能为空")),
+    ("delay_reason", gettext_lazy("滞后原因"), gettext_lazy("进度落后于序时进度时填写")),
+    ("next_steps", gettext_lazy("下一步措施"), gettext_lazy("进度落后于序时进度时填写")),
+    ("reviewed_at", gettext_lazy("审核通过时间（北京时间）"), gettext_lazy("YYYY-MM-DD HH:MM:SS")),
+    (
+        "corrects_id",
+        gettext_lazy("更正的填报编号"),
+        gettext_lazy("本条更正了哪一条此前公开的填报；不是更正时为空"),
+    ),
+]
+CSV_FIELDS = [field for field, _header, _meaning in CSV_COLUMNS]
+
+
+def csv_row(row):
+    cells = dict(zip(CSV_FIELDS, row, strict=True))
+    cells["target__target_value"] = figure(cells["target__target_value"])
+    cells["value"] = figure(cells["value"])
+    cells["as_of"] = cells["as_of"].isoformat()
+    if cells["reviewed_at"] is not None:
+        cells["reviewed_at"] = timezone.localtime(cells["reviewed_at"]).strftime(
+            "%Y-%m-%d %H:%M:%S"
+        )
+    return [csv_safe(cell) for cell in cells.values()]
+
+
+@require_safe
 def reports_csv(request):
-    raise Http404("not built yet")
+    """Every approved figure of every published plan, streamed: one row per report,
+    oldest plan, project and target first, each target's reports in date order."""
+    rows = (
+        ProgressReport.objects.public()
+        .order_by(
+            "target__project__plan__year",
+            "target__project__number",
+            "target__order",
+            "target_id",
+            "as_of",
+            "id",
+        )
+        .values_list(*CSV_FIELDS)
+    )
+    writer = csv.writer(_Echo())
+    headers = [str(header) for _field, header, _meaning in CSV_COLUMNS]
+
+    def lines():
+        yield "\ufeff"  # a BOM, so that Excel reads the file as UTF-8
+        yield writer.writerow(headers)
+        for row in rows.iterator(chunk_size=CSV_CHUNK_ROWS):
+            yield writer.writerow(csv_row(row))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = attachment(_("驿城区民生实事填报数据.csv"))
+    return response

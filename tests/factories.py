@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from projects.models import Department, Plan, ProgressReport, Project, Target
 
@@ -66,3 +67,6 @@ class ReportFactory(factory.django.DjangoModelFactory):
     value = Decimal("10")
     as_of = factory.LazyAttribute(lambda o: o.target.project.plan.period_start)
     state = ProgressReport.State.APPROVED
+    reviewed_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.state == ProgressReport.State.APPROVED else None
+    )

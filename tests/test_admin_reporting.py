@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from projects.admin import CappedCountPaginator
 from projects.models import ProgressReport
 
 from .conftest import build_plan, make_official, report_form
@@ -118,12 +119,12 @@ def test_target_list_filters_by_plan_department_and_text(admin_client, plan):
 
 
 # Each list: session, user, the plan and department filter choices, the paginator
-# count, the rows, and the site's demo-data flag. The project list adds its prefetched
-# departments and targets; the report list its date hierarchy (first/last date, months).
+# count (capped for reports), the rows, and the site's demo-data flag. The project list
+# adds its prefetched departments and targets.
 ADMIN_LISTS = [
     ("admin:projects_target_changelist", 7),
     ("admin:projects_project_changelist", 9),
-    ("admin:projects_progressreport_changelist", 9),
+    ("admin:projects_progressreport_changelist", 7),
     ("admin:projects_submittedreport_changelist", 7),
 ]
 
@@ -141,3 +142,15 @@ def test_admin_list_queries_do_not_grow_with_data(
     assert len(large) == len(small)
     with django_assert_max_num_queries(expected):
         queries_of(url, using=admin_client)
+
+
+def test_a_report_list_longer_than_the_cap_is_not_counted_to_the_end(admin_client, monkeypatch):
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    build_plan(PlanFactory(year=2021), projects=2, reports_per_target=1)  # 4 reports
+    html = admin_client.get(reverse("admin:projects_progressreport_changelist")).content.decode()
+    assert "超过 3 条进度填报" in html
+    build_plan(PlanFactory(year=2022), projects=1, reports_per_target=1)
+    ProgressReport.objects.filter(target__project__plan__year=2021).update(state="withdrawn")
+    url = reverse("admin:projects_progressreport_changelist") + "?state__exact=approved"
+    html = admin_client.get(url).content.decode()
+    assert "超过" not in html and "2 进度填报" in html

@@ -46,7 +46,7 @@ def run_workers(*args_per_worker):
         for args in args_per_worker
     ]
     results = [p.communicate(timeout=600) for p in processes]
-    for process, (out, err) in zip(processes, results, strict=True):
+    for process, (_, err) in zip(processes, results, strict=True):
         assert process.returncode == 0, err[-3000:]
     return [out for out, _ in results]
 

@@ -5,7 +5,13 @@ import pytest
 from django.urls import reverse
 
 from .conftest import build_plan
-from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory
+from .factories import (
+    DepartmentFactory,
+    PlanFactory,
+    ProjectFactory,
+    ReportFactory,
+    TargetFactory,
+)
 
 
 def test_dashboard_shows_every_2021_project_as_not_reported(client, plan_2021):
@@ -106,3 +112,21 @@ def test_dashboard_queries_do_not_grow_with_projects_and_reports(
     # navigation, 6 whether any plan carries demo data.
     with django_assert_max_num_queries(6):
         queries_of("/")
+
+
+@pytest.mark.django_db
+def test_departments_page_queries_do_not_grow_with_projects_and_reports(
+    queries_of, django_assert_max_num_queries
+):
+    build_plan(PlanFactory(year=2021), projects=2, reports_per_target=1)
+    small = queries_of("/plans/2021/departments/")
+    large_plan = PlanFactory(year=2022)
+    build_plan(large_plan, projects=15, targets_per_project=3, reports_per_target=6)
+    for project in large_plan.projects.all():
+        project.lead_department = DepartmentFactory()
+        project.save()
+        project.supporting_departments.add(DepartmentFactory(), DepartmentFactory())
+    large = queries_of("/plans/2022/departments/")
+    assert len(large) == len(small)
+    with django_assert_max_num_queries(len(small)):
+        queries_of("/plans/2022/departments/")

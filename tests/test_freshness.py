@@ -1,7 +1,9 @@
 """Cached pages are never stale: the request after an approval shows it. Browsers
 revalidate and get a 304 when nothing changed."""
 
+import gzip
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -19,6 +21,7 @@ CACHED_PAGES = [
     "/plans/2021/projects/11/",
     "/plans/2021/departments/",
     "/plans/2021/?as_of=2021-12-31",
+    "/plans/2021/bulletins/2021-12/",
 ]
 
 
@@ -59,6 +62,29 @@ def test_an_approval_shows_on_the_very_next_request(client, road, url):
     report.approve(make_official("checker", "审核员"))
     html = client.get(url).content.decode()
     assert "90%" in html and "25%" not in html
+
+
+# Cached too, and they show figures rather than percents.
+CACHED_FIGURES = [
+    "/plans/2021/updates/",
+    "/plans/2021/feed/",
+    "/plans/2021/projects/11/feed/",
+    "/api/v1/targets/?plan=2021",
+    "/api/v1/reports/",
+]
+
+
+@pytest.mark.parametrize("url", CACHED_FIGURES)
+def test_feeds_and_api_show_an_approval_on_the_very_next_request(
+    client, road, url, django_assert_num_queries
+):
+    client.get(url)
+    with django_assert_num_queries(0):
+        assert "37.25" not in client.get(url).content.decode()  # from the cache
+    report = submitted(road, Decimal("37.25"))
+    assert "37.25" not in client.get(url).content.decode()  # still waiting for review
+    report.approve(make_official("checker", "审核员"))
+    assert "37.25" in client.get(url).content.decode()
 
 
 def test_a_cached_page_costs_no_query(client, road, django_assert_num_queries):
@@ -116,3 +142,17 @@ def test_pending_reports_are_never_cached_as_public(client, road):
     submitted(road, 36)
     assert "90%" not in client.get("/").content.decode()
     assert ProgressReport.objects.approved().count() == 1
+
+
+def test_a_cached_page_is_sent_gzipped_to_those_who_accept_it(client, road):
+    plain = client.get("/")
+    first = client.get("/", HTTP_ACCEPT_ENCODING="gzip, br")
+    again = client.get("/", HTTP_ACCEPT_ENCODING="gzip")  # from the cache
+    for response in (first, again):
+        assert response["Content-Encoding"] == "gzip"
+        assert gzip.decompress(response.content) == plain.content
+        assert "Accept-Encoding" in response["Vary"]
+    assert first["ETag"] != plain["ETag"]  # two representations, two tags
+    assert "Content-Encoding" not in plain
+    revalidated = client.get("/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert revalidated.status_code == 304

@@ -8,7 +8,7 @@ from django.urls import reverse
 from projects.models import ProgressReport, Target
 
 from .conftest import make_official, report_form
-from .factories import DepartmentFactory, TargetFactory
+from .factories import DepartmentFactory, ReportFactory, TargetFactory
 
 
 @pytest.fixture
@@ -75,9 +75,7 @@ def test_the_history_page_shows_the_changes_to_an_administrator(admin_client, ta
 
 
 def test_an_old_version_cannot_be_restored_over_an_approved_report(admin_client, target):
-    report = ProgressReport.objects.create(
-        target=target, value=5, as_of=date(2021, 3, 1), state="approved"
-    )
+    report = ReportFactory(target=target, value=5, as_of=date(2021, 3, 1))
     first = report.history.earliest()
     url = reverse(
         "admin:projects_progressreport_simple_history", args=[report.pk, first.history_id]

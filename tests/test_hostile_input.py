@@ -2,6 +2,7 @@
 data that should not change; text is stored exactly and shown inertly."""
 
 from datetime import date
+from urllib.parse import quote
 
 import pytest
 from django.apps import apps
@@ -102,6 +103,61 @@ def test_public_pages_take_any_as_of_without_failing(client, setup, as_of, path)
     assert response.status_code == 200
     assert "<script>alert" not in response.content.decode()
     assert counts() == before
+
+
+PUBLIC_URLS = [
+    "/",
+    "/plans/2021/",
+    "/plans/2021/projects/1/",
+    "/plans/2021/departments/",
+    "/plans/2021/targets/",
+    "/plans/2021/bulletins/",
+    "/plans/2021/bulletins/2021-06/",
+    "/plans/2021/updates/",
+    "/plans/2021/feed/",
+    "/plans/2021/projects/1/feed/",
+    "/data/",
+    "/data/reports.csv",
+    "/api/v1/plans/",
+    "/api/v1/projects/",
+    "/api/v1/targets/",
+    "/api/v1/reports/",
+]
+# Every parameter some public URL reads, and some none does.
+PARAMETERS = [
+    "as_of", "page", "page_size", "sort", "status", "department", "q", "plan",
+    "project", "target", "export", "month", "next", "lang",
+]  # fmt: skip
+
+
+@FUZZ
+@given(
+    url=st.sampled_from(PUBLIC_URLS),
+    query=st.dictionaries(st.sampled_from(PARAMETERS), text, max_size=4),
+)
+def test_any_query_on_any_public_url_is_answered_without_a_server_error(client, setup, url, query):
+    client.logout()
+    before = counts()
+    response = client.get(url, query)
+    if url.startswith("/api/"):
+        # The API says what is wrong, in JSON; pages show a message or a 404.
+        assert response.status_code in (200, 400), (url, query)
+        if response.status_code == 400:
+            assert response.json()["error"]["message"]
+    else:
+        assert response.status_code in (200, 404), (url, query)
+    if not getattr(response, "streaming", False):
+        assert b"<script>alert" not in response.content
+    assert counts() == before
+
+
+@FUZZ
+@given(segment=text)
+def test_any_month_and_number_in_a_path_is_a_page_or_a_404(client, setup, segment):
+    client.logout()
+    quoted = quote(segment, safe="")
+    for url in (f"/plans/2021/bulletins/{quoted}/", f"/plans/{quoted}/"):
+        assert client.get(url).status_code in (200, 404), url
 
 
 @pytest.mark.parametrize("nasty", NASTY)

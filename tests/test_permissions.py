@@ -263,9 +263,13 @@ READS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("page", "actor", "outcome"), matrix(READS))
-def test_each_actor_sees_each_admin_page_as_the_matrix_says(client, world, page, actor, outcome):
-    url, shows = pages(world)[page]
+# Not named `page`: that is pytest-playwright's fixture, and sharing its name would
+# group these tests with the browser tests, after their database flush.
+@pytest.mark.parametrize(("admin_page", "actor", "outcome"), matrix(READS))
+def test_each_actor_sees_each_admin_page_as_the_matrix_says(
+    client, world, admin_page, actor, outcome
+):
+    url, shows = pages(world)[admin_page]
     log_in(client, world, actor)
     response = client.get(url)
     if outcome == LOGIN:
@@ -449,9 +453,9 @@ def change_form(report, **fields):
     return data
 
 
-@pytest.mark.parametrize(("actor", "name", "page", "post"), EDITS)
+@pytest.mark.parametrize(("actor", "name", "get", "post"), EDITS)
 def test_a_report_is_edited_only_by_its_departments_reporter_while_editable(
-    client, world, actor, name, page, post
+    client, world, actor, name, get, post
 ):
     report = getattr(world, name)
     before = (report.value, report.state)
@@ -459,15 +463,15 @@ def test_a_report_is_edited_only_by_its_departments_reporter_while_editable(
     log_in(client, world, actor)
 
     response = client.get(url)
-    if page == LOGIN:
+    if get == LOGIN:
         assert_login_redirect(response)
-    elif page == NOT_FOUND:
+    elif get == NOT_FOUND:
         assert_not_found(response)
     else:
         assert response.status_code == 200
         html = response.content.decode()
         assert report.target.name in html
-        editable = page == EDITABLE
+        editable = get == EDITABLE
         assert ('name="value"' in html) == editable
         assert ("上传佐证材料" in html) == editable  # the new-file inline
 

@@ -87,6 +87,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Where the officials' admin lives; a less obvious path keeps casual scanners away.
 ADMIN_PATH = env_str("ADMIN_PATH", default="admin/").strip("/") + "/"
+# `make bench` compares pages with a view that does nothing (yicheng/health.py).
+BENCH_TRIVIAL = env_bool("BENCH_TRIVIAL", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -110,6 +112,9 @@ MIDDLEWARE = [
     "yicheng.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed (static files come precompressed from whitenoise). Django's
+    # gzip pads each response with random bytes against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "projects.middleware.ChineseFirstMiddleware",

@@ -1,0 +1,219 @@
+"""开放数据: the page that documents the API and feeds, and the one CSV of every
+approved figure of every published plan."""
+
+import csv
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from projects import api
+
+from .conftest import build_plan
+from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+UNAPPROVED = ["draft", "submitted", "returned", "withdrawn"]
+CSV_HEADERS = [
+    "填报编号",
+    "年度",
+    "实事序号",
+    "实事",
+    "牵头单位",
+    "指标编号",
+    "指标",
+    "单位",
+    "目标值",
+    "累计完成值",
+    "截至日期",
+    "备注",
+    "滞后原因",
+    "下一步措施",
+    "审核通过时间（北京时间）",
+    "更正的填报编号",
+]
+
+
+@pytest.fixture
+def target(plan):
+    return TargetFactory(
+        project__plan=plan,
+        project__number=8,
+        project__title="小游园",
+        project__lead_department__name="区城管局",
+        name="新建小游园",
+        unit="座",
+        target_value=Decimal("16"),
+    )
+
+
+def download(client, url="/data/reports.csv"):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = b"".join(response.streaming_content)
+    assert body.startswith("\ufeff".encode())  # a BOM, for Excel
+    return response, list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+# The page
+
+
+def test_the_data_page_documents_every_endpoint_and_field(client, plan):
+    html = client.get("/data/").content.decode()
+    for endpoint in api.documentation(2021):
+        assert f'id="api-{endpoint["name"]}"><code>{endpoint["path"]}</code>' in html
+        for name, _kind, _meaning in endpoint["fields"]:
+            assert f'<th scope="row"><code>{name}</code></th>' in html, name
+        for name, _meaning in endpoint["parameters"]:
+            assert f'<th scope="row"><code>{name}</code></th>' in html, name
+    assert 'href="/api/v1/reports/?plan=2021"' in html
+    assert "<code>count</code>" in html and "<code>next</code>" in html
+    assert "as_of=YYYY-MM-DD" in html
+    assert "<code>not_reported</code></th><td>未填报</td>" in html
+
+
+def test_the_documented_fields_are_exactly_those_the_api_returns(client, target):
+    ReportFactory(target=target)
+    for endpoint in api.documentation(2021):
+        (record,) = client.get(endpoint["path"]).json()["results"]
+        documented = [name for name, _kind, _meaning in endpoint["fields"]]
+        assert documented == list(record), endpoint["path"]
+
+
+def test_the_data_page_offers_the_download_feeds_and_says_whose_data_it_is(client, plan):
+    html = client.get("/data/").content.decode()
+    assert '<a class="download" href="/data/reports.csv" download>' in html
+    assert 'href="/plans/2021/feed/" type="application/atom+xml"' in html
+    assert "/plans/2021/projects/1/feed/" in html
+    assert "由驿城区公开发布" in html
+    assert "使用时请注明来源" in html
+    for header in CSV_HEADERS:
+        assert f'<th scope="row">{header}</th>' in html
+
+
+def test_the_data_page_has_the_plan_navigation(client, plan):
+    html = client.get("/data/").content.decode()
+    assert 'href="/plans/2021/updates/">最新进展</a>' in html
+    assert "<title>开放数据与接口 · 驿城区民生实事进度看板</title>" in html
+    assert '<meta property="og:title" content="开放数据与接口">' in html
+
+
+def test_the_data_page_works_before_any_plan_is_published(client, db):
+    response = client.get("/data/")
+    assert response.status_code == 200
+    assert 'href="/data/reports.csv"' in response.content.decode()
+
+
+def test_the_data_page_costs_a_few_queries(client, plan, django_assert_max_num_queries):
+    cache.clear()  # a cached page costs nothing; count a rendering
+    # the current plan, whether any plan is demo data, the published plans
+    with django_assert_max_num_queries(3):
+        client.get("/data/")
+
+
+# The CSV
+
+
+def test_the_csv_holds_every_approved_figure_with_its_context(client, target):
+    old = ReportFactory(
+        target=target,
+        value=Decimal("6.00"),
+        as_of=date(2021, 6, 30),
+        note="首次填报",
+        reviewed_at=datetime(2021, 7, 2, 9, 30, tzinfo=SHANGHAI),
+    )
+    new = ReportFactory(
+        target=target,
+        value=Decimal("5.50"),
+        as_of=date(2021, 6, 30),
+        note="一座重复统计",
+        delay_reason="征地未完成",
+        next_steps="十月进场",
+        corrects=old,
+        reviewed_at=datetime(2021, 7, 9, 16, 0, tzinfo=SHANGHAI),
+    )
+    response, rows = download(client)
+    assert "attachment;" in response["Content-Disposition"]
+    assert rows[0] == CSV_HEADERS
+    context = ["2021", "8", "小游园", "区城管局", str(target.pk), "新建小游园", "座", "16"]
+    assert rows[1:] == [
+        [str(old.pk), *context, "6", "2021-06-30", "首次填报", "", "", "2021-07-02 09:30:00", ""],
+        [
+            str(new.pk),
+            *context,
+            "5.5",
+            "2021-06-30",
+            "一座重复统计",
+            "征地未完成",
+            "十月进场",
+            "2021-07-09 16:00:00",
+            str(old.pk),
+        ],
+    ]
+
+
+def test_the_csv_neutralises_formulas(client, target):
+    ReportFactory(target=target, note="=1+1", delay_reason="+86 138", next_steps="@SUM(A1)")
+    _response, rows = download(client)
+    note, delay_reason, next_steps = rows[1][11:14]
+    assert note == "'=1+1"
+    assert delay_reason == "'+86 138"
+    assert next_steps == "'@SUM(A1)"
+
+
+@pytest.mark.parametrize("state", UNAPPROVED)
+def test_an_unapproved_report_is_not_in_the_csv(client, target, state):
+    ReportFactory(target=target, value=4)
+    ReportFactory(target=target, value=Decimal("777.77"), state=state, note="未审核XYZ")
+    _response, rows = download(client)
+    text = repr(rows)
+    assert "777.77" not in text and "XYZ" not in text
+    assert len(rows) == 2
+
+
+def test_an_unpublished_plan_is_not_in_the_csv(client, target):
+    hidden = PlanFactory(year=2022, is_published=False)
+    ReportFactory(target__project=ProjectFactory(plan=hidden), note="未公开XYZ")
+    ReportFactory(target=target)
+    _response, rows = download(client)
+    assert "XYZ" not in repr(rows) and len(rows) == 2
+
+
+def test_the_csv_lists_plans_projects_and_dates_in_order(client, plan):
+    build_plan(plan, projects=2, targets_per_project=2, reports_per_target=3)
+    earlier = PlanFactory(year=2020)
+    build_plan(earlier, projects=1, targets_per_project=1, reports_per_target=2)
+    _response, rows = download(client)
+    keys = [(int(r[1]), int(r[2]), int(r[5]), r[10]) for r in rows[1:]]
+    assert len(keys) == 12 + 2
+    assert keys[0][0] == 2020
+    assert keys == sorted(keys)
+
+
+def test_the_csv_streams_in_one_query_however_many_rows(client, plan):
+    build_plan(plan, projects=1, targets_per_project=1, reports_per_target=1)
+    small = csv_queries(client)
+    build_plan(PlanFactory(year=2020), projects=3, targets_per_project=3, reports_per_target=5)
+    assert csv_queries(client) == small == 1  # the reports with their plan, project, target
+
+
+def csv_queries(client):
+    with CaptureQueriesContext(connection) as context:
+        b"".join(client.get("/data/reports.csv").streaming_content)
+    return len(context.captured_queries)
+
+
+def test_any_site_may_download_the_csv(client, plan):
+    response = client.get("/data/reports.csv", headers={"origin": "https://example.org"})
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_csv_is_read_only(client, plan):
+    assert client.post("/data/reports.csv").status_code == 405

@@ -1,0 +1,193 @@
+"""The English interface: the catalogue translates every string the code marks, keeps
+their placeholders, is current and compiled; English visitors read the public pages in
+English, Chinese visitors in Chinese, and the officials' admin stays Chinese."""
+
+import ast
+import gettext
+import re
+import shutil
+import subprocess
+from collections import Counter
+from datetime import date
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+
+from .factories import ReportFactory, TargetFactory
+
+REPO = Path(settings.BASE_DIR)
+PO = REPO / "locale" / "en" / "LC_MESSAGES" / "django.po"
+MO = PO.with_suffix(".mo")
+# What `makemessages` is told to skip: not the project's own strings.
+IGNORED = [".venv", "node_modules", "var", "tests"]
+# Placeholders and markup a translation must carry over unchanged.
+KEPT = re.compile(r"%\(\w+\)[sd]|%%|%[sd]|\{\w*\}|<[^>]+>")
+
+
+def read_po(path):
+    """The entries of a .po file, header left out: dicts of msgid, msgid_plural,
+    msgstr or msgstr[n], and flags. Enough for files written by gettext's own tools."""
+    entries, entry, key = [], None, None
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if entry and entry.get("msgid"):
+                entries.append(entry)
+            entry = key = None
+            continue
+        if entry is None:
+            entry = {"flags": set()}
+        if line.startswith("#,"):
+            entry["flags"] |= {flag.strip() for flag in line[2:].split(",")}
+        elif line.startswith("#"):
+            continue
+        elif line.startswith('"'):
+            entry[key] += ast.literal_eval(line)
+        else:
+            key, _, value = line.partition(" ")
+            entry[key] = ast.literal_eval(value)
+    return entries
+
+
+def translations(entry):
+    return [value for key, value in entry.items() if key.startswith("msgstr")]
+
+
+def msgids(path):
+    return {(entry["msgid"], entry.get("msgid_plural")) for entry in read_po(path)}
+
+
+# The catalogue
+
+
+def test_every_string_in_the_english_catalogue_is_translated():
+    entries = read_po(PO)
+    assert len(entries) > 100  # a parse that found nothing would pass the rest
+    assert [e["msgid"] for e in entries if not all(translations(e))] == []
+    assert [e["msgid"] for e in entries if "fuzzy" in e["flags"]] == []
+    assert "\n#~ " not in PO.read_text(encoding="utf-8"), "obsolete entries left in"
+    assert [e["msgid"] for e in entries if "msgid_plural" in e and len(translations(e)) != 2] == []
+
+
+def test_msgfmt_finds_the_english_catalogue_complete_and_well_formed():
+    msgfmt = shutil.which("msgfmt")
+    assert msgfmt, "msgfmt is missing: install gettext (apt-get install gettext)"
+    result = subprocess.run(  # noqa: S603 - gettext's own checker on our file
+        [msgfmt, "--check", "--statistics", "--output-file=/dev/null", str(PO)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{len(read_po(PO))} translated messages." in result.stderr
+    assert "untranslated" not in result.stderr
+    assert "fuzzy" not in result.stderr
+
+
+def test_the_catalogue_header_declares_english_plurals_and_utf8():
+    header = PO.read_text(encoding="utf-8").split("\n\n")[0]
+    assert '"Language: en\\n"' in header
+    assert '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"' in header
+    assert '"Content-Type: text/plain; charset=UTF-8\\n"' in header
+    assert "fuzzy" not in header
+
+
+def test_translations_keep_the_placeholders_and_markup_of_the_chinese():
+    for entry in read_po(PO):
+        expected = Counter(KEPT.findall(entry["msgid"]))
+        for translation in translations(entry):
+            assert Counter(KEPT.findall(translation)) == expected, entry["msgid"]
+
+
+def test_the_english_catalogue_lists_exactly_the_strings_the_code_marks(
+    tmp_path, settings, monkeypatch
+):
+    """makemessages on a copy of the project finds nothing new and nothing gone. On a copy
+    because, run in the project itself, makemessages writes into its ./locale whatever
+    LOCALE_PATHS says."""
+    copy = tmp_path / "project"
+    shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(*IGNORED, ".*", "__pycache__"))
+    fresh = copy / PO.relative_to(REPO)
+    fresh.unlink()  # so the catalogue compared is the one makemessages writes now
+    monkeypatch.chdir(copy)
+    settings.LOCALE_PATHS = [copy / "locale"]
+    call_command(
+        "makemessages", locale=["en"], no_location=True, ignore_patterns=IGNORED, verbosity=0
+    )
+    current = msgids(fresh)
+    committed = msgids(PO)
+    assert sorted(current - committed) == [], "marked in the code, missing from the catalogue"
+    assert sorted(committed - current) == [], "in the catalogue, no longer in the code"
+
+
+def test_the_compiled_catalogue_is_compiled_from_the_current_po():
+    with MO.open("rb") as file:
+        compiled = gettext.GNUTranslations(file)
+    for entry in read_po(PO):
+        if "msgid_plural" in entry:
+            plural = entry["msgid"], entry["msgid_plural"]
+            assert compiled.ngettext(*plural, 1) == entry["msgstr[0]"], entry["msgid"]
+            assert compiled.ngettext(*plural, 2) == entry["msgstr[1]"], entry["msgid"]
+        else:
+            assert compiled.gettext(entry["msgid"]) == entry["msgstr"], entry["msgid"]
+
+
+def test_git_does_not_ignore_the_compiled_catalogue():
+    """The .mo is committed: a deployment compiles nothing."""
+    path = MO.relative_to(REPO)
+    names = [*path.parts, *(str(parent) for parent in path.parents if str(parent) != ".")]
+    patterns = [
+        line.strip().strip("/")
+        for line in (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith(("#", "!"))
+    ]
+    assert [p for p in patterns if any(fnmatch(name, p) for name in names)] == []
+
+
+# The pages
+
+# The same interface strings in both languages; none of them is in the test data.
+ENGLISH = ["Calculation method", "Completed", "Lead department", "Expected progress"]
+CHINESE = ["计算方法", "已完成", "牵头单位", "序时进度"]
+PAGES = ["/", "/plans/2021/projects/1/"]
+
+
+@pytest.fixture
+def completed_project(plan):
+    target = TargetFactory(project__plan=plan, project__number=1, target_value=100)
+    ReportFactory(target=target, value=100, as_of=date(2021, 6, 30))
+    return target.project
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_an_english_visitor_reads_the_public_pages_in_english(client, completed_project, url):
+    client.get("/language/en/")
+    html = client.get(url).content.decode()
+    assert '<html lang="en">' in html
+    for english in ENGLISH:
+        assert english in html
+    for chinese in CHINESE:
+        assert chinese not in html
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_a_visitor_who_chose_nothing_reads_the_public_pages_in_chinese(
+    client, completed_project, url
+):
+    html = client.get(url).content.decode()
+    assert '<html lang="zh-Hans">' in html
+    for chinese in CHINESE:
+        assert chinese in html
+    for english in ENGLISH:
+        assert english not in html
+
+
+def test_the_admin_stays_chinese_for_a_visitor_who_chose_english(client, db):
+    client.get("/language/en/")
+    html = client.get(reverse("admin:login")).content.decode()
+    assert '<html lang="zh-hans"' in html
+    assert 'value="登录"' in html
+    assert "Log in" not in html
