@@ -37,7 +37,8 @@ class Command(BaseCommand):
     def handle(self, *args, plans, projects, targets, days, seed, **options):
         if Plan.objects.exists():
             raise CommandError("该数据库已有计划，基准数据只写入空数据库。")
-        rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+        # Reproducible synthetic data, no secret: a seeded generator is what is wanted.
+        rng = random.Random(seed)  # noqa: S311  # nosec B311
         User = get_user_model()
         reporter = User.objects.create(username="bench-reporter", is_staff=True)
         reviewer = User.objects.create(username="bench-reviewer", is_staff=True)
