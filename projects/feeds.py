@@ -6,6 +6,10 @@ entry's id is a tag: URI made of the site's host and the report's id, so it stay
 same when a project is renumbered or a page moves. Summaries are plain text (type
 "text"): a note typed by an official is never read as HTML by a feed reader. A report's
 public photos and PDFs are its enclosures.
+
+Feeds speak the language the visitor chose for the pages (the language cookie; a feed
+reader sends none and reads Chinese); the cache keeps one copy per language
+(`freshness.cached_public`). What officials typed stays as they typed it.
 """
 
 import re
@@ -18,13 +22,14 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Enclosure
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from .api import newest_reports
-from .formatting import figure, percent
+from .formatting import display_name, figure, percent
 from .models import Plan, Project
 
 FEED_ENTRIES = 50  # a few weeks of reports across the plan; older ones are on the pages
-AUTHOR = "驿城区民生实事进度看板"
 
 
 # Characters XML 1.0 forbids. A note pasted from Word or Excel may hold one (a vertical
@@ -71,23 +76,32 @@ class Source:
 
 def demo_mark(plan):
     """Demo figures (make demo) say so wherever they are shown, feeds included."""
-    return "（演示数据）" if plan.demo_data else ""
+    return _("（演示数据）") if plan.demo_data else ""
 
 
 class PlanFeed(Feed):
     feed_type = PlainTextAtomFeed
-    language = "zh-Hans"
-    author_name = AUTHOR
+
+    @property
+    def language(self):
+        """The feed's xml:lang: the language it is written in, for this request."""
+        return "en" if get_language() == "en" else "zh-Hans"
+
+    def author_name(self):
+        return _("驿城区民生实事进度看板")
 
     def get_object(self, request, year):
         plan = get_object_or_404(Plan.objects.published(), year=year)
         return Source(plan, None, request)
 
     def title(self, source):
-        return f"{source.plan.title}：最新进展" + demo_mark(source.plan)
+        title = _("%(title)s：最新进展") % {"title": display_name(source.plan)}
+        return title + demo_mark(source.plan)
 
     def subtitle(self, source):
-        return f"{source.plan.year}年民生实事经审核公开的进度数字，审核时间最新的在前。"
+        return _("%(year)s年民生实事经审核公开的进度数字，审核时间最新的在前。") % {
+            "year": source.plan.year
+        }
 
     def link(self, source):
         return reverse("projects:updates", args=[source.plan.year])
@@ -119,36 +133,52 @@ class PlanFeed(Feed):
 
     def item_title(self, report):
         target = report.target
-        title = (
-            f"{target.project.number_cn}、{target.project.title}·{target.name}："
-            f"截至{report.as_of:%Y-%m-%d}累计{figure(report.value)}{target.unit}"
-        )
-        return title + "（更正）" if report.corrects_id else title
+        title = _("%(project)s·%(target)s：截至%(day)s累计%(value)s%(unit)s") % {
+            "project": display_name(target.project),
+            "target": display_name(target),
+            "day": f"{report.as_of:%Y-%m-%d}",
+            "value": figure(report.value),
+            "unit": target.unit,
+        }
+        return title + _("（更正）") if report.corrects_id else title
 
     def item_description(self, report):
         return None  # the summary is plain text, written by `item_extra_kwargs`
 
     def item_extra_kwargs(self, report):
         target = report.target
+        figures = _(
+            "截至%(day)s累计完成 %(value)s %(unit)s，目标 %(goal)s %(unit)s，完成 %(percent)s。"
+        )
         lines = [
-            *(["演示数据，不是真实填报。"] if target.project.plan.demo_data else []),
-            f"{target.project.number_cn}、{target.project.title}",
-            f"指标：{target.name}",
-            f"截至{report.as_of:%Y-%m-%d}累计完成 {figure(report.value)} {target.unit}，"
-            f"目标 {figure(target.target_value)} {target.unit}，完成 {percent(report.percent)}。",
+            *([_("演示数据，不是真实填报。")] if target.project.plan.demo_data else []),
+            display_name(target.project),
+            _("指标：%(target)s") % {"target": display_name(target)},
+            figures
+            % {
+                "day": f"{report.as_of:%Y-%m-%d}",
+                "value": figure(report.value),
+                "unit": target.unit,
+                "goal": figure(target.target_value),
+                "percent": percent(report.percent),
+            },
         ]
         if report.corrects:
             lines.append(
-                f"更正此前公开的数值：截至{report.corrects.as_of:%Y-%m-%d}的 "
-                f"{figure(report.corrects.value)} {target.unit}。"
+                _("更正此前公开的数值：截至%(day)s的 %(value)s %(unit)s。")
+                % {
+                    "day": f"{report.corrects.as_of:%Y-%m-%d}",
+                    "value": figure(report.corrects.value),
+                    "unit": target.unit,
+                }
             )
         for label, text in (
-            ("备注", report.note),
-            ("滞后原因", report.delay_reason),
-            ("下一步措施", report.next_steps),
+            (_("备注："), report.note),
+            (_("滞后原因："), report.delay_reason),
+            (_("下一步措施："), report.next_steps),
         ):
             if text.strip():
-                lines.append(f"{label}：{text.strip()}")
+                lines.append(label + text.strip())
         return {"summary_text": "\n".join(lines)}
 
     def item_enclosures(self, report):
@@ -176,13 +206,14 @@ class ProjectFeed(PlanFeed):
         return Source(project.plan, project, request)
 
     def title(self, source):
-        return f"{source.project}：最新进展" + demo_mark(source.plan)
+        title = _("%(title)s：最新进展") % {"title": display_name(source.project)}
+        return title + demo_mark(source.plan)
 
     def subtitle(self, source):
-        return (
-            f"{source.plan.year}年民生实事“{source.project.title}”经审核公开的进度数字，"
-            "审核时间最新的在前。"
-        )
+        return _("%(year)s年民生实事“%(title)s”经审核公开的进度数字，审核时间最新的在前。") % {
+            "year": source.plan.year,
+            "title": (get_language() == "en" and source.project.title_en) or source.project.title,
+        }
 
     def link(self, source):
         return source.project.get_absolute_url()

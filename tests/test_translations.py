@@ -10,14 +10,19 @@ import subprocess
 from collections import Counter
 from datetime import date
 from fnmatch import fnmatch
+from html.parser import HTMLParser
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.db import models
 from django.urls import reverse
 
 from .factories import ReportFactory, TargetFactory
+from .pages import PUBLIC_PAGES
 
 REPO = Path(settings.BASE_DIR)
 PO = REPO / "locale" / "en" / "LC_MESSAGES" / "django.po"
@@ -191,3 +196,68 @@ def test_the_admin_stays_chinese_for_a_visitor_who_chose_english(client, db):
     assert '<html lang="zh-hans"' in html
     assert 'value="登录"' in html
     assert "Log in" not in html
+
+
+# Punctuation of Chinese text, which the English interface writes the English way.
+FULL_WIDTH = re.compile("[：（）、，。]")
+READ = {"alt", "aria-label", "title"}  # attributes a screen reader reads out
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+
+class VisibleText(HTMLParser):
+    """The text a visitor reads or hears (text nodes; alt, aria-label and title), less
+    scripts, styles and elements marked as Chinese (lang="zh-Hans": what the site
+    publishes in Chinese whatever the language)."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts = []
+        self.hidden = []  # the open elements inside a hidden one, innermost last
+
+    def handle_starttag(self, tag, attrs):
+        chinese = (dict(attrs).get("lang") or "").lower().startswith("zh")
+        if self.hidden or chinese or tag in ("script", "style"):
+            if tag not in VOID:  # void elements have no end tag to pop them
+                self.hidden.append(tag)
+        else:
+            self.texts += [value for name, value in attrs if name in READ and value]
+
+    def handle_endtag(self, tag):
+        if self.hidden and self.hidden[-1] == tag:
+            self.hidden.pop()
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.texts.append(data)
+
+
+def entered_by_officials():
+    """Every line of text stored in the app's tables (titles, names, units, notes,
+    captions…): it stays as the officials typed it, Chinese punctuation included.
+    Longest first, so that a title inside a note goes with the note."""
+    lines = set()
+    for model in apps.get_app_config("projects").get_models():
+        fields = [
+            field.name
+            for field in model._meta.concrete_fields
+            if isinstance(field, (models.CharField, models.TextField)) and not field.choices
+        ]
+        for row in model.objects.values_list(*fields) if fields else []:
+            lines.update(line.strip() for value in row if value for line in value.splitlines())
+    return sorted(lines - {""}, key=len, reverse=True)
+
+
+@pytest.mark.django_db
+def test_english_pages_have_no_chinese_punctuation_outside_what_officials_typed(client):
+    call_command("load_demo", stdout=StringIO())
+    client.get("/language/en/")
+    entered = entered_by_officials()
+    found = {}
+    for path in PUBLIC_PAGES:
+        parser = VisibleText()
+        parser.feed(client.get(path).content.decode())
+        text = "\n".join(parser.texts)
+        for line in entered:
+            text = text.replace(line, "")
+        found[path] = [line.strip() for line in text.splitlines() if FULL_WIDTH.search(line)]
+    assert {path: lines for path, lines in found.items() if lines} == {}
