@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -65,6 +66,20 @@ def build_plan(plan, projects, targets_per_project=2, reports_per_target=3):
             for month in range(1, reports_per_target + 1):
                 ReportFactory(target=target, value=month * 5, as_of=date(plan.year, month, 1))
     return plan
+
+
+@pytest.fixture
+def target(plan):
+    """八、小游园, 16 座: the target the public-side tests report on. Modules that need
+    another define their own `target`, which wins."""
+    return TargetFactory(
+        project__plan=plan,
+        project__number=8,
+        project__title="小游园",
+        name="新建小游园",
+        unit="座",
+        target_value=Decimal("16"),
+    )
 
 
 @pytest.fixture

@@ -99,18 +99,6 @@ def get_json(client, url, status=200, **headers):
 
 
 @pytest.fixture
-def target(plan):
-    return TargetFactory(
-        project__plan=plan,
-        project__number=8,
-        project__title="小游园",
-        name="新建小游园",
-        unit="座",
-        target_value=Decimal("16"),
-    )
-
-
-@pytest.fixture
 def approved(target):
     return ReportFactory(
         target=target,

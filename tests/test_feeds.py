@@ -83,18 +83,6 @@ def get_feed(client, url):
     return check_atom(response.content)
 
 
-@pytest.fixture
-def target(plan):
-    return TargetFactory(
-        project__plan=plan,
-        project__number=8,
-        project__title="小游园",
-        name="新建小游园",
-        unit="座",
-        target_value=Decimal("16"),
-    )
-
-
 def approved_at(day, hour=10):
     return datetime(2021, 1, 1, hour, tzinfo=SHANGHAI) + timedelta(days=day)
 

@@ -14,18 +14,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNAPPROVED = ["draft", "submitted", "returned", "withdrawn"]
 
 
-@pytest.fixture
-def target(plan):
-    return TargetFactory(
-        project__plan=plan,
-        project__number=8,
-        project__title="小游园",
-        name="新建小游园",
-        unit="座",
-        target_value=Decimal("16"),
-    )
-
-
 def approved_at(day):
     return datetime(2021, 1, 1, 10, tzinfo=SHANGHAI) + timedelta(days=day)
 
