@@ -7,10 +7,11 @@ version, by the day (pace is judged against today, so a page can change at midni
 with no new data), the language, the 关怀版 switch and the full URL. So the request
 after an approval renders afresh, and every request before it is a cache hit.
 
-The same key gives the ETag; Last-Modified is the later of the last change and the
-start of today. Browsers revalidate every time (no-cache) and get a 304 when nothing
-changed. The version lives in the cache, which all server processes must share
-(CACHE_URL: a file or Redis cache in production; `make serve` uses a file cache).
+The same key gives the ETag. Browsers revalidate every time (no-cache) and get a 304
+when nothing changed. There is no Last-Modified: a date to the second cannot tell two
+changes in one second apart, and the ETag is exact. The version lives in the cache,
+which all server processes must share (CACHE_URL: a file or Redis cache in
+production; `make serve` uses a file cache).
 
 A cached page is kept gzipped too, so a hit costs no compression (other responses go
 through GZipMiddleware). Public pages hold no secret, so compressing them once is safe
@@ -20,7 +21,7 @@ from BREACH; Django's `compress_string` pads them anyway.
 import functools
 import hashlib
 import re
-import time
+import secrets
 from datetime import datetime, timedelta
 from datetime import time as clock
 
@@ -28,7 +29,6 @@ from django.core.cache import cache
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
 from django.utils.text import compress_string
 from django.utils.translation import get_language
 
@@ -40,24 +40,23 @@ PAGE_SECONDS = 24 * 3600
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
+def new_version():
+    """A token never used before: not the time, which can stand still or go back."""
+    return secrets.token_hex(8)
+
+
 def content_version():
-    """The time (ns) of the last change to public content. If the cache lost it, a new
-    one is started now, which can only make pages fresher, never staler."""
+    """The token of the last change to public content. If the cache lost it, a new one
+    is started now, which can only make pages fresher, never staler."""
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        cache.add(VERSION_KEY, new_version(), timeout=None)
         version = cache.get(VERSION_KEY)
-    return version if version is not None else time.time_ns()  # a cache that keeps nothing
+    return version if version is not None else new_version()  # a cache that keeps nothing
 
 
 def bump():
-    cache.set(VERSION_KEY, time.time_ns(), timeout=None)
-
-
-def last_modified(version):
-    changed = datetime.fromtimestamp(version / 1e9, tz=timezone.get_current_timezone())
-    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), clock()))
-    return max(changed, midnight)
+    cache.set(VERSION_KEY, new_version(), timeout=None)
 
 
 def cached_public(view):
@@ -76,10 +75,7 @@ def cached_public(view):
         digest = hashlib.sha256(source.encode()).hexdigest()
         gzipped = bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
         etag = f'"{digest[:32]}{"-gz" if gzipped else ""}"'  # one per representation
-        modified = last_modified(version)
-        not_modified = get_conditional_response(
-            request, etag=etag, last_modified=int(modified.timestamp())
-        )
+        not_modified = get_conditional_response(request, etag=etag)
         if not_modified is not None:
             response = not_modified
         else:
@@ -96,7 +92,6 @@ def cached_public(view):
                 response["Content-Encoding"] = "gzip"
             patch_vary_headers(response, ["Accept-Encoding"])
         response["ETag"] = etag
-        response["Last-Modified"] = http_date(modified.timestamp())
         response["Cache-Control"] = "no-cache"  # always revalidate: a 304 is cheap
         patch_vary_headers(response, ["Cookie"])
         return response

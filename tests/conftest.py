@@ -1,13 +1,47 @@
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from projects.models import Plan
 
 from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory, UserFactory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# The suite's clock. 20:00 UTC is already 04:00 of the next day in Shanghai, so a day
+# taken in UTC where Asia/Shanghai is meant comes out one day off, and fails.
+NOW = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
+
+# Modules marked `any_hour` run each test at each of these instants, the clock stopped:
+# the hours when a page's "today" and a stored instant's day part ways.
+SUSPECT_HOURS = {
+    "just-before-midnight-shanghai": datetime(2026, 11, 25, 23, 59, 59, 999000, tzinfo=SHANGHAI),
+    "just-after-midnight-shanghai": datetime(2026, 11, 26, 0, 0, 0, 1000, tzinfo=SHANGHAI),
+    "20h-utc": NOW,
+}
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("any_hour"):
+        metafunc.parametrize(
+            "clock", list(SUSPECT_HOURS.values()), ids=list(SUSPECT_HOURS), indirect=True
+        )
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """No test reads the wall clock: each runs at `NOW`, the clock ticking from there (so
+    that waits and timeouts still pass), or, in an `any_hour` module, stopped at each of
+    the `SUSPECT_HOURS`. Move it with `clock.move_to(...)`. Subprocesses (gunicorn, the
+    concurrency workers) keep the real clock; CI also runs the suite under faketime."""
+    frozen = getattr(request, "param", None)
+    with time_machine.travel(frozen or NOW, tick=frozen is None) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ from projects.models import Evidence, Plan
 from .conftest import build_plan
 from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory
 
+pytestmark = pytest.mark.any_hour  # pages judged against today: every suspect hour
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNAPPROVED = ["draft", "submitted", "returned", "withdrawn"]
 ENDPOINTS = ["/api/v1/plans/", "/api/v1/projects/", "/api/v1/targets/", "/api/v1/reports/"]

@@ -24,6 +24,8 @@ from .factories import (
     TargetFactory,
 )
 
+pytestmark = pytest.mark.any_hour  # pages judged against today: every suspect hour
+
 JUNE = "/plans/2021/bulletins/2021-06/"
 UNAPPROVED = ["draft", "submitted", "returned", "withdrawn"]
 

@@ -13,6 +13,8 @@ from .factories import (
     TargetFactory,
 )
 
+pytestmark = pytest.mark.any_hour  # pages judged against today: every suspect hour
+
 
 def test_dashboard_shows_every_2021_project_as_not_reported(client, plan_2021):
     response = client.get("/")

@@ -13,7 +13,10 @@ from .conftest import make_official
 from .factories import DepartmentFactory, ReportFactory, TargetFactory
 
 # Real commits, so that the after-commit bump runs as in production.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.any_hour,
+]
 
 CACHED_PAGES = [
     "/",
@@ -120,10 +123,9 @@ def test_a_changed_target_shows_on_the_next_request(client, road):
 def test_unchanged_pages_answer_conditional_requests_with_304(client, road):
     first = client.get("/plans/2021/")
     assert first["Cache-Control"] == "no-cache"
-    etag, modified = first["ETag"], first["Last-Modified"]
+    etag = first["ETag"]
     again = client.get("/plans/2021/", HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b""
-    assert client.get("/plans/2021/", HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
 
     submitted(road, 30).approve(make_official("checker", "审核员"))
     changed = client.get("/plans/2021/", HTTP_IF_NONE_MATCH=etag)

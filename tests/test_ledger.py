@@ -14,6 +14,8 @@ from projects.models import Milestone, Plan
 from .conftest import make_official
 from .factories import ProjectFactory, ReportFactory, TargetFactory
 
+pytestmark = pytest.mark.any_hour  # pages judged against today: every suspect hour
+
 LEDGER = reverse("admin:projects_ledger")
 
 

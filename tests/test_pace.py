@@ -13,6 +13,8 @@ from projects.models import PlannedValue, Project, Target
 
 from .factories import ProjectFactory, ReportFactory, TargetFactory
 
+pytestmark = pytest.mark.any_hour  # pages judged against today: every suspect hour
+
 HALF_WAY = date(2021, 7, 2)
 
 

@@ -8,6 +8,8 @@ from django.conf import settings
 
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory, ReportFactory, TargetFactory
 
+pytestmark = pytest.mark.any_hour  # pages judged against today: every suspect hour
+
 
 @pytest.fixture
 def road(plan):

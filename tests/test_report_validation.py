@@ -11,6 +11,8 @@ from projects.models import ProgressReport, Target
 from .conftest import report_form
 from .factories import ReportFactory, TargetFactory
 
+pytestmark = pytest.mark.any_hour  # pages judged against today: every suspect hour
+
 ADD_URL = reverse("admin:projects_progressreport_add")
 
 

@@ -10,6 +10,8 @@ from django.core.cache import cache
 from .conftest import build_plan
 from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory
 
+pytestmark = pytest.mark.any_hour  # pages judged against today: every suspect hour
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNAPPROVED = ["draft", "submitted", "returned", "withdrawn"]
 
