@@ -79,11 +79,12 @@ test: $(VENV)/.test var/secret_key node_modules/.installed lint deploy-check
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/pytest
+	$(BIN)/pytest tests/browser
 
 # The same suite on PostgreSQL: a throwaway cluster from Debian's postgresql package.
 test-pg: $(VENV)/.test var/secret_key node_modules/.installed
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	scripts/with-postgres $(BIN)/pytest
+	scripts/with-postgres sh -c '$(BIN)/pytest && $(BIN)/pytest tests/browser'
 
 # Speed at about 1,000 and 1.1 million reports (the databases are generated once into
 # var/bench/, a few minutes), under load with gunicorn and wrk, and the page weight.

@@ -1,6 +1,6 @@
 """The officials' side.
 
-Who may do what (roles are groups created by migration 0003_roles):
+Who may do what (roles are groups; their permissions are in roles.py):
 - 填报员 sees and reports on the targets of projects their departments lead or support;
   every list, form, inline and action here starts from `visible_to(request.user)`, so a
   forged URL or POST for another department's data finds nothing.
@@ -23,7 +23,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import admin_views
+from . import admin_views, roles
 from .formatting import figure, percent
 from .forms import EvidenceForm, ProgressReportForm, as_id
 from .models import (
@@ -38,8 +38,6 @@ from .models import (
     SubmittedReport,
     Target,
 )
-
-ROLE_NAMES = ["填报员", "审核员", "管理员"]
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):
@@ -636,7 +634,7 @@ class OfficialAdmin(UserAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups" and not request.user.is_superuser:
-            kwargs["queryset"] = Group.objects.filter(name__in=ROLE_NAMES)
+            kwargs["queryset"] = Group.objects.filter(name__in=roles.NAMES)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):

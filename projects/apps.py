@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ProjectsConfig(AppConfig):
@@ -6,6 +7,8 @@ class ProjectsConfig(AppConfig):
     verbose_name = "民生实事"
 
     def ready(self):
-        from . import signals
+        from . import roles, signals
 
         signals.connect()
+        # After this app's permissions exist (auth's post_migrate handler runs first).
+        post_migrate.connect(roles.sync_roles, sender=self, dispatch_uid="sync-roles")

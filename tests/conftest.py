@@ -44,20 +44,6 @@ def clock(request):
         yield traveller
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
-    """For serialized_rollback, Django keeps a copy of the database as migrations left it
-    (the roles among it) on the connection object. Connections are per context, and
-    once Playwright's event loop runs (the browser tests) test code sees other
-    connection objects, without that copy: the roles would be flushed away for good.
-    Kept on the class, every connection object of the test run has it."""
-    from django.db import connections
-
-    for connection in connections.all():
-        if hasattr(connection, "_test_serialized_contents"):
-            type(connection)._test_serialized_contents = connection._test_serialized_contents
-
-
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with no cached page and no content version."""

@@ -12,7 +12,7 @@ from projects.models import Evidence
 
 from .conftest import make_official
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def everything():

@@ -16,7 +16,7 @@ from projects.models import ProgressReport, Target
 from .conftest import make_official
 from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 WORKERS = 4
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetF
 from .files import image_bytes
 from .test_concurrency import ROOT, database_url
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def start(*args):

@@ -14,7 +14,7 @@ from .factories import DepartmentFactory, ReportFactory, TargetFactory
 
 # Real commits, so that the after-commit bump runs as in production.
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.any_hour,
 ]
 

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# (The roles' new permissions are kept by projects.roles since; see 0003.)
+
 # The 2021 pledges to start building (二, 四, 九, 十), for databases loaded before
 # Target.is_construction existed; a fresh install reads them from plans/2021.toml.
 CONSTRUCTION_2021 = [2, 4, 9, 10]
@@ -17,22 +19,6 @@ def mark_construction(apps, schema_editor):
     Target.objects.filter(
         project__plan__year=2021, project__number__in=CONSTRUCTION_2021
     ).update(is_construction=True)
-
-
-def grant_schedule_permissions(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    codes = ["add_plannedvalue", "change_plannedvalue", "delete_plannedvalue", "view_plannedvalue"]
-    for group in Group.objects.filter(name="管理员"):
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="projects", codename__in=codes))
-    for group in Group.objects.filter(name__in=["填报员", "审核员"]):
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="projects", codename="view_plannedvalue"))
 
 
 class Migration(migrations.Migration):
@@ -140,5 +126,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(mark_construction, migrations.RunPython.noop),
-        migrations.RunPython(grant_schedule_permissions, migrations.RunPython.noop),
     ]

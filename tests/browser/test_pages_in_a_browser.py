@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from tests.pages import PUBLIC_PAGES
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

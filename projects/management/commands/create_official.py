@@ -9,9 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from projects import roles
 from projects.models import Department
-
-ROLES = ["填报员", "审核员", "管理员"]
 
 
 class Command(BaseCommand):
@@ -19,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--role", required=True, choices=ROLES, help="角色")
+        parser.add_argument("--role", required=True, choices=roles.NAMES, help="角色")
         parser.add_argument(
             "--department",
             action="append",
@@ -32,7 +31,7 @@ class Command(BaseCommand):
         User = get_user_model()
         if User.objects.filter(username=username).exists():
             raise CommandError(f"用户名 {username} 已存在。")
-        if role == "填报员" and not department:
+        if role == roles.REPORTER and not department:
             raise CommandError("填报员必须指定所属单位（--department）。")
         departments = []
         for department_name in department:

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from projects import pace
+from projects import pace, roles
 from projects.models import Evidence, Plan, ProgressReport, Target
 
 # Cumulative share of each target reached at the end of each month of 2021, by
@@ -115,8 +115,8 @@ class Command(BaseCommand):
         for user in (reporter, reviewer):
             user.set_unusable_password()
             user.save()
-        reporter.groups.add(Group.objects.get(name="填报员"))
-        reviewer.groups.add(Group.objects.get(name="审核员"))
+        reporter.groups.add(Group.objects.get(name=roles.REPORTER))
+        reviewer.groups.add(Group.objects.get(name=roles.REVIEWER))
         return reporter, reviewer
 
     def generate(self, plan, reporter, reviewer):

@@ -1,0 +1,85 @@
+"""The officials' roles and what each may do: the one place they are defined.
+
+A role is a group of the same name. `sync_roles` runs after every `migrate`
+(post_migrate), and after the test database is flushed, and makes each group's
+permissions exactly these; so a fresh install, an upgraded one and a test database
+have the same roles, and a change here reaches every install at its next `migrate`.
+Which departments a reporter answers for is kept on the department
+(`Department.members`), not here.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+REPORTER = "填报员"  # reports for the departments they belong to
+REVIEWER = "审核员"  # reviews every department's reports
+ADMINISTRATOR = "管理员"  # keeps plans, projects, targets, departments and accounts
+
+READ = [
+    "projects.view_plan",
+    "projects.view_department",
+    "projects.view_project",
+    "projects.view_target",
+    "projects.view_measure",
+    "projects.view_milestone",
+    "projects.view_progressreport",
+    "projects.view_evidence",
+    "projects.view_plannedvalue",
+]
+
+PERMISSIONS = {
+    REPORTER: [
+        *READ,
+        "projects.add_progressreport",
+        "projects.change_progressreport",  # own departments' drafts and returned reports
+        "projects.add_evidence",
+    ],
+    REVIEWER: [
+        *READ,
+        "projects.review_progressreport",
+        "projects.view_all_departments",
+        "projects.view_ledger",
+        "projects.change_milestone",  # marks a dated step done
+    ],
+    ADMINISTRATOR: [
+        *READ,
+        *(
+            f"projects.{action}_{model}"
+            for model in ["plan", "department", "project", "target", "measure", "milestone"]
+            for action in ["add", "change"]
+        ),
+        "projects.delete_measure",
+        "projects.delete_milestone",
+        "projects.add_plannedvalue",
+        "projects.change_plannedvalue",
+        "projects.delete_plannedvalue",
+        "projects.view_all_departments",
+        "projects.view_ledger",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+    ],
+}
+
+NAMES = list(PERMISSIONS)
+
+
+def permissions(codes):
+    """The Permission rows for 'app_label.codename' strings."""
+    pairs = [code.split(".") for code in codes]
+    wanted = Q()
+    for app_label, codename in pairs:
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(wanted))
+    if len(found) != len(set(codes)):
+        have = {f"{p.content_type.app_label}.{p.codename}" for p in found}
+        raise LookupError(f"unknown permissions: {sorted(set(codes) - have)}")
+    return found
+
+
+def sync_roles(**kwargs):
+    """Create the role groups and set their permissions to exactly `PERMISSIONS`."""
+    for name, codes in PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(permissions(codes))
