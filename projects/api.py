@@ -38,24 +38,6 @@ MAX_PAGE_SIZE = 500
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
-def newest_reports(plans=None, as_of=None):
-    """Approved reports of published plans (of `plans` if given), newest approval
-    first, then newest entry; each with its target, project, plan, the report it
-    corrects, its public evidence, and `percent`: its value against its target × 100,
-    uncapped. With `as_of`, only reports dated up to that day.
-
-    The updates page, the feeds and /api/v1/reports/ all list these."""
-    reports = ProgressReport.objects.public(plans)
-    if as_of is not None:
-        reports = reports.filter(as_of__lte=as_of)
-    return (
-        reports.select_related("target__project__plan", "corrects")
-        .prefetch_related("evidence")  # all public: their reports are
-        .with_percent()
-        .newest_first()
-    )
-
-
 # Responses and parameters
 
 
@@ -348,7 +330,7 @@ def reports(request):
         "参数 project 须为实事序号（正整数），如 3。",
         "project must be a project number (a positive whole number), such as 3.",
     )
-    found = newest_reports(chosen, as_of)
+    found = ProgressReport.objects.newest_public(chosen, as_of)
     if target is not None:
         found = found.filter(target_id=target)
     if project is not None:

@@ -52,11 +52,7 @@ def with_latest_reasons(targets, day):
     latest approved report dated up to `day` gives as 滞后原因 and 下一步措施 (the same
     report `with_progress(day)` takes the figure from), '' when it gives none, None
     when there is no such report."""
-    latest = (
-        ProgressReport.objects.approved()
-        .filter(target=OuterRef("pk"), as_of__lte=day)
-        .order_by("-as_of", "-pk")
-    )
+    latest = ProgressReport.objects.current_first(OuterRef("pk"), day)
     return targets.annotate(
         latest_delay_reason=Subquery(latest.values("delay_reason")[:1]),
         latest_next_steps=Subquery(latest.values("next_steps")[:1]),

@@ -1,9 +1,9 @@
 """Atom feeds (RFC 4287) of approved figures, newest approval first: one per plan, and
 one per project so that a resident can follow a single pledge.
 
-The entries are `api.newest_reports`: approved reports of published plans only. Each
-entry's id is a tag: URI made of the site's host and the report's id, so it stays the
-same when a project is renumbered or a page moves. Summaries are plain text (type
+The entries are `ProgressReport.objects.newest_public()`: approved reports of published
+plans only. Each entry's id is a tag: URI made of the site's host and the report's id,
+so it stays the same when a project is renumbered or a page moves. Summaries are plain text (type
 "text"): a note typed by an official is never read as HTML by a feed reader. A report's
 public photos and PDFs are its enclosures.
 
@@ -25,9 +25,8 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .api import newest_reports
 from .formatting import display_name, figure, percent
-from .models import Plan, Project
+from .models import Plan, ProgressReport, Project
 
 FEED_ENTRIES = 50  # a few weeks of reports across the plan; older ones are on the pages
 
@@ -113,7 +112,7 @@ class PlanFeed(Feed):
         return source.tag(source.plan.period_start, f"plan-{source.plan.pk}")
 
     def items(self, source):
-        reports = newest_reports([source.plan])
+        reports = ProgressReport.objects.newest_public([source.plan])
         if source.project is not None:
             reports = reports.filter(target__project=source.project)
         reports = list(reports[:FEED_ENTRIES])

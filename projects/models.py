@@ -21,8 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, F, FloatField, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -433,11 +433,7 @@ class TargetQuerySet(models.QuerySet):
             # figures cost no look into the history, however long it grows.
             figures = {"current_value": F("latest_value"), "last_reported_on": F("latest_as_of")}
         else:
-            latest = (
-                ProgressReport.objects.approved()
-                .filter(target=OuterRef("pk"), as_of__lte=as_of)
-                .order_by("-as_of", "-pk")
-            )
+            latest = ProgressReport.objects.current_first(OuterRef("pk"), as_of)
             figures = {
                 "current_value": Subquery(
                     latest.values("value")[:1], output_field=value_field("当前值")
@@ -451,11 +447,7 @@ class TargetQuerySet(models.QuerySet):
     def refresh_latest(self):
         """Store on each target its latest approved figure (by as-of date, then entry
         order, so a same-day correction wins). Run on every approval; after bulk writes."""
-        latest = (
-            ProgressReport.objects.approved()
-            .filter(target=OuterRef("pk"))
-            .order_by("-as_of", "-pk")
-        )
+        latest = ProgressReport.objects.current_first(OuterRef("pk"))
         return self.update(
             latest_value=Subquery(latest.values("value")[:1]),
             latest_as_of=Subquery(latest.values("as_of")[:1]),
@@ -630,23 +622,40 @@ class ProgressReportQuerySet(models.QuerySet):
             targets = targets.filter(project__plan__in=plans)
         return self.approved().filter(target__in=targets)
 
+    def newest_public(self, plans=None, as_of=None):
+        """`public(plans)`, newest approval first, then newest entry; each with its
+        target, project, plan, the report it corrects, its evidence (all public, as its
+        report is), and `percent` (`with_percent`). With `as_of`, only reports dated up
+        to that day. The updates page, the feeds and /api/v1/reports/ list these."""
+        reports = self.public(plans)
+        if as_of is not None:
+            reports = reports.filter(as_of__lte=as_of)
+        return (
+            reports.select_related("target__project__plan", "corrects")
+            .prefetch_related("evidence")
+            .with_percent()
+            .order_by("-reviewed_at", "-id")
+        )
+
+    def current_first(self, target, on=None):
+        """Approved reports of `target` (a target, its id, or an OuterRef) dated on or
+        before `on`, the current one first: the latest as-of date and, of one date, the
+        latest entry, so a same-day correction wins. Its first is the target's current
+        approved report; every figure shown, stored or compared is taken this way."""
+        reports = self.approved().filter(target=target)
+        if on is not None:
+            reports = reports.filter(as_of__lte=on)
+        return reports.order_by("-as_of", "-pk")
+
     def visible_to(self, user):
         """Reports an official may see: all for reviewers, their departments' for reporters."""
         if sees_all_departments(user):
             return self
         return self.filter(target__in=Target.objects.visible_to(user))
 
-    def newest_first(self):
-        """Newest approval first, then newest entry (the updates page, feeds, API)."""
-        return self.order_by("-reviewed_at", "-id")
-
     def with_percent(self):
         """Annotate `percent`: each report's value against its target × 100, uncapped."""
-        return self.annotate(
-            percent=Cast("value", FloatField())
-            * Value(100.0)
-            / Cast("target__target_value", FloatField())
-        )
+        return self.annotate(percent=pace.percent_of("value", "target__target_value"))
 
     def with_evidence_count(self):
         """Annotate `evidence_count`, counted per listed report rather than by grouping
@@ -663,12 +672,9 @@ class ProgressReportQuerySet(models.QuerySet):
     def with_previous_value(self):
         """Annotate `previous_value`: the latest approved figure of the same target dated on
         or before each report (what a reviewer compares a submitted figure with)."""
-        earlier = (
-            ProgressReport.objects.approved()
-            .filter(target=OuterRef("target"), as_of__lte=OuterRef("as_of"))
-            .exclude(pk=OuterRef("pk"))
-            .order_by("-as_of", "-pk")
-        )
+        earlier = ProgressReport.objects.current_first(
+            OuterRef("target"), OuterRef("as_of")
+        ).exclude(pk=OuterRef("pk"))
         return self.annotate(
             previous_value=Subquery(
                 earlier.values("value")[:1], output_field=value_field("上次审核值")
@@ -797,12 +803,10 @@ class ProgressReport(models.Model):
 
     def previous_report(self):
         """The latest approved report of the same target dated on or before this one."""
-        earlier = ProgressReport.objects.approved().filter(
-            target_id=self.target_id, as_of__lte=self.as_of
-        )
+        earlier = ProgressReport.objects.current_first(self.target_id, self.as_of)
         if self.pk:
             earlier = earlier.exclude(pk=self.pk)
-        return earlier.order_by("-as_of", "-pk").first()
+        return earlier.first()
 
     def is_correction_of(self, previous):
         """A figure corrects the public one if it revises the same date or goes below it

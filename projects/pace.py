@@ -98,19 +98,18 @@ def expected_percent(day):
     )
 
 
+def percent_of(value, target_value):
+    """value ÷ target × 100, uncapped (over-achievement shows as it is): the one formula
+    of 完成率. A ratio for display and sorting; the figures themselves stay Decimal."""
+    return Cast(value, FloatField()) * Value(100.0) / Cast(target_value, FloatField())
+
+
 def status_annotations(day):
     """Annotations for a queryset of targets that already carries `current_value`."""
     slow = float(settings.PACE_SLOW_POINTS)
     severe = float(settings.PACE_SEVERE_POINTS)
     return {
-        "percent": Case(
-            When(current_value__isnull=True, then=Value(None)),
-            # A ratio for display and sorting; the figures themselves stay Decimal.
-            default=Cast("current_value", FloatField())
-            * Value(100.0)
-            / Cast("target_value", FloatField()),
-            output_field=FloatField(),
-        ),
+        "percent": percent_of("current_value", "target_value"),
         "expected_percent": expected_percent(day),
         "status": Case(
             When(current_value__isnull=True, then=Value(Status.NOT_REPORTED)),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from . import pace
 from .asof import public_page
-from .formatting import display_name
+from .formatting import display_name, percent
 from .freshness import cached_public
 from .middleware import CARE_COOKIE
 from .models import Evidence, Plan, Project
@@ -49,6 +49,9 @@ def render_dashboard(request, plan):
                 "label": display_name(project),
                 "percent": project.percent,
                 "expected": project.expected_percent,
+                # as the page writes them: the script shows these, never rounds itself
+                "percent_text": percent(project.percent),
+                "expected_text": percent(project.expected_percent),
                 "status": project.status,
             }
             for project in progress.projects
@@ -61,7 +64,6 @@ def render_dashboard(request, plan):
             "percent": _("完成率"),
             "expected": _("序时进度"),
             "projects": _("实事件数"),
-            "not_reported": _("未填报"),
         },
     }
     context = {**plan_context(request, plan), "progress": progress, "chart": chart}

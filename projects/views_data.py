@@ -2,7 +2,7 @@
 page that documents the API and feeds, and the one CSV of every approved figure.
 
 Every list here starts from `ProgressReport.objects.public()` (approved reports of
-published plans); the updates page through `api.newest_reports`, as the feeds do."""
+published plans); the updates page through `newest_public()`, as the feeds do."""
 
 import csv
 
@@ -33,7 +33,7 @@ CSV_CHUNK_ROWS = 2000
 @public_page
 def updates(request, year):
     plan = published_plan(year)
-    reports = api.newest_reports([plan], request.as_of)
+    reports = ProgressReport.objects.newest_public([plan], request.as_of)
     page = Paginator(reports, UPDATES_PER_PAGE).get_page(request.GET.get("page"))
     context = {**plan_context(request, plan), "page": page}
     return render(request, "projects/updates.html", context)

@@ -48,20 +48,25 @@ def test_dashboard_explains_how_percentages_are_computed(client, plan_2021):
 
 def test_chart_data_comes_as_json_with_a_table_of_the_same_numbers(client, plan):
     project = ProjectFactory(plan=plan, number=3, title="发热门诊")
-    ReportFactory(target=TargetFactory(project=project, target_value=6), value=3)
+    ReportFactory(target=TargetFactory(project=project, target_value=16), value=13)
     ProjectFactory(plan=plan, number=4, title="学校")
     response = client.get("/")
     chart = response.context["chart"]
     assert [(p["label"], p["percent"], p["status"]) for p in chart["projects"]] == [
-        ("三、发热门诊", 50.0, "overdue"),
+        ("三、发热门诊", 81.25, "overdue"),
         ("四、学校", None, "not_reported"),
+    ]
+    # the tooltips show the page's own rounding (四舍五入), not the script's
+    assert [(p["percent_text"], p["expected_text"]) for p in chart["projects"]] == [
+        ("81.3%", "100%"),
+        ("未填报", "未填报"),  # no target yet: nothing expected either
     ]
     assert {s["status"]: s["count"] for s in chart["statuses"]}["overdue"] == 1
     html = response.content.decode()
     data = html.split('<script id="chart-data" type="application/json">')[1].split("</script>")[0]
     assert json.loads(data) == json.loads(json.dumps(chart, default=str))
     row = (
-        '<th scope="row"><a href="/plans/2021/projects/3/">三、发热门诊</a></th><td>50%</td>'
+        '<th scope="row"><a href="/plans/2021/projects/3/">三、发热门诊</a></th><td>81.3%</td>'
         "<td>100%</td><td>逾期未完成</td>"
     )
     assert row in html

@@ -8,9 +8,6 @@
     return;
   }
   var text = data.text;
-  var rounded = function (value) {
-    return value === null ? text.not_reported : Math.round(value * 10) / 10 + "%";
-  };
 
   var completion = document.getElementById("completion-chart");
   if (completion) {
@@ -41,8 +38,8 @@
             callbacks: {
               label: function (context) {
                 var project = projects[context.dataIndex];
-                var value = context.datasetIndex === 0 ? project.percent : project.expected;
-                return context.dataset.label + ": " + rounded(value);
+                var shown = context.datasetIndex === 0 ? project.percent_text : project.expected_text;
+                return context.dataset.label + ": " + shown;
               }
             }
           }

@@ -56,6 +56,12 @@ def test_chart_values_can_be_read_with_the_keyboard(live_server, page, demo):
         ".tooltip.getActiveElements().length"
     )
     assert active == 2  # 完成率 and 序时进度 of the first project
+    shown = page.evaluate(
+        "() => Chart.getChart(document.getElementById('completion-chart'))"
+        ".tooltip.body.map(b => b.lines.join(''))"
+    )
+    first = json.loads(page.locator("#chart-data").text_content())["projects"][0]
+    assert shown == [f"完成率: {first['percent_text']}", f"序时进度: {first['expected_text']}"]
 
 
 def test_no_page_scrolls_sideways_on_a_phone(live_server, browser, demo):
