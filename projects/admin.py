@@ -33,6 +33,7 @@ from .models import (
     Milestone,
     Plan,
     PlannedValue,
+    PlanRule,
     ProgressReport,
     Project,
     SubmittedReport,
@@ -115,6 +116,58 @@ class ScopedAdmin(HistoryAdmin):
         return super().get_queryset(request).visible_to(request.user)
 
 
+class PlanRuleInline(admin.TabularInline):
+    """A plan not yet public: its rules may still be set as wanted."""
+
+    model = PlanRule
+    extra = 0
+    fields = ["name", "value", "valid_from", "reason"]
+    verbose_name_plural = "规则（计划公开前可直接修改）"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RuleRecordInline(admin.TabularInline):
+    """A public plan's rules as recorded: read only, for the record stays as published."""
+
+    model = PlanRule
+    extra = 0
+    fields = ["name", "value", "valid_from_display", "reason", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "规则（已公开：每一天按当天有效的数值判断）"
+
+    @admin.display(description="起用日期")
+    def valid_from_display(self, rule):
+        return rule.valid_from_display
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RuleChangeInline(admin.TabularInline):
+    """A change of a public plan's rule: a new value from a later day, with the reason."""
+
+    model = PlanRule
+    extra = 0
+    fields = ["name", "value", "valid_from", "reason"]
+    verbose_name = "规则调整"
+    verbose_name_plural = "记录规则调整（从明天或以后起用，之前的日子不受影响）"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Plan)
 class PlanAdmin(HistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -127,6 +180,19 @@ class PlanAdmin(HistoryAdmin):
         ),
         ("来源", {"fields": ["announced_on", "source_name", "source_url", "source_text"]}),
     ]
+
+    def get_inlines(self, request, obj):
+        if obj is None:
+            return []  # a new plan takes its rules from the settings, then they show here
+        if obj.rules_fixed:
+            return [RuleRecordInline, RuleChangeInline]
+        return [PlanRuleInline]
+
+    def save_formset(self, request, form, formset, change):
+        for rule in formset.save(commit=False):
+            rule.recorded_by = request.user
+            rule.save()
+        formset.save_m2m()
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -12,7 +12,7 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-EARLIEST = date(2000, 1, 1)
+from .models import EARLIEST_DAY
 
 
 def parse_as_of(value):
@@ -30,7 +30,7 @@ def parse_as_of(value):
     today = timezone.localdate()
     if day > today:
         return None, _("不能查看未来的日期，以下为最新数据。")
-    if day < EARLIEST:
+    if day < EARLIEST_DAY:
         return None, _("日期过早，以下为最新数据。")
     return day, None
 

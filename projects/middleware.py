@@ -29,8 +29,6 @@ def site_context(request):
     return {
         "care_mode": request.COOKIES.get(CARE_COOKIE) == "1",
         "demo_data": request.demo_data,
-        "PACE_SLOW_POINTS": settings.PACE_SLOW_POINTS,
-        "PACE_SEVERE_POINTS": settings.PACE_SEVERE_POINTS,
     }
 
 

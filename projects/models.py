@@ -13,7 +13,7 @@ Where each rule lives:
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 from statistics import fmean
 
@@ -25,11 +25,15 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import pace
 from .formatting import figure
 from .numerals import chinese_numeral
+
+# No plan, figure or rule of this tracker is older; `?as_of=` goes back no further.
+EARLIEST_DAY = date(2000, 1, 1)
 
 # A forecast further out than this says only "not at this pace"; none is shown.
 FORECAST_HORIZON_DAYS = 3650
@@ -83,7 +87,19 @@ class Plan(models.Model):
     source_name = models.CharField("来源", max_length=300, blank=True)
     source_url = models.URLField("来源链接", blank=True)
     source_text = models.TextField("来源原文", blank=True)
-    is_published = models.BooleanField("公开", default=True)
+    is_published = models.BooleanField(
+        "公开",
+        default=True,
+        help_text="公开后，本计划的规则（如滞后的判断界限）不能再改，只能记录自以后某日起的调整；"
+        "需要不同于默认值的规则时，先不勾选公开，改好规则后再公开。",
+    )
+    published_at = models.DateTimeField(
+        "首次公开时间",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="首次公开后，本计划的规则（如滞后的判断界限）只能另行记录自某日起的调整。",
+    )
     demo_data = models.BooleanField(
         "演示数据",
         default=False,
@@ -102,6 +118,19 @@ class Plan(models.Model):
     def __str__(self):
         return f"{self.year}年 {self.title}"
 
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        if self.is_published and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+        if adding:
+            PlanRule.objects.bulk_create(
+                PlanRule(
+                    plan=self, name=name, value=PlanRule.default(name), valid_from=EARLIEST_DAY
+                )
+                for name in PlanRule.Name
+            )
+
     def get_absolute_url(self):
         return reverse("projects:plan", args=[self.year])
 
@@ -109,10 +138,182 @@ class Plan(models.Model):
         if self.period_start and self.period_end and self.period_start >= self.period_end:
             raise ValidationError({"period_end": "周期结束日期必须晚于开始日期。"})
 
+    @property
+    def rules_fixed(self):
+        """Once public (or being made public), a rule is never rewritten: it changes by
+        a new value from a later day."""
+        return self.is_published or self.published_at is not None
+
+    def rules_on(self, day):
+        """The plan's rules as they stood on `day` (one query)."""
+        rows = list(self.rules.on(day))
+        values = {}
+        for rule in rows:
+            values.setdefault(rule.name, rule.value)
+        changes = sorted(
+            (r for r in rows if r.valid_from > EARLIEST_DAY), key=lambda r: r.valid_from
+        )
+        return RulesInForce(day, values, changes)
+
     def progress(self, as_of=None):
         """The plan's projects with their figures, and the plan's totals (a few queries)."""
         projects = list(self.projects.with_progress(as_of))
         return PlanProgress(projects)
+
+
+@dataclass
+class RulesInForce:
+    """A plan's rules on a day: `values` {name: value in force}, and `changes`, the
+    values that took effect after the plan's start up to that day, oldest first (every
+    page that judges by a rule says when it changed)."""
+
+    day: date
+    values: dict
+    changes: list
+
+
+class PlanRuleQuerySet(models.QuerySet):
+    def on(self, day):
+        """The values dated on or before `day`, latest first: the first of each rule is
+        the one in force that day. Every page, list and check takes rules this way."""
+        return self.filter(valid_from__lte=day).order_by("-valid_from", "-pk")
+
+
+class PlanRule(models.Model):
+    """A rule stored with its plan, because it decides what the plan's pages say: a
+    page of a past day must say what it said then, whatever the settings say today.
+
+    A new plan takes each rule's default from the settings. Until the plan is first
+    published the value may be edited; after that a rule changes only by a new value
+    in force from a later day, recorded with who and why, and each day is judged by
+    the value in force on it (`PlanRuleQuerySet.on`).
+    """
+
+    class Name(models.TextChoices):
+        PACE_SLOW_POINTS = "pace_slow_points", _("推进缓慢的界限（落后序时进度的百分点）")
+        PACE_SEVERE_POINTS = "pace_severe_points", _("严重滞后的界限（落后序时进度的百分点）")
+
+    # The setting that gives each rule's value for a new plan, and the values it may take.
+    SETTINGS = {
+        Name.PACE_SLOW_POINTS: "PACE_SLOW_POINTS",
+        Name.PACE_SEVERE_POINTS: "PACE_SEVERE_POINTS",
+    }
+    BOUNDS = {
+        Name.PACE_SLOW_POINTS: (Decimal("0.1"), Decimal("100")),
+        Name.PACE_SEVERE_POINTS: (Decimal("0.1"), Decimal("100")),
+    }
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="rules", verbose_name="年度计划"
+    )
+    name = models.CharField("规则", max_length=40, choices=Name)
+    value = models.DecimalField("数值", max_digits=8, decimal_places=2, error_messages=VALUE_ERRORS)
+    valid_from = models.DateField(
+        "起用日期", help_text="自该日起按此数值判断；计划公开后只能从明天或以后起用。"
+    )
+    reason = models.TextField("调整原因", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="记录人",
+    )
+    recorded_at = models.DateTimeField("记录时间", default=timezone.now, editable=False)
+
+    objects = PlanRuleQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "name", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "name", "valid_from"], name="one_rule_value_a_day"
+            )
+        ]
+        verbose_name = "计划规则"
+        verbose_name_plural = "计划规则"
+
+    def __str__(self):
+        return f"{self.get_name_display()}：{figure(self.value)}（{self.valid_from_display}起）"
+
+    def save(self, *args, **kwargs):
+        if self.rewrites_a_fixed_value():
+            raise ValidationError(
+                "计划已公开，已记录的规则不能修改，只能另行记录自以后某日起的调整。"
+            )
+        super().save(*args, **kwargs)
+
+    def rewrites_a_fixed_value(self):
+        """Whether saving would change a stored value of a plan already public."""
+        if self._state.adding or not self.plan.rules_fixed:
+            return False
+        stored = PlanRule.objects.filter(pk=self.pk).values_list(
+            "plan", "name", "value", "valid_from", "reason"
+        )
+        return stored.get() != (self.plan_id, self.name, self.value, self.valid_from, self.reason)
+
+    @property
+    def valid_from_display(self):
+        return "自始" if self.valid_from == EARLIEST_DAY else f"{self.valid_from:%Y-%m-%d}"
+
+    @classmethod
+    def default(cls, name):
+        return Decimal(getattr(settings, cls.SETTINGS[name]))
+
+    def clean(self):
+        errors = {}
+        if self.value is not None and self.name in self.BOUNDS:
+            low, high = self.BOUNDS[self.name]
+            if not low <= self.value <= high:
+                errors["value"] = f"数值须在 {figure(low)} 至 {figure(high)} 之间。"
+        if self.rewrites_a_fixed_value():
+            raise ValidationError(
+                "计划已公开，已记录的规则不能修改，只能另行记录自以后某日起的调整。"
+            )
+        if self.plan_id and self.plan.rules_fixed and self.valid_from:
+            tomorrow = timezone.localdate() + timedelta(days=1)
+            if self._state.adding and self.valid_from < tomorrow:
+                errors["valid_from"] = (
+                    f"计划已公开，已经公布的日子不能改变判断标准：起用日期最早为明天"
+                    f"（{tomorrow:%Y-%m-%d}）。"
+                )
+            if self._state.adding and not self.reason.strip():
+                errors["reason"] = "计划已公开，调整规则须说明原因。"
+        if errors:
+            raise ValidationError(errors)
+        if self.plan_id and self.valid_from and self.value is not None:
+            self.check_pace_order()
+
+    def check_pace_order(self):
+        """推进缓慢 must start before 严重滞后, on the first day of this value and on
+        every later day on which the other threshold changes."""
+        pair = {self.Name.PACE_SLOW_POINTS, self.Name.PACE_SEVERE_POINTS}
+        if self.name not in pair:
+            return
+        (other,) = pair - {self.name}
+        rows = self.plan.rules.filter(name__in=pair).exclude(pk=self.pk)
+        days = [
+            self.valid_from,
+            *rows.filter(name=other, valid_from__gt=self.valid_from).values_list(
+                "valid_from", flat=True
+            ),
+        ]
+        for day in days:
+            values = {self.name: self.value}
+            for rule in rows.on(day):
+                values.setdefault(rule.name, rule.value)
+            slow = values.get(self.Name.PACE_SLOW_POINTS)
+            severe = values.get(self.Name.PACE_SEVERE_POINTS)
+            if slow is not None and severe is not None and slow >= severe:
+                raise ValidationError(
+                    {
+                        "value": f"推进缓慢的界限（{figure(slow)}）须小于严重滞后的界限"
+                        f"（{figure(severe)}），{day:%Y-%m-%d}起不满足。"
+                    }
+                )
 
 
 def sees_all_departments(user):

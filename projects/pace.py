@@ -4,17 +4,19 @@ The rules run in the database, as annotations on targets, so that lists can filt
 sort by status however many rows they hold. 序时进度 (the progress expected by a day) is
 a straight line from the plan's start to the due date, unless officials entered a
 planned schedule for the target, which then rules (`expected_percent`). Projects take
-their status from their targets (`project_status`). The thresholds are settings:
+their status from their targets (`project_status`). The thresholds are rules of each
+plan (`PlanRule`), taken as in force on the day judged, so a past day keeps the
+judgement it was published with:
 
-- PACE_SLOW_POINTS (default 10): 推进缓慢 when a figure is more than this many
-  percentage points behind the progress expected by the date;
-- PACE_SEVERE_POINTS (default 30): 严重滞后 beyond this gap.
-The defaults follow the practice of local supervision offices' monthly bulletins,
-which flag 10 points behind 序时进度 as 滞后 and 30 as 严重滞后.
+- pace_slow_points: 推进缓慢 when a figure is more than this many percentage points
+  behind the progress expected by the date;
+- pace_severe_points: 严重滞后 beyond this gap.
+A new plan takes them from the settings PACE_SLOW_POINTS (default 10) and
+PACE_SEVERE_POINTS (default 30), which follow the practice of local supervision
+offices' monthly bulletins: 10 points behind 序时进度 is 滞后, 30 is 严重滞后.
 """
 
 from django.apps import apps
-from django.conf import settings
 from django.db import models
 from django.db.models import (
     Case,
@@ -104,10 +106,18 @@ def percent_of(value, target_value):
     return Cast(value, FloatField()) * Value(100.0) / Cast(target_value, FloatField())
 
 
+def rule_in_force(name, day):
+    """The value of the plan's rule `name` in force on `day`, for each target's plan."""
+    rules = apps.get_model("projects", "PlanRule").objects.filter(
+        plan=OuterRef("project__plan"), name=name
+    )
+    return Cast(Subquery(rules.on(day).values("value")[:1]), FloatField())
+
+
 def status_annotations(day):
     """Annotations for a queryset of targets that already carries `current_value`."""
-    slow = float(settings.PACE_SLOW_POINTS)
-    severe = float(settings.PACE_SEVERE_POINTS)
+    slow = rule_in_force("pace_slow_points", day)
+    severe = rule_in_force("pace_severe_points", day)
     return {
         "percent": percent_of("current_value", "target_value"),
         "expected_percent": expected_percent(day),
@@ -115,8 +125,8 @@ def status_annotations(day):
             When(current_value__isnull=True, then=Value(Status.NOT_REPORTED)),
             When(current_value__gte=F("target_value"), then=Value(Status.COMPLETE)),
             When(project__due_date__lt=day, then=Value(Status.OVERDUE)),
-            When(Q(expected_percent__gt=F("percent") + Value(severe)), then=Value(Status.SEVERE)),
-            When(Q(expected_percent__gt=F("percent") + Value(slow)), then=Value(Status.SLOW)),
+            When(Q(expected_percent__gt=F("percent") + severe), then=Value(Status.SEVERE)),
+            When(Q(expected_percent__gt=F("percent") + slow), then=Value(Status.SLOW)),
             default=Value(Status.ON_TRACK),
             output_field=models.CharField(choices=Status.choices),
         ),

@@ -25,6 +25,7 @@ READ = [
     "projects.view_progressreport",
     "projects.view_evidence",
     "projects.view_plannedvalue",
+    "projects.view_planrule",
 ]
 
 PERMISSIONS = {
@@ -53,6 +54,7 @@ PERMISSIONS = {
         "projects.add_plannedvalue",
         "projects.change_plannedvalue",
         "projects.delete_plannedvalue",
+        "projects.add_planrule",  # a dated change of a plan's rule, never an edit of one
         "projects.view_all_departments",
         "projects.view_ledger",
         "auth.view_user",

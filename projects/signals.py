@@ -28,12 +28,13 @@ def connect():
         Milestone,
         Plan,
         PlannedValue,
+        PlanRule,
         ProgressReport,
         Project,
         Target,
     )
 
-    for model in (Plan, Department, Project, Measure, Milestone, Target, PlannedValue):
+    for model in (Plan, PlanRule, Department, Project, Measure, Milestone, Target, PlannedValue):
         post_save.connect(content_changed, sender=model, dispatch_uid=f"fresh-save-{model}")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"fresh-delete-{model}")
     m2m_changed.connect(

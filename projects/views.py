@@ -4,6 +4,8 @@ plans only), honours ?as_of= (see asof.py) and renders; no rule lives here."""
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -21,9 +23,16 @@ def published_plan(year):
     return get_object_or_404(Plan.objects.published(), year=year)
 
 
-def plan_context(request, plan):
-    """What every page of a plan shows around its content: the plan, the other plans."""
-    return {"plan": plan, "plans": Plan.objects.published().only("year", "title", "title_en")}
+def plan_context(request, plan, day=None):
+    """What every page of a plan shows around its content: the plan, the other plans,
+    and the plan's rules as they stood on the day shown (read only if the page shows
+    them, as the 计算方法 does)."""
+    day = day or getattr(request, "as_of", None) or timezone.localdate()
+    return {
+        "plan": plan,
+        "plans": Plan.objects.published().only("year", "title", "title_en"),
+        "rules": SimpleLazyObject(lambda: plan.rules_on(day)) if plan else None,
+    }
 
 
 @cached_public

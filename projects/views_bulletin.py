@@ -40,4 +40,5 @@ def bulletin(request, year, month):
         context["unavailable"] = reason
         return render(request, "projects/bulletin.html", context, status=404)
     context["bulletin"] = build_bulletin(plan, first_day, months)
+    context.update(plan_context(request, plan, day=context["bulletin"].day))  # its rules
     return render(request, "projects/bulletin.html", context)

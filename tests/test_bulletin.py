@@ -347,8 +347,8 @@ def test_bulletin_pages_cost_a_fixed_number_of_queries(
     # 1 the plan, 2 the months with their approved reports counted (one GROUP BY),
     # 3 its projects with lead departments, 4 supporting departments, 5 targets with
     # figures, status and the latest reasons (subqueries), 6 the published plans for the
-    # navigation, 7 whether any plan carries demo data.
-    with django_assert_max_num_queries(7):
+    # navigation, 7 whether any plan carries demo data, 8 the plan's rules that month.
+    with django_assert_max_num_queries(8):
         queries_of(JUNE)
     # 1 the plan, 2 the months with their approved reports counted, 3 the published
     # plans, 4 the demo flag.

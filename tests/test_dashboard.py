@@ -116,8 +116,8 @@ def test_dashboard_queries_do_not_grow_with_projects_and_reports(
     assert len(large_queries) == len(small_queries)
     # 1 the current plan, 2 its projects with lead departments, 3 supporting departments,
     # 4 targets with their figures and status (subqueries), 5 the published plans for the
-    # navigation, 6 whether any plan carries demo data.
-    with django_assert_max_num_queries(6):
+    # navigation, 6 whether any plan carries demo data, 7 the plan's rules in force.
+    with django_assert_max_num_queries(7):
         queries_of("/")
 
 

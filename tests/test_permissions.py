@@ -674,6 +674,12 @@ def test_only_the_admin_role_changes_a_plan(client, world, actor, outcome):
             "source_name": "",
             "source_url": "",
             "source_text": "",
+            # the plan's recorded rules (read only) and the form for a new change
+            "rules-TOTAL_FORMS": "2",
+            "rules-INITIAL_FORMS": "2",
+            **{f"rules-{i}-id": rule.pk for i, rule in enumerate(plan.rules.all())},
+            "rules-2-TOTAL_FORMS": "0",
+            "rules-2-INITIAL_FORMS": "0",
         },
     )
     plan.refresh_from_db()

@@ -57,6 +57,7 @@ def test_project_page_queries_do_not_grow_with_reports(queries_of, django_assert
     # 1 the project with plan and lead department, 2 supporting departments,
     # 3 targets with their figures and status, 4 their approved reports (with what each
     # corrects), 5 the reports' evidence, 6 planned schedules, 7 measures, 8 milestones,
-    # 9 the published plans for the navigation, 10 whether any plan carries demo data.
-    with django_assert_max_num_queries(10):
+    # 9 the published plans for the navigation, 10 whether any plan carries demo data,
+    # 11 the plan's rules in force.
+    with django_assert_max_num_queries(11):
         queries_of("/plans/2022/projects/1/")
