@@ -21,16 +21,25 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value, Window
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import pace
 from .formatting import figure
 from .numerals import chinese_numeral
+
+# The order that makes a target's current approved report the first: the latest as-of
+# date and, of one date, the latest entry (ProgressReportQuerySet.current_first).
+CURRENT_FIRST = ("-as_of", "-pk")
+
+# Public pages list this many of a target's latest approved reports; the whole history
+# is in the CSV and the API.
+RECENT_REPORTS = 10
 
 # No plan, figure or rule of this tracker is older; `?as_of=` goes back no further.
 EARLIEST_DAY = date(2000, 1, 1)
@@ -378,18 +387,39 @@ class ProjectQuerySet(models.QuerySet):
         )
 
     def with_history(self, as_of=None):
-        """`with_progress`, plus measures, milestones and, on each target, its approved
-        reports newest first as `public_reports`, each with its evidence."""
-        reports = (
-            ProgressReport.objects.approved()
-            .select_related("corrects")
-            .prefetch_related("evidence")
-            .order_by("-as_of", "-id")
-        )
+        """`with_progress`, plus measures, milestones and, on each target (approved
+        reports dated up to `as_of` only):
+        - `recent_reports`: the latest RECENT_REPORTS, current first, with their
+          evidence and the report each corrects (the page's list; the full history is
+          a link away, in the CSV and the API);
+        - `month_ends`: the last report of each month, oldest first (the chart);
+        - `report_count`, and `corrections`: every report that corrected one (修订记录).
+        So the page costs the same however long a target's history grows."""
+        approved = ProgressReport.objects.approved()
         if as_of is not None:
-            reports = reports.filter(as_of__lte=as_of)
-        targets = Target.objects.with_progress(as_of).prefetch_related(
-            Prefetch("reports", queryset=reports, to_attr="public_reports"), "planned_values"
+            approved = approved.filter(as_of__lte=as_of)
+        recent = approved.current_first_per_target().select_related("corrects")
+        corrections = approved.filter(corrects__isnull=False).select_related("corrects")
+        counted = (
+            approved.filter(target=OuterRef("pk"))
+            .order_by()
+            .values("target")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        targets = (
+            Target.objects.with_progress(as_of)
+            .annotate(report_count=Coalesce(Subquery(counted), 0))
+            .prefetch_related(
+                Prefetch(
+                    "reports",
+                    queryset=recent.prefetch_related("evidence")[:RECENT_REPORTS],
+                    to_attr="recent_reports",
+                ),
+                Prefetch("reports", queryset=approved.month_ends(), to_attr="month_ends"),
+                Prefetch("reports", queryset=corrections, to_attr="corrections"),
+                "planned_values",
+            )
         )
         return self.with_progress(as_of, targets).prefetch_related("measures", "milestones")
 
@@ -486,7 +516,7 @@ class Project(models.Model):
     def corrections(self):
         """Approved reports that corrected a public figure, newest first (needs
         `with_history`): the project's change log, 修订记录."""
-        found = [r for t in self.targets.all() for r in t.public_reports if r.corrects_id]
+        found = [r for t in self.targets.all() for r in t.corrections]
         return sorted(found, key=lambda r: r.reviewed_at or r.created_at, reverse=True)
 
 
@@ -745,11 +775,14 @@ class Target(models.Model):
             return [(start, Decimal(0)), *steps]
         return [(start, Decimal(0)), (self.project.due_date, self.target_value)]
 
+    @cached_property
     def chart_rows(self):
         """Actual and planned cumulative values by date, for a target's chart and the
-        table beside it; on a day with a correction, the latest approved figure."""
+        table beside it: the actual figure at each month's end (its last approved
+        report, so a correction counts) and each point of the plan line (needs
+        `with_history`)."""
         rows = {}
-        for report in reversed(self.public_reports):  # oldest first; later entries win
+        for report in self.month_ends:
             rows.setdefault(report.as_of, {})["actual"] = report.value
         for day, value in self.plan_points():
             rows.setdefault(day, {})["planned"] = value
@@ -767,8 +800,8 @@ class Target(models.Model):
         """When the target will be reached at the pace of its last two approved figures
         on different days, or None (reached, no pace yet, or not moving forward).
 
-        Needs `public_reports` (from `ProjectQuerySet.with_history`)."""
-        reports = self.public_reports
+        Needs `recent_reports` (from `ProjectQuerySet.with_history`)."""
+        reports = self.recent_reports
         if not reports or self.is_reached:
             return None
         latest = reports[0]
@@ -846,7 +879,21 @@ class ProgressReportQuerySet(models.QuerySet):
         reports = self.approved().filter(target=target)
         if on is not None:
             reports = reports.filter(as_of__lte=on)
-        return reports.order_by("-as_of", "-pk")
+        return reports.order_by(*CURRENT_FIRST)
+
+    def current_first_per_target(self):
+        """These reports, each target's in the order of `current_first`."""
+        return self.order_by("target", *CURRENT_FIRST)
+
+    def month_ends(self):
+        """Of these reports, the one that was current at the end of each month, for
+        each target, oldest first (a chart thinned to one point a month)."""
+        last_of_month = Window(
+            RowNumber(),
+            partition_by=[F("target"), TruncMonth("as_of")],
+            order_by=list(CURRENT_FIRST),
+        )
+        return self.annotate(rank=last_of_month).filter(rank=1).order_by("target", "as_of")
 
     def visible_to(self, user):
         """Reports an official may see: all for reviewers, their departments' for reporters."""

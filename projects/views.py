@@ -85,21 +85,28 @@ def project_detail(request, year, number):
     project = get_object_or_404(
         Project.objects.published().with_history(request.as_of), plan__year=year, number=number
     )
-    charts = [
-        {
-            "id": target.pk,
-            "label": display_name(target),
-            "unit": target.unit,
-            "actual": [
-                {"date": row["date"].isoformat(), "value": float(row["actual"])}
-                for row in target.chart_rows()
-                if row["actual"] is not None
-            ],
-            "plan": [{"date": d.isoformat(), "value": float(v)} for d, v in target.plan_points()],
-            "stepped": target.has_schedule,
-        }
-        for target in project.targets.all()
-    ]
+    charts = []
+    for target in project.targets.all():
+        rows = target.chart_rows
+        charts.append(
+            {
+                "id": target.pk,
+                "label": display_name(target),
+                "unit": target.unit,
+                "actual": [
+                    {"date": row["date"].isoformat(), "value": float(row["actual"])}
+                    for row in rows
+                    if row["actual"] is not None
+                ],
+                "plan": [
+                    {"date": d.isoformat(), "value": float(v)} for d, v in target.plan_points()
+                ],
+                "stepped": target.has_schedule,
+                # the time axis spans the plan, and any figure reported after its end
+                "start": rows[0]["date"].isoformat(),
+                "end": rows[-1]["date"].isoformat(),
+            }
+        )
     context = {
         **plan_context(request, project.plan),
         "project": project,

@@ -7,7 +7,7 @@ published plans); the updates page through `newest_public()`, as the feeds do.""
 import csv
 
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from . import api, pace
+from .api import WHOLE_NUMBER
 from .asof import public_page
 from .formatting import figure
 from .freshness import cached_public
@@ -107,19 +108,23 @@ def csv_row(row):
 @require_safe
 def reports_csv(request):
     """Every approved figure of every published plan, streamed: one row per report,
-    oldest plan, project and target first, each target's reports in date order."""
-    rows = (
-        ProgressReport.objects.public()
-        .order_by(
-            "target__project__plan__year",
-            "target__project__number",
-            "target__order",
-            "target_id",
-            "as_of",
-            "id",
-        )
-        .values_list(*CSV_FIELDS)
-    )
+    oldest plan, project and target first, each target's reports in date order.
+    `?target=<id>`: one target's (the full history its page links to)."""
+    rows = ProgressReport.objects.public()
+    target = request.GET.get("target", "")
+    if target:
+        if not WHOLE_NUMBER.fullmatch(target):
+            message = _("参数 target 须为指标编号（正整数），见页面上的链接。")
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        rows = rows.filter(target_id=int(target))
+    rows = rows.order_by(
+        "target__project__plan__year",
+        "target__project__number",
+        "target__order",
+        "target_id",
+        "as_of",
+        "id",
+    ).values_list(*CSV_FIELDS)
     writer = csv.writer(_Echo())
     headers = [str(header) for _field, header, _meaning in CSV_COLUMNS]
 

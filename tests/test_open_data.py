@@ -217,3 +217,20 @@ def test_any_site_may_download_the_csv(client, plan):
 
 def test_the_csv_is_read_only(client, plan):
     assert client.post("/data/reports.csv").status_code == 405
+
+
+def test_the_csv_of_one_target_holds_its_whole_history(client, target):
+    other = TargetFactory(project=target.project)
+    ReportFactory(target=other, value=1)
+    for month in range(1, 13):
+        ReportFactory(target=target, value=month, as_of=date(2021, month, 28))
+    _response, rows = download(client, f"/data/reports.csv?target={target.pk}")
+    assert [row[10] for row in rows[1:]] == [f"2021-{m:02d}-28" for m in range(1, 13)]
+    assert {row[5] for row in rows[1:]} == {str(target.pk)}
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "1.5", "9" * 30])
+def test_a_csv_target_that_is_no_id_gets_a_clear_400(client, target, bad):
+    response = client.get(f"/data/reports.csv?target={bad}")
+    assert response.status_code == 400
+    assert response.content.decode() == "参数 target 须为指标编号（正整数），见页面上的链接。"

@@ -23,7 +23,7 @@ def test_project_page_shows_pledge_measures_milestones_and_departments(client, p
     )
 
 
-def test_project_page_lists_every_report_newest_first(client, plan):
+def test_project_page_lists_the_reports_newest_first(client, plan):
     target = TargetFactory(project__plan=plan, project__number=6, unit="户", target_value=1800)
     ReportFactory(target=target, value=300, as_of=date(2021, 4, 30))
     ReportFactory(target=target, value=900, as_of=date(2021, 8, 31), note="二期完工")
@@ -35,6 +35,48 @@ def test_project_page_lists_every_report_newest_first(client, plan):
     assert "<strong>900</strong> 户" in html
     assert "备注：二期完工" in html
     assert "50%" in html
+
+
+def test_a_long_history_lists_the_latest_ten_and_links_to_the_whole(client, plan):
+    target = TargetFactory(project__plan=plan, project__number=6, unit="户", target_value=1800)
+    for day in range(1, 16):
+        ReportFactory(target=target, value=day * 10, as_of=date(2021, 5, day))
+    html = client.get("/plans/2021/projects/6/").content.decode()
+    listed = html.split('<ol class="reports">')[1].split("</ol>")[0]
+    days = [f"2021-05-{day:02d}" for day in range(15, 5, -1)]
+    assert [d for d in days if f">截至 {d}</time>" in listed] == days
+    assert ">截至 2021-05-05</time>" not in listed
+    assert "这里列出最近 10 条，共 15 条。" in html
+    assert "共 15 次审核通过的填报" in html
+    assert f'<a href="/data/reports.csv?target={target.pk}">CSV 表格</a>' in html
+    assert f'<a href="/api/v1/reports/?target={target.pk}">JSON</a>' in html
+
+
+def test_the_chart_shows_each_months_last_figure_over_the_plans_period(client, plan):
+    target = TargetFactory(project__plan=plan, project__number=6, target_value=1800)
+    ReportFactory(target=target, value=100, as_of=date(2021, 3, 10))
+    ReportFactory(target=target, value=200, as_of=date(2021, 3, 31))
+    ReportFactory(target=target, value=300, as_of=date(2021, 4, 15))
+    ReportFactory(target=target, value=250, as_of=date(2021, 4, 15), note="重复计数")
+    ReportFactory(target=target, value=500, as_of=date(2021, 6, 2))
+    response = client.get("/plans/2021/projects/6/")
+    (chart,) = response.context["charts"]["targets"]
+    assert chart["actual"] == [
+        {"date": "2021-03-31", "value": 200.0},
+        {"date": "2021-04-15", "value": 250.0},  # the same day's correction wins
+        {"date": "2021-06-02", "value": 500.0},
+    ]
+    assert (chart["start"], chart["end"]) == ("2021-01-01", "2021-12-31")
+    table = response.content.decode().split("实际与计划累计值</caption>")[1].split("</table>")[0]
+    assert table.count("<tr><td>") == 5  # three month ends and the plan line's two points
+    assert "<tr><td>2021-04-15</td><td>250</td><td>—</td></tr>" in table
+
+
+def test_the_chart_axis_runs_on_to_a_figure_reported_after_the_deadline(client, plan):
+    target = TargetFactory(project__plan=plan, project__number=6, target_value=1800)
+    ReportFactory(target=target, value=1800, as_of=date(2022, 2, 28))
+    (chart,) = client.get("/plans/2021/projects/6/").context["charts"]["targets"]
+    assert (chart["start"], chart["end"]) == ("2021-01-01", "2022-02-28")
 
 
 def test_unknown_project_is_not_found(client, plan_2021):
@@ -55,9 +97,10 @@ def test_project_page_queries_do_not_grow_with_reports(queries_of, django_assert
     large = queries_of("/plans/2022/projects/1/")
     assert len(large) == len(small)
     # 1 the project with plan and lead department, 2 supporting departments,
-    # 3 targets with their figures and status, 4 their approved reports (with what each
-    # corrects), 5 the reports' evidence, 6 planned schedules, 7 measures, 8 milestones,
-    # 9 the published plans for the navigation, 10 whether any plan carries demo data,
-    # 11 the plan's rules in force.
-    with django_assert_max_num_queries(11):
+    # 3 targets with their figures, status and number of reports, 4 their latest
+    # approved reports (with what each corrects), 5 those reports' evidence, 6 each
+    # month's last report, 7 the corrections, 8 planned schedules, 9 measures,
+    # 10 milestones, 11 the published plans for the navigation, 12 whether any plan
+    # carries demo data, 13 the plan's rules in force.
+    with django_assert_max_num_queries(13):
         queries_of("/plans/2022/projects/1/")

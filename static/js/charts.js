@@ -60,10 +60,27 @@
     return new Date(ms).toISOString().slice(0, 10);
   }
 
+  // A tick at the first of every month from min to max (times in ms, UTC days).
+  function monthTicks(min, max) {
+    var ticks = [];
+    var day = new Date(min);
+    var month = Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), 1);
+    if (month < min) {
+      month = Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 1);
+    }
+    while (month <= max) {
+      ticks.push({ value: month });
+      var next = new Date(month);
+      month = Date.UTC(next.getUTCFullYear(), next.getUTCMonth() + 1, 1);
+    }
+    return ticks;
+  }
+
   window.YichengCharts = {
     colours: STATUS_COLOURS,
     readJSON: readJSON,
     keyboard: keyboard,
-    isoDay: isoDay
+    isoDay: isoDay,
+    monthTicks: monthTicks
   };
 })();

@@ -52,7 +52,14 @@
           }
         },
         scales: {
-          x: { type: "linear", ticks: { maxTicksLimit: 6, callback: function (v) { return helpers.isoDay(v); } } },
+          x: {
+            type: "linear",
+            // The plan's period (and any later figure), not a range rounded outwards.
+            min: Date.parse(target.start),
+            max: Date.parse(target.end),
+            afterBuildTicks: function (scale) { scale.ticks = helpers.monthTicks(scale.min, scale.max); },
+            ticks: { autoSkip: true, maxRotation: 0, callback: function (v) { return helpers.isoDay(v).slice(0, 7); } }
+          },
           y: { beginAtZero: true, title: { display: true, text: target.unit } }
         }
       }

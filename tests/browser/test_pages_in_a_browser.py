@@ -45,6 +45,16 @@ def test_project_page_draws_progress_against_the_plan_line(live_server, page, de
     assert [point["y"] for point in actual] == [row["value"] for row in data["actual"]]
     assert [point["y"] for point in plan] == [0, 40]
     assert len(actual) == 11  # February to December (October's figure corrected once)
+    axis = page.evaluate(
+        """id => {
+            const x = Chart.getChart(document.getElementById(id)).scales.x;
+            return [x.min, x.max, x.ticks.map(t => t.label)];
+        }""",
+        f"target-chart-{data['id']}",
+    )
+    day = 24 * 3600 * 1000
+    assert axis[:2] == [18628 * day, 18992 * day]  # 2021-01-01 and 2021-12-31, the plan's
+    assert axis[2] == [f"2021-{m:02d}" for m in range(1, 13)]  # a tick on every first
 
 
 def test_chart_values_can_be_read_with_the_keyboard(live_server, page, demo):
