@@ -38,7 +38,6 @@ run: $(VENV)/.run var/secret_key
 
 # The production way: gunicorn, whitenoise, JSON request logs. Set SECRET_KEY,
 # ALLOWED_HOSTS, DATABASE_URL, HTTPS=1 … as README › Deployment says.
-serve: export CACHE_URL ?= file://$(CURDIR)/var/cache
 serve: export REQUEST_LOG ?= 1
 serve: $(VENV)/.run var/secret_key
 	$(MANAGE) check --deploy
@@ -78,17 +77,18 @@ test: $(VENV)/.test var/secret_key node_modules/.installed lint deploy-check
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(BIN)/pytest
+	scripts/with-redis $(BIN)/pytest
 	$(BIN)/pytest tests/browser
 
 # The same suite on PostgreSQL: a throwaway cluster from Debian's postgresql package.
 test-pg: $(VENV)/.test var/secret_key node_modules/.installed
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	scripts/with-postgres sh -c '$(BIN)/pytest && $(BIN)/pytest tests/browser'
+	scripts/with-postgres scripts/with-redis sh -c '$(BIN)/pytest && $(BIN)/pytest tests/browser'
 
 # Speed at about 1,000 and 1.1 million reports (the databases are generated once into
 # var/bench/, a few minutes), under load with gunicorn and wrk, and the page weight.
 bench: $(VENV)/.test var/secret_key
+	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/python scripts/bench.py
 
 # 60 s of wrk at 64 connections over the public pages and the API, against make serve's

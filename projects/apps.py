@@ -7,7 +7,7 @@ class ProjectsConfig(AppConfig):
     verbose_name = "民生实事"
 
     def ready(self):
-        from . import roles, signals
+        from . import checks, roles, signals  # noqa: F401 - checks registers itself
 
         signals.connect()
         # After this app's permissions exist (auth's post_migrate handler runs first).

@@ -17,19 +17,3 @@ class ChineseFirstMiddleware:
         if request.path.startswith("/" + settings.ADMIN_PATH):
             request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = settings.LANGUAGE_CODE
         return self.get_response(request)
-
-
-def site_context(request):
-    """Every page knows whether the 关怀版 (larger type, higher contrast) is on, and
-    whether the figures shown are demo data (then every page says so)."""
-    from .models import Plan
-
-    if not hasattr(request, "demo_data"):  # once per request, however many templates
-        request.demo_data = Plan.objects.filter(demo_data=True).exists()
-    return {
-        "care_mode": request.COOKIES.get(CARE_COOKIE) == "1",
-        "demo_data": request.demo_data,
-    }
-
-
-CARE_COOKIE = "care"

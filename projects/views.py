@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from . import pace
 from .asof import public_page
+from .context_processors import CARE_COOKIE
 from .formatting import display_name, percent
 from .freshness import cached_public
-from .middleware import CARE_COOKIE
 from .models import Evidence, Plan, Project
 
 ONE_YEAR = 365 * 24 * 3600

@@ -44,12 +44,27 @@ def clock(request):
         yield traveller
 
 
+@pytest.fixture(autouse=True, scope="session")
+def own_cache(tmp_path_factory):
+    """The suite's own shared cache, of the kind a default install has (a folder), so
+    that no other run, nor the developer's server, shares its pages or version."""
+    from django.test import override_settings
+
+    folder = tmp_path_factory.mktemp("cache")
+    backend = "django.core.cache.backends.filebased.FileBasedCache"
+    with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": str(folder)}}):
+        yield
+
+
 @pytest.fixture(autouse=True)
-def empty_cache():
+def empty_cache(own_cache):
     """Each test starts with no cached page and no content version."""
     from django.core.cache import cache
 
+    from projects import freshness
+
     cache.clear()
+    freshness.memory.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -151,3 +166,17 @@ def report_form(target, **fields):
     }
     data.update(fields)
     return data
+
+
+def database_url():
+    """The test database, for processes outside this one."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    host = quote(s["HOST"] or s["OPTIONS"].get("host", ""), safe="")
+    port = s["PORT"] or s["OPTIONS"].get("port") or 5432
+    return f"postgres://{s['USER']}@/{s['NAME']}?host={host}&port={port}"

@@ -6,30 +6,18 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
 from projects.models import ProgressReport, Target
 
-from .conftest import make_official
+from .conftest import database_url, make_official
 from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WORKERS = 4
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def database_url():
-    """The test database, for processes outside this one."""
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    host = quote(s["HOST"] or s["OPTIONS"].get("host", ""), safe="")
-    port = s["PORT"] or s["OPTIONS"].get("port") or 5432
-    return f"postgres://{s['USER']}@/{s['NAME']}?host={host}&port={port}"
 
 
 def run_workers(*args_per_worker):

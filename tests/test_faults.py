@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from projects.models import Evidence, ProgressReport
 
-from .conftest import make_official, report_form
+from .conftest import database_url, make_official, report_form
 from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetFactory
 from .files import image_bytes
-from .test_concurrency import ROOT, database_url
+from .test_concurrency import ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

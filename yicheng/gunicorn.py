@@ -8,9 +8,10 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 timeout = 30
 graceful_timeout = 20
-# Recycle workers now and then, so a slow leak can never take the site down.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then, so a slow leak can never take the site down; seldom,
+# for a new worker starts with no page in its memory (projects/freshness.py).
+max_requests = 20000
+max_requests_jitter = 2000
 # Requests are logged as JSON by yicheng.requestlog; gunicorn logs only its own events.
 accesslog = None
 errorlog = "-"

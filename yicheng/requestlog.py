@@ -1,4 +1,4 @@
-"""Structured request logs: one JSON object per request on standard output, for the
+"""Structured request logs: one JSON object per request on standard error, for the
 process supervisor's journal or a log shipper. No query strings or bodies (they may
 carry personal data), no cookies."""
 

@@ -54,19 +54,28 @@ def env_list(name, default=()):
 
 
 def env_cache(name, default):
-    """A cache from a URL: locmem://, dummy://, file:///absolute/path, redis://host:port/db."""
+    """A cache from a URL: file:///absolute/path, redis://host:port/db, rediss://…,
+    unix:///path/to/redis.sock (Redis on a socket), locmem://, dummy://."""
     url = os.environ.get(name) or default
     scheme, _, rest = url.partition("://")
+    redis = "django.core.cache.backends.redis.RedisCache"
     backends = {
-        "locmem": "django.core.cache.backends.locmem.LocMemCache",
-        "dummy": "django.core.cache.backends.dummy.DummyCache",
-        "file": "django.core.cache.backends.filebased.FileBasedCache",
-        "redis": "django.core.cache.backends.redis.RedisCache",
+        "file": ("django.core.cache.backends.filebased.FileBasedCache", rest),
+        "redis": (redis, url),
+        "rediss": (redis, url),
+        "unix": (redis, url),
+        "locmem": ("django.core.cache.backends.locmem.LocMemCache", rest or "yicheng"),
+        "dummy": ("django.core.cache.backends.dummy.DummyCache", ""),
     }
-    if scheme not in backends:
-        raise ImproperlyConfigured(f"{name} must start with {', '.join(backends)}://, not {url!r}.")
-    location = {"locmem": rest or "yicheng", "dummy": "", "file": rest, "redis": url}[scheme]
-    return {"BACKEND": backends[scheme], "LOCATION": location}
+    needs_place = scheme in {"file", "redis", "rediss", "unix"}
+    unusable = scheme not in backends or "://" not in url or (needs_place and not rest)
+    if unusable or (scheme == "file" and not rest.startswith("/")):
+        raise ImproperlyConfigured(
+            f"{name} must be one of {', '.join(s + '://' for s in backends)} "
+            f"(file:// with an absolute path), not {url!r}."
+        )
+    backend, location = backends[scheme]
+    return {"BACKEND": backend, "LOCATION": location}
 
 
 def read_secret_key():
@@ -112,8 +121,11 @@ MIDDLEWARE = [
     "yicheng.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Pages compressed (static files come precompressed from whitenoise). Django's
-    # gzip pads each response with random bytes against BREACH.
+    # A cached public page is answered here, before the rest of the stack runs, with
+    # the headers the middleware below gave it (projects/freshness.py).
+    "projects.freshness.PageCacheMiddleware",
+    # Other answers compressed (static files come precompressed from whitenoise, cached
+    # pages from the page cache). Django's gzip pads each response against BREACH.
     "django.middleware.gzip.GZipMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -150,7 +162,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "projects.asof.as_of_context",
-                "projects.middleware.site_context",
+                "projects.context_processors.site_context",
             ],
         },
     },
@@ -207,7 +219,12 @@ STORAGES = {
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"  # never served as such: evidence goes through projects.views.evidence_file
 
-CACHES = {"default": env_cache("CACHE_URL", default="locmem://")}
+# Shared by every process of the server, for the page cache's content version must be
+# (projects/freshness.py): a folder on this machine by default, Redis when the site
+# runs on more than one machine. `check --deploy` refuses a per-process cache.
+CACHES = {"default": env_cache("CACHE_URL", default=f"file://{VAR_DIR / 'cache'}")}
+# Off only to measure the real work of a page (make bench).
+PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
 
 # Behind the district's gateway, over HTTPS (set HTTPS=1 in production): cookies only
 # over TLS, HSTS for a year, plain HTTP redirected. The gateway must set
@@ -288,14 +305,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "yicheng.requestlog.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
     "loggers": {
         # Request lines only where asked for (make serve sets REQUEST_LOG=1).
         "yicheng.request": {
-            "handlers": ["stdout"] if env_bool("REQUEST_LOG", default=False) else [],
-            "level": "INFO",
+            "handlers": ["stderr"],
+            "level": "INFO" if env_bool("REQUEST_LOG", default=False) else "WARNING",
             "propagate": False,
         },
-        "django": {"handlers": ["stdout"], "level": env_str("LOG_LEVEL", default="WARNING")},
+        "django": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", default="WARNING")},
+        "projects": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", default="WARNING")},
     },
 }
