@@ -21,8 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value, Window
-from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -168,6 +168,16 @@ class Plan(models.Model):
         """The plan's projects with their figures, and the plan's totals (a few queries)."""
         projects = list(self.projects.with_progress(as_of))
         return PlanProgress(projects)
+
+
+def months(start, end, day):
+    """(first day, last day) of each month from `start`'s to `end`'s, up to `day`."""
+    end = min(end, day)
+    first = start.replace(day=1)
+    while first <= end:
+        following = (first + timedelta(days=32)).replace(day=1)
+        yield first, min(following - timedelta(days=1), day)
+        first = following
 
 
 @dataclass
@@ -387,18 +397,13 @@ class ProjectQuerySet(models.QuerySet):
         )
 
     def with_history(self, as_of=None):
-        """`with_progress`, plus measures, milestones and, on each target (approved
-        reports dated up to `as_of` only):
-        - `recent_reports`: the latest RECENT_REPORTS, current first, with their
-          evidence and the report each corrects (the page's list; the full history is
-          a link away, in the CSV and the API);
-        - `month_ends`: the last report of each month, oldest first (the chart);
-        - `report_count`, and `corrections`: every report that corrected one (修订记录).
-        So the page costs the same however long a target's history grows."""
+        """`with_progress`, plus measures, milestones, planned schedules and, on each
+        target (approved reports dated up to `as_of` only), `report_count` and
+        `corrections`: every report that corrected an earlier one (修订记录). The
+        latest reports and the month-ends come from `Project.load_history`."""
         approved = ProgressReport.objects.approved()
         if as_of is not None:
             approved = approved.filter(as_of__lte=as_of)
-        recent = approved.current_first_per_target().select_related("corrects")
         corrections = approved.filter(corrects__isnull=False).select_related("corrects")
         counted = (
             approved.filter(target=OuterRef("pk"))
@@ -411,12 +416,6 @@ class ProjectQuerySet(models.QuerySet):
             Target.objects.with_progress(as_of)
             .annotate(report_count=Coalesce(Subquery(counted), 0))
             .prefetch_related(
-                Prefetch(
-                    "reports",
-                    queryset=recent.prefetch_related("evidence")[:RECENT_REPORTS],
-                    to_attr="recent_reports",
-                ),
-                Prefetch("reports", queryset=approved.month_ends(), to_attr="month_ends"),
                 Prefetch("reports", queryset=corrections, to_attr="corrections"),
                 "planned_values",
             )
@@ -511,6 +510,37 @@ class Project(models.Model):
         return max(
             (t.last_reported_on for t in self.targets.all() if t.last_reported_on), default=None
         )
+
+    def load_history(self, as_of=None):
+        """Give each target (fetched by `ProjectQuerySet.with_history`):
+        - `recent_reports`: its latest RECENT_REPORTS approved reports, current first,
+          with their evidence (the page's list; the whole history is a link away);
+        - `month_ends`: the report current at the end of each month that has one,
+          oldest first (the chart).
+        Approved reports dated up to `as_of` only. Three queries of index seeks, a few
+        per target and month, so a target's page costs the same however long its
+        history grows."""
+        day = as_of or timezone.localdate()
+        targets = self.targets.all()
+        reports = ProgressReport.objects  # picks take approved reports (current_first)
+        recent = reports.picked((t.pk, None, day, RECENT_REPORTS) for t in targets)
+        recent = recent.prefetch_related("evidence").order_by("target", *CURRENT_FIRST)
+        plan = self.plan
+        month_ends = reports.picked(
+            (t.pk, first, last, 1)
+            for t in targets
+            # the plan's months, and those of figures reported after it
+            for first, last in months(
+                plan.period_start, max(plan.period_end, t.last_reported_on or day), day
+            )
+        )
+        by_target = {t.pk: t for t in targets}
+        for target in targets:
+            target.recent_reports, target.month_ends = [], []
+        for report in recent:
+            by_target[report.target_id].recent_reports.append(report)
+        for report in month_ends.order_by("target", "as_of"):
+            by_target[report.target_id].month_ends.append(report)
 
     @property
     def corrections(self):
@@ -881,19 +911,22 @@ class ProgressReportQuerySet(models.QuerySet):
             reports = reports.filter(as_of__lte=on)
         return reports.order_by(*CURRENT_FIRST)
 
-    def current_first_per_target(self):
-        """These reports, each target's in the order of `current_first`."""
-        return self.order_by("target", *CURRENT_FIRST)
-
-    def month_ends(self):
-        """Of these reports, the one that was current at the end of each month, for
-        each target, oldest first (a chart thinned to one point a month)."""
-        last_of_month = Window(
-            RowNumber(),
-            partition_by=[F("target"), TruncMonth("as_of")],
-            order_by=list(CURRENT_FIRST),
-        )
-        return self.annotate(rank=last_of_month).filter(rank=1).order_by("target", "as_of")
+    def picked(self, picks):
+        """The reports that `picks` choose, in one query: each pick (target id, first
+        day or None, last day, n) takes the first n of `current_first(target, last
+        day)` dated on or after the first day. Each pick is an index seek, so the
+        query costs the same however many reports the targets have."""
+        chosen = Q()
+        for target, first, last, n in picks:
+            reports = self.current_first(target, last)  # this queryset's filters apply here
+            if first is not None:
+                reports = reports.filter(as_of__gte=first)
+            chosen |= Q(pk__in=reports.values("pk")[:n])
+        if not chosen:
+            return self.none()
+        # Nothing but the picks outside them: given another condition to use an index
+        # for (the state), SQLite reads every report instead of seeking each pick.
+        return self.model.objects.filter(chosen)
 
     def visible_to(self, user):
         """Reports an official may see: all for reviewers, their departments' for reporters."""

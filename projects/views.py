@@ -85,6 +85,7 @@ def project_detail(request, year, number):
     project = get_object_or_404(
         Project.objects.published().with_history(request.as_of), plan__year=year, number=number
     )
+    project.load_history(request.as_of)
     charts = []
     for target in project.targets.all():
         rows = target.chart_rows
