@@ -38,10 +38,6 @@ def bar_width(value):
     return max(0, min(100, round(float(value))))
 
 
-def cn_numeral(value):
-    return chinese_numeral(int(value))
-
-
 def display_name(obj):
     """A plan, project, target or department as the current language names it: the
     English name where officials entered one, else the Chinese."""

@@ -2,7 +2,7 @@
 answers, 503 when it does not; no detail that would help an attacker."""
 
 from django.db import connection
-from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
@@ -21,9 +21,3 @@ def healthz(request):
 def favicon(request):
     """Browsers ask for /favicon.ico on pages that name none (the admin's)."""
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))
-
-
-def trivial(request):
-    """The framework's floor for `make bench`: the whole middleware stack, no work.
-    Routed only when BENCH_TRIVIAL is set."""
-    return HttpResponse("ok", content_type="text/plain")

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from .health import favicon, healthz, trivial
+from .health import favicon, healthz
 
 admin.site.site_header = "驿城区民生实事进度管理"
 admin.site.site_title = "民生实事进度管理"
@@ -16,6 +16,3 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("", include("projects.urls")),
 ]
-
-if settings.BENCH_TRIVIAL:
-    urlpatterns.insert(0, path("bench/trivial", trivial))

@@ -5,7 +5,7 @@ from projects import formatting
 
 register = template.Library()
 
-for name in ("figure", "percent", "bar_width", "cn_numeral", "display_name"):
+for name in ("figure", "percent", "bar_width", "display_name"):
     register.filter(name, getattr(formatting, name))
 
 
