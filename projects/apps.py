@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -5,6 +6,7 @@ from django.db.models.signals import post_migrate
 class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = "民生实事"
+    default = True  # this module holds AxesConfig too
 
     def ready(self):
         from . import checks, roles, signals  # noqa: F401 - checks registers itself
@@ -12,3 +14,11 @@ class ProjectsConfig(AppConfig):
         signals.connect()
         # After this app's permissions exist (auth's post_migrate handler runs first).
         post_migrate.connect(roles.sync_roles, sender=self, dispatch_uid="sync-roles")
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes (the login lockout) under a Chinese name in the admin index; its
+    models' names come from locale_thirdparty/."""
+
+    verbose_name = "登录保护"
+    default = False

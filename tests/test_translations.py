@@ -261,3 +261,55 @@ def test_english_pages_have_no_chinese_punctuation_outside_what_officials_typed(
             text = text.replace(line, "")
         found[path] = [line.strip() for line in text.splitlines() if FULL_WIDTH.search(line)]
     assert {path: lines for path, lines in found.items() if lines} == {}
+
+
+# Third-party apps in the Chinese admin
+
+THIRDPARTY_PO = REPO / "locale_thirdparty" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+
+
+def axes_msgids(tmp_path):
+    """Every string django-axes marks for translation, as xgettext reads its code."""
+    source = Path(apps.get_app_config("axes").path)
+    out = tmp_path / "axes.pot"
+    keywords = [f"--keyword={k}" for k in ("_", "gettext", "gettext_lazy", "pgettext:1c,2")]
+    files = sorted(str(p) for p in source.rglob("*.py") if "migrations" not in p.parts)
+    subprocess.run(  # noqa: S603
+        [
+            shutil.which("xgettext"),
+            "--language=Python",
+            "--from-code=UTF-8",
+            *keywords,
+            "--output",
+            str(out),
+            *files,
+        ],
+        check=True,
+    )
+    return {entry["msgid"] for entry in read_po(out)}
+
+
+def test_every_string_django_axes_marks_has_its_chinese(tmp_path):
+    chinese = {entry["msgid"]: entry["msgstr"] for entry in read_po(THIRDPARTY_PO)}
+    marked = axes_msgids(tmp_path)
+    assert "access attempts" in marked  # xgettext read the models
+    assert sorted(marked - chinese.keys()) == []
+    assert [msgid for msgid in marked if not chinese[msgid]] == []
+
+
+def test_the_compiled_thirdparty_catalogue_is_compiled_from_its_po():
+    with THIRDPARTY_PO.with_suffix(".mo").open("rb") as file:
+        compiled = gettext.GNUTranslations(file)
+    entries = read_po(THIRDPARTY_PO)
+    assert entries
+    for entry in entries:
+        assert compiled.gettext(entry["msgid"]) == entry["msgstr"], entry["msgid"]
+
+
+def test_the_admin_index_names_the_login_lockout_in_chinese(admin_client):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert "登录保护" in html
+    assert "登录失败记录" in html
+    assert "登录日志" in html
+    for english in ("Axes", "Access attempts", "Access failures", "Access logs"):
+        assert english not in html

@@ -96,8 +96,6 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Where the officials' admin lives; a less obvious path keeps casual scanners away.
 ADMIN_PATH = env_str("ADMIN_PATH", default="admin/").strip("/") + "/"
-# `make bench` compares pages with a view that does nothing (yicheng/health.py).
-BENCH_TRIVIAL = env_bool("BENCH_TRIVIAL", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -107,12 +105,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "django_tables2",
     "django_filters",
     "corsheaders",
     "simple_history",
-    "axes",
+    "projects.apps.AxesConfig",  # django-axes, named in Chinese in the admin
     "csp",
     "projects",
 ]
@@ -202,7 +199,9 @@ LANGUAGE_CODE = "zh-hans"
 # Chinese unless the visitor switches (projects.middleware.ChineseFirstMiddleware).
 # Interface strings are written in Chinese; locale/en holds their English.
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's own catalogues first (makemessages writes there), then the Chinese for
+# third-party apps that ship none (django-axes).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_thirdparty"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -286,7 +285,6 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 EVIDENCE_IMAGE_MAX_SIDE = 1600
 # An import file holds one row per target: 2 MB is thousands of rows.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # Backups keep times to the microsecond (Django's JSON cuts them to milliseconds).
