@@ -43,7 +43,6 @@ serve: $(VENV)/.run var/secret_key
 	$(MANAGE) check --deploy
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(MANAGE) load_plan 2021
 	$(BIN)/gunicorn --config yicheng/gunicorn.py yicheng.wsgi
 
 # Like run, on a separate database with a generated history: every page says "演示数据".
@@ -60,7 +59,6 @@ demo: $(VENV)/.run var/secret_key
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/bandit --quiet --recursive projects yicheng --exclude projects/migrations
 
 # Production settings must pass Django's deployment checks without a warning.
 deploy-check: $(VENV)/.run
