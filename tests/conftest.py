@@ -129,8 +129,11 @@ def queries_of(client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from projects import freshness
+
     def run(url, using=client):
         cache.clear()  # measure rendering, not a cached page
+        freshness.memory.clear()
         with CaptureQueriesContext(connection) as context:
             response = using.get(url)
         assert response.status_code == 200, url

@@ -233,7 +233,7 @@ def test_demo_figures_say_so_in_the_feed(client, plan, target):
 
 @pytest.mark.parametrize("url", ["/plans/2021/feed/", "/plans/2021/projects/1/feed/"])
 def test_a_feed_costs_the_same_queries_however_many_reports(
-    client, plan, queries_of, django_assert_max_num_queries, url
+    plan, queries_of, django_assert_num_queries, url
 ):
     build_plan(plan, projects=1, targets_per_project=1, reports_per_target=1)
     small = queries_of(url)
@@ -241,7 +241,8 @@ def test_a_feed_costs_the_same_queries_however_many_reports(
     for month in range(2, 12):
         ReportFactory(target=target, value=month, as_of=date(2021, month, 1))
     assert len(queries_of(url)) == len(small)
-    # the plan (or the project with its plan), the reports with target, project, plan
-    # and corrected report, their public evidence
-    with django_assert_max_num_queries(3):
-        client.get(url)
+    # 1 the plan (or the project with its plan), 2 the latest approved reports with
+    # target, project, plan and corrected report, 3 their evidence. Through queries_of,
+    # which empties the cache: the line above has just kept this page, served for free.
+    with django_assert_num_queries(3):
+        queries_of(url)
