@@ -4,9 +4,11 @@ request, whichever process or machine answers it.
 The content version. Every change that can alter a public page (an approval, a
 correction, a change to a plan, its rules, a project, target, schedule, department or
 dated step) replaces the version with a new random token (`signals.py`: at once, and
-again once its transaction commits). The version lives in the cache, which every
-server process shares: a file cache on one machine (the default), Redis across
-machines (CACHE_URL); `checks.py` refuses a per-process cache in production.
+again once its transaction commits). Every server process shares it: with the file
+cache (the default, one machine) it is a file in the cache's folder that each process
+maps into memory (`VersionFile`), so checking it costs less than serving a static
+file; with Redis (several machines, CACHE_URL) it is a key there. `checks.py`
+refuses a per-process cache in production.
 
 A page is kept under its request (`page_key`: host, scheme, path and query, the
 language and 关怀版 cookies, the Origin header) with the version and the day it was
@@ -28,13 +30,17 @@ time (no-cache) and get a 304 when nothing changed. There is no Last-Modified: a
 to the second cannot tell two changes in one second apart, and the ETag is exact.
 """
 
+import datetime
 import functools
 import gzip
 import hashlib
 import logging
+import mmap
+import os
 import re
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -65,9 +71,74 @@ def new_version():
     return secrets.token_hex(8)
 
 
+FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
+
+
+class VersionFile:
+    """The content version in a file of the file cache's folder, mapped into the memory
+    of every process that reads it (MAP_SHARED): a read is one `stat` (is it still the
+    same file?) and a memory read, not a file opened and unpickled, and what any process
+    writes is what every other process reads next. One machine, as the file cache."""
+
+    SIZE = 16  # new_version()'s 16 hex digits
+
+    def __init__(self, folder):
+        self.path = os.path.join(folder, "content-version")
+        self.inode = self.map = None
+        self.lock = threading.Lock()
+
+    def mapped(self):
+        try:
+            inode = os.stat(self.path).st_ino
+        except FileNotFoundError:  # the folder was emptied: start a new version
+            inode = None
+        # Our mapping keeps the old file's inode in use, so a new file never reuses it.
+        if inode is None or inode != self.inode:
+            with self.lock:
+                self.open()
+        return self.map
+
+    def open(self):
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_size < self.SIZE:  # new: any token not used before
+                os.pwrite(fd, new_version().encode(), 0)
+            self.map = mmap.mmap(fd, self.SIZE)
+            self.inode = os.fstat(fd).st_ino
+        finally:
+            os.close(fd)
+
+    def read(self):
+        # A read torn by a write in between is a token no page carries: a miss, never
+        # a stale hit.
+        return self.mapped()[: self.SIZE].decode("ascii", "replace")
+
+    def write(self, version):
+        self.mapped()[: self.SIZE] = version.encode()
+
+
+version_files = {}
+
+
+def version_file():
+    """The VersionFile of the file cache in use, or None when the cache is another kind
+    (Redis: the version is a key every machine reads)."""
+    settings_dict = settings.CACHES["default"]
+    if settings_dict["BACKEND"] != FILE_CACHE:
+        return None
+    folder = settings_dict["LOCATION"]
+    if folder not in version_files:
+        version_files[folder] = VersionFile(folder)
+    return version_files[folder]
+
+
 def content_version():
     """The token of the last change to public content. If the cache lost it, a new one
     is started now, which can only make pages fresher, never staler."""
+    file = version_file()
+    if file is not None:
+        return file.read()
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, new_version(), timeout=None)
@@ -96,7 +167,33 @@ def shared(operation, *args):
 
 
 def bump():
-    cache.set(VERSION_KEY, new_version(), timeout=None)
+    file = version_file()
+    if file is not None:
+        file.write(new_version())
+    else:
+        cache.set(VERSION_KEY, new_version(), timeout=None)
+
+
+class Today:
+    """Today in Asia/Shanghai, worked out again only when the clock leaves the day (a
+    page is kept for the day it was rendered for)."""
+
+    def __init__(self):
+        self.day, self.start, self.end = None, 0.0, 0.0
+
+    def __call__(self):
+        now = time.time()
+        if not self.start <= now < self.end:
+            day = timezone.localdate()
+            zone = timezone.get_current_timezone()
+            midnight = datetime.datetime.combine(day, datetime.time(), zone)
+            self.start = midnight.timestamp()
+            self.end = (midnight + datetime.timedelta(days=1)).timestamp()
+            self.day = day
+        return self.day
+
+
+today = Today()
 
 
 def page_key(request):
@@ -214,7 +311,7 @@ class PageCacheMiddleware:
         page = memory.get(key)
         if page is not None:
             version = current_version()
-            if page.version == version and page.day == timezone.localdate():
+            if page.version == version and page.day == today():
                 return page.respond(request)
         request.page_cache = {"key": key}
         response = self.get_response(request)
@@ -251,7 +348,7 @@ def cached_public(view):
         version = current_version() if wanted is not None else None
         if version is None:  # not through the middleware (a POST), or no cache to use
             return answer(view(request, *args, **kwargs))
-        stamp = (version, timezone.localdate())  # taken before any data is read
+        stamp = (version, today())  # taken before any data is read
         wanted["stamp"] = stamp
         page = shared(cache.get, shared_key(wanted["key"], *stamp))
         if page is not None:

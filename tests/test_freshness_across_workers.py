@@ -156,12 +156,9 @@ def from_every_worker(url, times):
 
 def test_an_approval_shows_on_every_workers_very_next_answer(server, pending):
     base, env = server
-    for page in PAGES:  # rendered by each worker, then answered from its memory
+    for page, (before, after) in PAGES.items():  # rendered by each worker, then kept
         answers = from_every_worker(base + page, times=3)
-        assert all(
-            "36" not in body and ("25%" in body or '"25.0"' in body or "25.0" in body)
-            for body in answers
-        ), page
+        assert all(before in body and after not in body for body in answers), page
 
     approval = subprocess.run(  # noqa: S603 - another process, as a reviewer's would be
         [sys.executable, "-m", "tests.approve_worker", str(pending.pk), "checker"],

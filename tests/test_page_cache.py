@@ -146,3 +146,37 @@ def test_a_cache_url_that_cannot_be_used_stops_the_start(monkeypatch, url):
     monkeypatch.setenv("CACHE_URL", url)
     with pytest.raises(ImproperlyConfigured, match="CACHE_URL must be one of"):
         env_cache("CACHE_URL", "file:///x")
+
+
+# The content version beside the file cache
+
+
+def test_a_version_one_process_writes_is_what_another_reads_next(tmp_path):
+    mine, theirs = freshness.VersionFile(tmp_path), freshness.VersionFile(tmp_path)
+    first = mine.read()
+    assert theirs.read() == first
+    theirs.write("0123456789abcdef")
+    assert mine.read() == "0123456789abcdef"
+
+
+def test_an_emptied_cache_folder_starts_a_version_every_process_then_reads(tmp_path):
+    mine, theirs = freshness.VersionFile(tmp_path), freshness.VersionFile(tmp_path)
+    old = mine.read()
+    theirs.read()
+    (tmp_path / "content-version").unlink()
+    new = theirs.read()
+    assert new != old
+    assert mine.read() == new  # not the old file it still has mapped
+    mine.write("fedcba9876543210")
+    assert theirs.read() == "fedcba9876543210"
+
+
+def test_the_day_a_page_is_kept_for_turns_at_midnight_in_shanghai(clock):
+    from datetime import UTC, datetime
+
+    clock.move_to(datetime(2026, 11, 26, 15, 59, 59, 900000, tzinfo=UTC), tick=False)
+    assert freshness.today() == date(2026, 11, 26)
+    clock.move_to(datetime(2026, 11, 26, 16, 0, 0, 100, tzinfo=UTC), tick=False)
+    assert freshness.today() == date(2026, 11, 27)
+    clock.move_to(datetime(2026, 11, 26, 15, 0, tzinfo=UTC), tick=False)  # back
+    assert freshness.today() == date(2026, 11, 26)
