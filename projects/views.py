@@ -50,14 +50,19 @@ def plan_dashboard(request, year):
     return render_dashboard(request, published_plan(year))
 
 
+def hundredths(value):
+    return None if value is None else round(value, 2)
+
+
 def render_dashboard(request, plan):
     progress = plan.progress(request.as_of)
     chart = {
         "projects": [
             {
                 "label": display_name(project),
-                "percent": project.percent,
-                "expected": project.expected_percent,
+                # to draw with: a hundredth of a point is finer than any screen shows
+                "percent": hundredths(project.percent),
+                "expected": hundredths(project.expected_percent),
                 # as the page writes them: the script shows these, never rounds itself
                 "percent_text": percent(project.percent),
                 "expected_text": percent(project.expected_percent),
