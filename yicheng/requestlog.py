@@ -6,6 +6,8 @@ import json
 import logging
 import time
 
+from .clientaddr import client_address
+
 logger = logging.getLogger("yicheng.request")
 
 
@@ -40,7 +42,7 @@ class RequestLogMiddleware:
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "user": user.pk if user is not None and user.is_authenticated else None,
-                    "remote": request.META.get("REMOTE_ADDR"),
+                    "remote": client_address(request),
                 }
             },
         )

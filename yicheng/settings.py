@@ -260,16 +260,21 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# How many proxies (the district's gateway, nginx) stand in front of the app, each adding
+# the address it received a request from to X-Forwarded-For: the client's address is
+# read from there and nowhere else (yicheng/clientaddr.py). 0: none, the header is
+# ignored. HTTPS=1 means a gateway terminates TLS, hence the default of one.
+PROXY_COUNT = env_int("PROXY_COUNT", 1 if HTTPS else 0)
+
 # Login throttling: five wrong passwords for one account from one address lock that
-# pair for an hour (django-axes); a right password resets the count.
+# pair for an hour (django-axes), so a stranger elsewhere cannot lock an official out,
+# nor one person a whole office behind one address; a right password resets the count.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-# Behind the gateway the client's address is the last one it adds to X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 1 if HTTPS else 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "yicheng.clientaddr.client_address"
 
 # Pace (序时进度): how many percentage points behind the expected progress a figure may
 # be before it is 推进缓慢, and before it is 严重滞后 (see projects/pace.py).
