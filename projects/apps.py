@@ -9,9 +9,10 @@ class ProjectsConfig(AppConfig):
     default = True  # this module holds AxesConfig too
 
     def ready(self):
-        from . import checks, roles, signals  # noqa: F401 - checks registers itself
+        from . import checks, logins, roles, signals  # noqa: F401 - checks registers itself
 
         signals.connect()
+        logins.connect()
         # After this app's permissions exist (auth's post_migrate handler runs first).
         post_migrate.connect(roles.sync_roles, sender=self, dispatch_uid="sync-roles")
 

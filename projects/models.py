@@ -1276,3 +1276,21 @@ class Evidence(models.Model):
         return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}.get(
             self.content_type, ".pdf"
         )
+
+
+class Counter(models.Model):
+    """A count within a fixed window, shared by every process (projects/counters.py):
+    where counters live when the cache is not Redis."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    window_ends = models.DateTimeField(db_index=True)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "计数器"
+        verbose_name_plural = "计数器"
+        default_permissions = ()  # nobody keeps them by hand
+
+    def __str__(self):
+        return self.key

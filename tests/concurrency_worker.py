@@ -3,6 +3,7 @@
 
     python -m tests.concurrency_worker enter <worker> <count>
     python -m tests.concurrency_worker approve <worker>
+    python -m tests.concurrency_worker count <key> <times>
 """
 
 import os
@@ -53,8 +54,17 @@ def approve(worker):
     print(won)
 
 
+def count(key, times):
+    from projects import counters
+
+    for _ in range(times):
+        counters.hit(key, 3600)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "enter":
         enter(int(sys.argv[2]), int(sys.argv[3]))
+    elif sys.argv[1] == "count":
+        count(sys.argv[2], int(sys.argv[3]))
     else:
         approve(int(sys.argv[2]))

@@ -141,6 +141,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "projects.logins.LoginLimitsBackend",  # limits across user names and addresses
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -273,8 +274,14 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "yicheng.clientaddr.client_address"
+AXES_LOCKOUT_CALLABLE = "projects.logins.refused"
+# Beyond the pair (projects/logins.py): failures an hour from one address across all
+# user names before it may not try again that hour; failures an hour of one user name
+# from anywhere before each further try must wait LOGIN_USER_WAIT seconds.
+LOGIN_ADDRESS_FAILURES = env_int("LOGIN_ADDRESS_FAILURES", 30)
+LOGIN_USER_FAILURES = env_int("LOGIN_USER_FAILURES", 10)
+LOGIN_USER_WAIT = env_int("LOGIN_USER_WAIT", 30)
 
 # Pace (序时进度): how many percentage points behind the expected progress a figure may
 # be before it is 推进缓慢, and before it is 严重滞后 (see projects/pace.py).

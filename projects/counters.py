@@ -1,0 +1,93 @@
+"""Counters that go up atomically across every process and machine, for limits: in
+Redis when the cache is Redis (INCR), otherwise in the database (one UPDATE, or an
+upsert that starts a new window). Never in the file cache, whose increment is a read
+and a write that two processes can interleave.
+
+A counter counts hits within a fixed window of `seconds` from its first hit, and
+remembers when the last hit came. Keys may hold an address or a user name: they are
+gone soon after their window ends (PIPL: kept no longer than needed).
+"""
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+REDIS = "django.core.cache.backends.redis.RedisCache"
+
+
+@dataclass(frozen=True)
+class Count:
+    hits: int
+    last_at: datetime | None  # the latest hit, None before the first
+
+
+NONE = Count(0, None)
+
+
+def in_redis():
+    return settings.CACHES["default"]["BACKEND"] == REDIS
+
+
+def hit(key, seconds):
+    """Count one hit on `key`; the count within its current window, this hit included."""
+    if in_redis():
+        name = f"counter:{key}"
+        cache.add(name, 0, seconds)  # SET NX: the window starts with its first hit
+        hits = cache.incr(name)
+        cache.set(f"{name}:last", time.time(), seconds)
+        return Count(hits, timezone.now())
+    from .models import Counter
+
+    now = timezone.now()
+    with transaction.atomic():
+        counted = Counter.objects.filter(key=key, window_ends__gt=now).update(
+            count=F("count") + 1, last_at=now
+        )
+        if not counted:  # no window open: start one (or restart an old one)
+            Counter.objects.filter(window_ends__lt=now - timedelta(days=1)).delete()
+            Counter.objects.bulk_create(
+                [
+                    Counter(
+                        key=key, count=1, window_ends=now + timedelta(seconds=seconds), last_at=now
+                    )
+                ],
+                update_conflicts=True,
+                unique_fields=["key"],
+                update_fields=["count", "window_ends", "last_at"],
+            )
+        hits = Counter.objects.values_list("count", flat=True).get(key=key)
+    return Count(hits, now)
+
+
+def peek(key):
+    """The count of `key` in its current window, without counting."""
+    if in_redis():
+        name = f"counter:{key}"
+        values = cache.get_many([name, f"{name}:last"])
+        if not values.get(name):
+            return NONE
+        last = values.get(f"{name}:last")
+        return Count(values[name], datetime.fromtimestamp(last, UTC) if last else None)
+    from .models import Counter
+
+    row = (
+        Counter.objects.filter(key=key, window_ends__gt=timezone.now())
+        .values_list("count", "last_at")
+        .first()
+    )
+    return Count(*row) if row else NONE
+
+
+def clear(key):
+    if in_redis():
+        cache.delete_many([f"counter:{key}", f"counter:{key}:last"])
+        return
+    from .models import Counter
+
+    Counter.objects.filter(key=key).delete()

@@ -1,0 +1,105 @@
+"""Guessing officials' passwords is limited beyond one user name from one address
+(projects/logins.py): many user names from one address are stopped, one user name
+from many addresses is slowed but never locked. The counters are shared by every
+process, in the database or in Redis (projects/counters.py)."""
+
+import os
+import time
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from projects import counters
+
+from .factories import UserFactory
+
+LOGIN = reverse("admin:login")
+PASSWORD = "a-long-test-passphrase"
+REDIS = "django.core.cache.backends.redis.RedisCache"
+
+
+@pytest.fixture(params=["database", "Redis"])
+def counted_in(request, settings):
+    if request.param == "Redis":
+        url = os.environ.get("TEST_REDIS_URL")
+        if not url:
+            if os.environ.get("CI"):
+                pytest.fail("CI is set but TEST_REDIS_URL is not: run through scripts/with-redis.")
+            pytest.skip(
+                "!!! no Redis (TEST_REDIS_URL unset): run `make test`, which starts one !!!"
+            )
+        settings.CACHES = {"default": {"BACKEND": REDIS, "LOCATION": url}}
+        from django.core.cache import cache
+
+        cache.clear()
+    return request.param
+
+
+@pytest.fixture
+def officials(db):
+    return [
+        UserFactory(username=f"official{n}", is_staff=True, password=PASSWORD) for n in range(3)
+    ]
+
+
+def login(username, password, address, client=None):
+    return (client or Client()).post(
+        LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_one_address_guessing_many_user_names_is_stopped_for_the_hour(
+    counted_in, officials, settings, clock
+):
+    settings.LOGIN_ADDRESS_FAILURES = 6
+    names = [f"someone{n}" for n in range(6)]
+    assert [login(name, "wrong", "203.0.113.66").status_code for name in names] == [200] * 6
+    refused = login("official0", PASSWORD, "203.0.113.66")
+    assert refused.status_code == 429
+    assert "本小时内暂停登录" in refused.content.decode()
+    assert login("official0", PASSWORD, "198.51.100.7").status_code == 302  # elsewhere
+    if counted_in == "Redis":  # Redis keeps its own time: the window closes in an hour
+        import redis
+
+        key = ":1:counter:login-failures-address:203.0.113.66"
+        assert 3590 < redis.Redis.from_url(os.environ["TEST_REDIS_URL"]).ttl(key) <= 3600
+        return
+    clock.shift(timedelta(hours=1, seconds=1))
+    assert login("official0", PASSWORD, "203.0.113.66").status_code == 302
+
+
+def test_one_user_name_guessed_from_many_addresses_is_slowed_not_locked(
+    counted_in, officials, settings, clock
+):
+    settings.LOGIN_USER_FAILURES = 4
+    settings.LOGIN_USER_WAIT = 30
+    for n in range(4):
+        assert login("official1", "wrong", f"192.0.2.{n}").status_code == 200
+    slowed = login("official1", "wrong", "192.0.2.200")
+    assert slowed.status_code == 429
+    assert "秒后再试" in slowed.content.decode()
+    # The official, a moment later, from the office: waits, never locked out.
+    assert login("official1", PASSWORD, "198.51.100.7").status_code == 429
+    clock.shift(timedelta(seconds=31))
+    assert login("official1", PASSWORD, "198.51.100.7").status_code == 302
+
+
+def test_a_refused_try_is_not_counted_as_a_guess(counted_in, officials, settings, clock):
+    settings.LOGIN_USER_FAILURES = 2
+    for n in range(2):
+        login("official2", "wrong", f"192.0.2.{n}")
+    for _ in range(5):
+        assert login("official2", "wrong", "192.0.2.9").status_code == 429
+    assert counters.peek("login-failures-user:official2").hits == 2
+    assert counters.peek("login-failures-address:192.0.2.9").hits == 0
+
+
+def test_a_counter_counts_within_its_window_and_starts_again_after(counted_in, db):
+    assert counters.peek("k").hits == 0
+    assert [counters.hit("k", 1).hits for _ in range(3)] == [1, 2, 3]
+    assert counters.peek("k").hits == 3
+    time.sleep(1.1)  # the test clock ticks; Redis expires keys by its own
+    assert counters.peek("k").hits == 0
+    assert counters.hit("k", 1).hits == 1
