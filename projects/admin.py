@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count
@@ -25,7 +26,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_views, roles
 from .formatting import figure, percent
-from .forms import EvidenceForm, ProgressReportForm, as_id
+from .forms import (
+    EvidenceForm,
+    EvidenceFormSet,
+    EvidenceNotStored,
+    ProgressReportForm,
+    as_id,
+    store_evidence,
+)
 from .models import (
     Department,
     Evidence,
@@ -429,6 +437,7 @@ class NewEvidenceInline(admin.StackedInline):
 
     model = Evidence
     form = EvidenceForm
+    formset = EvidenceFormSet
     fields = ["file", "caption"]
     extra = 1
     can_delete = False
@@ -437,6 +446,11 @@ class NewEvidenceInline(admin.StackedInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).none()
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.storage_failed = getattr(request, "evidence_not_stored", False)
+        return formset
 
 
 class ReviewActions:
@@ -552,10 +566,32 @@ class ProgressReportAdmin(ReviewActions, ScopedAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Evidence files are written only once the report and every file are valid
+        (`save_formset`), inside the admin's transaction; if anything then fails, the
+        rows roll back and the files written go too. A disk that refuses a file brings
+        the form back, with the reporter's input and the reason, and nothing saved."""
+        request.evidence_written = []
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EvidenceNotStored:
+            self.remove_written(request)
+            request.evidence_not_stored = True
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except BaseException:
+            self.remove_written(request)
+            raise
+
+    @staticmethod
+    def remove_written(request):
+        for name in request.evidence_written:
+            default_storage.delete(name)
+        request.evidence_written = []
+
     def save_formset(self, request, form, formset, change):
         for evidence in formset.save(commit=False):
             evidence.uploaded_by = request.user
-            evidence.save()
+            store_evidence(evidence, request.evidence_written)
 
     def response_add(self, request, obj, post_url_continue=None):
         self.submit_if_asked(request, obj)

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.storage import default_storage
 
 from .evidence import check_upload
@@ -79,9 +80,8 @@ class ProgressReportForm(forms.ModelForm):
 class EvidenceForm(forms.ModelForm):
     """An evidence file, checked by its content (see evidence.py).
 
-    The file is written while the form is validated, before anything reaches the
-    database: if the disk is full or the folder unwritable, the reporter gets a clear
-    message and nothing of the report is saved."""
+    Validation only reads and checks the file; nothing is written until the report and
+    every file with it are valid and the admin saves them (`store_evidence`)."""
 
     class Meta:
         model = Evidence
@@ -97,15 +97,39 @@ class EvidenceForm(forms.ModelForm):
             evidence.content_type = checked.content_type
             evidence.size = checked.size
             evidence.original_name = upload.name[-255:]
-            name = evidence_path(evidence, upload.name)
-            try:
-                stored = default_storage.save(name, checked.content)
-            except OSError:
-                default_storage.delete(name)  # no half-written file left behind
-                raise ValidationError(
-                    "服务器暂时无法保存文件（存储空间不足或目录不可写），本次填报未保存。"
-                    "请稍后重试，或联系管理员。"
-                ) from None
-            evidence.file.name = stored
-            return evidence.file
+            # What is stored is what check_upload wrote, under evidence_path's name.
+            return File(checked.content, name=upload.name)
         return upload
+
+
+NOT_STORED = (
+    "服务器暂时无法保存文件（存储空间不足或目录不可写），本次填报未保存。请稍后重试，或联系管理员。"
+)
+
+
+class EvidenceNotStored(Exception):
+    """The disk refused an evidence file: the whole save is undone (see admin)."""
+
+
+class EvidenceFormSet(forms.BaseInlineFormSet):
+    """New evidence files; `storage_failed` when the last try could not write them, so
+    the form comes back with the reporter's input and the reason."""
+
+    storage_failed = False
+
+    def clean(self):
+        super().clean()
+        if self.storage_failed:
+            raise ValidationError(NOT_STORED)
+
+
+def store_evidence(evidence, written):
+    """Save `evidence`, writing its file; the name written goes on `written` so that
+    a rollback can remove it. A refused write leaves no partial file."""
+    name = evidence_path(evidence, evidence.file.name)
+    try:
+        evidence.save()
+    except OSError:
+        default_storage.delete(name)
+        raise EvidenceNotStored from None
+    written.append(evidence.file.name)

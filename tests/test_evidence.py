@@ -166,3 +166,62 @@ def test_no_evidence_can_be_added_to_a_submitted_report(client, reporter, target
     report.submit(reporter)
     page = client.get(reverse("admin:projects_progressreport_change", args=[report.pk]))
     assert "上传佐证材料" not in page.content.decode()
+
+
+# Files on disk
+
+
+def files_on_disk(settings):
+    return sorted(p.name for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+
+
+def test_a_refused_report_leaves_no_file_on_disk(client, reporter, target, settings):
+    data = report_form(target, value="-5", as_of="2021-08-31")
+    data["evidence-TOTAL_FORMS"] = "3"
+    for n in range(3):
+        data[f"evidence-{n}-file"] = SimpleUploadedFile(f"p{n}.pdf", MINIMAL_PDF)
+    response = client.post(ADD, data)
+    assert response.status_code == 200
+    assert ProgressReport.objects.count() == 0
+    assert files_on_disk(settings) == []
+
+
+def test_files_written_before_a_failure_later_in_the_save_are_removed(
+    client, reporter, target, settings, monkeypatch
+):
+    def fail(*args):
+        raise RuntimeError("after the files were written")
+
+    from projects.admin import ProgressReportAdmin
+
+    monkeypatch.setattr(ProgressReportAdmin, "log_addition", fail)
+    data = report_form(target, value="1200", as_of="2021-08-31")
+    data["evidence-TOTAL_FORMS"] = "2"
+    for n in range(2):
+        data[f"evidence-{n}-file"] = SimpleUploadedFile(f"p{n}.pdf", MINIMAL_PDF)
+    with pytest.raises(RuntimeError):
+        client.post(ADD, data)
+    assert ProgressReport.objects.count() == 0
+    assert files_on_disk(settings) == []
+
+
+def test_the_sweep_removes_old_files_no_row_refers_to(client, reporter, target, settings):
+    import os
+    import time
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assert upload(client, target, "kept.pdf", MINIMAL_PDF).status_code == 302
+    kept = Evidence.objects.get().file.name
+    (settings.MEDIA_ROOT / "evidence" / "orphan.pdf").write_bytes(MINIMAL_PDF)
+    (settings.MEDIA_ROOT / "evidence" / "fresh-orphan.pdf").write_bytes(MINIMAL_PDF)
+    (settings.MEDIA_ROOT / "imports").mkdir()
+    (settings.MEDIA_ROOT / "imports" / "unconfirmed").write_bytes(b"x")
+    old = time.time() - 2 * 24 * 3600
+    for path in ("evidence/orphan.pdf", "imports/unconfirmed", kept):
+        os.utime(settings.MEDIA_ROOT / path, (old, old))
+    out = StringIO()
+    call_command("sweep_files", stdout=out)
+    assert "已删除 2 个" in out.getvalue()
+    assert files_on_disk(settings) == sorted([kept.split("/")[-1], "fresh-orphan.pdf"])
