@@ -734,6 +734,13 @@ class OfficialAdmin(UserAdmin):
             ("角色", {"fields": ["is_active", "is_staff", "groups"]}),
         ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Nobody gives themselves a role (or takes one away): another administrator does.
+        own = ["is_superuser", "is_staff", "is_active", "groups", "user_permissions"]
+        if obj is not None and obj.pk == request.user.pk:
+            return [*super().get_readonly_fields(request, obj), *own]
+        return super().get_readonly_fields(request, obj)
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups" and not request.user.is_superuser:
             kwargs["queryset"] = Group.objects.filter(name__in=roles.NAMES)

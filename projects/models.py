@@ -1174,9 +1174,30 @@ class ProgressReport(models.Model):
             submitted_at=timezone.now(),
         )
 
+    # What a report says: whoever set any of these had a hand in its figure.
+    ENTRY_FIELDS = ("target_id", "value", "as_of", "note", "delay_reason", "next_steps")
+
+    def hands(self):
+        """Everyone who entered or changed what this report says at any point (its
+        history), submitted it, or attached its evidence: none of them may review it,
+        whatever roles they hold now or are given later."""
+        hands = {self.created_by_id, self.submitted_by_id}
+        previous = None
+        records = self.history.order_by("history_date", "history_id")
+        for record in records.values("history_user_id", *self.ENTRY_FIELDS):
+            entry = tuple(record[name] for name in self.ENTRY_FIELDS)
+            if entry != previous:
+                hands.add(record["history_user_id"])
+            previous = entry
+        hands.update(self.evidence.values_list("uploaded_by_id", flat=True))
+        return hands - {None}
+
+    def check_reviewer(self, user):
+        if user.pk in self.hands():
+            raise ValidationError("不能审核自己填报、修改或提交过的数据。")
+
     def approve(self, user):
-        if user.pk in (self.created_by_id, self.submitted_by_id):
-            raise ValidationError("不能审核自己填报或提交的数据。")
+        self.check_reviewer(user)
         self.clean()  # figures approved meanwhile may have changed what this one means
         previous = self.previous_report()
         self._move(
@@ -1191,8 +1212,7 @@ class ProgressReport(models.Model):
     def return_to_reporter(self, user, reason):
         if not reason.strip():
             raise ValidationError("退回时必须说明原因。")
-        if user.pk in (self.created_by_id, self.submitted_by_id):
-            raise ValidationError("不能审核自己填报或提交的数据。")
+        self.check_reviewer(user)
         self._move(
             user,
             [self.State.SUBMITTED],

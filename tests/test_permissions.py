@@ -130,7 +130,16 @@ def world(plan):
         submitted_a=submitted(target_a, 55, date(2021, 6, 15), reporter_a),
         # A report the reviewer entered and submitted: they may not approve it themselves.
         own_submitted=submitted(target_b, 50, date(2021, 6, 10), reviewer),
+        # One reporter_b entered and submitted, whose figure the reviewer changed once.
+        touched_submitted=touched(submitted(target_b, 45, date(2021, 6, 5), reporter_b), reviewer),
     )
+
+
+def touched(report, user):
+    report.value += 2
+    report._history_user = user
+    report.save()
+    return report
 
 
 def log_in(client, world, actor):
@@ -550,6 +559,7 @@ ACTIONS = [
     ("reporter_b", "approve_selected",  "submitted_a",   "submitted",  "未选择动作"),
     ("reviewer",   "approve_selected",  "submitted_a",   "approved",   "已审核通过 1 条填报"),
     ("reviewer",   "approve_selected",  "own_submitted", "submitted",  "不能审核自己"),
+    ("reviewer",   "approve_selected",  "touched_submitted", "submitted",  "不能审核自己"),
     ("reviewer",   "approve_selected",  "draft_a",       "draft",      "当前为“草稿”"),
     ("manager",    "approve_selected",  "submitted_a",   "submitted",  IGNORED),
     ("anonymous",  "return_selected",   "submitted_a",   "submitted",  LOGIN),
@@ -557,6 +567,7 @@ ACTIONS = [
     ("reporter_b", "return_selected",   "submitted_a",   "submitted",  "未选择动作"),
     ("reviewer",   "return_selected",   "submitted_a",   "returned",   "已退回 1 条填报"),
     ("reviewer",   "return_selected",   "own_submitted", "submitted",  "不能审核自己"),
+    ("reviewer",   "return_selected",   "touched_submitted", "submitted",  "不能审核自己"),
     ("manager",    "return_selected",   "submitted_a",   "submitted",  IGNORED),
 ]  # fmt: skip
 
@@ -598,6 +609,7 @@ REVIEWS = [
     ("reviewer",   "submitted_a",   "return",  TO_QUEUE, "returned"),
     ("reviewer",   "own_submitted", "approve", BACK,     "submitted"),
     ("reviewer",   "own_submitted", "return",  BACK,     "submitted"),
+    ("reviewer",   "touched_submitted", "approve", BACK, "submitted"),
     ("reviewer",   "draft_a",       "approve", BACK,     "draft"),
     ("reviewer",   "approved_a",    "return",  BACK,     "approved"),
     ("manager",    "submitted_a",   "approve", DENIED,   "submitted"),

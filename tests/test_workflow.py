@@ -69,7 +69,7 @@ def test_nobody_approves_their_own_report(target, department):
     both.groups.add(*make_official("x", "填报员").groups.all())
     report = draft(target, both)
     report.submit(both)
-    with pytest.raises(ValidationError, match="不能审核自己填报或提交的数据"):
+    with pytest.raises(ValidationError, match="不能审核自己填报、修改或提交过的数据"):
         report.approve(both)
     report.refresh_from_db()
     assert report.state == "submitted"
@@ -203,3 +203,65 @@ def test_a_later_higher_figure_is_not_a_correction(target, reporter, reviewer):
     report.submit(reporter)
     report.approve(reviewer)
     assert report.corrects is None
+
+
+# Separation of duties: the history decides, not the roles held today
+
+
+def test_whoever_changed_a_figure_cannot_approve_it_whatever_roles_they_hold(
+    client, target, department, reporter
+):
+    from django.contrib.auth.models import Group
+
+    from .conftest import report_form
+
+    insider = make_official("insider", "填报员", department)
+    insider.groups.add(Group.objects.get(name="审核员"))
+    draft = ReportFactory(target=target, value=259, as_of=date(2021, 6, 30), state="draft",
+                          created_by=reporter)  # fmt: skip
+    client.force_login(insider)
+    change = reverse("admin:projects_progressreport_change", args=[draft.pk])
+    data = report_form(target, value="298", as_of="2021-06-30", note="")
+    for key in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
+        data[f"evidence-2-{key}"] = data[f"evidence-{key}"]  # the inline for new files
+    assert client.post(change, data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.value == 298
+    draft.submit(reporter)  # the reporter, unaware, sends it on
+    response = client.post(
+        reverse("admin:projects_review", args=[draft.pk]), {"decision": "approve"}, follow=True
+    )
+    draft.refresh_from_db()
+    assert draft.state == "submitted"
+    assert "不能审核自己填报、修改或提交过的数据" in response.content.decode()
+
+
+def test_a_reviewer_who_returned_a_report_may_approve_it_once_corrected(target, reporter):
+    reviewer = make_official("checker", "审核员")
+    report = ReportFactory(target=target, value=30, as_of=date(2021, 6, 30), state="submitted",
+                           created_by=reporter, submitted_by=reporter, delay_reason="雨季",
+                           next_steps="加快")  # fmt: skip
+    report.return_to_reporter(reviewer, "请补充说明")
+    report.value = 31
+    report._history_user = reporter
+    report.save()
+    report.submit(reporter)
+    report.approve(reviewer)
+    assert report.state == "approved"
+
+
+def test_nobody_changes_their_own_roles(client, db):
+    from django.contrib.auth.models import Group
+
+    manager = make_official("manager", "管理员")
+    client.force_login(manager)
+    url = reverse("admin:auth_user_change", args=[manager.pk])
+    html = client.get(url).content.decode()
+    assert 'name="groups"' not in html
+    reviewer_role = Group.objects.get(name="审核员")
+    fields = {"username": "manager", "is_active": "on", "is_staff": "on", "email": ""}
+    client.post(url, {**fields, "groups": [reviewer_role.pk]})
+    assert list(manager.groups.values_list("name", flat=True)) == ["管理员"]
+    other = make_official("clerk2", "填报员")
+    html = client.get(reverse("admin:auth_user_change", args=[other.pk])).content.decode()
+    assert 'name="groups"' in html  # another administrator's account is theirs to keep
