@@ -23,6 +23,8 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from . import freshness
+
 FORMAT = 1
 # Rebuilt by `migrate` on any install, with install-specific ids: not backed up.
 EXCLUDE = ["contenttypes", "auth.permission", "sessions"]
@@ -142,4 +144,6 @@ def restore_backup(path):
         target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    # Once the files are there too: every server process renders afresh from now on.
+    freshness.bump()
     return manifest

@@ -8,6 +8,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from projects import freshness
 from projects.models import Evidence
 
 from .conftest import make_official
@@ -53,9 +54,11 @@ def test_backup_and_restore_bring_back_every_record_and_file(tmp_path, media_roo
             path.unlink()
     assert everything() != before
 
+    version = freshness.content_version()
     out = StringIO()
     call_command("restore", str(archive), stdout=out)
     assert "已恢复" in out.getvalue()
+    assert freshness.content_version() != version  # no server keeps a page from before
     after = everything()
     missing = [r for r in before if r not in after][:3]
     extra = [r for r in after if r not in before][:3]
