@@ -16,9 +16,17 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-# Beyond this many pixels an "image" is a decompression bomb, not a photo (a 50-megapixel
-# camera gives 50 million).
-MAX_PIXELS = 60_000_000
+# What one upload may cost to decode, so that a few at once cannot exhaust the server.
+# A JPEG is decoded already scaled down towards the stored size (Pillow's draft mode,
+# 1/2 to 1/8 of each side), so a 50-megapixel phone photo costs about 40 MB; other
+# formats decode whole, so their pixels × bytes per pixel must fit DECODED_BYTES.
+# Peak memory of one upload stays under about 3 × DECODED_BYTES (measured in make bench).
+MAX_PIXELS = 50_000_000
+DECODED_BYTES = 64 * 1024 * 1024
+BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "RGB": 3, "YCbCr": 3, "CMYK": 4, "RGBA": 4, "LA": 2}
+# Metadata kept in a stored image: the colour profile only (it is colour, not a
+# person, a place or a device). EXIF (GPS), XMP and comments are all dropped.
+KEPT_INFO = {"icc_profile"}
 
 
 @dataclass
@@ -56,19 +64,30 @@ def _checked_image(data):
     unsupported = ValidationError(
         "只能上传 JPEG、PNG、WebP 图片或 PDF 文件（按文件内容判断，不看扩展名）。"
     )
+    too_large = ValidationError(
+        "图片尺寸过大（超过 5000 万像素，或解码后超过 64 MB），请缩小后上传。"
+    )
+    side = settings.EVIDENCE_IMAGE_MAX_SIDE
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        with Image.open(io.BytesIO(data)) as probe:  # reads the header only
             if probe.format not in IMAGE_TYPES:
                 raise unsupported
             if probe.width * probe.height > MAX_PIXELS:
-                raise ValidationError("图片尺寸过大，请缩小后上传。")
+                raise too_large
+            if probe.format != "JPEG":
+                per_pixel = BYTES_PER_PIXEL.get(probe.mode, 4)
+                if probe.width * probe.height * per_pixel > DECODED_BYTES:
+                    raise too_large
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format
+            if image_format == "JPEG":
+                image.draft("RGB", (side, side))  # decode at the smallest scale that will do
+            image.thumbnail((side, side))  # decodes, then shrinks in place
             image = ImageOps.exif_transpose(image)  # keep phone photos upright
-            image.thumbnail((settings.EVIDENCE_IMAGE_MAX_SIDE,) * 2)
             if image_format == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
+            image.info = {k: v for k, v in image.info.items() if k in KEPT_INFO}
             out = io.BytesIO()
             options = (
                 {"quality": 85, "optimize": True} if image_format != "PNG" else {"optimize": True}

@@ -225,3 +225,33 @@ def test_the_sweep_removes_old_files_no_row_refers_to(client, reporter, target, 
     call_command("sweep_files", stdout=out)
     assert "已删除 2 个" in out.getvalue()
     assert files_on_disk(settings) == sorted([kept.split("/")[-1], "fresh-orphan.pdf"])
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG"])
+def test_comments_in_an_image_are_not_kept(client, reporter, target, image_format):
+    comment = "拍摄人 张三 13812345678 位置 32.98,114.02"
+    content = image_bytes(image_format, comment=comment)
+    assert comment.encode() in content  # the upload carries it
+    assert upload(client, target, "site.img", content).status_code == 302
+    stored = Evidence.objects.get().file.read()
+    assert "张三".encode() not in stored and b"13812345678" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert not {"comment", "Comment", "exif", "xmp"} & set(image.info)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "color_type"),
+    [(7745, 7745, 2), (5000, 4000, 6), (8000, 7000, 0)],
+    ids=["60 MP RGB", "20 MP RGBA (80 MB decoded)", "56 MP grey"],
+)
+def test_an_image_too_costly_to_decode_is_refused_before_decoding(
+    client, reporter, target, width, height, color_type, settings
+):
+    from .files import big_png
+
+    content = big_png(width, height, color_type)
+    assert len(content) < 1024 * 1024  # small on the wire, huge in memory
+    response = upload(client, target, "plan.png", content)
+    assert response.status_code == 200
+    assert any("图片尺寸过大" in e for e in inline_errors(response))
+    assert ProgressReport.objects.count() == 0
