@@ -63,7 +63,7 @@ lint: $(VENV)/.test
 # Production settings must pass Django's deployment checks without a warning.
 deploy-check: $(VENV)/.run
 	SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))') \
-	ALLOWED_HOSTS=tracker.example.gov.cn HTTPS=1 DEBUG=0 \
+	ALLOWED_HOSTS=tracker.example.gov.cn SITE_URL=https://tracker.example.gov.cn HTTPS=1 DEBUG=0 \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 # Known vulnerabilities in the installed packages (needs PyPI's per-version JSON or

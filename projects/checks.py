@@ -2,7 +2,7 @@
 serves the public."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 PER_PROCESS = {"django.core.cache.backends.locmem.LocMemCache"}
 
@@ -23,5 +23,21 @@ def cache_is_shared(app_configs, **kwargs):
             hint="Leave CACHE_URL unset (a file cache shared on this machine), or set "
             "CACHE_URL=redis://… when the site runs on more than one machine.",
             id="yicheng.E001",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def site_address_is_set(app_configs, **kwargs):
+    """Without SITE_URL, absolute URLs (feeds, API links, og:url) take the host of each
+    request, so a request with another Host or port writes that address (siteurl.py)."""
+    if settings.DEBUG or settings.SITE_URL:
+        return []
+    return [
+        Warning(
+            "未设置 SITE_URL：订阅源、接口和页面中的完整网址将取自每个请求的 Host。"
+            "SITE_URL is not set: absolute URLs follow each request's Host header.",
+            hint="Set SITE_URL=https://<the site's public host>.",
+            id="yicheng.W002",
         )
     ]

@@ -6,6 +6,7 @@ silently falling back to a default.
 """
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -94,6 +95,14 @@ SECRET_KEY = read_secret_key()
 DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The site's public address (https://jd.example.gov.cn): every absolute URL it writes
+# names it, whatever Host a request came with (yicheng/siteurl.py). Unset in
+# development: the address the request came to.
+SITE_URL = env_str("SITE_URL", default="").rstrip("/")
+if SITE_URL and not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?", SITE_URL):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be a scheme and host, like https://jd.example.gov.cn, not {SITE_URL!r}."
+    )
 # Where the officials' admin lives; a less obvious path keeps casual scanners away.
 ADMIN_PATH = env_str("ADMIN_PATH", default="admin/").strip("/") + "/"
 
@@ -116,6 +125,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "yicheng.requestlog.RequestLogMiddleware",
+    "yicheng.siteurl.SiteAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A cached public page is answered here, before the rest of the stack runs, with
