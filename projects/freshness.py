@@ -176,21 +176,22 @@ def bump():
 
 class Today:
     """Today in Asia/Shanghai, worked out again only when the clock leaves the day (a
-    page is kept for the day it was rendered for)."""
+    page is kept for the day it was rendered for). One tuple, replaced whole, so that
+    a worker's threads never see half of a new day."""
 
     def __init__(self):
-        self.day, self.start, self.end = None, 0.0, 0.0
+        self.known = (None, 0.0, 0.0)  # the day, its first and its next midnight
 
     def __call__(self):
+        day, start, end = self.known
         now = time.time()
-        if not self.start <= now < self.end:
+        if not start <= now < end:
             day = timezone.localdate()
             zone = timezone.get_current_timezone()
             midnight = datetime.datetime.combine(day, datetime.time(), zone)
-            self.start = midnight.timestamp()
-            self.end = (midnight + datetime.timedelta(days=1)).timestamp()
-            self.day = day
-        return self.day
+            next_midnight = midnight + datetime.timedelta(days=1)
+            self.known = (day, midnight.timestamp(), next_midnight.timestamp())
+        return day
 
 
 today = Today()

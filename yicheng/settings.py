@@ -141,6 +141,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yicheng.bodylimit.BodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -307,7 +308,15 @@ EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 EVIDENCE_IMAGE_MAX_SIDE = 1600
 # An import file holds one row per target: 2 MB is thousands of rows.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+# And at most this many rows: a department's targets are dozens; reading stops at one
+# more (projects/spreadsheets.py Budget).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Bodies (yicheng/bodylimit.py): a visitor not signed in sends a form, never a file;
+# an official a report with up to ten files of EVIDENCE_MAX_BYTES.
+ANONYMOUS_BODY_MAX = env_int("ANONYMOUS_BODY_MAX", 64 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+BODY_MAX = env_int("BODY_MAX", DATA_UPLOAD_MAX_NUMBER_FILES * EVIDENCE_MAX_BYTES + 1024 * 1024)
 
 # Backups keep times to the microsecond (Django's JSON cuts them to milliseconds).
 SERIALIZATION_MODULES = {"exactjson": "projects.exactjson"}
