@@ -58,3 +58,75 @@ def big_png(width, height, color_type=6):
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
     )
+
+
+XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+    ),
+}
+HEADER_ROW = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>指标编号</t></is></c>'
+    '<c r="B1" t="inlineStr"><is><t>新累计值</t></is></c>'
+    '<c r="C1" t="inlineStr"><is><t>截至日期</t></is></c></row>'
+)
+
+
+def hostile_xlsx(rows=(), dimension="A1:C2", shared_strings=0):
+    """An .xlsx written part by part as a forger would: `rows` (XML of <row>s after the
+    template's header, an iterable, streamed) under the declared `dimension`, and a
+    shared-string table of `shared_strings` entries. Small on disk, whatever it holds."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, text in XLSX_PARTS.items():
+            archive.writestr(name, text)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+                b'openxmlformats.org/spreadsheetml/2006/main">'
+                + f'<dimension ref="{dimension}"/><sheetData>{HEADER_ROW}'.encode()
+            )
+            for row in rows:
+                sheet.write(row.encode())
+            sheet.write(b"</sheetData></worksheet>")
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as table:
+            table.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.'
+                b'openxmlformats.org/spreadsheetml/2006/main">'
+            )
+            entry = b"<si><t>x</t></si>" * 1000
+            for _ in range(shared_strings // 1000):
+                table.write(entry)
+            table.write(b"</sst>")
+    return out.getvalue()
