@@ -30,11 +30,19 @@ def as_id(value):
 
 
 class IdChoiceField(forms.ModelChoiceField):
-    """A choice by id where something that cannot be an id is simply not a choice."""
+    """A choice by id where something that cannot be an id is simply not a choice.
+    With `known` ({id: object}, read already for many forms at once), it is looked up
+    there instead of the queryset."""
+
+    known = None
 
     def to_python(self, value):
         if value not in self.empty_values and as_id(value) is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        if self.known is not None and value not in self.empty_values:
+            if as_id(value) not in self.known:
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+            return self.known[as_id(value)]
         return super().to_python(value)
 
 
@@ -62,6 +70,12 @@ class ProgressReportForm(forms.ModelForm):
             "next_steps": forms.Textarea(attrs={"rows": 2}),
             "as_of": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if self.fields["target"].known is not None:
+            exclude.add("target")  # read with the file's targets: it exists, no query needed
+        return exclude
 
     def clean(self):
         cleaned = super().clean()

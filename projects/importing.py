@@ -1,13 +1,15 @@
 """Importing reports from the spreadsheet officials keep (.xlsx or .csv).
 
 Every row goes through the same form as a report typed into the admin
-(`ProgressReportForm`), so an import obeys exactly the same rules. A file is all or
+(`ProgressReportForm`), so an import obeys exactly the same rules; what those rules
+read from the database is read once for the whole file (`Batch`). A file is all or
 nothing: the dry run lists each row's result and every error by row and column; the
 import happens only when no row is wrong, in one transaction. A row identical to a
 report already entered (same target, date and value) is skipped, so uploading the same
 file twice adds nothing. Imported reports enter as submitted, for review.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -15,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .forms import ProgressReportForm
-from .models import ProgressReport, Target
+from .forms import ProgressReportForm, as_id
+from .models import CURRENT_FIRST, ProgressReport, Target
 from .spreadsheets import cell_text, read_table
 
 ID = "指标编号"
@@ -134,8 +136,7 @@ def check_file(upload, user):
     if check.file_errors:
         return check
 
-    targets = Target.objects.visible_to(user).select_related("project__plan")
-    seen = {}
+    entered = []
     for offset, cells in enumerate(rows, start=2):
         values = {h: cell_text(cells[i]) if i < len(cells) else "" for i, h in enumerate(headers)}
         row = Row(offset, values.get(ID, ""), values.get(VALUE, ""), values.get(AS_OF, ""))
@@ -145,8 +146,12 @@ def check_file(upload, user):
             continue
         data = {f: values.get(c, "") for c, f in INPUT_COLUMNS.items()}
         data["confirm_large"] = values.get(CONFIRM, "") in ("是", "Y", "y", "1", "yes", "√")
-        form = ProgressReportForm(data=data)
-        form.fields["target"].queryset = targets
+        entered.append((row, data))
+
+    batch = Batch(user, [data for _, data in entered])
+    seen = {}
+    for row, data in entered:
+        form = batch.form(data)
         if not form.is_valid():
             row.outcome = "error"
             row.errors = [
@@ -163,12 +168,75 @@ def check_file(upload, user):
             ]
             continue
         seen[report.target_id] = row.number
-        duplicate = ProgressReport.objects.filter(
-            target=report.target, as_of=report.as_of, value=report.value, state__in=LIVE_STATES
-        ).exists()
-        row.outcome = "duplicate" if duplicate else "new"
+        row.outcome = "duplicate" if batch.entered_before(report) else "new"
         row.form = form
     return check
+
+
+class Batch:
+    """What validating every row of a file reads from the database, read once for the
+    whole file: the rows' targets (as the user may see them), their approved reports,
+    the reports already entered, and the pace each new figure would give its target
+    (one query per as-of date in the file, which is one for a month's sheet). Each
+    row's form then runs exactly the rules a report typed into the admin runs
+    (ProgressReportForm, ProgressReport.clean), answered from here."""
+
+    def __init__(self, user, rows):
+        fields = ProgressReportForm.base_fields
+        ids = {as_id(row.get("target", "")) for row in rows} - {None}
+        visible = Target.objects.visible_to(user).select_related("project__plan")
+        self.targets = {t.pk: t for t in visible.filter(pk__in=ids)}
+        figures = defaultdict(dict)  # as_of: {target id: value}, as the form's fields read them
+        for row in rows:
+            try:
+                value = fields["value"].clean(row.get("value"))
+                day = fields["as_of"].clean(row.get("as_of"))
+            except ValidationError:
+                continue  # the row's form says why
+            target = as_id(row.get("target", ""))
+            if target in self.targets and value is not None and day is not None:
+                figures[day].setdefault(target, value)
+        approved = ProgressReport.objects.approved().filter(target__in=self.targets)
+        self.approved = defaultdict(list)  # target id: its approved reports, current first
+        fields_read = ("id", "target_id", "as_of", "value")
+        for report in approved.only(*fields_read).order_by("target_id", *CURRENT_FIRST):
+            self.approved[report.target_id].append(report)
+        self.statuses = {}  # (target id, as_of, value): status
+        for day, values in figures.items():
+            judged = Target.objects.filter(pk__in=values).with_candidates(values, day)
+            for pk, status in judged.values_list("pk", "status"):
+                self.statuses[(pk, day, values[pk])] = status
+        self.existing = set(
+            ProgressReport.objects.filter(
+                target__in=self.targets, state__in=LIVE_STATES
+            ).values_list("target_id", "as_of", "value")
+        )
+
+    def form(self, data):
+        form = ProgressReportForm(data=data)
+        form.fields["target"].known = self.targets
+        form.instance.known = self
+        return form
+
+    def previous(self, report):
+        """`ProgressReport.previous_report`, from the reports read."""
+        earlier = (r for r in self.approved[report.target_id] if r.as_of <= report.as_of)
+        return next((r for r in earlier if r.pk != report.pk), None)
+
+    def pace_status(self, report):
+        """`ProgressReport.pace_status`, from the statuses judged."""
+        key = (report.target_id, report.as_of, report.value)
+        if key not in self.statuses:  # a figure the fields read otherwise: ask the database
+            return (
+                Target.objects.filter(pk=report.target_id)
+                .with_candidate(report.value, report.as_of)
+                .values_list("status", flat=True)
+                .get()
+            )
+        return self.statuses[key]
+
+    def entered_before(self, report):
+        return (report.target_id, report.as_of, report.value) in self.existing
 
 
 def import_file(upload, user):

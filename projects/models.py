@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -724,9 +724,18 @@ class TargetQuerySet(models.QuerySet):
 
     def with_candidate(self, value, day):
         """Targets annotated as if `value` were their figure on `day` (to judge a new report)."""
-        return self.annotate(
-            current_value=Value(value, output_field=value_field("当前值"))
-        ).annotate(**pace.status_annotations(day))
+        return self.with_candidates({}, day, default=value)
+
+    def with_candidates(self, values, day, default=None):
+        """Targets annotated as if `values` {target id: value} (else `default`) were their
+        figures on `day`: many new reports of one date judged in one query."""
+        output = value_field("当前值")
+        figure = Case(
+            *[When(pk=pk, then=Value(value, output_field=output)) for pk, value in values.items()],
+            default=Value(default, output_field=output),
+            output_field=output,
+        )
+        return self.annotate(current_value=figure).annotate(**pace.status_annotations(day))
 
 
 class Target(models.Model):
@@ -1082,8 +1091,14 @@ class ProgressReport(models.Model):
     def is_editable(self):
         return self.state in self.EDITABLE_STATES
 
+    # What clean() would read from the database, read already for many reports at once
+    # (importing.Batch): an object with previous(report) and pace_status(report).
+    known = None
+
     def previous_report(self):
         """The latest approved report of the same target dated on or before this one."""
+        if self.known is not None:
+            return self.known.previous(self)
         earlier = ProgressReport.objects.current_first(self.target_id, self.as_of)
         if self.pk:
             earlier = earlier.exclude(pk=self.pk)
@@ -1098,6 +1113,8 @@ class ProgressReport(models.Model):
 
     def pace_status(self):
         """The status this figure would give its target on its as-of date."""
+        if self.known is not None:
+            return self.known.pace_status(self)
         return (
             Target.objects.filter(pk=self.target_id)
             .with_candidate(self.value, self.as_of)

@@ -247,3 +247,66 @@ def test_a_target_id_that_is_no_id_is_a_row_error(client, reporter, targets, tar
     content = f"指标编号,新累计值,截至日期\n{target_id},3,2021-08-31\n".encode()
     row = check(client, content, "a.csv").context["check"].rows[0]
     assert row.errors == [("指标编号", "请选择您有权填报的指标。")]
+
+
+# Validation reads the database a fixed number of times for the whole file
+
+
+def csv_of(targets, value, day="2021-06-30", note="导入"):
+    lines = ["指标编号,新累计值,截至日期,备注,滞后原因,下一步措施"]
+    lines += [f"{t.pk},{value},{day},{note},雨季,加快" for t in targets]
+    return "\n".join(lines).encode()
+
+
+@pytest.mark.parametrize("rows", [3, 40])
+def test_checking_a_file_costs_the_same_queries_however_many_rows(
+    client, reporter, department, plan, rows, django_assert_num_queries
+):
+    from django.core.files.base import ContentFile
+
+    from projects.importing import check_file
+
+    many = [
+        TargetFactory(project__plan=plan, project__lead_department=department, target_value=100)
+        for _ in range(rows)
+    ]
+    for target in many:
+        ReportFactory(target=target, value=20, as_of=date(2021, 3, 31))
+    content = ContentFile(csv_of(many, 30), name="填报.csv")
+    # 1, 2 the user's permissions (may they see every department?), 3 the file's targets
+    # they may see, with project and plan, 4 their approved reports, 5 the pace of every
+    # new figure (one as-of date), 6 the reports already entered
+    with django_assert_num_queries(6):
+        check = check_file(content, reporter)
+    assert [r.outcome for r in check.rows] == ["new"] * rows
+
+
+def test_rules_are_judged_from_the_batch_as_the_form_judges_them_alone(client, reporter, targets):
+    from projects.forms import ProgressReportForm
+    from projects.models import Target
+
+    parking, renovation, other = targets
+    ReportFactory(target=parking, value=800, as_of=date(2021, 5, 31))
+    rows = [
+        (parking.pk, "700", "2021-06-30"),  # below the approved 800: a correction
+        (renovation.pk, "100", "2021-10-31"),  # far behind pace
+        (other.pk, "3", "2021-06-30"),  # another department's
+    ]
+    content = "\n".join(
+        ["指标编号,新累计值,截至日期,备注"] + [f"{t},{v},{d}," for t, v, d in rows]
+    ).encode()
+    result = check(client, content, name="填报.csv").context["check"]
+    in_file = [sorted(column for column, _ in row.errors) for row in result.rows]
+    alone = []
+    for target, value, day in rows:
+        form = ProgressReportForm(data={"target": target, "value": value, "as_of": day})
+        form.fields["target"].queryset = Target.objects.visible_to(reporter)
+        form.is_valid()
+        alone.append(sorted(form.errors))
+    assert in_file[:2] == [
+        sorted(["备注", "下一步措施", "滞后原因"]),
+        sorted(["下一步措施", "滞后原因"]),
+    ]
+    assert [sorted({"备注": "note", "滞后原因": "delay_reason", "下一步措施": "next_steps"}[c]
+                   for c in columns) for columns in in_file[:2]] == alone[:2]  # fmt: skip
+    assert (alone[2], in_file[2]) == (["target"], ["指标编号"])
