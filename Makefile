@@ -88,6 +88,7 @@ test-pg: $(VENV)/.test var/secret_key node_modules/.installed
 bench: $(VENV)/.test var/secret_key
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_uploads.py
 
 # 60 s of wrk at 64 connections over the public pages and the API, against make serve's
 # gunicorn on loopback: latency, throughput and errors.

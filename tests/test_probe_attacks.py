@@ -1,0 +1,234 @@
+"""The outside probe's attacks, replayed against the product as a district runs it:
+make serve's gunicorn (threaded workers, HTTPS=1, PROXY_COUNT=1, SITE_URL) behind a
+gateway that terminates TLS and appends the client's address to X-Forwarded-For.
+Clients come from different loopback addresses (127.0.0.x), as from different places.
+Each attack is shown to do no harm."""
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from .conftest import database_url
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = "jd.example.gov.cn"
+PASSWORD = "a-long-test-passphrase"
+WORKERS, THREADS = 2, 4
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gateway(BaseHTTPRequestHandler):
+    """The district's gateway: passes each request on to gunicorn with the address it
+    came from appended to X-Forwarded-For (after whatever the client sent there), and
+    X-Forwarded-Proto: https, as if it had terminated TLS."""
+
+    upstream = None  # (host, port)
+    protocol_version = "HTTP/1.1"
+
+    def forward(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+        sent = self.headers.get("X-Forwarded-For")
+        headers["X-Forwarded-For"] = f"{sent}, {self.client_address[0]}" if sent else (
+            self.client_address[0]
+        )  # fmt: skip
+        headers["X-Forwarded-Proto"] = "https"
+        upstream = http.client.HTTPConnection(*self.upstream, timeout=30)
+        upstream.request(self.command, self.path, body=body, headers=headers)
+        answer = upstream.getresponse()
+        content = answer.read()
+        self.send_response(answer.status)
+        for name, value in answer.getheaders():
+            if name.lower() not in ("connection", "transfer-encoding", "content-length"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+        upstream.close()
+
+    do_GET = do_POST = forward
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def served(tmp_path):
+    """gunicorn as make serve starts it, and the gateway in front: (gateway, app)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": "probe-test-" + "x" * 40,
+        "VAR_DIR": str(tmp_path),
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(WORKERS),
+        "THREADS": str(THREADS),
+        "REQUEST_LOG": "0",
+        "DEBUG": "0",
+        "HTTPS": "1",
+        "PROXY_COUNT": "1",
+        "SITE_URL": f"https://{SITE}",
+        "ALLOWED_HOSTS": f"{SITE},127.0.0.1",
+    }
+    env.pop("CACHE_URL", None)
+    collected = ROOT / "var" / "static"
+    if (collected / "staticfiles.json").exists():
+        (tmp_path / "static").symlink_to(collected)
+    else:
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                       cwd=ROOT, env=env, check=True)  # fmt: skip
+    log = (tmp_path / "gunicorn.log").open("w")
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    process = subprocess.Popen(  # noqa: S603 - our own server
+        [gunicorn, "--config", "yicheng/gunicorn.py", "yicheng.wsgi"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    handler = type("ToApp", (Gateway,), {"upstream": ("127.0.0.1", port)})
+    gateway = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                ask(("127.0.0.1", port), "GET", "/healthz", headers={"X-Forwarded-Proto": "https"})
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail((tmp_path / "gunicorn.log").read_text()[-3000:])
+                time.sleep(0.2)
+        yield gateway.server_address, ("127.0.0.1", port)
+    finally:
+        gateway.shutdown()
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def ask(where, method, path, body=None, headers=None, source="127.0.0.1", timeout=30):
+    """One request from the loopback address `source`: (status, headers, text)."""
+    connection = http.client.HTTPConnection(*where, timeout=timeout, source_address=(source, 0))
+    connection.request(method, path, body=body, headers={"Host": SITE, **(headers or {})})
+    answer = connection.getresponse()
+    text = answer.read().decode("utf-8", "replace")
+    connection.close()
+    return answer.status, dict(answer.getheaders()), text
+
+
+class Browser:
+    """A visitor at one address, keeping its cookies, logging in through the gateway."""
+
+    def __init__(self, gateway, source):
+        self.gateway, self.source, self.cookies = gateway, source, {}
+
+    def request(self, method, path, form=None, forged=None):
+        headers = {"Origin": f"https://{SITE}", "Referer": f"https://{SITE}/admin/login/"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if forged:
+            headers["X-Forwarded-For"] = forged
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        status, answer_headers, text = ask(self.gateway, method, path, body, headers, self.source)
+        for name, value in re.findall(r"(csrftoken|sessionid)=([^;]+)", answer_headers.get(
+                "Set-Cookie", "")):  # fmt: skip
+            self.cookies[name] = value
+        return status, text
+
+    def log_in(self, username, password, forged=None):
+        _, page = self.request("GET", "/admin/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        form = {"csrfmiddlewaretoken": token, "username": username, "password": password,
+                "next": "/admin/"}  # fmt: skip
+        return self.request("POST", "/admin/login/?next=/admin/", form, forged)[0]
+
+
+@pytest.fixture
+def official(db, settings):
+    # Hashed as the server checks it (the suite's fast hasher is not among its hashers).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    return UserFactory(username="wang", is_staff=True, password=PASSWORD)
+
+
+def test_a_stranger_cannot_lock_an_official_out_nor_guess_on_with_forged_addresses(
+    served, official
+):
+    gateway, _ = served
+    stranger = Browser(gateway, "127.0.0.66")
+    tries = [stranger.log_in("wang", "wrong", forged=f"10.9.8.{n}") for n in range(7)]
+    assert tries[:4] == [200] * 4 and tries[4:] == [429] * 3  # forged entries change nothing
+    assert Browser(gateway, "127.0.0.7").log_in("wang", PASSWORD) == 302  # the official
+
+
+def test_a_huge_anonymous_body_is_refused_before_it_is_read(served):
+    _, app = served
+    with socket.create_connection(app, timeout=10) as s:
+        s.sendall(
+            b"POST /admin/login/ HTTP/1.1\r\nHost: " + SITE.encode() + b"\r\n"
+            b"X-Forwarded-Proto: https\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+            b"Origin: https://" + SITE.encode() + b"\r\n"  # and a cookie: CSRF would parse
+            b"Cookie: csrftoken=" + b"a" * 32 + b"\r\n"  # the body for its token
+            b"Content-Length: 1500000000\r\n\r\n--x\r\n"
+        )
+        answer = s.recv(4096).decode("utf-8", "replace")
+    assert answer.startswith("HTTP/1.1 413")
+
+
+def test_slow_clients_do_not_starve_the_workers(served):
+    _, app = served
+    slow, stop = [], threading.Event()
+    for _ in range(WORKERS + 1):  # as many as held every sync worker before, for 31 s
+        s = socket.create_connection(app, timeout=10)
+        s.sendall(  # a login form of 1,000 bytes, trickled a byte at a time
+            b"POST /admin/login/ HTTP/1.1\r\nHost: " + SITE.encode() + b"\r\n"
+            b"X-Forwarded-Proto: https\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Origin: https://" + SITE.encode() + b"\r\n"  # with the cookie below, so that
+            b"Cookie: csrftoken=" + b"a" * 32 + b"\r\n"  # CSRF reads the form for its token
+            b"Content-Length: 1000\r\n\r\nusername=w"
+        )
+        slow.append(s)
+
+    def trickle():
+        while not stop.wait(0.3):
+            for s in slow:
+                s.sendall(b"w")
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        time.sleep(1)  # every slow client is being read by now
+        status, _, text = ask(app, "GET", "/healthz", headers={"X-Forwarded-Proto": "https"},
+                              timeout=10)  # fmt: skip
+        assert (status, '"ok"' in text) == (200, True)
+    finally:
+        stop.set()
+        for s in slow:
+            s.close()
+
+
+def test_another_host_port_does_not_change_the_addresses_the_site_writes(served, plan):
+    gateway, _ = served
+    status, _, feed = ask(gateway, "GET", "/plans/2021/feed/", headers={"Host": "127.0.0.1:9"})
+    assert status == 200
+    assert f"https://{SITE}/" in feed and "127.0.0.1" not in feed
