@@ -1,6 +1,6 @@
 """Counters that go up atomically across every process and machine, for limits: in
-Redis when the cache is Redis (INCR), otherwise in the database (one UPDATE, or an
-upsert that starts a new window). Never in the file cache, whose increment is a read
+Redis when the cache is Redis (INCR), otherwise in the database (one conditional
+UPDATE of the key's row). Never in the file cache, whose increment is a read
 and a write that two processes can interleave.
 
 A counter counts hits within a fixed window of `seconds` from its first hit, and
@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 REDIS = "django.core.cache.backends.redis.RedisCache"
@@ -39,29 +38,35 @@ def hit(key, seconds):
     if in_redis():
         name = f"counter:{key}"
         cache.add(name, 0, seconds)  # SET NX: the window starts with its first hit
-        hits = cache.incr(name)
+        try:
+            hits = cache.incr(name)
+        except ValueError:  # the window ended between the two: start the next one
+            cache.add(name, 0, seconds)
+            hits = cache.incr(name)
         cache.set(f"{name}:last", time.time(), seconds)
         return Count(hits, timezone.now())
     from .models import Counter
 
     now = timezone.now()
-    with transaction.atomic():
-        counted = Counter.objects.filter(key=key, window_ends__gt=now).update(
-            count=F("count") + 1, last_at=now
-        )
-        if not counted:  # no window open: start one (or restart an old one)
-            Counter.objects.filter(window_ends__lt=now - timedelta(days=1)).delete()
-            Counter.objects.bulk_create(
-                [
-                    Counter(
-                        key=key, count=1, window_ends=now + timedelta(seconds=seconds), last_at=now
-                    )
-                ],
-                update_conflicts=True,
-                unique_fields=["key"],
-                update_fields=["count", "window_ends", "last_at"],
-            )
-        hits = Counter.objects.values_list("count", flat=True).get(key=key)
+    # The row first (a no-op when it is there), then one UPDATE that counts, or starts a
+    # new window when the last one has ended. The database runs each UPDATE of a row
+    # after the other's, on the row as the other left it, so no hit is lost, not even
+    # when several processes start a window at once.
+    Counter.objects.bulk_create(
+        [Counter(key=key, count=0, window_ends=now, last_at=now)], ignore_conflicts=True
+    )
+    open_window = Q(window_ends__gt=now)
+    Counter.objects.filter(key=key).update(
+        count=Case(When(open_window, then=F("count") + 1), default=Value(1)),
+        window_ends=Case(
+            When(open_window, then=F("window_ends")),
+            default=Value(now + timedelta(seconds=seconds)),
+        ),
+        last_at=now,
+    )
+    hits = Counter.objects.values_list("count", flat=True).get(key=key)
+    if hits == 1:  # a new window: forget the keys whose windows ended a day ago (PIPL)
+        Counter.objects.filter(window_ends__lt=now - timedelta(days=1)).delete()
     return Count(hits, now)
 
 

@@ -24,20 +24,30 @@ from . import counters
 HOUR = 3600
 
 
+def username(request, credentials=None):
+    """The user name a login tried, as an account can have it (at most 150 characters):
+    what django-axes records (AXES_USERNAME_CALLABLE) and what the limits count. A
+    longer one, which no account has, would not fit axes' column on PostgreSQL."""
+    given = (credentials or {}).get("username")
+    if given is None:
+        given = request.POST.get("username", "") if request is not None else ""
+    return str(given).strip()[:150]
+
+
 def address_key(request):
     return f"login-failures-address:{client_address(request)}"
 
 
-def user_key(username):
-    return f"login-failures-user:{(username or '').strip().lower()[:150]}"
+def user_key(name):
+    return f"login-failures-user:{(name or '').strip().lower()[:150]}"
 
 
-def seconds_to_wait(request, username):
+def seconds_to_wait(request, name):
     """0 if this login may be tried now, else how many seconds until it may (None for
     the rest of the hour)."""
     if counters.peek(address_key(request)).hits >= settings.LOGIN_ADDRESS_FAILURES:
         return None
-    failures = counters.peek(user_key(username))
+    failures = counters.peek(user_key(name))
     if failures.hits >= settings.LOGIN_USER_FAILURES and failures.last_at:
         waited = (timezone.now() - failures.last_at).total_seconds()
         if waited < settings.LOGIN_USER_WAIT:
@@ -76,9 +86,7 @@ def connect():
 
 def refused(request, original_response=None, credentials=None):
     """The answer to a login refused by axes' lock or by the limits above (429)."""
-    return render(
-        request,
-        "admin/locked_out.html",
-        {"wait": getattr(request, "login_wait", 0)},
-        status=429,
-    )
+    from django.contrib import admin
+
+    context = {**admin.site.each_context(request), "wait": getattr(request, "login_wait", 0)}
+    return render(request, "admin/locked_out.html", context, status=429)

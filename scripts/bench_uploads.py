@@ -40,6 +40,8 @@ def files():
             "table", lambda: hostile_xlsx(shared_strings=10_000_000)),
         "csv of 100,000 rows": ("table", CSV_ROWS.encode),
         "png of 7745 × 7745 pixels": ("image", lambda: big_png(7745, 7745, 2)),
+        "png of 4000 × 4000 RGBA (the most an upload may decode)": (
+            "image", lambda: big_png(4000, 4000, 6)),
         "jpeg of 48 megapixels (a phone's full size)": ("image", big_jpeg),
     }  # fmt: skip
 

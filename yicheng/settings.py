@@ -287,6 +287,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "yicheng.clientaddr.client_address"
 AXES_LOCKOUT_CALLABLE = "projects.logins.refused"
+AXES_USERNAME_CALLABLE = "projects.logins.username"
 # Beyond the pair (projects/logins.py): failures an hour from one address across all
 # user names before it may not try again that hour; failures an hour of one user name
 # from anywhere before each further try must wait LOGIN_USER_WAIT seconds.
