@@ -74,8 +74,8 @@ class LoginLimitsBackend:
 
 
 def count_failure(sender, credentials, request=None, **kwargs):
-    if request is None or getattr(request, "login_wait", 0) != 0:
-        return  # refused before any password was checked
+    if request is None or getattr(request, "axes_locked_out", False):
+        return  # refused (by axes or the limits) before any password was checked
     counters.hit(address_key(request), HOUR)
     counters.hit(user_key(credentials.get("username")), HOUR)
 
