@@ -90,6 +90,7 @@ def served(tmp_path):
         "PROXY_COUNT": "1",
         "SITE_URL": f"https://{SITE}",
         "ALLOWED_HOSTS": f"{SITE},127.0.0.1",
+        "LOGIN_USER_WAIT": "2",  # the slowed official waits 2 s here, not 30
     }
     env.pop("CACHE_URL", None)
     collected = ROOT / "var" / "static"
@@ -180,6 +181,24 @@ def test_a_stranger_cannot_lock_an_official_out_nor_guess_on_with_forged_address
     tries = [stranger.log_in("wang", "wrong", forged=f"10.9.8.{n}") for n in range(7)]
     assert tries[:4] == [200] * 4 and tries[4:] == [429] * 3  # forged entries change nothing
     assert Browser(gateway, "127.0.0.7").log_in("wang", PASSWORD) == 302  # the official
+
+
+def test_one_address_guessing_many_accounts_is_stopped_and_no_one_else(served, official):
+    gateway, _ = served
+    guesser = Browser(gateway, "127.0.0.90")
+    tries = [guesser.log_in(f"name{n}", "wrong", forged=f"10.0.0.{n}") for n in range(30)]
+    assert set(tries) == {200}
+    assert Browser(gateway, "127.0.0.90").log_in("wang", PASSWORD) == 429  # that address
+    assert Browser(gateway, "127.0.0.8").log_in("wang", PASSWORD) == 302  # anyone else
+
+
+def test_one_account_guessed_from_many_addresses_is_slowed_not_locked(served, official):
+    gateway, _ = served
+    tries = [Browser(gateway, f"127.0.1.{n}").log_in("wang", "wrong") for n in range(1, 11)]
+    assert set(tries) == {200}
+    assert Browser(gateway, "127.0.0.7").log_in("wang", PASSWORD) == 429  # wait a moment
+    time.sleep(2.1)
+    assert Browser(gateway, "127.0.0.7").log_in("wang", PASSWORD) == 302
 
 
 def test_a_huge_anonymous_body_is_refused_before_it_is_read(served):
