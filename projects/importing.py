@@ -136,7 +136,7 @@ def check_file(upload, user):
     if check.file_errors:
         return check
 
-    entered = []
+    entered, seen = [], {}
     for offset, cells in enumerate(rows, start=2):
         values = {h: cell_text(cells[i]) if i < len(cells) else "" for i, h in enumerate(headers)}
         row = Row(offset, values.get(ID, ""), values.get(VALUE, ""), values.get(AS_OF, ""))
@@ -146,10 +146,15 @@ def check_file(upload, user):
             continue
         data = {f: values.get(c, "") for c, f in INPUT_COLUMNS.items()}
         data["confirm_large"] = values.get(CONFIRM, "") in ("是", "Y", "y", "1", "yes", "√")
+        target = as_id(row.target)
+        if target is not None and target in seen:  # not validated: one row per target
+            row.outcome = "error"
+            row.errors = [(ID, f"同一指标在第 {seen[target]} 行已出现，每个指标一次只能导入一行。")]
+            continue
+        seen.setdefault(target, row.number)
         entered.append((row, data))
 
     batch = Batch(user, [data for _, data in entered])
-    seen = {}
     for row, data in entered:
         form = batch.form(data)
         if not form.is_valid():
@@ -161,13 +166,6 @@ def check_file(upload, user):
             ]
             continue
         report = form.instance
-        if report.target_id in seen:
-            row.outcome = "error"
-            row.errors = [
-                (ID, f"同一指标在第 {seen[report.target_id]} 行已出现，每个指标一次只能导入一行。")
-            ]
-            continue
-        seen[report.target_id] = row.number
         row.outcome = "duplicate" if batch.entered_before(report) else "new"
         row.form = form
     return check
@@ -176,17 +174,17 @@ def check_file(upload, user):
 class Batch:
     """What validating every row of a file reads from the database, read once for the
     whole file: the rows' targets (as the user may see them), their approved reports,
-    the reports already entered, and the pace each new figure would give its target
-    (one query per as-of date in the file, which is one for a month's sheet). Each
-    row's form then runs exactly the rules a report typed into the admin runs
-    (ProgressReportForm, ProgressReport.clean), answered from here."""
+    the reports already entered, and the pace each new figure would give its target,
+    each on its own date: five queries however many rows. Each row's form then runs
+    exactly the rules a report typed into the admin runs (ProgressReportForm,
+    ProgressReport.clean), answered from here."""
 
     def __init__(self, user, rows):
         fields = ProgressReportForm.base_fields
         ids = {as_id(row.get("target", "")) for row in rows} - {None}
         visible = Target.objects.visible_to(user).select_related("project__plan")
         self.targets = {t.pk: t for t in visible.filter(pk__in=ids)}
-        figures = defaultdict(dict)  # as_of: {target id: value}, as the form's fields read them
+        figures = {}  # target id: (value, as_of), as the form's fields read them
         for row in rows:
             try:
                 value = fields["value"].clean(row.get("value"))
@@ -195,17 +193,18 @@ class Batch:
                 continue  # the row's form says why
             target = as_id(row.get("target", ""))
             if target in self.targets and value is not None and day is not None:
-                figures[day].setdefault(target, value)
+                figures[target] = (value, day)  # one row per target (check_file)
         approved = ProgressReport.objects.approved().filter(target__in=self.targets)
         self.approved = defaultdict(list)  # target id: its approved reports, current first
         fields_read = ("id", "target_id", "as_of", "value")
         for report in approved.only(*fields_read).order_by("target_id", *CURRENT_FIRST):
             self.approved[report.target_id].append(report)
         self.statuses = {}  # (target id, as_of, value): status
-        for day, values in figures.items():
-            judged = Target.objects.filter(pk__in=values).with_candidates(values, day)
+        if figures:
+            judged = Target.objects.filter(pk__in=figures).with_candidates(figures)
             for pk, status in judged.values_list("pk", "status"):
-                self.statuses[(pk, day, values[pk])] = status
+                value, day = figures[pk]
+                self.statuses[(pk, day, value)] = status
         self.existing = set(
             ProgressReport.objects.filter(
                 target__in=self.targets, state__in=LIVE_STATES

@@ -724,18 +724,25 @@ class TargetQuerySet(models.QuerySet):
 
     def with_candidate(self, value, day):
         """Targets annotated as if `value` were their figure on `day` (to judge a new report)."""
-        return self.with_candidates({}, day, default=value)
+        return self.annotate(
+            current_value=Value(value, output_field=value_field("当前值"))
+        ).annotate(**pace.status_annotations(day))
 
-    def with_candidates(self, values, day, default=None):
-        """Targets annotated as if `values` {target id: value} (else `default`) were their
-        figures on `day`: many new reports of one date judged in one query."""
-        output = value_field("当前值")
-        figure = Case(
-            *[When(pk=pk, then=Value(value, output_field=output)) for pk, value in values.items()],
-            default=Value(default, output_field=output),
-            output_field=output,
-        )
-        return self.annotate(current_value=figure).annotate(**pace.status_annotations(day))
+    def with_candidates(self, figures):
+        """Targets annotated as if `figures` {target id: (value, day)} were their figures,
+        each judged on its own day: the new reports of a whole import in one query."""
+        value = value_field("当前值")
+        day = models.DateField()
+        return self.annotate(
+            current_value=Case(
+                *[When(pk=pk, then=Value(v, output_field=value)) for pk, (v, _) in figures.items()],
+                output_field=value,
+            ),
+            judged_on=Case(
+                *[When(pk=pk, then=Value(d, output_field=day)) for pk, (_, d) in figures.items()],
+                output_field=day,
+            ),
+        ).annotate(**pace.status_annotations(F("judged_on")))
 
 
 class Target(models.Model):

@@ -70,6 +70,18 @@ class DayNumber(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
+def day_value(day):
+    """The day judged, in an expression: a date for every target, or F(name) for each
+    target's own day, annotated under that name (an import judges each row on its
+    date, all in one query)."""
+    return day if isinstance(day, F) else Value(day)
+
+
+def day_outer(day):
+    """The day judged, inside a subquery on the target."""
+    return OuterRef(day.name) if isinstance(day, F) else day
+
+
 def expected_percent(day):
     """The share of a target expected by `day` (序时进度), 0–100.
 
@@ -80,10 +92,12 @@ def expected_percent(day):
       all of it after.
     """
     schedule = apps.get_model("projects", "PlannedValue").objects.filter(target=OuterRef("pk"))
-    planned = Subquery(schedule.filter(date__lte=day).order_by("-date").values("value")[:1])
+    planned = Subquery(
+        schedule.filter(date__lte=day_outer(day)).order_by("-date").values("value")[:1]
+    )
     start = DayNumber(F("project__plan__period_start"))
     due = DayNumber(F("project__due_date"))
-    elapsed = DayNumber(Value(day)) - start
+    elapsed = DayNumber(day_value(day)) - start
     linear = Cast(elapsed, FloatField()) * Value(100.0) / Greatest(due - start, Value(1))
     return Case(
         When(
@@ -111,7 +125,7 @@ def rule_in_force(name, day):
     rules = apps.get_model("projects", "PlanRule").objects.filter(
         plan=OuterRef("project__plan"), name=name
     )
-    return Cast(Subquery(rules.on(day).values("value")[:1]), FloatField())
+    return Cast(Subquery(rules.on(day_outer(day)).values("value")[:1]), FloatField())
 
 
 def status_annotations(day):

@@ -252,9 +252,12 @@ def test_a_target_id_that_is_no_id_is_a_row_error(client, reporter, targets, tar
 # Validation reads the database a fixed number of times for the whole file
 
 
-def csv_of(targets, value, day="2021-06-30", note="导入"):
+def csv_of(targets, value, note="导入"):
+    """A row per target, each dated a different day of June (each judged on its own)."""
     lines = ["指标编号,新累计值,截至日期,备注,滞后原因,下一步措施"]
-    lines += [f"{t.pk},{value},{day},{note},雨季,加快" for t in targets]
+    lines += [
+        f"{t.pk},{value},2021-06-{n % 28 + 1:02d},{note},雨季,加快" for n, t in enumerate(targets)
+    ]
     return "\n".join(lines).encode()
 
 
@@ -275,10 +278,27 @@ def test_checking_a_file_costs_the_same_queries_however_many_rows(
     content = ContentFile(csv_of(many, 30), name="填报.csv")
     # 1, 2 the user's permissions (may they see every department?), 3 the file's targets
     # they may see, with project and plan, 4 their approved reports, 5 the pace of every
-    # new figure (one as-of date), 6 the reports already entered
+    # new figure, each on its own date, 6 the reports already entered
     with django_assert_num_queries(6):
         check = check_file(content, reporter)
     assert [r.outcome for r in check.rows] == ["new"] * rows
+
+
+def test_a_target_repeated_down_the_file_is_refused_without_validating_each_row(
+    client, reporter, targets, django_assert_num_queries
+):
+    from django.core.files.base import ContentFile
+
+    from projects.importing import check_file
+
+    parking = targets[0]
+    content = ContentFile(csv_of([parking] * 500, 30), name="填报.csv")
+    with django_assert_num_queries(6):
+        check = check_file(content, reporter)
+    assert check.rows[0].outcome == "new"
+    assert {r.errors[0][1] for r in check.rows[1:]} == {
+        "同一指标在第 2 行已出现，每个指标一次只能导入一行。"
+    }
 
 
 def test_rules_are_judged_from_the_batch_as_the_form_judges_them_alone(client, reporter, targets):
