@@ -117,8 +117,8 @@ def one(name, mode, path):
 def main():
     sys.path.insert(0, str(ROOT))
     lines = [
-        "hostile uploads, each in a fresh process: time, and peak memory above the process"
-        " once the file is built",
+        "hostile uploads, each read in a fresh process: time, and peak memory above the"
+        " process before reading (Django loaded, the file's bytes in hand)",
         "",
         "| file | size | before | after | after: outcome |",
         "| --- | ---: | ---: | ---: | --- |",
