@@ -9,6 +9,8 @@ report already entered (same target, date and value) is skipped, so uploading th
 file twice adds nothing. Imported reports enter as submitted, for review.
 """
 
+import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -40,6 +42,13 @@ TEMPLATE_COLUMNS = [ID, *INFO_COLUMNS, VALUE, AS_OF, "备注", "滞后原因", "
 REQUIRED_COLUMNS = [ID, VALUE, AS_OF]
 FIELD_COLUMNS = {field: column for column, field in INPUT_COLUMNS.items()}
 FIELD_COLUMNS["__all__"] = "整行"
+
+# What 确认超十倍 may say for yes (a TRUE cell reads as "True").
+CONFIRMED = {"是", "y", "yes", "1", "√", "✓", "true", "对"}
+# How officials write a date by hand: 2021.12.15, 2021/12/15, 2021年12月15日, 21-12-15.
+DATE_WRITING = re.compile(r"(\d{2}|\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
+# A number as typed: thousands separated by commas or spaces, then a unit perhaps.
+NUMBER_WRITING = re.compile(r"([+-]?\d{1,3}(?:[, ]\d{3})+|[+-]?\d+)(\.\d+)?\s*(\D*)")
 
 LIVE_STATES = [
     ProgressReport.State.DRAFT,
@@ -137,15 +146,15 @@ def check_file(upload, user):
         return check
 
     entered, seen = [], {}
-    for offset, cells in enumerate(rows, start=2):
+    for cells in rows:
         values = {h: cell_text(cells[i]) if i < len(cells) else "" for i, h in enumerate(headers)}
-        row = Row(offset, values.get(ID, ""), values.get(VALUE, ""), values.get(AS_OF, ""))
+        row = Row(cells.number, values.get(ID, ""), values.get(VALUE, ""), values.get(AS_OF, ""))
         check.rows.append(row)
         if not row.value:
             row.outcome = "empty"
             continue
         data = {f: values.get(c, "") for c, f in INPUT_COLUMNS.items()}
-        data["confirm_large"] = values.get(CONFIRM, "") in ("是", "Y", "y", "1", "yes", "√")
+        data["confirm_large"] = values.get(CONFIRM, "").strip().lower() in CONFIRMED
         target = as_id(row.target)
         if target is not None and target in seen:  # not validated: one row per target
             row.outcome = "error"
@@ -155,7 +164,13 @@ def check_file(upload, user):
         entered.append((row, data))
 
     batch = Batch(user, [data for _, data in entered])
-    for row, data in entered:
+    for index, (row, data) in enumerate(entered):
+        if index in batch.errors:
+            row.outcome, row.errors = "error", [batch.errors[index]]
+            continue
+        if batch.entered_before(index):
+            row.outcome = "duplicate"
+            continue
         form = batch.form(data)
         if not form.is_valid():
             row.outcome = "error"
@@ -165,10 +180,40 @@ def check_file(upload, user):
                 for message in messages
             ]
             continue
-        report = form.instance
-        row.outcome = "duplicate" if batch.entered_before(report) else "new"
+        row.outcome = "new"
         row.form = form
     return check
+
+
+def plain_number(text, unit):
+    """A figure as officials type it, as the form reads numbers: full-width digits,
+    thousands separated by commas (either width) or spaces, and the target's own unit
+    after it are all fine (９，０００套 → 9000). Another unit is an error, never a
+    figure in the wrong unit. Anything else is left for the form to judge."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    match = NUMBER_WRITING.fullmatch(text)
+    if not match:
+        return text
+    whole, fraction, after = match.group(1), match.group(2) or "", match.group(3).strip()
+    if after and unit is None:
+        return text  # no target to judge the unit by: the form says what is wrong
+    if after and after != unit:
+        raise ValidationError(
+            f"“{text}”的单位与指标的单位（{unit}）不符，请只填写以{unit}计的数字。"
+        )
+    return whole.replace(",", "").replace(" ", "") + fraction
+
+
+def plain_date(text):
+    """A date as officials write it, as the form reads dates (YYYY-MM-DD): 2021.12.15,
+    2021/12/15, 2021年12月15日, full-width digits; 21-12-15 is 2021-12-15."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    match = DATE_WRITING.fullmatch(text)
+    if not match:
+        return text
+    year, month, day = match.groups()
+    year = f"20{year}" if len(year) == 2 else year
+    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 class Batch:
@@ -184,15 +229,24 @@ class Batch:
         ids = {as_id(row.get("target", "")) for row in rows} - {None}
         visible = Target.objects.visible_to(user).select_related("project__plan")
         self.targets = {t.pk: t for t in visible.filter(pk__in=ids)}
-        figures = {}  # target id: (value, as_of), as the form's fields read them
-        for row in rows:
+        self.errors = {}  # row index: (column, message) found before any form
+        self.parsed = {}  # row index: (target id, as_of, value), as the form's fields read them
+        figures = {}  # target id: (value, as_of)
+        for index, row in enumerate(rows):
+            target = as_id(row.get("target", ""))
+            try:  # the writings officials use, as the form's fields read them
+                row["value"] = plain_number(row.get("value", ""), self.unit_of(target))
+                row["as_of"] = plain_date(row.get("as_of", ""))
+            except ValidationError as error:
+                self.errors[index] = (VALUE, error.messages[0])
+                continue
             try:
                 value = fields["value"].clean(row.get("value"))
                 day = fields["as_of"].clean(row.get("as_of"))
             except ValidationError:
                 continue  # the row's form says why
-            target = as_id(row.get("target", ""))
             if target in self.targets and value is not None and day is not None:
+                self.parsed[index] = (target, day, value)
                 figures[target] = (value, day)  # one row per target (check_file)
         approved = ProgressReport.objects.approved().filter(target__in=self.targets)
         self.approved = defaultdict(list)  # target id: its approved reports, current first
@@ -210,6 +264,14 @@ class Batch:
                 target__in=self.targets, state__in=LIVE_STATES
             ).values_list("target_id", "as_of", "value")
         )
+
+    def unit_of(self, target):
+        return self.targets[target].unit if target in self.targets else None
+
+    def entered_before(self, index):
+        """Row `index` repeats a draft, submitted or approved report (whatever its note):
+        uploading a file again adds only what is new."""
+        return self.parsed.get(index) in self.existing
 
     def form(self, data):
         form = ProgressReportForm(data=data)
@@ -233,9 +295,6 @@ class Batch:
                 .get()
             )
         return self.statuses[key]
-
-    def entered_before(self, report):
-        return (report.target_id, report.as_of, report.value) in self.existing
 
 
 def import_file(upload, user):

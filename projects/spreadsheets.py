@@ -125,6 +125,15 @@ class Budget:
             )
 
 
+class SheetRow(list):
+    """A row's cells, with its `number` as the office suite shows it (blank rows and
+    a title above the header count, as they do there)."""
+
+    def __init__(self, cells, number):
+        super().__init__(cells)
+        self.number = number
+
+
 # Columns an import table may use: the template has 14.
 IMPORT_MAX_COLUMNS = 40
 
@@ -149,7 +158,7 @@ def read_table(upload, max_bytes, budget=None):
     if not rows:
         raise ValidationError("文件中没有数据。")
     headers = [str(h).strip() if h is not None else "" for h in rows[0]]
-    return headers, rows[1:]
+    return headers, rows[1:]  # SheetRows: each knows its number
 
 
 def _read_xlsx(data, budget):
@@ -210,13 +219,13 @@ def _sheet_rows(sheet, budget):
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
-        for _index, cells in parser.parse():
+        for index, cells in parser.parse():
             budget.row()
             row = [None] * min(max((c["column"] for c in cells), default=0), IMPORT_MAX_COLUMNS)
             for cell in cells:
                 if cell["column"] <= IMPORT_MAX_COLUMNS:  # beyond: not a column we read
                     row[cell["column"] - 1] = _plain(cell["value"])
-            yield row
+            yield SheetRow(row, index)
 
 
 def _plain(cell):
@@ -238,10 +247,10 @@ def _read_csv(data, budget):
         raise ValidationError("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV。")
     rows = []
     try:
-        for row in csv.reader(io.StringIO(text)):
+        for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
             budget.row()
             budget.cell(len(row))
-            rows.append(row[:IMPORT_MAX_COLUMNS])
+            rows.append(SheetRow(row[:IMPORT_MAX_COLUMNS], number))
     except csv.Error:
         raise ValidationError("CSV 文件格式有误，无法读取。") from None
     return rows

@@ -330,3 +330,75 @@ def test_rules_are_judged_from_the_batch_as_the_form_judges_them_alone(client, r
     assert [sorted({"备注": "note", "滞后原因": "delay_reason", "下一步措施": "next_steps"}[c]
                    for c in columns) for columns in in_file[:2]] == alone[:2]  # fmt: skip
     assert (alone[2], in_file[2]) == (["target"], ["指标编号"])
+
+
+# The writings officials use
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("9,000", "9000"), ("9，000", "9000"), ("9 000", "9000"), ("９０００", "9000"),
+        ("1,234.5", "1234.5"), ("120套", "120"), ("120 套", "120"), ("12.5", "12.5"),
+        ("abc", "abc"), ("-5", "-5"),
+    ],
+)  # fmt: skip
+def test_numbers_are_read_as_typed(typed, read):
+    from projects.importing import plain_number
+
+    assert plain_number(typed, "套") == read
+
+
+def test_a_figure_in_another_unit_is_an_error_not_a_figure():
+    from django.core.exceptions import ValidationError
+
+    from projects.importing import plain_number
+
+    with pytest.raises(ValidationError, match="单位与指标的单位（公里）不符"):
+        plain_number("40000米", "公里")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["2021-12-15", "2021.12.15", "2021/12/15", "2021年12月15日", "21-12-15", "２０２１-１２-１５",
+     "2021.12.15 ", "2021 年 12 月 15 日"],
+)  # fmt: skip
+def test_dates_are_read_as_written(typed):
+    from projects.importing import plain_date
+
+    assert plain_date(typed) == "2021-12-15"
+
+
+def test_a_sheet_of_handwritten_figures_and_dates_imports(client, reporter, targets):
+    parking, renovation, _ = targets
+    content = "\n".join([
+        "指标编号,新累计值,截至日期,滞后原因,下一步措施,确认超十倍",
+        f'{parking.pk},"1,200",2021年8月31日,雨季,加快,',
+        "",  # a blank row: the next is sheet row 4, and says so
+        f"{renovation.pk},1100户,2021.08.31,,,TRUE",
+    ]).encode()  # fmt: skip
+    result = check(client, content, name="填报.csv").context["check"]
+    assert [(r.number, r.outcome) for r in result.rows] == [(2, "new"), (4, "new")]
+    values = [r.form.cleaned_data["value"] for r in result.rows]
+    assert values == [1200, 1100]
+    assert result.rows[1].form.cleaned_data["confirm_large"] is True
+
+
+def test_an_error_names_the_sheet_row_past_blank_rows(client, reporter, targets):
+    parking = targets[0]
+    content = "\n".join(
+        ["指标编号,新累计值,截至日期", "", "", f"{parking.pk},abc,2021-08-31"]
+    ).encode()
+    result = check(client, content, name="填报.csv").context["check"]
+    assert [(r.number, r.outcome) for r in result.rows] == [(4, "error")]
+
+
+def test_uploading_the_file_again_after_approval_adds_nothing_and_finds_nothing_wrong(
+    client, reporter, targets
+):
+    parking = targets[0]
+    ReportFactory(target=parking, value=800, as_of=date(2021, 5, 31))  # approved
+    content = f"指标编号,新累计值,截至日期,备注\n{parking.pk},800,2021-05-31,\n".encode()
+    result = check(client, content, name="填报.csv").context["check"]
+    assert result.ok
+    assert [r.outcome for r in result.rows] == ["duplicate"]
