@@ -81,6 +81,7 @@ class Row:
 class ImportCheck:
     rows: list = field(default_factory=list)
     file_errors: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # information, not errors
 
     @property
     def ok(self):
@@ -128,18 +129,19 @@ def check_file(upload, user):
     """Read and validate an upload as `user` would enter it; nothing is saved."""
     check = ImportCheck()
     try:
-        headers, rows = read_table(upload, settings.IMPORT_MAX_BYTES)
+        headers, rows = read_table(upload, settings.IMPORT_MAX_BYTES, header=REQUIRED_COLUMNS)
     except ValidationError as error:
         check.file_errors = error.messages
         return check
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
-    unknown = [h for h in headers if h and h not in INPUT_COLUMNS and h not in INFO_COLUMNS]
+    added = [h for h in headers if h and h not in INPUT_COLUMNS and h not in INFO_COLUMNS]
     if missing:
-        check.file_errors.append(f"缺少必需的列：{'、'.join(missing)}。请使用下载的模板。")
-    if unknown:
         check.file_errors.append(
-            f"无法识别的列：{'、'.join(unknown)}。请使用下载的模板，不要改动表头。"
+            f"找不到必需的列：{'、'.join(missing)}。请在表头行写上这些列名（可从下载的模板复制），"
+            "表头之上可以有标题行。"
         )
+    if added:  # a column of their own (填报人, 联系电话): not ours to read
+        check.notes.append(f"以下列不属于模板，未读取：{'、'.join(added)}。")
     if len(set(h for h in headers if h)) != len([h for h in headers if h]):
         check.file_errors.append("表头中有重复的列名。")
     if check.file_errors:

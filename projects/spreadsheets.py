@@ -138,43 +138,67 @@ class SheetRow(list):
 IMPORT_MAX_COLUMNS = 40
 
 
-def read_table(upload, max_bytes, budget=None):
-    """An uploaded .xlsx or .csv as (headers, rows); rows are lists of cell values.
+# How far down a sheet its header may be: a title row or two above it is common.
+HEADER_SEARCH_ROWS = 10
+OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other old Office files)
 
-    Reads within `budget` (Budget.for_imports() unless given). Raises ValidationError
-    in Chinese for anything that is not a readable table, or costs more than that.
+
+def read_table(upload, max_bytes, budget=None, header=()):
+    """An uploaded .xlsx or .csv as (headers, rows); rows are SheetRows of cell values.
+
+    The header row is the first within the top rows that holds every name in `header`
+    (title rows above it are skipped); in a workbook, the data sheet is the first that
+    has such a row, wherever it is among the sheets. Reads within `budget`
+    (Budget.for_imports() unless given). Raises ValidationError in Chinese for anything
+    that is not a readable table, or costs more than that.
     """
     budget = budget or Budget.for_imports()
     if upload.size > max_bytes:
         raise ValidationError(f"文件过大，导入文件不能超过 {max_bytes // 1024 // 1024} MB。")
     data = upload.read()
+    if data.startswith(OLD_EXCEL):
+        raise ValidationError(
+            "这是旧版 Excel 文件（.xls）。请在 Excel 或 WPS 中打开，选择“文件 → 另存为”，"
+            "保存类型选“Excel 工作簿（*.xlsx）”，再上传新保存的文件。"
+        )
     if data.startswith(b"PK\x03\x04"):
-        rows = _read_xlsx(data, budget)
+        sheets = _read_xlsx(data, budget)
     elif b"\x00" in data[:4096]:
         raise ValidationError("无法识别的文件：请上传 .xlsx 或 .csv 文件。")
     else:
-        rows = _read_csv(data, budget)
+        sheets = [_read_csv(data, budget)]
+    tables = [_table(rows, header) for rows in sheets]
+    tables = [t for t in tables if t is not None]
+    if not tables:
+        raise ValidationError("文件中没有数据。")
+    return next((t for t in tables if set(header) <= set(t[0])), tables[0])
+
+
+def _table(rows, header):
+    """(headers, data rows) of one sheet's rows, or None for an empty sheet."""
     rows = [row for row in rows if any(cell not in (None, "") for cell in row)]
     if not rows:
-        raise ValidationError("文件中没有数据。")
-    headers = [str(h).strip() if h is not None else "" for h in rows[0]]
-    return headers, rows[1:]  # SheetRows: each knows its number
+        return None
+    names = [[str(h).strip() if h is not None else "" for h in row] for row in rows]
+    at = next((i for i, row in enumerate(names[:HEADER_SEARCH_ROWS]) if set(header) <= set(row)), 0)
+    return names[at], rows[at + 1 :]
 
 
 def _read_xlsx(data, budget):
+    """Every sheet's rows (a 说明 sheet may come first), all within one budget."""
     unreadable = ValidationError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未损坏。")
     try:
         _check_parts(data, budget)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            rows = list(_sheet_rows(workbook.worksheets[0], budget))
+            sheets = [list(_sheet_rows(sheet, budget)) for sheet in workbook.worksheets]
         finally:
             workbook.close()
     except ValidationError:
         raise
     except Exception:  # openpyxl raises many kinds for a damaged or forged file
         raise unreadable from None
-    return rows
+    return sheets
 
 
 def _check_parts(data, budget):

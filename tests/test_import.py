@@ -214,8 +214,8 @@ def test_a_gbk_csv_from_chinese_excel_is_read(client, reporter, targets):
 @pytest.mark.parametrize(
     ("content", "name", "message"),
     [
-        ("编号,数值\n1,2\n".encode(), "a.csv", "缺少必需的列：指标编号、新累计值、截至日期"),
-        ("指标编号,新累计值,截至日期,金额\n".encode(), "a.csv", "无法识别的列：金额"),
+        ("编号,数值\n1,2\n".encode(), "a.csv", "找不到必需的列：指标编号、新累计值、截至日期"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500, "填报.xls", "另存为"),
         (image_bytes("PNG"), "填报.xlsx", "无法识别的文件"),
         (b"PK\x03\x04" + b"\x00" * 200, "填报.xlsx", "无法读取该 Excel 文件"),
         (b"", "a.csv", "文件是空的"),
@@ -402,3 +402,40 @@ def test_uploading_the_file_again_after_approval_adds_nothing_and_finds_nothing_
     result = check(client, content, name="填报.csv").context["check"]
     assert result.ok
     assert [r.outcome for r in result.rows] == ["duplicate"]
+
+
+# Sheets as officials keep them
+
+
+def test_a_title_row_an_added_column_and_the_notes_sheet_first_still_import(
+    client, reporter, targets
+):
+    parking = targets[0]
+    workbook = template(client)
+    sheet = workbook["填报"]
+    sheet.insert_rows(1)
+    sheet["A1"] = "区住建局2021年民生实事进度填报表"  # the most common habit of all
+    headers = [c.value for c in sheet[2]]
+    sheet.cell(2, len(headers) + 1).value = "填报人"
+    for line in sheet.iter_rows(min_row=3):
+        if line[headers.index("指标")].value == parking.name:
+            line[headers.index("新累计值")].value = 1200
+            line[headers.index("截至日期")].value = date(2021, 8, 31)
+            line[len(headers)].value = "王某"
+            sheet_row = line[0].row
+    workbook.move_sheet("说明", offset=-len(workbook.sheetnames) + 1)
+    assert workbook.sheetnames[0] == "说明"
+    out = io.BytesIO()
+    workbook.save(out)
+    response = check(client, out.getvalue())
+    result = response.context["check"]
+    assert result.ok and [r.target for r in result.new_rows] == [str(parking.pk)]
+    assert result.new_rows[0].number == sheet_row > 2  # below the title and the header
+    assert "以下列不属于模板，未读取：填报人。" in response.content.decode()
+
+
+def test_a_csv_with_a_title_row_imports(client, reporter, targets):
+    parking = targets[0]
+    content = f"区住建局进度表,,\n指标编号,新累计值,截至日期\n{parking.pk},1200,2021-08-31\n"
+    result = check(client, content.encode(), name="填报.csv").context["check"]
+    assert [(r.number, r.outcome) for r in result.rows] == [(3, "new")]
