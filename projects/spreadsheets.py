@@ -24,6 +24,7 @@ from django.utils.functional import Promise
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import WorkSheetParser  # the parser read-only mode uses
+from openpyxl.worksheet.cell_range import CellRange
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -232,6 +233,8 @@ class _CountingParser(WorkSheetParser):
 
 
 def _sheet_rows(sheet, budget):
+    """The sheet's rows, merged cells read as their value in every cell they cover (a
+    截至日期 merged down a column is the date of each row)."""
     workbook = sheet.parent
     with sheet._get_source() as source:  # the sheet's XML, as openpyxl reads it
         parser = _CountingParser(
@@ -243,13 +246,33 @@ def _sheet_rows(sheet, budget):
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
+        rows = {}
         for index, cells in parser.parse():
             budget.row()
             row = [None] * min(max((c["column"] for c in cells), default=0), IMPORT_MAX_COLUMNS)
             for cell in cells:
                 if cell["column"] <= IMPORT_MAX_COLUMNS:  # beyond: not a column we read
                     row[cell["column"] - 1] = _plain(cell["value"])
-            yield SheetRow(row, index)
+            rows[index] = SheetRow(row, index)
+    merged = parser.merged_cells.mergeCell if parser.merged_cells else []
+    for area in merged:  # known once the whole sheet is read: they follow its data
+        _fill(rows, CellRange(area.ref))
+    return list(rows.values())
+
+
+def _fill(rows, area):
+    """Copy a merged area's value into the rows read under it (only those: an area can
+    claim the whole sheet, and no row is made for it)."""
+    top = rows.get(area.min_row)
+    last = min(area.max_col, IMPORT_MAX_COLUMNS)
+    if top is None or area.min_col > last or len(top) < area.min_col:
+        return
+    value = top[area.min_col - 1]
+    for index in [i for i in rows if area.min_row <= i <= area.max_row]:
+        row = rows[index]
+        row.extend([None] * (last - len(row)))
+        for column in range(area.min_col, last + 1):
+            row[column - 1] = value
 
 
 def _plain(cell):

@@ -439,3 +439,18 @@ def test_a_csv_with_a_title_row_imports(client, reporter, targets):
     content = f"区住建局进度表,,\n指标编号,新累计值,截至日期\n{parking.pk},1200,2021-08-31\n"
     result = check(client, content.encode(), name="填报.csv").context["check"]
     assert [(r.number, r.outcome) for r in result.rows] == [(3, "new")]
+
+
+def test_a_merged_date_cell_dates_every_row_it_covers(client, reporter, targets):
+    workbook = template(client)
+    sheet = workbook["填报"]
+    headers = [c.value for c in sheet[1]]
+    value, day = headers.index("新累计值") + 1, headers.index("截至日期") + 1
+    for row, figure in ((2, 1100), (3, 1200)):
+        sheet.cell(row, value).value = figure
+    sheet.cell(2, day).value = date(2021, 8, 31)
+    sheet.merge_cells(start_row=2, start_column=day, end_row=3, end_column=day)
+    out = io.BytesIO()
+    workbook.save(out)
+    result = check(client, out.getvalue()).context["check"]
+    assert [(r.as_of, r.outcome) for r in result.rows] == [("2021-08-31", "new")] * 2
