@@ -71,6 +71,7 @@ def import_template(request):
     return xlsx_response(
         f"进度填报模板-{plan.year}.xlsx",
         [("填报", TEMPLATE_COLUMNS, template_rows(targets)), ("说明", ["填写说明"], instructions)],
+        f"report-template-{plan.year}.xlsx",
     )
 
 
@@ -129,7 +130,8 @@ def ledger(request):
     plan = chosen_plan(request)
     book = build_ledger(plan, timezone.localdate())
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(f"督查台账-{plan.year}-{book.day:%Y%m%d}.xlsx", ledger_sheets(book))
+        name = f"{plan.year}-{book.day:%Y%m%d}.xlsx"
+        return xlsx_response(f"督查台账-{name}", ledger_sheets(book), f"ledger-{name}")
     context = admin_context(request, f"督查台账 · {plan}")
     context.update(ledger=book, plans=Plan.objects.order_by("-year"), plan=plan)
     return TemplateResponse(request, "admin/projects/ledger.html", context)

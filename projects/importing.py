@@ -187,7 +187,7 @@ def check_file(upload, user):
     return check
 
 
-def plain_number(text, unit):
+def read_figure(text, unit):
     """A figure as officials type it, as the form reads numbers: full-width digits,
     thousands separated by commas (either width) or spaces, and the target's own unit
     after it are all fine (９，０００套 → 9000). Another unit is an error, never a
@@ -206,7 +206,7 @@ def plain_number(text, unit):
     return whole.replace(",", "").replace(" ", "") + fraction
 
 
-def plain_date(text):
+def read_date(text):
     """A date as officials write it, as the form reads dates (YYYY-MM-DD): 2021.12.15,
     2021/12/15, 2021年12月15日, full-width digits; 21-12-15 is 2021-12-15."""
     text = unicodedata.normalize("NFKC", text).strip()
@@ -237,8 +237,8 @@ class Batch:
         for index, row in enumerate(rows):
             target = as_id(row.get("target", ""))
             try:  # the writings officials use, as the form's fields read them
-                row["value"] = plain_number(row.get("value", ""), self.unit_of(target))
-                row["as_of"] = plain_date(row.get("as_of", ""))
+                row["value"] = read_figure(row.get("value", ""), self.unit_of(target))
+                row["as_of"] = read_date(row.get("as_of", ""))
             except ValidationError as error:
                 self.errors[index] = (VALUE, error.messages[0])
                 continue

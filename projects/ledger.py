@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from .formatting import figure, percent
 from .models import Milestone, Target
+from .spreadsheets import plain_number, rounded_percent
 
 
 @dataclass
@@ -52,7 +52,9 @@ def build_ledger(plan, day=None):
 
 
 def ledger_sheets(ledger):
-    """The ledger as spreadsheet sheets: [(title, headers, rows)]."""
+    """The ledger as spreadsheet sheets: [(title, headers, rows)]. Figures, percents and
+    dates as numbers and dates a reviewer can sum and sort; a figure never reported is
+    an empty cell, and the status column says why."""
     lead = lambda project: str(project.lead_department or "公告未列明")  # noqa: E731
     return [
         (
@@ -63,10 +65,10 @@ def ledger_sheets(ledger):
                     str(t.project),
                     t.name,
                     lead(t.project),
-                    figure(t.current_value) if t.current_value is not None else "未填报",
-                    figure(t.target_value),
+                    plain_number(t.current_value),
+                    plain_number(t.target_value),
                     t.unit,
-                    t.last_reported_on.isoformat() if t.last_reported_on else "从未填报",
+                    t.last_reported_on,
                     t.get_status_display(),
                 ]
                 for t in ledger.stale_targets
@@ -74,14 +76,14 @@ def ledger_sheets(ledger):
         ),
         (
             "进度滞后实事",
-            ["实事", "牵头单位", "完成率", "状态", "完成时限"],
+            ["实事", "牵头单位", "完成率（%）", "状态", "完成时限"],
             [
                 [
                     str(p),
                     lead(p),
-                    percent(p.percent),
+                    rounded_percent(p.percent),
                     p.get_status_display(),
-                    p.due_date.isoformat(),
+                    p.due_date,
                 ]
                 for p in ledger.behind_projects
             ],
@@ -90,7 +92,7 @@ def ledger_sheets(ledger):
             "逾期未完成节点",
             ["实事", "节点", "时限", "牵头单位"],
             [
-                [str(m.project), m.title, m.due_date.isoformat(), lead(m.project)]
+                [str(m.project), m.title, m.due_date, lead(m.project)]
                 for m in ledger.overdue_milestones
             ],
         ),

@@ -26,6 +26,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import WorkSheetParser  # the parser read-only mode uses
 from openpyxl.worksheet.cell_range import CellRange
 
+from .formatting import percent_value
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,8 +39,13 @@ def csv_safe(value):
     return "" if value is None else value
 
 
+# Number formats, so that a figure reads as one and sums in Excel, WPS and LibreOffice.
+WHOLE, FRACTION, DAY = "#,##0", "#,##0.0#", "yyyy-mm-dd"
+
+
 def xlsx_bytes(sheets):
-    """sheets: [(title, headers, rows)] → the bytes of an .xlsx workbook."""
+    """sheets: [(title, headers, rows)] → the bytes of an .xlsx workbook. Numbers stay
+    numbers and dates dates, each with its format; None is an empty cell."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, headers, rows in sheets:
@@ -49,12 +56,34 @@ def xlsx_bytes(sheets):
             for cell in sheet[sheet.max_row]:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # text, never a formula
+                elif isinstance(cell.value, bool):
+                    continue
+                elif isinstance(cell.value, int):
+                    cell.number_format = WHOLE
+                elif isinstance(cell.value, float):
+                    cell.number_format = WHOLE if cell.value.is_integer() else FRACTION
+                elif isinstance(cell.value, date):
+                    cell.number_format = DAY
         sheet.freeze_panes = "A2"
         for index, header in enumerate(headers, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 2 + 2)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def plain_number(value):
+    """A figure for spreadsheets: 9100 rather than 9100.0, 12.5 as it is."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else value
+
+
+def rounded_percent(value):
+    """A percent as a number for spreadsheets, rounded as `formatting.percent` shows it."""
+    if value is None:
+        return None
+    return plain_number(percent_value(value))
 
 
 def cell_value(value):
@@ -65,16 +94,16 @@ def cell_value(value):
     return value
 
 
-def xlsx_response(filename, sheets):
+def xlsx_response(filename, sheets, fallback=None):
     response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = attachment(filename)
+    response["Content-Disposition"] = attachment(filename, fallback)
     return response
 
 
-def csv_response(filename, headers, rows):
+def csv_response(filename, headers, rows, fallback=None):
     """UTF-8 with a BOM, so that Excel opens Chinese text correctly."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = attachment(filename)
+    response["Content-Disposition"] = attachment(filename, fallback)
     response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow(headers)
@@ -83,8 +112,11 @@ def csv_response(filename, headers, rows):
     return response
 
 
-def attachment(filename):
-    ascii_name = filename.encode("ascii", "ignore").decode() or "download"
+def attachment(filename, fallback=None):
+    """The Chinese name for browsers that read filename*, and an ASCII `fallback` that
+    says what the file is for those that do not (not the Chinese with its letters
+    dropped: "-2021.xlsx")."""
+    ascii_name = fallback or filename.encode("ascii", "ignore").decode() or "download"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 

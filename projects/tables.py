@@ -8,7 +8,8 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from . import pace
-from .formatting import display_name, figure, percent, percent_value
+from .formatting import display_name, figure, percent
+from .spreadsheets import plain_number, rounded_percent
 
 # Rows with equal values keep the plan's order (project, then target), so that
 # pages of a sorted table neither repeat nor skip a row.
@@ -49,20 +50,6 @@ class LenientPaginator(Paginator):
             return 1
         except EmptyPage:
             return 1 if int(number) < 1 else self.num_pages
-
-
-def plain_number(value):
-    """A figure for spreadsheets: 9100 rather than 9100.0, 12.5 as it is."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else value
-
-
-def rounded_percent(value):
-    """A percent as a number for spreadsheets, rounded as `formatting.percent` shows it."""
-    if value is None:
-        return None
-    return plain_number(percent_value(value))
 
 
 FIGURE = {"th": {"class": "figure"}, "td": {"class": "figure"}}

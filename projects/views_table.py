@@ -54,8 +54,10 @@ def same_query_for_plan(request, year):
 def export_response(request, plan, table, kind):
     headers, rows = table.export_sheet()
     name = _("驿城区%(year)s年民生实事指标") % {"year": plan.year}
+    fallback = f"yicheng-{plan.year}-targets"  # for browsers that cannot take the Chinese
     if request.as_of:
         name += _("（截至%(day)s）") % {"day": request.as_of.isoformat()}
+        fallback += f"-{request.as_of:%Y%m%d}"
     if kind == "csv":
-        return csv_response(f"{name}.csv", headers, rows)
-    return xlsx_response(f"{name}.xlsx", [(_("指标"), headers, rows)])
+        return csv_response(f"{name}.csv", headers, rows, f"{fallback}.csv")
+    return xlsx_response(f"{name}.xlsx", [(_("指标"), headers, rows)], f"{fallback}.xlsx")

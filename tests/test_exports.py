@@ -87,6 +87,7 @@ def test_csv_lists_the_filtered_rows_of_every_page_with_plain_values(client, wor
     assert [r[2] for r in rows[1:4]] == ["道路01-1", "道路01-2", "道路01-3"]
     assert "attachment;" in response["Content-Disposition"]
     assert "驿城区2021年民生实事指标.csv" in unquote(response["Content-Disposition"])
+    assert 'filename="yicheng-2021-targets.csv"' in response["Content-Disposition"]
 
 
 def test_exports_follow_the_pages_sort(client, world):

@@ -344,18 +344,18 @@ def test_rules_are_judged_from_the_batch_as_the_form_judges_them_alone(client, r
     ],
 )  # fmt: skip
 def test_numbers_are_read_as_typed(typed, read):
-    from projects.importing import plain_number
+    from projects.importing import read_figure
 
-    assert plain_number(typed, "套") == read
+    assert read_figure(typed, "套") == read
 
 
 def test_a_figure_in_another_unit_is_an_error_not_a_figure():
     from django.core.exceptions import ValidationError
 
-    from projects.importing import plain_number
+    from projects.importing import read_figure
 
     with pytest.raises(ValidationError, match="单位与指标的单位（公里）不符"):
-        plain_number("40000米", "公里")
+        read_figure("40000米", "公里")
 
 
 @pytest.mark.parametrize(
@@ -364,9 +364,9 @@ def test_a_figure_in_another_unit_is_an_error_not_a_figure():
      "2021.12.15 ", "2021 年 12 月 15 日"],
 )  # fmt: skip
 def test_dates_are_read_as_written(typed):
-    from projects.importing import plain_date
+    from projects.importing import read_date
 
-    assert plain_date(typed) == "2021-12-15"
+    assert read_date(typed) == "2021-12-15"
 
 
 def test_a_sheet_of_handwritten_figures_and_dates_imports(client, reporter, targets):

@@ -74,10 +74,32 @@ def test_ledger_page_and_its_spreadsheet_show_the_same_rows(client, running_plan
     assert workbook.sheetnames == ["超期未填报指标", "进度滞后实事", "逾期未完成节点"]
     rows = list(workbook["超期未填报指标"].iter_rows(values_only=True))
     assert rows[1][1] == "从未填报的指标"
-    assert rows[1][6] == "从未填报"
+    assert (rows[1][3], rows[1][6]) == (None, None)  # empty, not the text 未填报
+    assert rows[1][7] == "未填报"  # the status column says why
+    assert isinstance(rows[1][4], int | float)  # 目标值: a number that sums
+    name = response["Content-Disposition"]
+    assert 'filename="ledger-2030-' in name  # what the file is, for any browser
 
 
 def test_ledger_rejects_a_malformed_plan_year(client, running_plan):
     client.force_login(make_official("checker", "审核员"))
     assert client.get(LEDGER + "?plan=abc").status_code == 404
     assert client.get(LEDGER + "?plan=1999").status_code == 404
+
+
+def test_the_ledger_spreadsheet_keeps_figures_percents_and_dates_as_such(client, running_plan):
+    from datetime import datetime
+
+    stale = TargetFactory(project__plan=running_plan, project__number=2, target_value=1800)
+    ReportFactory(target=stale, value=900, as_of=timezone.localdate() - timedelta(days=60))
+    client.force_login(make_official("checker", "审核员"))
+    response = client.get(LEDGER + "?plan=2030&format=xlsx")
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook["超期未填报指标"]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == stale.name)
+    assert (row[3].value, row[4].value) == (900, 1800)
+    assert row[3].number_format == "#,##0"
+    assert isinstance(row[6].value, datetime) and row[6].number_format == "yyyy-mm-dd"
+    behind = list(workbook["进度滞后实事"].iter_rows(min_row=1, values_only=True))
+    assert behind[0][2] == "完成率（%）"
+    assert all(isinstance(r[2], int | float) for r in behind[1:])
