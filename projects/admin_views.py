@@ -11,17 +11,17 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .importing import TEMPLATE_COLUMNS, check_file, import_file, template_rows
+from .importing import check_file, import_file, template_xlsx
 from .ledger import build_ledger, ledger_sheets
 from .models import Plan, ProgressReport, Target
-from .spreadsheets import xlsx_response
+from .spreadsheets import XLSX_TYPE, attachment, xlsx_response
 
 IMPORT_SESSION_KEY = "pending_import"
 
@@ -58,21 +58,11 @@ def import_template(request):
         .select_related("project__plan")
         .order_by("project__number", "order")
     )
-    instructions = [
-        ["每行一个指标。只填写“新累计值”“截至日期”及需要的说明列，其余列供参考，导入时不读取。"],
-        ["新累计值是截至该日期的累计数；节点指标（如开工）完成填 1。"],
-        ["截至日期格式如 2021-06-30，不能晚于今天，也不能早于计划开始日期。"],
-        [
-            "数值低于上次审核值或更正同一日期的数值时，须在“备注”写明原因；进度滞后时须填写“滞后原因”和“下一步措施”。"
-        ],
-        ["数值超过目标值十倍时，请核对后在“确认超十倍”列填“是”。"],
-        ["“新累计值”留空的行不导入。导入后的数据为“已提交”，审核通过后才公开。"],
-    ]
-    return xlsx_response(
-        f"进度填报模板-{plan.year}.xlsx",
-        [("填报", TEMPLATE_COLUMNS, template_rows(targets)), ("说明", ["填写说明"], instructions)],
-        f"report-template-{plan.year}.xlsx",
+    response = HttpResponse(template_xlsx(plan, targets), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = attachment(
+        f"进度填报模板-{plan.year}.xlsx", f"report-template-{plan.year}.xlsx"
     )
+    return response
 
 
 class ImportForm(forms.Form):

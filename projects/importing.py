@@ -9,6 +9,7 @@ report already entered (same target, date and value) is skipped, so uploading th
 file twice adds nothing. Imported reports enter as submitted, for review.
 """
 
+import io
 import re
 import unicodedata
 from collections import defaultdict
@@ -18,10 +19,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from openpyxl.utils import get_column_letter
 
 from .forms import ProgressReportForm, as_id
 from .models import CURRENT_FIRST, ProgressReport, Target
-from .spreadsheets import cell_text, read_table
+from .spreadsheets import cell_text, plain_number, read_table
 
 ID = "指标编号"
 VALUE = "新累计值"
@@ -113,16 +115,99 @@ def template_rows(targets):
             str(t.project),
             t.name,
             t.unit,
-            t.target_value,
-            t.current_value,
-            t.last_reported_on.isoformat() if t.last_reported_on else "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
+            plain_number(t.target_value),
+            plain_number(t.current_value),
+            t.last_reported_on,
+            *[None] * 6,  # the columns to fill
         ]
+
+
+INSTRUCTIONS = [
+    "每行一个指标（本单位牵头或配合的实事的指标）。只填写白色的列：新累计值、截至日期，"
+    "以及需要时的备注、滞后原因、下一步措施、确认超十倍；灰色的列供参考，已锁定。",
+    "新累计值是截至该日期的累计数，只填数字（可带本指标的单位，如 120套）；"
+    "节点指标（如开工）完成填 1。",
+    "截至日期填日期，如 2021-06-30，不能晚于今天，也不能早于计划开始日期。",
+    "数值低于上次审核值、或更正同一日期的数值时，须在“备注”写明原因；"
+    "进度滞后时须填写“滞后原因”和“下一步措施”。",
+    "数值超过目标值十倍时，请核对后在“确认超十倍”选“是”。",
+    "“新累计值”留空的行不导入；同一文件再次上传时，已填报过的相同数值自动跳过。"
+    "导入后的数据为“已提交”，审核通过后才公开。",
+    "表头之上可以加标题行，表格右侧可以加自己的列（如填报人），导入时不读取。",
+]
+EXAMPLE = ["示例：", "新累计值 1200，截至日期 2021-08-31，备注“城市更新项目配建”。"]
+NO_TARGETS = (
+    "本单位在该年度计划中没有牵头或配合的实事，因此“填报”表没有可填写的行。"
+    "如认为有误，请联系区督查部门核对责任分工。"
+)
+FILL = ["新累计值", "截至日期", "备注", "滞后原因", "下一步措施", "确认超十倍"]
+WIDTHS = {"实事": 34, "指标": 30, "备注": 24, "滞后原因": 24, "下一步措施": 24}
+
+
+def template_xlsx(plan, targets):
+    """The department's import template: the targets to report on, the columns to fill
+    open and the rest locked, a date check on 截至日期, 是/否 for 确认超十倍, and a
+    说明 sheet with a worked example (or why there is nothing to fill)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    rows = list(template_rows(targets))
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "填报"
+    sheet.append(TEMPLATE_COLUMNS)
+    for row in rows:
+        sheet.append(row)
+    last = len(rows) + 1
+    grey = PatternFill("solid", fgColor="EEEEEE")
+    for index, name in enumerate(TEMPLATE_COLUMNS, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = WIDTHS.get(name, max(10, len(name) * 2 + 2))
+        for (cell,) in sheet.iter_rows(min_row=2, max_row=last, min_col=index, max_col=index):
+            if name in FILL:
+                cell.protection = Protection(locked=False)
+            else:
+                cell.fill = grey
+            if name in ("截至日期", "已审核截至日期"):
+                cell.number_format = "yyyy-mm-dd"
+            elif name in ("目标值", "已审核当前值", "新累计值"):
+                cell.number_format = "#,##0.##"
+    column = {name: get_column_letter(i) for i, name in enumerate(TEMPLATE_COLUMNS, start=1)}
+    start, end = plan.period_start, plan.period_end
+    day = DataValidation(
+        type="date",
+        operator="between",
+        formula1=f"DATE({start.year},{start.month},{start.day})",
+        formula2=f"DATE({end.year},{end.month},{end.day})",
+        showErrorMessage=True,
+        errorTitle="截至日期",
+        error=f"请填写 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 之间的日期。",
+    )
+    confirm = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+    figure = DataValidation(
+        type="decimal", operator="greaterThanOrEqual", formula1="0", showErrorMessage=True,
+        errorTitle="新累计值", error="请填写不小于 0 的数字。",
+    )  # fmt: skip
+    for validation, name in ((day, "截至日期"), (confirm, "确认超十倍"), (figure, "新累计值")):
+        if rows:
+            sheet.add_data_validation(validation)
+            validation.add(f"{column[name]}2:{column[name]}{last}")
+    sheet.freeze_panes = "B2"
+    sheet.protection.sheet = True  # no password: a reminder, not a lock
+    sheet.protection.formatColumns = sheet.protection.formatRows = False
+
+    notes = workbook.create_sheet("说明")
+    notes.column_dimensions["A"].width = 100
+    notes.append(["填写说明"])
+    if not rows:
+        notes.append([NO_TARGETS])
+    for line in INSTRUCTIONS:
+        notes.append([line])
+    notes.append([" ".join(EXAMPLE)])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 def check_file(upload, user):

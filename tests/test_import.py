@@ -1,7 +1,7 @@
 """The Excel round trip: download the department's template, fill it in, upload it."""
 
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -90,7 +90,7 @@ def test_template_lists_the_departments_targets_with_approved_figures(client, re
     assert rows[0][:3] == ["指标编号", "年度", "实事"]
     by_name = {row[3]: row for row in rows[1:]}
     assert set(by_name) == {"新增中心城区停车位", "完成老旧小区改造"}  # not another department's
-    assert by_name["新增中心城区停车位"][5:8] == [2000, 800, "2021-05-31"]
+    assert by_name["新增中心城区停车位"][5:8] == [2000, 800, datetime(2021, 5, 31)]
 
 
 def test_a_good_file_is_checked_then_imported_as_submitted(client, reporter, targets):
@@ -454,3 +454,33 @@ def test_a_merged_date_cell_dates_every_row_it_covers(client, reporter, targets)
     workbook.save(out)
     result = check(client, out.getvalue()).context["check"]
     assert [(r.as_of, r.outcome) for r in result.rows] == [("2021-08-31", "new")] * 2
+
+
+# The template: a sheet an official can work in
+
+
+def test_the_template_opens_what_to_fill_and_checks_dates_and_choices(client, reporter, targets):
+    workbook = template(client)
+    sheet = workbook["填报"]
+    headers = [c.value for c in sheet[1]]
+    column = {name: headers.index(name) + 1 for name in headers}
+    assert sheet.protection.sheet  # reference columns locked ...
+    assert not sheet.cell(2, column["新累计值"]).protection.locked  # ... the rest open
+    assert sheet.cell(2, column["指标"]).protection.locked
+    assert sheet.cell(2, column["截至日期"]).number_format == "yyyy-mm-dd"
+    rules = {v.type: v for v in sheet.data_validations.dataValidation}
+    assert (
+        rules["date"].formula1 == "DATE(2021,1,1)" and rules["date"].formula2 == "DATE(2021,12,31)"
+    )
+    assert rules["list"].formula1 == '"是,否"'
+    assert sheet.column_dimensions["C"].width >= 30  # 实事, readable
+    notes = [row[0] for row in workbook["说明"].iter_rows(values_only=True)]
+    assert any(line.startswith("示例") for line in notes)
+
+
+def test_a_department_with_no_target_is_told_why_its_template_is_empty(client, plan):
+    client.force_login(make_official("idle", "填报员", DepartmentFactory(name="区档案馆")))
+    workbook = template(client)
+    assert workbook["填报"].max_row == 1
+    notes = [row[0] for row in workbook["说明"].iter_rows(values_only=True)]
+    assert any("没有牵头或配合的实事" in line for line in notes)
