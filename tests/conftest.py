@@ -1,6 +1,15 @@
+import contextlib
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -183,3 +192,66 @@ def database_url():
     host = quote(s["HOST"] or s["OPTIONS"].get("host", ""), safe="")
     port = s["PORT"] or s["OPTIONS"].get("port") or 5432
     return f"postgres://{s['USER']}@/{s['NAME']}?host={host}&port={port}"
+
+
+def redis_url():
+    """The address of the throwaway Redis that `make test` starts (scripts/with-redis):
+    without it, a failure in CI and a loud skip elsewhere."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but TEST_REDIS_URL is not: run through scripts/with-redis.")
+        pytest.skip("!!! no Redis (TEST_REDIS_URL unset): `make test` starts one !!!")
+    return url
+
+
+@contextlib.contextmanager
+def gunicorn_serving(env, folder, app="yicheng.wsgi"):
+    """make serve's gunicorn (yicheng/gunicorn.py) on a free loopback port, with `env`
+    over the test's own, VAR_DIR in `folder`, on the test database. Once /healthz
+    answers, yields its address (host, port) and its whole environment, for other
+    processes that must share its database and cache."""
+    root = Path(__file__).resolve().parents[1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "CACHE_URL"},
+        "DATABASE_URL": database_url(),
+        "SECRET_KEY": "served-test-" + "x" * 40,
+        "VAR_DIR": str(folder),  # the default file cache lives in VAR_DIR/cache
+        "BIND": f"127.0.0.1:{port}",
+        "REQUEST_LOG": "0",
+        "DEBUG": "0",
+        **env,
+    }
+    collected = root / "var" / "static"  # make test collects them before the suite
+    if (collected / "staticfiles.json").exists():
+        (folder / "static").symlink_to(collected)
+    else:
+        command = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
+        subprocess.run(command, cwd=root, env=env, check=True)  # noqa: S603
+    log_path = folder / "gunicorn.log"
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    with log_path.open("w") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own server
+            [gunicorn, "--config", "yicheng/gunicorn.py", app],
+            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                    probe.request("GET", "/healthz", headers={"X-Forwarded-Proto": "https"})
+                    if probe.getresponse().status == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail(log_path.read_text()[-3000:])
+                time.sleep(0.2)
+            yield ("127.0.0.1", port), env
+        finally:
+            process.terminate()
+            process.wait(timeout=30)

@@ -11,7 +11,7 @@ import pytest
 
 from projects.models import ProgressReport, Target
 
-from .conftest import database_url, make_official
+from .conftest import database_url, make_official, redis_url
 from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,11 +93,7 @@ def test_four_processes_counting_at_once_lose_no_hit(where, settings):
 
     env = {}
     if where == "Redis":
-        url = os.environ.get("TEST_REDIS_URL")
-        if not url:
-            if os.environ.get("CI"):
-                pytest.fail("CI is set but TEST_REDIS_URL is not: run through scripts/with-redis.")
-            pytest.skip("!!! no Redis (TEST_REDIS_URL unset): `make test` starts one !!!")
+        url = redis_url()
         env["CACHE_URL"] = url
         settings.CACHES = {
             "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}

@@ -7,12 +7,8 @@ shows the new figure. With the default cache (a folder shared by the processes o
 one machine) and with Redis (what several machines share), on SQLite (make test) and
 on PostgreSQL (make test-pg): the four combinations."""
 
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import database_url, make_official
+from .conftest import gunicorn_serving, make_official, redis_url
 from .factories import DepartmentFactory, ReportFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,11 +37,7 @@ def cache_url(request):
     """None for the default cache; the address of the Redis that make test starts."""
     if request.param == "default cache":
         return None
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but TEST_REDIS_URL is not: run through scripts/with-redis.")
-        pytest.skip("!!! no Redis (TEST_REDIS_URL unset): run `make test`, which starts one !!!")
+    url = redis_url()
     import redis
 
     redis.Redis.from_url(url).flushdb()  # nothing from an earlier test
@@ -76,64 +68,14 @@ def pending(plan):
     )
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(cache_url, tmp_path):
-    """make serve's gunicorn (yicheng/gunicorn.py) with WORKERS workers; its env."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "SECRET_KEY": "freshness-test-" + "x" * 40,
-        "VAR_DIR": str(tmp_path),  # the default file cache lives in VAR_DIR/cache
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(WORKERS),
-        "REQUEST_LOG": "0",
-        "DEBUG": "0",
-    }
-    env.pop("CACHE_URL", None)
-    if cache_url:
-        env["CACHE_URL"] = cache_url
-    collected = ROOT / "var" / "static"  # make test collects them before the suite
-    if (collected / "staticfiles.json").exists():
-        (tmp_path / "static").symlink_to(collected)
-    else:
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
-    log = (tmp_path / "gunicorn.log").open("w")
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
-    process = subprocess.Popen(  # noqa: S603 - our own server
-        [gunicorn, "--config", "yicheng/gunicorn.py", "tests.worker_wsgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2).read()  # noqa: S310
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail((tmp_path / "gunicorn.log").read_text()[-3000:])
-                time.sleep(0.2)
-        yield base, env
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    """make serve's gunicorn with WORKERS workers, each answer naming its worker; its
+    address and the environment it runs in (which the approving process shares)."""
+    env = {"WEB_CONCURRENCY": str(WORKERS), **({"CACHE_URL": cache_url} if cache_url else {})}
+    app = "tests.worker_wsgi:application"
+    with gunicorn_serving(env, tmp_path, app) as ((host, port), served_env):
+        yield f"http://{host}:{port}", served_env
 
 
 def fetch(url):

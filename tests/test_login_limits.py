@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from projects import counters
 
+from .conftest import redis_url
 from .factories import UserFactory
 
 LOGIN = reverse("admin:login")
@@ -23,13 +24,7 @@ REDIS = "django.core.cache.backends.redis.RedisCache"
 @pytest.fixture(params=["database", "Redis"])
 def counted_in(request, settings):
     if request.param == "Redis":
-        url = os.environ.get("TEST_REDIS_URL")
-        if not url:
-            if os.environ.get("CI"):
-                pytest.fail("CI is set but TEST_REDIS_URL is not: run through scripts/with-redis.")
-            pytest.skip(
-                "!!! no Redis (TEST_REDIS_URL unset): run `make test`, which starts one !!!"
-            )
+        url = redis_url()
         settings.CACHES = {"default": {"BACKEND": REDIS, "LOCATION": url}}
         from django.core.cache import cache
 

@@ -5,12 +5,8 @@ Clients come from different loopback addresses (127.0.0.x), as from different pl
 Each attack is shown to do no harm."""
 
 import http.client
-import os
 import re
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from .conftest import database_url
+from .conftest import gunicorn_serving
 from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,12 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE = "jd.example.gov.cn"
 PASSWORD = "a-long-test-passphrase"
 WORKERS, THREADS = 2, 4
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Gateway(BaseHTTPRequestHandler):
@@ -75,55 +65,23 @@ class Gateway(BaseHTTPRequestHandler):
 @pytest.fixture
 def served(tmp_path):
     """gunicorn as make serve starts it, and the gateway in front: (gateway, app)."""
-    port = free_port()
     env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "SECRET_KEY": "probe-test-" + "x" * 40,
-        "VAR_DIR": str(tmp_path),
-        "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(WORKERS),
         "THREADS": str(THREADS),
-        "REQUEST_LOG": "0",
-        "DEBUG": "0",
         "HTTPS": "1",
         "PROXY_COUNT": "1",
         "SITE_URL": f"https://{SITE}",
         "ALLOWED_HOSTS": f"{SITE},127.0.0.1",
         "LOGIN_USER_WAIT": "2",  # the slowed official waits 2 s here, not 30
     }
-    env.pop("CACHE_URL", None)
-    collected = ROOT / "var" / "static"
-    if (collected / "staticfiles.json").exists():
-        (tmp_path / "static").symlink_to(collected)
-    else:
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                       cwd=ROOT, env=env, check=True)  # fmt: skip
-    log = (tmp_path / "gunicorn.log").open("w")
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
-    process = subprocess.Popen(  # noqa: S603 - our own server
-        [gunicorn, "--config", "yicheng/gunicorn.py", "yicheng.wsgi"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    handler = type("ToApp", (Gateway,), {"upstream": ("127.0.0.1", port)})
-    gateway = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=gateway.serve_forever, daemon=True).start()
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                ask(("127.0.0.1", port), "GET", "/healthz", headers={"X-Forwarded-Proto": "https"})
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail((tmp_path / "gunicorn.log").read_text()[-3000:])
-                time.sleep(0.2)
-        yield gateway.server_address, ("127.0.0.1", port)
-    finally:
-        gateway.shutdown()
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+    with gunicorn_serving(env, tmp_path) as (app, _):
+        handler = type("ToApp", (Gateway,), {"upstream": app})
+        gateway = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=gateway.serve_forever, daemon=True).start()
+        try:
+            yield gateway.server_address, app
+        finally:
+            gateway.shutdown()
 
 
 def ask(where, method, path, body=None, headers=None, source="127.0.0.1", timeout=30):
