@@ -77,6 +77,16 @@ def empty_cache(own_cache):
 
 
 @pytest.fixture(autouse=True)
+def chinese_first():
+    """Each test starts in the site's language: a request leaves the language it chose
+    active in the thread, so an English page fetched by the test before would otherwise
+    name statuses in English in this one."""
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Real hashing costs ~0.3 s per account by design; tests make many accounts."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
