@@ -68,7 +68,8 @@ def import_template(request):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="填报文件",
-        help_text="使用下载的模板填写后上传；支持 .xlsx，或 UTF-8 / GBK 编码的 .csv。",
+        help_text="使用下载的模板填写后上传；支持 .xlsx、.ods（LibreOffice），"
+        "或 UTF-8 / GBK 编码的 .csv。",
         error_messages={"required": "请选择要上传的文件。", "empty": "文件是空的。"},
     )
 

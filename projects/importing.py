@@ -1,4 +1,4 @@
-"""Importing reports from the spreadsheet officials keep (.xlsx or .csv).
+"""Importing reports from the spreadsheet officials keep (.xlsx, .ods or .csv).
 
 Every row goes through the same form as a report typed into the admin
 (`ProgressReportForm`), so an import obeys exactly the same rules; what those rules
@@ -6,10 +6,12 @@ read from the database is read once for the whole file (`Batch`). A file is all 
 nothing: the dry run lists each row's result and every error by row and column; the
 import happens only when no row is wrong, in one transaction. A row identical to a
 report already entered (same target, date and value) is skipped, so uploading the same
-file twice adds nothing. Imported reports enter as submitted, for review.
+file twice adds nothing; a sheet kept through the year may hold several dated rows of a
+target, checked in date order. Imported reports enter as submitted, for review.
 """
 
 import io
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -21,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
+from .formatting import figure
 from .forms import ProgressReportForm, as_id
 from .models import CURRENT_FIRST, ProgressReport, Target
 from .spreadsheets import cell_text, plain_number, read_table
@@ -68,6 +71,15 @@ class Row:
     outcome: str = ""  # new, empty, duplicate, error
     errors: list = field(default_factory=list)  # (column, message)
     form: ProgressReportForm | None = None
+    letters: dict = field(default_factory=dict)  # column: its letter in the sheet
+
+    @property
+    def placed_errors(self):
+        """(where, message): the column as the office suite shows it, letter and name."""
+        return [
+            (f"{self.letters[column]} 列（{column}）" if column in self.letters else column, text)
+            for column, text in self.errors
+        ]
 
     @property
     def outcome_display(self):
@@ -88,6 +100,11 @@ class ImportCheck:
     @property
     def ok(self):
         return not self.file_errors and not any(r.outcome == "error" for r in self.rows)
+
+    @property
+    def listed_rows(self):
+        """The rows the dry run lists: all but those left empty, which it only counts."""
+        return [r for r in self.rows if r.outcome != "empty"]
 
     @property
     def new_rows(self):
@@ -122,8 +139,9 @@ def template_rows(targets):
         ]
 
 
+MORE_ROWS = 100  # open rows below the targets, for more dates of one target
 INSTRUCTIONS = [
-    "每行一个指标（本单位牵头或配合的实事的指标）。只填写白色的列：新累计值、截至日期，"
+    "上方每行一个指标（本单位牵头或配合的实事的指标）。只填写白色的列：新累计值、截至日期，"
     "以及需要时的备注、滞后原因、下一步措施、确认超十倍；灰色的列供参考，已锁定。",
     "新累计值是截至该日期的累计数，只填数字（可带本指标的单位，如 120套）；"
     "节点指标（如开工）完成填 1。",
@@ -131,6 +149,8 @@ INSTRUCTIONS = [
     "数值低于上次审核值、或更正同一日期的数值时，须在“备注”写明原因；"
     "进度滞后时须填写“滞后原因”和“下一步措施”。",
     "数值超过目标值十倍时，请核对后在“确认超十倍”选“是”。",
+    f"同一指标要填报多个日期的数值时，在表格下方的 {MORE_ROWS} 行空白行中各填一行："
+    "指标编号（可从上方复制）、新累计值和截至日期；同一指标的各行按日期先后检查。",
     "“新累计值”留空的行不导入；同一文件再次上传时，已填报过的相同数值自动跳过。"
     "导入后的数据为“已提交”，审核通过后才公开。",
     "表头之上可以加标题行，表格右侧可以加自己的列（如填报人），导入时不读取。",
@@ -159,15 +179,16 @@ def template_xlsx(plan, targets):
     sheet.append(TEMPLATE_COLUMNS)
     for row in rows:
         sheet.append(row)
-    last = len(rows) + 1
+    # Below the targets, open rows for more dates of a target (a sheet kept all year).
+    last = len(rows) + 1 + (MORE_ROWS if rows else 0)
     grey = PatternFill("solid", fgColor="EEEEEE")
     for index, name in enumerate(TEMPLATE_COLUMNS, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = WIDTHS.get(name, max(10, len(name) * 2 + 2))
         for (cell,) in sheet.iter_rows(min_row=2, max_row=last, min_col=index, max_col=index):
-            if name in FILL:
+            if name in FILL or (name == ID and cell.row > len(rows) + 1):
                 cell.protection = Protection(locked=False)
-            else:
+            elif cell.row <= len(rows) + 1:
                 cell.fill = grey
             if name in ("截至日期", "已审核截至日期"):
                 cell.number_format = "yyyy-mm-dd"
@@ -195,7 +216,9 @@ def template_xlsx(plan, targets):
             validation.add(f"{column[name]}2:{column[name]}{last}")
     sheet.freeze_panes = "B2"
     sheet.protection.sheet = True  # no password: a reminder, not a lock
-    sheet.protection.formatColumns = sheet.protection.formatRows = False
+    protection = sheet.protection  # what stays allowed: widths, rows added or removed
+    protection.formatColumns = protection.formatRows = False
+    protection.insertRows = protection.deleteRows = protection.autoFilter = False
 
     notes = workbook.create_sheet("说明")
     notes.column_dimensions["A"].width = 100
@@ -232,25 +255,21 @@ def check_file(upload, user):
     if check.file_errors:
         return check
 
-    entered, seen = [], {}
+    entered = []
+    letters = {h: get_column_letter(i) for i, h in enumerate(headers, start=1) if h}
     for cells in rows:
         values = {h: cell_text(cells[i]) if i < len(cells) else "" for i, h in enumerate(headers)}
         row = Row(cells.number, values.get(ID, ""), values.get(VALUE, ""), values.get(AS_OF, ""))
+        row.letters = letters
         check.rows.append(row)
         if not row.value:
             row.outcome = "empty"
             continue
         data = {f: values.get(c, "") for c, f in INPUT_COLUMNS.items()}
         data["confirm_large"] = values.get(CONFIRM, "").strip().lower() in CONFIRMED
-        target = as_id(row.target)
-        if target is not None and target in seen:  # not validated: one row per target
-            row.outcome = "error"
-            row.errors = [(ID, f"同一指标在第 {seen[target]} 行已出现，每个指标一次只能导入一行。")]
-            continue
-        seen.setdefault(target, row.number)
         entered.append((row, data))
 
-    batch = Batch(user, [data for _, data in entered])
+    batch = Batch(user, [data for _, data in entered], [row.number for row, _ in entered])
     for index, (row, data) in enumerate(entered):
         if index in batch.errors:
             row.outcome, row.errors = "error", [batch.errors[index]]
@@ -259,15 +278,13 @@ def check_file(upload, user):
             row.outcome = "duplicate"
             continue
         form = batch.form(data)
-        if not form.is_valid():
-            row.outcome = "error"
-            row.errors = [
-                (FIELD_COLUMNS.get(name, name), message)
-                for name, messages in form.errors.items()
-                for message in messages
-            ]
-            continue
-        row.outcome = "new"
+        row.errors = [] if form.is_valid() else [
+            (FIELD_COLUMNS.get(name, name), message)
+            for name, messages in form.errors.items()
+            for message in messages
+        ]  # fmt: skip
+        row.errors += batch.order_errors.get(index, [])
+        row.outcome = "error" if row.errors else "new"
         row.form = form
     return check
 
@@ -307,18 +324,18 @@ class Batch:
     """What validating every row of a file reads from the database, read once for the
     whole file: the rows' targets (as the user may see them), their approved reports,
     the reports already entered, and the pace each new figure would give its target,
-    each on its own date: five queries however many rows. Each row's form then runs
+    each on its own date: five queries however many rows (one more for each
+    JUDGED_ROUNDS rows of one target beyond the first). Each row's form then runs
     exactly the rules a report typed into the admin runs (ProgressReportForm,
     ProgressReport.clean), answered from here."""
 
-    def __init__(self, user, rows):
+    def __init__(self, user, rows, numbers):
         fields = ProgressReportForm.base_fields
         ids = {as_id(row.get("target", "")) for row in rows} - {None}
         visible = Target.objects.visible_to(user).select_related("project__plan")
         self.targets = {t.pk: t for t in visible.filter(pk__in=ids)}
         self.errors = {}  # row index: (column, message) found before any form
         self.parsed = {}  # row index: (target id, as_of, value), as the form's fields read them
-        figures = {}  # target id: (value, as_of)
         for index, row in enumerate(rows):
             target = as_id(row.get("target", ""))
             try:  # the writings officials use, as the form's fields read them
@@ -334,23 +351,45 @@ class Batch:
                 continue  # the row's form says why
             if target in self.targets and value is not None and day is not None:
                 self.parsed[index] = (target, day, value)
-                figures[target] = (value, day)  # one row per target (check_file)
         approved = ProgressReport.objects.approved().filter(target__in=self.targets)
         self.approved = defaultdict(list)  # target id: its approved reports, current first
         fields_read = ("id", "target_id", "as_of", "value")
         for report in approved.only(*fields_read).order_by("target_id", *CURRENT_FIRST):
             self.approved[report.target_id].append(report)
-        self.statuses = {}  # (target id, as_of, value): status
-        if figures:
-            judged = Target.objects.filter(pk__in=figures).with_candidates(figures)
-            for pk, status in judged.values_list("pk", "status"):
-                value, day = figures[pk]
-                self.statuses[(pk, day, value)] = status
         self.existing = set(
             ProgressReport.objects.filter(
                 target__in=self.targets, state__in=LIVE_STATES
             ).values_list("target_id", "as_of", "value")
         )
+        new = {i: figure for i, figure in self.parsed.items() if figure not in self.existing}
+        # (target id, as_of, value): status, each figure on its own day
+        self.statuses = Target.objects.judge(new.values()) if new else {}
+        self.order_errors = self.check_order(new, rows, numbers)
+
+    @staticmethod
+    def check_order(new, rows, numbers):
+        """A sheet kept through the year holds several dated rows of a target: its new
+        ones are checked in date order, as they would be approved. One date twice is an
+        error; a figure below the row dated before it (a cumulative count cannot fall)
+        needs the note a correction needs. {row index: [(column, message)]}"""
+        errors = defaultdict(list)
+        by_target = defaultdict(list)
+        for index, (target, day, value) in new.items():
+            by_target[target].append((day, index, value))
+        for figures in by_target.values():
+            figures.sort()
+            for (day, before, earlier), (later_day, index, value) in itertools.pairwise(figures):
+                if later_day == day:
+                    errors[index].append(
+                        (AS_OF, f"该指标截至{day:%Y-%m-%d}的数值已在第 {numbers[before]} 行填写，"
+                         "同一日期只能填一行。")
+                    )  # fmt: skip
+                elif value < earlier and not rows[index].get("note", "").strip():
+                    errors[index].append(
+                        ("备注", f"该数值低于第 {numbers[before]} 行（截至{day:%Y-%m-%d}）的 "
+                         f"{figure(earlier)}，累计数不应减少；如属更正，请在备注中说明原因。")
+                    )  # fmt: skip
+        return errors
 
     def unit_of(self, target):
         return self.targets[target].unit if target in self.targets else None

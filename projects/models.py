@@ -12,6 +12,7 @@ Where each rule lives:
 """
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -32,6 +33,10 @@ from simple_history.models import HistoricalRecords
 from . import pace
 from .formatting import figure
 from .numerals import chinese_numeral
+
+# Rounds of figures judged in one query (TargetQuerySet.judge): well inside SQLite's
+# 500 terms of a compound SELECT.
+JUDGED_ROUNDS = 50
 
 # The order that makes a target's current approved report the first: the latest as-of
 # date and, of one date, the latest entry (ProgressReportQuerySet.current_first).
@@ -743,6 +748,32 @@ class TargetQuerySet(models.QuerySet):
                 output_field=day,
             ),
         ).annotate(**pace.status_annotations(F("judged_on")))
+
+    def judge(self, figures):
+        """{(target id, day, value): status} for `figures` [(target id, day, value)],
+        several per target if need be (a sheet kept through the year), each judged on
+        its own day. A target's k-th figure goes in round k, one `with_candidates` each;
+        the rounds go to the database together (UNION ALL), JUDGED_ROUNDS at a time."""
+        rounds, seen = [], defaultdict(int)
+        for pk, day, value in figures:
+            if seen[pk] == len(rounds):
+                rounds.append({})
+            rounds[seen[pk]][pk] = (value, day)
+            seen[pk] += 1
+        statuses = {}
+        for first in range(0, len(rounds), JUDGED_ROUNDS):
+            parts = [
+                self.filter(pk__in=figures)
+                .with_candidates(figures)
+                .annotate(round=Value(first + k))
+                .order_by()
+                .values_list("pk", "round", "status")
+                for k, figures in enumerate(rounds[first : first + JUDGED_ROUNDS])
+            ]
+            for pk, k, status in parts[0].union(*parts[1:], all=True):
+                value, day = rounds[k][pk]
+                statuses[(pk, day, value)] = status
+        return statuses
 
 
 class Target(models.Model):

@@ -5,8 +5,10 @@ Writing: every text cell is written as text. A note such as "=HYPERLINK(...)" or
 XLSX cells are typed as strings and CSV cells that start with = + - @ (or a tab or
 carriage return) get a leading apostrophe, as OWASP recommends.
 
-Reading: .xlsx through openpyxl; .csv as UTF-8 (with or without BOM) or, failing that,
-GBK/GB18030, which is what Excel on a Chinese Windows saves.
+Reading: .xlsx through openpyxl; .ods (LibreOffice's own format) by a streaming read
+of its content.xml; .csv as UTF-8 (with or without BOM) or, failing that, GBK/GB18030,
+which is what Excel on a Chinese Windows saves. Every reader counts what it reads
+against one Budget.
 """
 
 import csv
@@ -17,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
+from defusedxml.ElementTree import iterparse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -29,6 +32,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from .formatting import percent_value
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -191,13 +195,13 @@ def read_table(upload, max_bytes, budget=None, header=()):
     data = upload.read()
     if data.startswith(OLD_EXCEL):
         raise ValidationError(
-            "这是旧版 Excel 文件（.xls）。请在 Excel 或 WPS 中打开，选择“文件 → 另存为”，"
-            "保存类型选“Excel 工作簿（*.xlsx）”，再上传新保存的文件。"
+            "这是旧版 Excel（.xls）或 WPS 表格（.et）文件。请在 Excel 或 WPS 中打开，"
+            "选择“文件 → 另存为”，保存类型选“Excel 工作簿（*.xlsx）”，再上传新保存的文件。"
         )
     if data.startswith(b"PK\x03\x04"):
-        sheets = _read_xlsx(data, budget)
+        sheets = _read_workbook(data, budget)
     elif b"\x00" in data[:4096]:
-        raise ValidationError("无法识别的文件：请上传 .xlsx 或 .csv 文件。")
+        raise ValidationError("无法识别的文件：请上传 .xlsx、.ods 或 .csv 文件。")
     else:
         sheets = [_read_csv(data, budget)]
     tables = [_table(rows, header) for rows in sheets]
@@ -217,37 +221,50 @@ def _table(rows, header):
     return names[at], rows[at + 1 :]
 
 
-def _read_xlsx(data, budget):
-    """Every sheet's rows (a 说明 sheet may come first), all within one budget."""
-    unreadable = ValidationError("无法读取该 Excel 文件，请确认是 .xlsx 格式且未损坏。")
+def _read_workbook(data, budget):
+    """Every sheet's rows of an .xlsx or .ods (a 说明 sheet may come first), all within
+    one budget."""
+    unreadable = ValidationError(
+        "无法读取该文件，请确认是 .xlsx 或 .ods 格式且未损坏（可在办公软件中打开后另存一次）。"
+    )
     try:
-        _check_parts(data, budget)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_parts(archive, budget)
+            if _is_ods(archive):
+                with archive.open("content.xml") as content:
+                    return _read_ods(content, budget)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            sheets = [list(_sheet_rows(sheet, budget)) for sheet in workbook.worksheets]
+            return [list(_sheet_rows(sheet, budget)) for sheet in workbook.worksheets]
         finally:
             workbook.close()
     except ValidationError:
         raise
-    except Exception:  # openpyxl raises many kinds for a damaged or forged file
+    except Exception:  # the readers raise many kinds for a damaged or forged file
         raise unreadable from None
-    return sheets
 
 
-def _check_parts(data, budget):
-    """What the parts of an .xlsx unpack to, from its directory, before any is read. A
-    part that claims less than it holds is cut there by zipfile, and fails to parse."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for part in archive.infolist():
-            budget.unpacked += part.file_size
-            shared = part.filename.lower().endswith("sharedstrings.xml")
-            if (shared and part.file_size > budget.max_shared_strings) or (
-                budget.unpacked > budget.max_unpacked
-            ):
-                raise ValidationError(
-                    "该 Excel 文件解压后内容过多（可能含大量隐藏内容），请另存为新文件、"
-                    "只保留模板中的数据后再导入。"
-                )
+def _is_ods(archive):
+    names = archive.namelist()
+    if "mimetype" in names:
+        return archive.read("mimetype").strip() == ODS_TYPE.encode()
+    return "content.xml" in names and "xl/workbook.xml" not in names
+
+
+def _check_parts(archive, budget):
+    """What the parts of an .xlsx or .ods unpack to, from its directory, before any is
+    read. A part that claims less than it holds is cut there by zipfile, and fails to
+    parse."""
+    for part in archive.infolist():
+        budget.unpacked += part.file_size
+        shared = part.filename.lower().endswith("sharedstrings.xml")
+        if (shared and part.file_size > budget.max_shared_strings) or (
+            budget.unpacked > budget.max_unpacked
+        ):
+            raise ValidationError(
+                "该文件解压后内容过多（可能含大量隐藏内容），请另存为新文件、"
+                "只保留模板中的数据后再导入。"
+            )
 
 
 class _CountingParser(WorkSheetParser):
@@ -313,6 +330,97 @@ def _plain(cell):
     if isinstance(cell, float) and cell.is_integer():
         return int(cell)
     return cell
+
+
+# OpenDocument's namespaces, as ElementTree spells its tags.
+TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+ODS_CELLS = (f"{TABLE}table-cell", f"{TABLE}covered-table-cell")
+
+
+def _read_ods(content, budget):
+    """Every sheet's rows of an .ods's content.xml, read as a stream. A cell or row can
+    claim to repeat a million times (LibreOffice writes the empty rest of a sheet so):
+    empty ones cost nothing, and each repeat of a cell with a value counts against the
+    budget before any is made. Merged areas are read as their value in every row they
+    cover. No DTD or entity is accepted (defusedxml)."""
+    sheets, rows, merged, number = [], {}, [], 0
+    for event, element in iterparse(content, events=("start", "end"), forbid_dtd=True):
+        if element.tag == f"{TABLE}table":
+            if event == "start":
+                rows, merged, number = {}, [], 0
+            else:
+                for area in merged:
+                    _fill(rows, area)
+                sheets.append(list(rows.values()))
+                element.clear()
+        elif event == "end" and element.tag == f"{TABLE}table-row":
+            repeats = _repeats(element, "number-rows-repeated")
+            cells, column = [], 0
+            for cell in (c for c in element if c.tag in ODS_CELLS):
+                width = _repeats(cell, "number-columns-repeated")
+                value = _ods_value(cell)
+                if value not in (None, ""):
+                    budget.cell(width * repeats)
+                    end = min(column + width, IMPORT_MAX_COLUMNS)  # beyond: not read
+                    cells.extend([None] * (end - len(cells)))
+                    cells[column:end] = [value] * (end - column)
+                down = _repeats(cell, "number-rows-spanned")
+                across = _repeats(cell, "number-columns-spanned")
+                if (down, across) != (1, 1):
+                    merged.append(
+                        CellRange(
+                            min_col=column + 1, min_row=number + 1,
+                            max_col=column + across, max_row=number + down,
+                        )
+                    )  # fmt: skip
+                column += width
+            for _ in range(repeats if cells else 0):
+                budget.row()
+                number += 1
+                rows[number] = SheetRow(cells, number)
+            number += 0 if cells else repeats
+            element.clear()
+    return sheets
+
+
+def _repeats(element, name):
+    return max(1, int(element.get(f"{TABLE}{name}", 1)))
+
+
+def _ods_value(cell):
+    """A cell's value as openpyxl gives one from .xlsx: a number, a date, True/False, or
+    its text (what the cell shows, never its formula)."""
+    kind = cell.get(f"{OFFICE}value-type")
+    if kind in ("float", "percentage", "currency"):
+        return _plain(float(cell.get(f"{OFFICE}value")))
+    if kind == "date":
+        return date.fromisoformat(cell.get(f"{OFFICE}date-value")[:10])
+    if kind == "boolean":
+        return cell.get(f"{OFFICE}boolean-value") == "true"
+    paragraphs = [_ods_text(p) for p in cell if p.tag == f"{TEXT}p"]
+    return "\n".join(paragraphs) or None
+
+
+def _ods_text(element):
+    """A paragraph's text: runs of spaces (text:s), tabs and line breaks as written."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == f"{TEXT}s":
+            parts.append(" " * _count(child))
+        elif child.tag == f"{TEXT}tab":
+            parts.append("\t")
+        elif child.tag == f"{TEXT}line-break":
+            parts.append("\n")
+        elif child.tag != f"{OFFICE}annotation":
+            parts.append(_ods_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _count(element):
+    return min(max(1, int(element.get(f"{TEXT}c", 1))), 1000)
 
 
 def _read_csv(data, budget):

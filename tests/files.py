@@ -130,3 +130,33 @@ def hostile_xlsx(rows=(), dimension="A1:C2", shared_strings=0):
                 table.write(entry)
             table.write(b"</sst>")
     return out.getvalue()
+
+
+ODS_HEADER_ROW = (
+    "<table:table-row>"
+    + "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{name}</text:p></table:table-cell>'
+        for name in ("指标编号", "新累计值", "截至日期")
+    )
+    + "</table:table-row>"
+)
+
+
+def hostile_ods(rows="", prolog=""):
+    """An .ods written by hand as a forger would: `rows` (XML of table:table-rows after
+    the header) in one sheet, `prolog` (a DTD, say) before the document."""
+    import zipfile
+
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body>'
+        f'<office:spreadsheet><table:table table:name="填报">{ODS_HEADER_ROW}{rows}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+    return out.getvalue()

@@ -1,0 +1,79 @@
+"""A department of the 2021 plan with two targets to report on, and one target of
+another department's, which its reporter may not touch."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from ..conftest import make_official
+from ..factories import DepartmentFactory, TargetFactory
+
+
+@pytest.fixture
+def department(db):
+    return DepartmentFactory(name="区住建局")
+
+
+@pytest.fixture
+def targets(plan, department):
+    parking = TargetFactory(
+        project__plan=plan,
+        project__number=7,
+        project__lead_department=department,
+        name="新增中心城区停车位",
+        target_value=2000,
+    )
+    renovation = TargetFactory(
+        project__plan=plan,
+        project__number=6,
+        project__lead_department=department,
+        name="完成老旧小区改造",
+        unit="户",
+        target_value=1800,
+    )
+    other = TargetFactory(
+        project__plan=plan, project__number=3, name="新建发热门诊", target_value=6
+    )
+    return parking, renovation, other
+
+
+@pytest.fixture
+def reporter(client, department):
+    user = make_official("clerk", "填报员", department)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture(scope="session")
+def libreoffice(tmp_path_factory):
+    """save_as(content, to): the file `content` (.xlsx bytes) opened in LibreOffice and
+    saved as `to` (a --convert-to target: "ods", "xls", "csv:…"), as an official saves
+    it. Debian's libreoffice-calc-nogui, which .ci/run installs: missing, a failure in
+    CI and a loud skip elsewhere. One user profile for the session (the first start
+    makes it); faketime's clock is not passed on, LibreOffice is a tool here."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but LibreOffice is missing: .ci/run installs it.")
+        pytest.skip("!!! no LibreOffice: apt-get install libreoffice-calc-nogui !!!")
+    home = tmp_path_factory.mktemp("libreoffice")
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")}
+    env["HOME"] = str(home)
+    profile = f"-env:UserInstallation={(home / 'profile').as_uri()}"
+
+    def save_as(content, to, name="填报.xlsx"):
+        folder = Path(tempfile.mkdtemp(dir=home))
+        (folder / name).write_bytes(content)
+        command = [soffice, profile, "--headless", "--convert-to", to, "--outdir", "out", name]
+        done = subprocess.run(  # noqa: S603 - our own command line
+            command, cwd=folder, env=env, capture_output=True, text=True, timeout=300
+        )
+        saved = folder / "out" / f"{Path(name).stem}.{to.split(':')[0]}"
+        assert saved.exists(), f"LibreOffice saved nothing: {done.stdout} {done.stderr}"
+        return saved.read_bytes()
+
+    return save_as
