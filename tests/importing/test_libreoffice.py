@@ -1,0 +1,226 @@
+"""The sheets as a district official keeps them: the department's template downloaded,
+filled in and saved by LibreOffice (the office suite nearest WPS available here) in the
+ways people save, then the dry run of each file. openpyxl plays the official's hands;
+every file uploaded is the one LibreOffice wrote. And the other way: a spreadsheet we
+hand out, opened in LibreOffice, computes with its figures."""
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from projects.models import Plan, ProgressReport
+
+from ..conftest import make_official
+from ..factories import ReportFactory, TargetFactory
+from .upload import check, confirm, saved, template
+
+ODS = "ods"  # LibreOffice's own format, what it saves unless told otherwise
+XLSX = "xlsx:Calc MS Excel 2007 XML"
+# Text CSV: comma, double quotes, a character set, from line 1, and (the 9th token)
+# every cell saved as shown, which is LibreOffice's default.
+CSV = "csv:Text - txt - csv (StarCalc):44,34,{},1,,0,false,true,true"
+UTF8, GBK, GB18030 = 76, 67, 85  # LibreOffice's numbers for them (rtl/textenc.h)
+SAVED_AS = pytest.mark.parametrize("to", [ODS, XLSX], ids=["ods", "xlsx"])
+EXPLAINED = "该数值落后于序时进度"  # not what these tests are about: every row explains
+
+
+def opened(client):
+    """The downloaded template: (workbook, its 填报 sheet, {column name: number},
+    {target name: row number})."""
+    workbook = template(client)
+    sheet = workbook["填报"]
+    column = {cell.value: cell.column for cell in sheet[1]}
+    names = sheet.iter_rows(min_row=2, min_col=column["指标"], max_col=column["指标"])
+    rows = {cell.value: cell.row for (cell,) in names if cell.value}
+    return workbook, sheet, column, rows
+
+
+def write(sheet, column, row, **cells):
+    """Type cells of one row, by column name; every row gives a reason for any delay."""
+    cells = {"滞后原因": "雨季施工受阻", "下一步措施": "增加施工班组", **cells}
+    for name, value in cells.items():
+        sheet.cell(row, column[name]).value = value
+
+
+def dry_run(client, libreoffice, workbook, to):
+    extension = to.split(":")[0]
+    content = libreoffice(saved(workbook), to)
+    return check(client, content, f"填报.{extension}")
+
+
+def outcomes(response):
+    """(row number, outcome) of each filled row (the template's rows left empty are
+    skipped, as they always are)."""
+    result = response.context["check"]
+    return [(row.number, row.outcome) for row in result.rows if row.outcome != "empty"]
+
+
+@SAVED_AS
+def test_figures_and_dates_as_officials_type_them(client, libreoffice, reporter, targets, to):
+    parking, renovation, _ = targets
+    workbook, sheet, column, rows = opened(client)
+    write(sheet, column, rows[parking.name], 新累计值="1,000", 截至日期="2021.06.30")
+    write(sheet, column, rows[renovation.name], 新累计值="1，100户", 截至日期="2021年8月31日")
+    below = max(rows.values()) + 1  # the open rows, for more dates of a target
+    write(sheet, column, below, 指标编号=parking.pk, 新累计值="1 200", 截至日期="21-08-31")
+    write(sheet, column, below + 1, 指标编号=str(parking.pk), 新累计值="1300个",
+          截至日期="２０２１-０９-３０")  # fmt: skip
+    response = dry_run(client, libreoffice, workbook, to)
+    result = response.context["check"]
+    assert [row.errors for row in result.rows] == [[]] * 4
+    read = [(r.number, r.form.cleaned_data["value"], r.form.cleaned_data["as_of"])
+            for r in result.rows]  # fmt: skip
+    assert sorted(read) == [
+        (2, 1100, date(2021, 8, 31)),  # 完成老旧小区改造 comes first (project 6)
+        (3, 1000, date(2021, 6, 30)),
+        (4, 1200, date(2021, 8, 31)),
+        (5, 1300, date(2021, 9, 30)),
+    ]
+
+
+@SAVED_AS
+def test_a_blank_row_leaves_every_row_named_as_the_suite_shows_it(
+    client, libreoffice, reporter, targets, to
+):
+    parking, renovation, _ = targets
+    workbook, sheet, column, rows = opened(client)
+    write(sheet, column, rows[renovation.name], 新累计值=1100, 截至日期=date(2021, 8, 31))
+    write(sheet, column, rows[parking.name], 新累计值="一千二", 截至日期=date(2021, 8, 31))
+    sheet.insert_rows(rows[parking.name])  # a blank row: 停车位 moves down to row 4
+    response = dry_run(client, libreoffice, workbook, to)
+    assert outcomes(response) == [(2, "new"), (4, "error")]
+    html = response.content.decode()
+    assert "<td>第 4 行</td>" in html and "I 列（新累计值）：请填写数字" in html
+
+
+@SAVED_AS
+def test_a_title_row_an_added_column_and_the_notes_sheet_first(
+    client, libreoffice, reporter, targets, to
+):
+    parking = targets[0]
+    workbook, sheet, column, rows = opened(client)
+    write(sheet, column, rows[parking.name], 新累计值=1200, 截至日期=date(2021, 8, 31))
+    added = len(column) + 1
+    sheet.cell(1, added).value = "填报人"
+    sheet.cell(rows[parking.name], added).value = "王某"
+    sheet.insert_rows(1)
+    sheet["A1"] = "区住建局2021年民生实事进度填报表"  # the most common habit of all
+    workbook.move_sheet("说明", offset=-1)
+    assert workbook.sheetnames == ["说明", "填报"]
+    response = dry_run(client, libreoffice, workbook, to)
+    assert outcomes(response) == [(rows[parking.name] + 1, "new")]  # under the title
+    assert "以下列不属于模板，未读取：填报人。" in response.content.decode()
+
+
+@SAVED_AS
+def test_a_merged_date_and_true_to_confirm(client, libreoffice, reporter, targets, to):
+    workbook, sheet, column, rows = opened(client)
+    first, second = sorted(rows.values())
+    write(sheet, column, first, 新累计值=20000, 截至日期=date(2021, 8, 31), 确认超十倍=True)
+    write(sheet, column, second, 新累计值=1200)
+    day = column["截至日期"]
+    sheet.merge_cells(start_row=first, start_column=day, end_row=second, end_column=day)
+    result = dry_run(client, libreoffice, workbook, to).context["check"]
+    assert [(r.as_of, r.outcome) for r in result.rows] == [("2021-08-31", "new")] * 2
+    assert result.rows[0].form.cleaned_data["confirm_large"] is True  # 20000 户 of 1800
+
+
+@SAVED_AS
+def test_hidden_and_reordered_columns_and_a_formula(client, libreoffice, reporter, targets, to):
+    parking = targets[0]
+    workbook, sheet, column, rows = opened(client)
+    write(sheet, column, rows[parking.name], 新累计值="=1000+200", 截至日期=date(2021, 8, 31))
+    table = [list(row) for row in sheet.iter_rows(values_only=True) if any(row)]
+    order = sorted(range(len(table[0])), key=lambda i: table[0][i] == "新累计值")  # moved last
+    sheet.delete_rows(1, sheet.max_row)
+    for line in table:
+        sheet.append([line[i] for i in order])
+    sheet.column_dimensions["C"].hidden = sheet.column_dimensions["D"].hidden = True
+    result = dry_run(client, libreoffice, workbook, to).context["check"]
+    assert [(r.number, r.outcome) for r in result.new_rows] == [(rows[parking.name], "new")]
+    assert result.new_rows[0].form.cleaned_data["value"] == 1200  # as LibreOffice computed it
+
+
+def test_a_sheet_kept_through_the_year_adds_only_what_is_new(
+    client, libreoffice, reporter, targets
+):
+    parking = targets[0]
+    workbook, sheet, column, rows = opened(client)
+    below = max(rows.values()) + 1
+    write(sheet, column, rows[parking.name], 新累计值=1000, 截至日期=date(2021, 6, 30))
+    write(sheet, column, below, 指标编号=parking.pk, 新累计值=1100, 截至日期=date(2021, 7, 31))
+    first = dry_run(client, libreoffice, workbook, ODS)
+    confirm(client, first)
+    checker = make_official("checker", "审核员")
+    for report in ProgressReport.objects.all():
+        report.approve(checker)
+
+    again = dry_run(client, libreoffice, workbook, ODS)
+    assert again.context["check"].ok
+    assert outcomes(again) == [(rows[parking.name], "duplicate"), (below, "duplicate")]
+    write(sheet, column, below + 1, 指标编号=parking.pk, 新累计值=1200, 截至日期=date(2021, 8, 31))
+    month_later = dry_run(client, libreoffice, workbook, ODS)
+    assert [outcome for _, outcome in outcomes(month_later)] == ["duplicate", "duplicate", "new"]
+    confirm(client, month_later)
+    assert ProgressReport.objects.count() == 3
+
+
+@pytest.mark.parametrize("charset", [UTF8, GBK, GB18030], ids=["utf-8", "gbk", "gb18030"])
+def test_a_csv_saved_as_shown_from_formatted_cells(client, libreoffice, reporter, targets, charset):
+    parking, renovation, _ = targets
+    workbook, sheet, column, rows = opened(client)
+    note = "㮾梨街道" if charset != GBK else "城市更新项目配建"  # 㮾: GB18030, not GBK
+    write(sheet, column, rows[parking.name], 新累计值=1200, 截至日期=date(2021, 8, 31), 备注=note)
+    write(sheet, column, rows[renovation.name], 新累计值=1100, 截至日期=date(2021, 8, 31))
+    for row in rows.values():
+        sheet.cell(row, column["新累计值"]).number_format = "#,##0"
+        sheet.cell(row, column["截至日期"]).number_format = 'yyyy"年"m"月"d"日"'
+    sheet.cell(rows[renovation.name], column["新累计值"]).number_format = '#,##0"户"'
+    content = libreoffice(saved(workbook), CSV.format(charset))
+    encoding = {UTF8: "utf-8", GBK: "gbk", GB18030: "gb18030"}[charset]
+    lines = list(csv.reader(io.StringIO(content.decode(encoding))))
+    shown = {line[column["指标"] - 1]: line for line in lines[1:] if any(line)}
+    assert shown[renovation.name][column["新累计值"] - 1] == "1,100户"
+    assert shown[parking.name][column["截至日期"] - 1] == "2021年8月31日"
+    result = check(client, content, "填报.csv").context["check"]
+    assert [row.errors for row in result.rows] == [[], []]
+    by_row = {r.number: r.form.cleaned_data for r in result.rows}
+    assert (by_row[rows[parking.name]]["value"], by_row[rows[parking.name]]["note"]) == (1200, note)
+    assert by_row[rows[renovation.name]]["value"] == 1100
+
+
+def test_an_xls_save_is_told_how_to_save_as_xlsx(client, libreoffice, reporter, targets):
+    workbook, sheet, column, rows = opened(client)
+    write(sheet, column, min(rows.values()), 新累计值=1200, 截至日期=date(2021, 8, 31))
+    response = dry_run(client, libreoffice, workbook, "xls:MS Excel 97")
+    assert (
+        "请在 Excel 或 WPS 中打开，选择“文件 → 另存为”，保存类型选“Excel 工作簿（*.xlsx）”，"
+        "再上传新保存的文件。"
+    ) in response.content.decode()
+    assert ProgressReport.objects.count() == 0
+
+
+def test_the_ledger_opened_in_libreoffice_sums_its_current_values(db, client, libreoffice):
+    today = timezone.localdate()
+    start = today - timedelta(days=200)
+    plan = Plan.objects.create(
+        year=2030, title="进行中的计划", period_start=start, period_end=start + timedelta(days=364)
+    )
+    for number, value in ((1, 900), (2, "12.5"), (3, None)):
+        target = TargetFactory(project__plan=plan, project__number=number, target_value=1800)
+        if value is not None:  # reported long ago: each is in the ledger
+            ReportFactory(target=target, value=value, as_of=today - timedelta(days=60))
+    client.force_login(make_official("checker", "审核员"))
+    response = client.get(reverse("admin:projects_ledger") + "?plan=2030&format=xlsx")
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook["超期未填报指标"]
+    assert sheet["D1"].value == "当前值"
+    sheet.append(["合计", None, None, f"=SUM(D2:D{sheet.max_row})"])
+    content = libreoffice(saved(workbook), CSV.format(UTF8), name="台账.xlsx")
+    # The CSV holds the workbook's first sheet, 超期未填报指标, as LibreOffice computed it.
+    assert list(csv.reader(io.StringIO(content.decode())))[-1][:4] == ["合计", "", "", "912.5"]
