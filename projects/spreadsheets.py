@@ -155,7 +155,8 @@ class Budget:
             )
 
     def cell(self, count=1):
-        self.cells += count
+        # Counted to one past the budget at most: a repeat may claim billions.
+        self.cells = min(self.cells + count, self.max_cells + 1)
         if self.cells > self.max_cells:
             raise ValidationError(
                 f"文件中的单元格过多（超过 {self.max_cells} 个），请只保留模板中的列后再导入。"

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +28,7 @@ CSV_ROWS = "指标编号,新累计值,截至日期\n" + "1,2,2021-06-30\n" * 100
 
 def files():
     """name: (kind, builder) for each hostile file."""
-    from tests.files import big_png, hostile_xlsx
+    from tests.files import big_png, hostile_ods, hostile_xlsx, ods_cell, ods_row
 
     last_cell = '<row r="6000"><c r="XFD6000"><v>1</v></c></row>'
     million = ("<row><c><v>1</v></c></row>" for _ in range(1_000_000))
@@ -39,6 +40,10 @@ def files():
         "xlsx of 10,000,000 shared strings": (
             "table", lambda: hostile_xlsx(shared_strings=10_000_000)),
         "csv of 100,000 rows": ("table", CSV_ROWS.encode),
+        "ods repeating one cell 90,000 × 1,000 times": (
+            "table", lambda: hostile_ods(ods_row(ods_cell("x", 1000), 90_000))),
+        "ods of 5,000 rows (the cap)": (
+            "table", lambda: hostile_ods(ods_row(ods_cell("1") * 3) * 5000)),
         "png of 7745 × 7745 pixels": ("image", lambda: big_png(7745, 7745, 2)),
         "png of 4000 × 4000 RGBA (the most an upload may decode)": (
             "image", lambda: big_png(4000, 4000, 6)),
@@ -61,6 +66,8 @@ def read_before(kind, data):
         if data.startswith(b"PK"):
             from openpyxl import load_workbook
 
+            if "content.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist():
+                return "refused (.ods was not read before issue 11)"
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
             workbook.close()

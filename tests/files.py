@@ -142,6 +142,17 @@ ODS_HEADER_ROW = (
 )
 
 
+def ods_cell(value, repeated=1):
+    return (
+        f'<table:table-cell office:value-type="string" table:number-columns-repeated='
+        f'"{repeated}"><text:p>{value}</text:p></table:table-cell>'
+    )
+
+
+def ods_row(cells, repeated=1):
+    return f'<table:table-row table:number-rows-repeated="{repeated}">{cells}</table:table-row>'
+
+
 def hostile_ods(rows="", prolog=""):
     """An .ods written by hand as a forger would: `rows` (XML of table:table-rows after
     the header) in one sheet, `prolog` (a DTD, say) before the document."""
