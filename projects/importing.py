@@ -201,13 +201,15 @@ def template_xlsx(plan, targets):
         operator="between",
         formula1=f"DATE({start.year},{start.month},{start.day})",
         formula2=f"DATE({end.year},{end.month},{end.day})",
+        allow_blank=True,
         showErrorMessage=True,
         errorTitle="截至日期",
         error=f"请填写 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 之间的日期。",
     )
     confirm = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     figure = DataValidation(
-        type="decimal", operator="greaterThanOrEqual", formula1="0", showErrorMessage=True,
+        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+        showErrorMessage=True,
         errorTitle="新累计值", error="请填写不小于 0 的数字。",
     )  # fmt: skip
     for validation, name in ((day, "截至日期"), (confirm, "确认超十倍"), (figure, "新累计值")):

@@ -6,6 +6,8 @@ hand out, opened in LibreOffice, computes with its figures."""
 
 import csv
 import io
+import re
+import zipfile
 from datetime import date, timedelta
 
 import pytest
@@ -203,6 +205,25 @@ def test_an_xls_save_is_told_how_to_save_as_xlsx(client, libreoffice, reporter, 
         "再上传新保存的文件。"
     ) in response.content.decode()
     assert ProgressReport.objects.count() == 0
+
+
+def test_the_template_opened_in_libreoffice_keeps_its_checks_and_locks(
+    client, libreoffice, reporter, targets
+):
+    content = libreoffice(saved(template(client)), ODS)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        document = archive.read("content.xml").decode()
+    checks = re.findall(r'table:condition="([^"]*)"[^>]*table:allow-empty-cell="(\w+)"', document)
+    assert sorted(checks) == [
+        ("of:cell-content-is-date() and cell-content-is-between(DATE(2021;1;1),DATE(2021;12;31))",
+         "true"),
+        ("of:cell-content-is-decimal-number() and cell-content()&gt;=0", "true"),
+        ("of:cell-content-is-in-list(&quot;是&quot;;&quot;否&quot;)", "true"),
+    ]  # fmt: skip
+    assert (
+        '<table:table table:name="填报" table:style-name="ta1" table:protected="true">' in document
+    )
+    assert 'style:cell-protect="none"' in document  # the columns to fill stay open
 
 
 def test_the_ledger_opened_in_libreoffice_sums_its_current_values(db, client, libreoffice):
