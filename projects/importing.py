@@ -52,8 +52,10 @@ FIELD_COLUMNS["__all__"] = "整行"
 CONFIRMED = {"是", "y", "yes", "1", "√", "✓", "true", "对"}
 # How officials write a date by hand: 2021.12.15, 2021/12/15, 2021年12月15日, 21-12-15.
 DATE_WRITING = re.compile(r"(\d{2}|\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?")
-# A number as typed: thousands separated by commas or spaces, then a unit perhaps.
-NUMBER_WRITING = re.compile(r"([+-]?\d{1,3}(?:[, ]\d{3})+|[+-]?\d+)(\.\d+)?\s*(\D*)")
+# A number as typed: thousands separated by commas or spaces, then a unit perhaps. The
+# spaces before the unit are taken once (*+): \s* then \D* could split a long run of
+# spaces every way, and a cell of them took minutes to refuse.
+NUMBER_WRITING = re.compile(r"([+-]?\d{1,3}(?:[, ]\d{3})+|[+-]?\d+)(\.\d+)?\s*+(\D*)")
 
 LIVE_STATES = [
     ProgressReport.State.DRAFT,
@@ -203,14 +205,15 @@ def template_xlsx(plan, targets):
         formula2=f"DATE({end.year},{end.month},{end.day})",
         allow_blank=True,
         showErrorMessage=True,
+        errorStyle="warning",  # a warning: 2021.12.15 typed as text still imports
         errorTitle="截至日期",
         error=f"请填写 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 之间的日期。",
     )
     confirm = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     figure = DataValidation(
         type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="新累计值", error="请填写不小于 0 的数字。",
+        showErrorMessage=True, errorStyle="warning",  # 120套 in the target's unit imports
+        errorTitle="新累计值", error="请填写不小于 0 的数字（可带本指标的单位）。",
     )  # fmt: skip
     for validation, name in ((day, "截至日期"), (confirm, "确认超十倍"), (figure, "新累计值")):
         if rows:
@@ -326,8 +329,8 @@ class Batch:
     """What validating every row of a file reads from the database, read once for the
     whole file: the rows' targets (as the user may see them), their approved reports,
     the reports already entered, and the pace each new figure would give its target,
-    each on its own date: five queries however many rows (one more for each
-    JUDGED_ROUNDS rows of one target beyond the first). Each row's form then runs
+    each on its own date: six queries however many rows, and one more for each further
+    dated row of one target (TargetQuerySet.judge). Each row's form then runs
     exactly the rules a report typed into the admin runs (ProgressReportForm,
     ProgressReport.clean), answered from here."""
 
@@ -363,30 +366,40 @@ class Batch:
                 target__in=self.targets, state__in=LIVE_STATES
             ).values_list("target_id", "as_of", "value")
         )
-        new = {i: figure for i, figure in self.parsed.items() if figure not in self.existing}
+        self.repeated = set()  # rows the same as a row above them in the file
+        self.order_errors = self.check_order(rows, numbers)
+        new = [figure for i, figure in self.parsed.items() if not self.entered_before(i)]
         # (target id, as_of, value): status, each figure on its own day
-        self.statuses = Target.objects.judge(new.values()) if new else {}
-        self.order_errors = self.check_order(new, rows, numbers)
+        self.statuses = Target.objects.judge(new) if new else {}
 
-    @staticmethod
-    def check_order(new, rows, numbers):
-        """A sheet kept through the year holds several dated rows of a target: its new
-        ones are checked in date order, as they would be approved. One date twice is an
-        error; a figure below the row dated before it (a cumulative count cannot fall)
-        needs the note a correction needs. {row index: [(column, message)]}"""
+    def check_order(self, rows, numbers):
+        """A sheet kept through the year holds several dated rows of a target: they are
+        checked in date order, as they would be approved, those entered before among
+        them (an error is only ever a new row's). A row the same as one above it is
+        skipped; one date with two figures is an error; a figure below the row dated
+        before it (a cumulative count cannot fall) needs the note a correction needs.
+        {row index: [(column, message)]}"""
         errors = defaultdict(list)
         by_target = defaultdict(list)
-        for index, (target, day, value) in new.items():
+        for index, (target, day, value) in self.parsed.items():
             by_target[target].append((day, index, value))
         for figures in by_target.values():
             figures.sort()
             for (day, before, earlier), (later_day, index, value) in itertools.pairwise(figures):
-                if later_day == day:
-                    errors[index].append(
-                        (AS_OF, f"该指标截至{day:%Y-%m-%d}的数值已在第 {numbers[before]} 行填写，"
-                         "同一日期只能填一行。")
-                    )  # fmt: skip
-                elif value < earlier and not rows[index].get("note", "").strip():
+                if later_day == day and value == earlier:
+                    self.repeated.add(index)
+                elif later_day == day:
+                    new, other = (index, before) if self.is_new(index) else (before, index)
+                    if self.is_new(new):
+                        errors[new].append(
+                            (AS_OF, f"该指标截至{day:%Y-%m-%d}的数值已在第 {numbers[other]} 行"
+                             "填写，同一日期只能填一行。")
+                        )  # fmt: skip
+                elif (
+                    value < earlier
+                    and self.is_new(index)
+                    and not rows[index].get("note", "").strip()
+                ):
                     errors[index].append(
                         ("备注", f"该数值低于第 {numbers[before]} 行（截至{day:%Y-%m-%d}）的 "
                          f"{figure(earlier)}，累计数不应减少；如属更正，请在备注中说明原因。")
@@ -397,9 +410,12 @@ class Batch:
         return self.targets[target].unit if target in self.targets else None
 
     def entered_before(self, index):
-        """Row `index` repeats a draft, submitted or approved report (whatever its note):
-        uploading a file again adds only what is new."""
-        return self.parsed.get(index) in self.existing
+        """Row `index` repeats a draft, submitted or approved report (whatever its note),
+        or a row above it in the file: uploading a file again adds only what is new."""
+        return self.parsed.get(index) in self.existing or index in self.repeated
+
+    def is_new(self, index):
+        return not self.entered_before(index)
 
     def form(self, data):
         form = ProgressReportForm(data=data)

@@ -1,4 +1,4 @@
-"""Reading and writing the spreadsheets officials and the public use (.xlsx and .csv).
+"""Reading and writing the spreadsheets officials and the public use (.xlsx, .ods, .csv).
 
 Writing: every text cell is written as text. A note such as "=HYPERLINK(...)" or
 "+86 138…" must never run as a formula in the reader's Excel (formula injection), so
@@ -130,16 +130,20 @@ def attachment(filename, fallback=None):
 @dataclass
 class Budget:
     """What reading one uploaded table may cost, whatever the file claims about itself:
-    rows and cells read, the bytes an .xlsx unpacks to, its shared-string table. Every
-    reader counts against it and stops with a Chinese message the moment it is spent;
-    `rows`, `cells` and `unpacked` say afterwards how much was read."""
+    rows and cells read, the text they hold, the bytes an .xlsx or .ods unpacks to, its
+    shared-string table. Every reader counts against it and stops with a Chinese
+    message the moment it is spent; `rows`, `cells`, `chars` and `unpacked` say
+    afterwards how much was read."""
 
     max_rows: int  # data rows; the header is one more
     max_cells: int  # cells in all, header included
     max_unpacked: int = 16 * 1024 * 1024  # an .xlsx's parts together, as they unpack
     max_shared_strings: int = 4 * 1024 * 1024  # of those, the shared-string table
+    max_cell_chars: int = 2000  # one cell's text (a note of 2,000 characters is long)
+    max_chars: int = 4 * 1024 * 1024  # all cells' text, each repeat counted
     rows: int = 0
     cells: int = 0
+    chars: int = 0
     unpacked: int = 0
 
     @classmethod
@@ -159,8 +163,25 @@ class Budget:
         self.cells = min(self.cells + count, self.max_cells + 1)
         if self.cells > self.max_cells:
             raise ValidationError(
-                f"文件中的单元格过多（超过 {self.max_cells} 个），请只保留模板中的列后再导入。"
+                f"文件中的单元格过多（超过 {self.max_cells} 个）。请删除表格下方多余的行"
+                "（如整列填充到底）和右侧多余的列，只保留要导入的数据后再导入。"
             )
+
+    def text(self, value, row, repeats=1):
+        """A cell's value read in `row` (and the `repeats` rows that repeat it)."""
+        if not isinstance(value, str):
+            return value
+        if len(value) > self.max_cell_chars:
+            raise self.long_cell(row)
+        self.chars = min(self.chars + len(value) * repeats, self.max_chars + 1)
+        if self.chars > self.max_chars:
+            raise ValidationError("文件中的文字过多，请只保留要导入的数据后再导入。")
+        return value
+
+    def long_cell(self, row):
+        return ValidationError(
+            f"第 {row} 行有单元格超过 {self.max_cell_chars} 字，请精简后再导入。"
+        )
 
 
 class SheetRow(list):
@@ -185,8 +206,9 @@ def read_table(upload, max_bytes, budget=None, header=()):
     """An uploaded .xlsx or .csv as (headers, rows); rows are SheetRows of cell values.
 
     The header row is the first within the top rows that holds every name in `header`
-    (title rows above it are skipped); in a workbook, the data sheet is the first that
-    has such a row, wherever it is among the sheets. Reads within `budget`
+    (title rows above it are skipped); in a workbook, the data sheet is the one visible
+    sheet that has such a row, wherever it is among the sheets (hidden sheets are not
+    read: an official hides last month's). Reads within `budget`
     (Budget.for_imports() unless given). Raises ValidationError in Chinese for anything
     that is not a readable table, or costs more than that.
     """
@@ -203,13 +225,23 @@ def read_table(upload, max_bytes, budget=None, header=()):
         sheets = _read_workbook(data, budget)
     elif b"\x00" in data[:4096]:
         raise ValidationError("无法识别的文件：请上传 .xlsx、.ods 或 .csv 文件。")
+    elif data.lstrip().startswith(b"<?xml"):
+        raise ValidationError(
+            "这是 XML 格式的表格（如 .fods）。请在办公软件中打开，另存为 .ods 或 .xlsx 后再上传。"
+        )
     else:
-        sheets = [_read_csv(data, budget)]
-    tables = [_table(rows, header) for rows in sheets]
-    tables = [t for t in tables if t is not None]
+        sheets = {"": _read_csv(data, budget)}
+    tables = {name: _table(rows, header) for name, rows in sheets.items()}
+    tables = {name: table for name, table in tables.items() if table is not None}
     if not tables:
         raise ValidationError("文件中没有数据。")
-    return next((t for t in tables if set(header) <= set(t[0])), tables[0])
+    found = [name for name, table in tables.items() if header and set(header) <= set(table[0])]
+    if len(found) > 1:
+        raise ValidationError(
+            f"有 {len(found)} 张工作表都有表头（{'、'.join(found)}），无法确定导入哪一张。"
+            "请把要导入的行放在同一张表中，其余的删除或隐藏后再上传。"
+        )
+    return tables[found[0]] if found else next(iter(tables.values()))
 
 
 def _table(rows, header):
@@ -223,8 +255,8 @@ def _table(rows, header):
 
 
 def _read_workbook(data, budget):
-    """Every sheet's rows of an .xlsx or .ods (a 说明 sheet may come first), all within
-    one budget."""
+    """{name: rows} of every visible sheet of an .xlsx or .ods (a 说明 sheet may come
+    first), all within one budget."""
     unreadable = ValidationError(
         "无法读取该文件，请确认是 .xlsx 或 .ods 格式且未损坏（可在办公软件中打开后另存一次）。"
     )
@@ -236,7 +268,11 @@ def _read_workbook(data, budget):
                     return _read_ods(content, budget)
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            return [list(_sheet_rows(sheet, budget)) for sheet in workbook.worksheets]
+            return {
+                sheet.title: list(_sheet_rows(sheet, budget))
+                for sheet in workbook.worksheets
+                if sheet.sheet_state == "visible"
+            }
         finally:
             workbook.close()
     except ValidationError:
@@ -302,7 +338,7 @@ def _sheet_rows(sheet, budget):
             row = [None] * min(max((c["column"] for c in cells), default=0), IMPORT_MAX_COLUMNS)
             for cell in cells:
                 if cell["column"] <= IMPORT_MAX_COLUMNS:  # beyond: not a column we read
-                    row[cell["column"] - 1] = _plain(cell["value"])
+                    row[cell["column"] - 1] = budget.text(_plain(cell["value"]), index)
             rows[index] = SheetRow(row, index)
     merged = parser.merged_cells.mergeCell if parser.merged_cells else []
     for area in merged:  # known once the whole sheet is read: they follow its data
@@ -337,33 +373,41 @@ def _plain(cell):
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
 ODS_CELLS = (f"{TABLE}table-cell", f"{TABLE}covered-table-cell")
 
 
 def _read_ods(content, budget):
-    """Every sheet's rows of an .ods's content.xml, read as a stream. A cell or row can
-    claim to repeat a million times (LibreOffice writes the empty rest of a sheet so):
-    empty ones cost nothing, and each repeat of a cell with a value counts against the
-    budget before any is made. Merged areas are read as their value in every row they
-    cover. No DTD or entity is accepted (defusedxml)."""
-    sheets, rows, merged, number = [], {}, [], 0
+    """{name: rows} of every visible sheet of an .ods's content.xml, read as a stream.
+    A cell or row can claim to repeat a million times (LibreOffice writes the empty rest
+    of a sheet so): empty ones cost nothing, and each repeat of a cell with a value
+    counts against the budget before any is made. Merged areas are read as their value
+    in every row they cover. Hidden sheets are read, and left out. No DTD or entity is
+    accepted (defusedxml)."""
+    sheets, hidden, rows, merged, number = {}, set(), {}, [], 0
     for event, element in iterparse(content, events=("start", "end"), forbid_dtd=True):
-        if element.tag == f"{TABLE}table":
+        if event == "end" and element.tag == f"{STYLE}style":  # the styles come first
+            shown = element.find(f"{STYLE}table-properties")
+            if shown is not None and shown.get(f"{TABLE}display") == "false":
+                hidden.add(element.get(f"{STYLE}name"))
+        elif element.tag == f"{TABLE}table":
             if event == "start":
                 rows, merged, number = {}, [], 0
             else:
                 for area in merged:
                     _fill(rows, area)
-                sheets.append(list(rows.values()))
+                if element.get(f"{TABLE}style-name") not in hidden:
+                    sheets[element.get(f"{TABLE}name", "")] = list(rows.values())
                 element.clear()
         elif event == "end" and element.tag == f"{TABLE}table-row":
             repeats = _repeats(element, "number-rows-repeated")
             cells, column = [], 0
             for cell in (c for c in element if c.tag in ODS_CELLS):
                 width = _repeats(cell, "number-columns-repeated")
-                value = _ods_value(cell)
+                value = _ods_value(cell, budget, number + 1)
                 if value not in (None, ""):
                     budget.cell(width * repeats)
+                    budget.text(value, number + 1, width * repeats)
                     end = min(column + width, IMPORT_MAX_COLUMNS)  # beyond: not read
                     cells.extend([None] * (end - len(cells)))
                     cells[column:end] = [value] * (end - column)
@@ -390,7 +434,7 @@ def _repeats(element, name):
     return max(1, int(element.get(f"{TABLE}{name}", 1)))
 
 
-def _ods_value(cell):
+def _ods_value(cell, budget, row):
     """A cell's value as openpyxl gives one from .xlsx: a number, a date, True/False, or
     its text (what the cell shows, never its formula)."""
     kind = cell.get(f"{OFFICE}value-type")
@@ -400,28 +444,41 @@ def _ods_value(cell):
         return date.fromisoformat(cell.get(f"{OFFICE}date-value")[:10])
     if kind == "boolean":
         return cell.get(f"{OFFICE}boolean-value") == "true"
-    paragraphs = [_ods_text(p) for p in cell if p.tag == f"{TEXT}p"]
-    return "\n".join(paragraphs) or None
+    parts = _OdsText(budget.max_cell_chars, lambda: budget.long_cell(row))
+    for paragraph in (p for p in cell if p.tag == f"{TEXT}p"):
+        if parts:
+            parts.add("\n")
+        parts.paragraph(paragraph)
+    return "".join(parts) or None
 
 
-def _ods_text(element):
-    """A paragraph's text: runs of spaces (text:s), tabs and line breaks as written."""
-    parts = [element.text or ""]
-    for child in element:
-        if child.tag == f"{TEXT}s":
-            parts.append(" " * _count(child))
-        elif child.tag == f"{TEXT}tab":
-            parts.append("\t")
-        elif child.tag == f"{TEXT}line-break":
-            parts.append("\n")
-        elif child.tag != f"{OFFICE}annotation":
-            parts.append(_ods_text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
+class _OdsText(list):
+    """A cell's text as it is put together, refused the moment it grows past `limit`
+    (one text:s element may stand for a thousand spaces)."""
 
+    def __init__(self, limit, too_long):
+        super().__init__()
+        self.limit, self.too_long, self.length = limit, too_long, 0
 
-def _count(element):
-    return min(max(1, int(element.get(f"{TEXT}c", 1))), 1000)
+    def add(self, text):
+        self.length += len(text)
+        if self.length > self.limit:
+            raise self.too_long()
+        self.append(text)
+
+    def paragraph(self, element):
+        """Runs of spaces (text:s), tabs and line breaks as written; comments left out."""
+        self.add(element.text or "")
+        for child in element:
+            if child.tag == f"{TEXT}s":
+                self.add(" " * min(max(1, int(child.get(f"{TEXT}c", 1))), self.limit + 1))
+            elif child.tag == f"{TEXT}tab":
+                self.add("\t")
+            elif child.tag == f"{TEXT}line-break":
+                self.add("\n")
+            elif child.tag != f"{OFFICE}annotation":
+                self.paragraph(child)
+            self.add(child.tail or "")
 
 
 def _read_csv(data, budget):
@@ -438,7 +495,9 @@ def _read_csv(data, budget):
         for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
             budget.row()
             budget.cell(len(row))
-            rows.append(SheetRow(row[:IMPORT_MAX_COLUMNS], number))
+            rows.append(
+                SheetRow([budget.text(c, number) for c in row[:IMPORT_MAX_COLUMNS]], number)
+            )
     except csv.Error:
         raise ValidationError("CSV 文件格式有误，无法读取。") from None
     return rows

@@ -1,5 +1,5 @@
 """A department of the 2021 plan with two targets to report on, and one target of
-another department's, which its reporter may not touch."""
+another department's, which its reporter may not touch; LibreOffice, to save files."""
 
 import os
 import shutil
@@ -62,7 +62,9 @@ def libreoffice(tmp_path_factory):
         pytest.skip("!!! no LibreOffice: apt-get install libreoffice-calc-nogui !!!")
     home = tmp_path_factory.mktemp("libreoffice")
     env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")}
-    env["HOME"] = str(home)
+    # The locale decides how a cell is shown in a CSV (1,100 or 1.100): the same on
+    # every machine.
+    env.update(HOME=str(home), LANG="C.UTF-8", LC_ALL="C.UTF-8")
     profile = f"-env:UserInstallation={(home / 'profile').as_uri()}"
 
     def save_as(content, to, name="填报.xlsx"):

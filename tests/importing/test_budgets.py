@@ -114,3 +114,33 @@ def test_an_ods_with_a_dtd_is_not_read():
     entities = '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
     _, message = read(hostile_ods(ods_row(ods_cell("&b;")), prolog=entities), name="填报.ods")
     assert message.startswith("无法读取该文件")
+
+
+def test_a_cell_of_a_million_spaces_is_refused_as_it_is_put_together():
+    # 22 bytes stand for 1,000 spaces: 39 KB once made a cell of 700 million characters.
+    spaces = '<text:s text:c="1000"/>' * 1000
+    cell = (
+        f'<table:table-cell office:value-type="string"><text:p>1{spaces}2</text:p>'
+        "</table:table-cell>"
+    )
+    budget, message = read(hostile_ods(ods_row(cell, repeated=5000)), name="填报.ods")
+    assert message == "第 2 行有单元格超过 2000 字，请精简后再导入。"
+    assert budget.chars == len("指标编号新累计值截至日期")  # the header's only
+
+
+def test_text_repeated_down_the_rows_counts_each_time():
+    budget, message = read(
+        hostile_ods(ods_row(ods_cell("字" * 1000, 3), repeated=1500)), name="填报.ods"
+    )
+    assert message == "文件中的文字过多，请只保留要导入的数据后再导入。"
+    assert budget.chars == budget.max_chars + 1
+
+
+def test_a_long_cell_is_refused_in_a_csv_and_an_xlsx_alike():
+    long = "1" + " " * 3000 + "2"
+    csv_file = f"指标编号,新累计值,截至日期\n1,{long},2021-06-30\n".encode()
+    assert read(csv_file, name="填报.csv")[1] == "第 2 行有单元格超过 2000 字，请精简后再导入。"
+    row = (
+        f'<row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve">{long}</t></is></c></row>'
+    )
+    assert read(hostile_xlsx([row]))[1] == "第 2 行有单元格超过 2000 字，请精简后再导入。"

@@ -1,6 +1,6 @@
 """The Excel round trip: download the department's template, fill it in, upload it."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 
@@ -248,28 +248,58 @@ def test_checking_a_file_costs_the_same_queries_however_many_rows(
     assert [r.outcome for r in check.rows] == ["new"] * rows
 
 
-@pytest.mark.parametrize(("rows", "queries"), [(50, 6), (51, 7)])
-def test_many_dated_rows_of_one_target_are_judged_a_round_of_rows_per_query(
-    client, reporter, targets, rows, queries, django_assert_num_queries
+def test_rows_entered_before_still_count_in_the_date_order(client, reporter, targets):
+    parking = targets[0]
+    ReportFactory(target=parking, value=1300, as_of=date(2021, 8, 31), state="submitted")
+    lines = [
+        "指标编号,新累计值,截至日期,备注,滞后原因,下一步措施",
+        f"{parking.pk},1300,2021-08-31,,雨季,加快",  # submitted already: skipped
+        f"{parking.pk},1250,2021-09-30,,雨季,加快",  # but still below it
+        f"{parking.pk},1350,2021-08-31,,雨季,加快",  # a second figure for August
+        f"{parking.pk},1400,2021-10-31,,雨季,加快",
+        f"{parking.pk},1400,2021-10-31,,雨季,加快",  # the row above, pasted twice
+    ]
+    rows = check(client, "\n".join(lines).encode(), "a.csv").context["check"].rows
+    assert [(row.outcome, [column for column, _ in row.errors]) for row in rows] == [
+        ("duplicate", []),
+        ("error", ["备注"]),
+        ("error", ["截至日期"]),
+        ("new", []),
+        ("duplicate", []),
+    ]
+    assert rows[2].errors[0][1] == "该指标截至2021-08-31的数值已在第 2 行填写，同一日期只能填一行。"
+
+
+@pytest.mark.parametrize(("dates", "queries"), [(1, 6), (3, 8)])
+def test_each_further_dated_row_of_a_target_costs_one_query(
+    client, reporter, targets, dates, queries, django_assert_num_queries
 ):
     from django.core.files.base import ContentFile
 
     from projects.importing import check_file
-    from projects.models import Target
 
-    parking = targets[0]
     lines = ["指标编号,新累计值,截至日期,滞后原因,下一步措施"]
-    lines += [
-        f"{parking.pk},{n + 1},{date(2021, 3, 1) + timedelta(n)},雨季,加快" for n in range(rows)
-    ]
-    # the six queries above, and one more for each JUDGED_ROUNDS (50) rows of a target
+    for month in range(6, 6 + dates):
+        lines += [f"{t.pk},{month * 100},2021-{month:02d}-30,雨季,加快" for t in targets[:2]]
+    # The six queries of any file, the pace judged once for all first rows of each
+    # target; then once more for all second rows, and so on.
     with django_assert_num_queries(queries):
         check = check_file(ContentFile("\n".join(lines).encode(), name="填报.csv"), reporter)
-    assert [r.outcome for r in check.rows] == ["new"] * rows
-    for row in check.rows[:: rows // 3] + check.rows[-1:]:  # each round, as judged alone
-        report = row.form.instance
-        alone = Target.objects.filter(pk=parking.pk).with_candidate(report.value, report.as_of)
-        assert report.pace_status() == alone.values_list("status", flat=True).get()
+    assert [r.outcome for r in check.rows] == ["new"] * 2 * dates
+
+
+def test_each_dated_row_is_judged_on_its_own_day_with_its_own_figure(client, reporter, targets):
+    parking = targets[0]  # 2,000 spaces in 2021
+    lines = [
+        "指标编号,新累计值,截至日期",
+        f"{parking.pk},20,2021-01-31",  # 1% of 8% expected: on pace
+        f"{parking.pk},1000,2021-06-30",  # 50% of 49%: on pace
+        f"{parking.pk},1100,2021-09-30",  # 55% of 75%: behind, reasons wanted
+    ]
+    rows = check(client, "\n".join(lines).encode(), "a.csv").context["check"].rows
+    assert [sorted(column for column, _ in row.errors) for row in rows] == [
+        [], [], ["下一步措施", "滞后原因"]
+    ]  # fmt: skip
 
 
 def test_rules_are_judged_from_the_batch_as_the_form_judges_them_alone(client, reporter, targets):
@@ -403,6 +433,24 @@ def test_a_title_row_an_added_column_and_the_notes_sheet_first_still_import(
     assert "以下列不属于模板，未读取：填报人。" in response.content.decode()
 
 
+def test_two_visible_sheets_with_the_header_are_refused_not_guessed(client, reporter, targets):
+    workbook = template(client)
+    workbook.copy_worksheet(workbook["填报"]).title = "7月"
+    response = check(client, saved(workbook))
+    assert response.context["check"].file_errors == [
+        "有 2 张工作表都有表头（填报、7月），无法确定导入哪一张。"
+        "请把要导入的行放在同一张表中，其余的删除或隐藏后再上传。"
+    ]
+
+
+def test_a_flat_xml_spreadsheet_is_told_to_save_as_ods_or_xlsx(client, reporter, targets):
+    content = b'<?xml version="1.0" encoding="UTF-8"?><office:document/>'
+    errors = check(client, content, "填报.fods").context["check"].file_errors
+    assert errors == [
+        "这是 XML 格式的表格（如 .fods）。请在办公软件中打开，另存为 .ods 或 .xlsx 后再上传。"
+    ]
+
+
 def test_a_csv_with_a_title_row_imports(client, reporter, targets):
     parking = targets[0]
     content = f"区住建局进度表,,\n指标编号,新累计值,截至日期\n{parking.pk},1200,2021-08-31\n"
@@ -446,6 +494,7 @@ def test_the_template_opens_what_to_fill_and_checks_dates_and_choices(client, re
         rules["date"].formula1 == "DATE(2021,1,1)" and rules["date"].formula2 == "DATE(2021,12,31)"
     )
     assert rules["list"].formula1 == '"是,否"'
+    assert (rules["date"].errorStyle, rules["decimal"].errorStyle) == ("warning", "warning")
     assert sheet.column_dimensions["C"].width >= 30  # 实事, readable
     notes = [row[0] for row in workbook["说明"].iter_rows(values_only=True)]
     assert any(line.startswith("示例") for line in notes)
@@ -457,3 +506,35 @@ def test_a_department_with_no_target_is_told_why_its_template_is_empty(client, p
     assert workbook["填报"].max_row == 1
     notes = [row[0] for row in workbook["说明"].iter_rows(values_only=True)]
     assert any("没有牵头或配合的实事" in line for line in notes)
+
+
+def test_many_targets_are_judged_within_sqlites_default_limit_of_variables(plan):
+    import sqlite3
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from projects.models import Target
+
+    from ..factories import ProjectFactory
+
+    project = ProjectFactory(plan=plan)
+    Target.objects.bulk_create(
+        Target(project=project, order=n, name=f"指标{n}", unit="个", target_value=100)
+        for n in range(1300)
+    )
+    pks = Target.objects.values_list("pk", flat=True)
+    figures = [(pk, date(2021, 6, 30), Decimal(50)) for pk in pks]
+    connection.ensure_connection()
+    limit = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+    # Debian's SQLite allows 250,000 variables; SQLite's own default, 32,766, is what
+    # others build with. (PostgreSQL takes 65,535 parameters.)
+    previous = (
+        connection.connection.setlimit(limit, 32766) if connection.vendor == "sqlite" else None
+    )
+    try:
+        statuses = Target.objects.judge(figures)
+    finally:
+        if previous is not None:
+            connection.connection.setlimit(limit, previous)
+    assert len(statuses) == 1300 and set(statuses.values()) == {"on_track"}  # 50% of 49%
