@@ -3,7 +3,8 @@
 One run, on this machine, prints:
 - server time per request (median and p95 of repeated requests, measured in-process
   with Django's test client and the page cache off, so it is the real work of a page)
-  and queries per request, at both sizes, and the ratio of the two sizes;
+  and queries per request, at both sizes, and the ratio of the two sizes; and the
+  import's dry run of a sheet kept all year (every target, 12 dated rows);
 - requests per second under load: gunicorn as `make serve` starts it (its config, its
   default number of workers, whitenoise, the page cache in the default file cache) on
   the large database, with wrk -t2 -c32 on loopback, no Accept-Encoding, keep-alive, on
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,7 +111,44 @@ def measure():
             "p95_ms": times[int(0.95 * (len(times) - 1))],
             "queries": len(queries.captured_queries),
         }
+    results["import dry run (each target, 12 dated rows)"] = import_check(year, admin)
     print(json.dumps(results))
+
+
+def import_check(year, user):
+    """The import's dry run of a sheet kept all year: every target of the plan, a row at
+    each of up to 12 month-ends of its period (none after today), as `user` sends it."""
+    from django.core.files.base import ContentFile
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from projects.importing import check_file
+    from projects.models import Plan, Target
+
+    plan = Plan.objects.get(year=year)
+    ends, day = [], plan.period_start
+    while len(ends) < 12 and day <= min(plan.period_end, timezone.localdate()):
+        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        ends.append(following - timedelta(days=1))
+        day = following
+    lines = ["指标编号,新累计值,截至日期,滞后原因,下一步措施"]
+    for pk in Target.objects.filter(project__plan=plan).values_list("pk", flat=True):
+        lines += [f"{pk},{n + 1},{end},雨季,加快" for n, end in enumerate(ends)]
+    content = "\n".join(lines).encode()
+    times = []
+    for _ in range(min(REPEAT, 10)):
+        started = time.perf_counter()
+        check_file(ContentFile(content, name="a.csv"), user)
+        times.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        check_file(ContentFile(content, name="a.csv"), user)
+    times.sort()
+    return {
+        "median_ms": statistics.median(times),
+        "p95_ms": times[int(0.95 * (len(times) - 1))],
+        "queries": len(queries.captured_queries),
+    }
 
 
 # --- the whole run --------------------------------------------------------------------
