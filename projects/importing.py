@@ -210,12 +210,12 @@ def template_xlsx(plan, targets):
         error=f"请填写 {start:%Y-%m-%d} 至 {end:%Y-%m-%d} 之间的日期。",
     )
     confirm = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-    figure = DataValidation(
+    amount = DataValidation(
         type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
         showErrorMessage=True, errorStyle="warning",  # 120套 in the target's unit imports
         errorTitle="新累计值", error="请填写不小于 0 的数字（可带本指标的单位）。",
     )  # fmt: skip
-    for validation, name in ((day, "截至日期"), (confirm, "确认超十倍"), (figure, "新累计值")):
+    for validation, name in ((day, "截至日期"), (confirm, "确认超十倍"), (amount, "新累计值")):
         if rows:
             sheet.add_data_validation(validation)
             validation.add(f"{column[name]}2:{column[name]}{last}")

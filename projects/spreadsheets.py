@@ -444,7 +444,7 @@ def _ods_value(cell, budget, row):
         return date.fromisoformat(cell.get(f"{OFFICE}date-value")[:10])
     if kind == "boolean":
         return cell.get(f"{OFFICE}boolean-value") == "true"
-    parts = _OdsText(budget.max_cell_chars, lambda: budget.long_cell(row))
+    parts = _OdsText(budget, row)
     for paragraph in (p for p in cell if p.tag == f"{TEXT}p"):
         if parts:
             parts.add("\n")
@@ -453,17 +453,18 @@ def _ods_value(cell, budget, row):
 
 
 class _OdsText(list):
-    """A cell's text as it is put together, refused the moment it grows past `limit`
-    (one text:s element may stand for a thousand spaces)."""
+    """A cell's text as it is put together, refused the moment it grows past a cell's
+    budget (one text:s element may stand for a thousand spaces)."""
 
-    def __init__(self, limit, too_long):
+    def __init__(self, budget, row):
         super().__init__()
-        self.limit, self.too_long, self.length = limit, too_long, 0
+        self.budget, self.row, self.length = budget, row, 0
+        self.limit = budget.max_cell_chars
 
     def add(self, text):
         self.length += len(text)
         if self.length > self.limit:
-            raise self.too_long()
+            raise self.budget.long_cell(self.row)
         self.append(text)
 
     def paragraph(self, element):
