@@ -52,9 +52,7 @@ def hit(key, seconds):
     # new window when the last one has ended. The database runs each UPDATE of a row
     # after the other's, on the row as the other left it, so no hit is lost, not even
     # when several processes start a window at once.
-    Counter.objects.bulk_create(
-        [Counter(key=key, count=0, window_ends=now, last_at=now)], ignore_conflicts=True
-    )
+    add_row(key, now)
     open_window = Q(window_ends__gt=now)
     Counter.objects.filter(key=key).update(
         count=Case(When(open_window, then=F("count") + 1), default=Value(1)),
@@ -68,6 +66,19 @@ def hit(key, seconds):
     if hits == 1:  # a new window: forget the keys whose windows ended a day ago (PIPL)
         Counter.objects.filter(window_ends__lt=now - timedelta(days=1)).delete()
     return Count(hits, now)
+
+
+def add_row(key, now):
+    """The key's row, if it has none, with its window ended an hour before `now`, so that
+    whichever process counts first starts the window: also one that read the clock a
+    moment before this one (a window ending at `now` would be open to it, then reset by
+    this one, and a hit lost). The clean-up takes only rows ended a day ago."""
+    from .models import Counter
+
+    ended = now - timedelta(hours=1)
+    Counter.objects.bulk_create(
+        [Counter(key=key, count=0, window_ends=ended, last_at=now)], ignore_conflicts=True
+    )
 
 
 def peek(key):

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from projects import counters
 
@@ -99,6 +100,17 @@ def test_a_counter_counts_within_its_window_and_starts_again_after(counted_in, d
     time.sleep(1.1)  # the test clock ticks; Redis expires keys by its own
     assert counters.peek("k").hits == 0
     assert counters.hit("k", 1).hits == 1
+
+
+def test_a_hit_whose_clock_read_before_the_row_was_made_is_not_lost(db, clock):
+    # Two processes count the same new key: one reads the clock, the other reads it a
+    # moment later, makes the row and is overtaken before it counts.
+    earlier = timezone.now()
+    counters.add_row("k", earlier + timedelta(seconds=1))
+    clock.move_to(earlier)
+    assert counters.hit("k", 3600).hits == 1
+    clock.move_to(earlier + timedelta(seconds=1))
+    assert counters.hit("k", 3600).hits == 2
 
 
 def test_a_user_name_longer_than_any_account_is_refused_as_a_wrong_password(db):
