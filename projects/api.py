@@ -1,34 +1,50 @@
 """The open data API, version 1: read-only JSON of published plans and their approved
 figures, for anyone's page or script (CORS is open for /api/, see settings).
 
+Declared once, with django-ninja: the parameters, records, errors and limits below are
+what the endpoints check and return, what /api/v1/openapi.json describes (with its
+reference page at /api/v1/docs/), and what the open data page (/data/) documents
+(`documentation`). A field exists in all three or in none.
+
 - Every list starts from a public queryset: `Plan.objects.published()`,
   `Project.objects.published()`, `ProgressReport.objects.public()`; evidence is only
   that of those reports. Nothing unapproved is ever listed or counted.
-- Each record is an explicit dict with stable field names (`*_json` below); a new
-  model field appears in the API only when someone adds it here, and to `FIELDS`,
-  which the open data page (/data/) shows as the documentation.
+- Each record is an explicit dict (`*_json`) checked against its declared schema, which
+  forbids any other field: a new model field appears only when someone declares it.
 - Figures are strings as `formatting.figure` writes them ("12.5", "9100"), so no
   reader turns 0.1 into 0.1000000001; percents are numbers rounded to one decimal as
   the pages show them; dates are ISO 8601.
 - A parameter the API cannot use is a 400 with a message in Chinese and English,
-  never a guess and never a 500.
+  never a guess and never a 500; an empty parameter counts as absent.
 - A request costs a fixed number of queries however many rows it returns.
+- Limits: page sizes here, the request rate in `projects.throttle`.
 """
 
 import functools
 import re
+from datetime import date
+from typing import Annotated, Generic, Literal, TypeVar
 
 from django.core.paginator import EmptyPage, Paginator
 from django.http import JsonResponse
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import ValidationError
+from ninja.openapi.docs import Swagger
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from . import pace
 from .asof import parse_as_of
 from .formatting import figure, percent_value
 from .freshness import cached_public
-from .models import Plan, ProgressReport, Project, Target
+from .models import Evidence, Plan, ProgressReport, Project, Target
 
 PAGE_SIZE = 100
 # Large enough to fetch a whole plan's targets in one request, small enough that one
@@ -36,9 +52,10 @@ PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 # Longer numbers than this are no id, year or page of ours (and would overflow SQLite).
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+LARGEST = 10**18 - 1
 
 
-# Responses and parameters
+# Errors
 
 
 class BadParameter(Exception):
@@ -52,81 +69,323 @@ def error_response(status, parameter, message, message_en):
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-def api_view(view):
-    """GET and HEAD only; a BadParameter becomes a 400 that says what to change. Answers
-    are cached and validated like the public pages (`freshness.cached_public`)."""
+# What each parameter must be, said when it is not.
+PARAMETER_ERRORS = {
+    "plan": ("参数 plan 须为年份，如 2021。", "plan must be a year, such as 2021."),
+    "as_of": (
+        "参数 as_of 须为不早于 2000-01-01、不晚于今天的日期，格式为 年-月-日，如 2021-06-30。",
+        "as_of must be a date from 2000-01-01 to today, as YYYY-MM-DD, such as 2021-06-30.",
+    ),
+    "target": (
+        "参数 target 须为指标编号（正整数），见 /api/v1/targets/ 的 id。",
+        "target must be a target id (a positive whole number) from /api/v1/targets/.",
+    ),
+    "project": (
+        "参数 project 须为实事序号（正整数），如 3。",
+        "project must be a project number (a positive whole number), such as 3.",
+    ),
+    "page_size": (
+        f"参数 page_size 须为 1 至 {MAX_PAGE_SIZE} 之间的整数。",
+        f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}.",
+    ),
+    "page": ("参数 page 须为正整数。", "page must be a positive whole number."),
+}
+
+
+class ErrorDetail(Schema):
+    parameter: str | None = Field(description=_("无法使用的参数，与参数无关时为 null"))
+    message: str = Field(description=_("中文说明"))
+    message_en: str = Field(description=_("英文说明"))
+
+
+class Error(Schema):
+    error: ErrorDetail
+
+
+# Parameters. Each is declared with the type a client should send; the validators keep
+# the checks as strict as they have always been ("+3", "3_0", "1.0" are no whole number).
+
+EMPTY = {"type": "string", "maxLength": 0}  # "?plan=" counts as no plan given
+
+
+def _whole_number(value):
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    if not WHOLE_NUMBER.fullmatch(text):
+        raise ValueError("not a whole number")
+    return int(text)
+
+
+def _day(value):
+    text = "" if value is None else str(value)
+    if not text.strip():
+        return None
+    day, error = parse_as_of(text)
+    if error:
+        raise ValueError("not a day from 2000-01-01 to today")
+    return day
+
+
+def WholeNumber(maximum=LARGEST):  # a type, named like one
+    return Annotated[
+        Annotated[int, Field(ge=1, le=maximum)] | None,
+        BeforeValidator(_whole_number),
+        WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": maximum}, EMPTY]}),
+    ]
+
+
+Day = Annotated[
+    date | None,
+    BeforeValidator(_day),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, EMPTY]}),
+]
+
+
+def _page_size_description():
+    return gettext("每页条数，默认 %(default)s，最多 %(max)s") % {
+        "default": PAGE_SIZE,
+        "max": MAX_PAGE_SIZE,
+    }
+
+
+class Paging(Schema):
+    page: WholeNumber() = Field(None, description=_("页码，从 1 开始，默认 1"))
+    page_size: WholeNumber(MAX_PAGE_SIZE) = Field(
+        None, description=lazy(_page_size_description, str)()
+    )
+
+
+class PlanFilters(Paging):
+    as_of: Day = Field(None, description=_("历史日期（YYYY-MM-DD）；计划本身不随日期变化"))
+
+
+class ProjectFilters(Paging):
+    plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    as_of: Day = Field(
+        None, description=_("历史日期（YYYY-MM-DD）：只计入该日及以前的填报，进度按当日判断")
+    )
+
+
+class TargetFilters(ProjectFilters):
+    project: WholeNumber() = Field(None, description=_("实事序号，如 3"))
+
+
+class ReportFilters(ProjectFilters):
+    as_of: Day = Field(
+        None, description=_("历史日期（YYYY-MM-DD）：只列出截至日期在该日及以前的填报")
+    )
+    project: WholeNumber() = Field(None, description=_("实事序号，如 3"))
+    target: WholeNumber() = Field(None, description=_("指标编号（targets 接口的 id）"))
+
+
+# Records. Every field is required (present, if null), and no other field is allowed.
+
+Url = Annotated[str, WithJsonSchema({"type": "string", "format": "uri"})]
+# A figure's unit is the record's `unit` field; a percent's is "%".
+Figure = Annotated[
+    str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", json_schema_extra={"x-unit-field": "unit"})
+]
+Percent = Annotated[float, Field(json_schema_extra={"x-unit": "%"})]
+Moment = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+StatusCode = Literal[tuple(pace.Status.values)]
+
+
+class Record(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanRecord(Record):
+    year: int = Field(description=_("年度"))
+    title: str = Field(description=_("计划标题"))
+    title_en: str = Field(description=_("英文标题（可能为空）"))
+    announced_on: date | None = Field(description=_("公布日期，原文未注明时为 null"))
+    period_start: date = Field(description=_("承诺周期开始"))
+    period_end: date = Field(description=_("承诺周期结束"))
+    source_name: str = Field(description=_("来源"))
+    source_url: str = Field(description=_("来源链接（可能为空）"))
+    demo_data: bool = Field(description=_("为 true 时进度是演示数据，不是真实填报"))
+    url: Url = Field(description=_("本站的计划页面"))
+    feed_url: Url = Field(description=_("该计划最新进展的 Atom 订阅"))
+    projects_url: Url = Field(description=_("该计划的实事（本接口）"))
+    targets_url: Url = Field(description=_("该计划的指标（本接口）"))
+    reports_url: Url = Field(description=_("该计划的填报（本接口）"))
+
+
+class ProjectRecord(Record):
+    plan: int = Field(description=_("年度"))
+    number: int = Field(description=_("实事序号，在同一年度内唯一"))
+    title: str = Field(description=_("简称"))
+    title_en: str = Field(description=_("英文简称（可能为空）"))
+    pledge_text: str = Field(description=_("承诺原文"))
+    lead_department: str | None = Field(description=_("牵头单位，公告未列明时为 null"))
+    supporting_departments: list[str] = Field(description=_("配合单位"))
+    due_date: date | None = Field(description=_("完成时限"))
+    percent: Percent | None = Field(
+        description=_(
+            "完成率：各指标完成率的平均数（单项最多按 100 计，未填报按 0 计），尚无填报时为 null"
+        )
+    )
+    expected_percent: Percent | None = Field(description=_("序时进度"))
+    status: StatusCode = Field(description=_("状态代码"))
+    status_label: str = Field(description=_("状态的中文名称，如“正常推进”"))
+    is_complete: bool = Field(description=_("所有指标都已达到目标值"))
+    last_reported_on: date | None = Field(description=_("最近一次经审核填报的截至日期，或 null"))
+    targets: list[int] = Field(description=_("该实事各指标的 id"))
+    url: Url = Field(description=_("本站的实事页面"))
+    feed_url: Url = Field(description=_("该实事最新进展的 Atom 订阅"))
+
+
+class TargetRecord(Record):
+    id: int = Field(description=_("指标编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    name: str = Field(description=_("指标名称"))
+    name_en: str = Field(description=_("英文名称（可能为空）"))
+    unit: str = Field(description=_("单位"))
+    kind: Literal[tuple(Target.Kind.values)] = Field(
+        description=_("quantity（数量指标）或 milestone（节点指标，完成为 1）")
+    )
+    is_construction: bool = Field(description=_("是否为“开工”类指标"))
+    target_value: Figure = Field(description=_("目标值"))
+    current_value: Figure | None = Field(
+        description=_("当前值：最近一次经审核的累计数；尚无填报时为 null")
+    )
+    last_reported_on: date | None = Field(description=_("当前值的截至日期，或 null"))
+    percent: Percent | None = Field(description=_("完成率 = 当前值 ÷ 目标值 × 100，超额时大于 100"))
+    expected_percent: Percent | None = Field(description=_("序时进度"))
+    status: StatusCode = Field(description=_("状态代码"))
+    status_label: str = Field(description=_("状态的中文名称，如“正常推进”"))
+    url: Url = Field(description=_("本站页面上的该指标"))
+    reports_url: Url = Field(description=_("该指标的填报（本接口）"))
+
+
+class EvidenceRecord(Record):
+    url: Url = Field(description=_("文件地址"))
+    kind: Literal[tuple(Evidence.Kind.values)] = Field(description=_("image 或 pdf"))
+    caption: str = Field(description=_("说明"))
+
+
+class ReportRecord(Record):
+    id: int = Field(description=_("填报编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    target: int = Field(description=_("指标编号"))
+    target_name: str = Field(description=_("指标名称"))
+    unit: str = Field(description=_("单位"))
+    value: Figure = Field(description=_("截至该日期的累计完成值"))
+    as_of: date = Field(description=_("截至日期"))
+    percent: Percent | None = Field(description=_("该数值占目标值的百分比"))
+    note: str = Field(description=_("备注（可能为空）"))
+    delay_reason: str = Field(description=_("滞后原因（可能为空）"))
+    next_steps: str = Field(description=_("下一步措施（可能为空）"))
+    approved_at: Moment | None = Field(description=_("审核通过时间（北京时间），未记录时为 null"))
+    corrects: int | None = Field(description=_("本条更正的填报编号；不是更正时为 null"))
+    evidence: list[EvidenceRecord] = Field(
+        description=_("佐证材料，每项含 url、kind（image 或 pdf）、caption（说明）")
+    )
+    url: Url = Field(description=_("本站页面上的该指标"))
+
+
+T = TypeVar("T")
+
+
+class Page(Schema, Generic[T]):
+    count: int = Field(description=_("总条数"))
+    next: Url | None = Field(description=_("下一页的完整网址，没有时为 null"))
+    previous: Url | None = Field(description=_("上一页的完整网址，没有时为 null"))
+    results: list[T] = Field(description=_("本页的记录"))
+
+
+# The API object: JSON as it has always been sent (UTF-8, not escaped; the media type
+# without a charset parameter), the bilingual 400 for every unusable parameter.
+
+
+class Renderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}
+
+
+class Api(NinjaAPI):
+    def get_content_type(self):
+        return "application/json"
+
+
+api = Api(
+    title="驿城区民生实事进度看板 开放数据接口",
+    version="1",
+    description=_(
+        "只读，使用 GET 请求，无需登录或密钥，允许跨域读取。只含经审核公开的数据。"
+        "字段说明另见 /data/。"
+    ),
+    urls_namespace="projects",
+    openapi_url="/openapi.json",
+    docs_url="/docs/",
+    docs=Swagger(settings={"validatorUrl": None}),  # no call to swagger.io's validator
+    renderer=Renderer(),
+)
+
+
+@api.exception_handler(ValidationError)
+def unusable_parameter(request, exc):
+    name = exc.errors[0]["loc"][-1]
+    return error_response(400, name, *PARAMETER_ERRORS[name])
+
+
+@api.exception_handler(BadParameter)
+def bad_parameter(request, exc):
+    return error_response(400, exc.parameter, exc.message, exc.message_en)
+
+
+def read_only(view):
+    """GET and HEAD only (HEAD answered as GET, the server drops the body); answers are
+    cached and validated like the public pages (`freshness.cached_public`)."""
 
     @cached_public
     @functools.wraps(view)
-    def wrapped(request):
+    def wrapped(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             response = error_response(
                 405, None, "开放数据接口只读，只接受 GET 请求。", "The API is read-only: use GET."
             )
             response["Allow"] = "GET, HEAD"
             return response
-        try:
-            data = view(request)
-        except BadParameter as bad:
-            return error_response(400, bad.parameter, bad.message, bad.message_en)
-        return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+        request.method = "GET"  # ninja dispatches HEAD nowhere
+        with translation.override("zh-hans"):  # one document, whatever the cookie says
+            return view(request, *args, **kwargs)
 
     return wrapped
 
 
-def whole_number(request, name, message, message_en):
-    """The parameter as a positive whole number, None if absent or empty."""
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return None
-    if not WHOLE_NUMBER.fullmatch(value) or int(value) < 1:
-        raise BadParameter(name, message, message_en)
-    return int(value)
-
-
-def plans_param(request):
-    """[the plan of ?plan=<year>], or None for every published plan."""
-    year = whole_number(
-        request, "plan", "参数 plan 须为年份，如 2021。", "plan must be a year, such as 2021."
+def openapi_json(request):
+    """The document, in UTF-8 like the rest of the API (ninja's own escapes it)."""
+    document = api.get_openapi_schema(path_prefix=reverse("projects:api-root"))
+    return JsonResponse(
+        document, encoder=NinjaJSONEncoder, json_dumps_params={"ensure_ascii": False}
     )
-    if year is None:
-        return None
-    plan = Plan.objects.published().filter(year=year).first()
-    if plan is None:
-        raise BadParameter(
-            "plan",
-            f"参数 plan：没有 {year} 年度的公开计划。",
-            f"plan: there is no published plan for {year}.",
-        )
-    return [plan]
 
 
-def as_of_param(request):
-    day, error = parse_as_of(request.GET.get("as_of", ""))
-    if error:
-        raise BadParameter(
-            "as_of",
-            "参数 as_of 须为不早于 2000-01-01、不晚于今天的日期，格式为 年-月-日，如 2021-06-30。",
-            "as_of must be a date from 2000-01-01 to today, as YYYY-MM-DD, such as 2021-06-30.",
-        )
-    return day
+def api_root(request):
+    """/api/v1/ itself: a person who types it wants the reference page."""
+    return redirect("projects:openapi-view")
 
 
-def paginated(request, queryset, serialize):
+def urlpatterns():
+    """The API's URLs (operations, openapi.json, the reference page), each read-only."""
+    patterns, _app, _namespace = api.urls
+    own = {"openapi-json": openapi_json, "api-root": api_root}
+    return [
+        path(str(p.pattern), read_only(own.get(p.name, p.callback)), name=p.name) for p in patterns
+    ]
+
+
+# Paging and values
+
+
+def paginated(request, filters, queryset, serialize):
     """{count, next, previous, results} for ?page= and ?page_size=."""
-    size_message = (
-        f"参数 page_size 须为 1 至 {MAX_PAGE_SIZE} 之间的整数。",
-        f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}.",
-    )
-    size = whole_number(request, "page_size", *size_message)
-    if size is not None and size > MAX_PAGE_SIZE:
-        raise BadParameter("page_size", *size_message)
-    number = whole_number(
-        request, "page", "参数 page 须为正整数。", "page must be a positive whole number."
-    )
-    paginator = Paginator(queryset, size or PAGE_SIZE)
+    paginator = Paginator(queryset, filters.page_size or PAGE_SIZE)
     try:
-        page = paginator.page(number or 1)
+        page = paginator.page(filters.page or 1)
     except EmptyPage:
         raise BadParameter(
             "page",
@@ -147,11 +406,18 @@ def page_url(request, number):
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
-# Values
-
-
-def iso(day):
-    return day.isoformat() if day is not None else None
+def chosen_plans(year):
+    """[the published plan of `year`], or None for every published plan."""
+    if year is None:
+        return None
+    plan = Plan.objects.published().filter(year=year).first()
+    if plan is None:
+        raise BadParameter(
+            "plan",
+            f"参数 plan：没有 {year} 年度的公开计划。",
+            f"plan: there is no published plan for {year}.",
+        )
+    return [plan]
 
 
 def decimal_text(value):
@@ -174,18 +440,15 @@ def absolute(request, path):
     return request.build_absolute_uri(path)
 
 
-# Records
-
-
 def plan_json(plan, request):
     api_query = f"?plan={plan.year}"
     return {
         "year": plan.year,
         "title": plan.title,
         "title_en": plan.title_en,
-        "announced_on": iso(plan.announced_on),
-        "period_start": iso(plan.period_start),
-        "period_end": iso(plan.period_end),
+        "announced_on": plan.announced_on,
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
         "source_name": plan.source_name,
         "source_url": plan.source_url,
         "demo_data": plan.demo_data,
@@ -206,13 +469,13 @@ def project_json(project, request):
         "pledge_text": project.pledge_text,
         "lead_department": project.lead_department.name if project.lead_department else None,
         "supporting_departments": [d.name for d in project.supporting_departments.all()],
-        "due_date": iso(project.due_date),
+        "due_date": project.due_date,
         "percent": rounded(project.percent),
         "expected_percent": rounded(project.expected_percent),
         "status": project.status,
         "status_label": status_label(project.status),
         "is_complete": project.is_complete,
-        "last_reported_on": iso(project.last_reported_on),
+        "last_reported_on": project.last_reported_on,
         "targets": [target.pk for target in project.targets.all()],
         "url": absolute(request, project.get_absolute_url()),
         "feed_url": absolute(
@@ -233,13 +496,21 @@ def target_json(target, request):
         "is_construction": target.is_construction,
         "target_value": decimal_text(target.target_value),
         "current_value": decimal_text(target.current_value),
-        "last_reported_on": iso(target.last_reported_on),
+        "last_reported_on": target.last_reported_on,
         "percent": rounded(target.percent),
         "expected_percent": rounded(target.expected_percent),
         "status": target.status,
         "status_label": status_label(target.status),
         "url": absolute(request, target.get_absolute_url()),
         "reports_url": absolute(request, f"{reverse('projects:api_reports')}?target={target.pk}"),
+    }
+
+
+def evidence_json(evidence, request):
+    return {
+        "url": absolute(request, evidence.get_absolute_url()),
+        "kind": evidence.kind,
+        "caption": evidence.caption,
     }
 
 
@@ -253,7 +524,7 @@ def report_json(report, request):
         "target_name": target.name,
         "unit": target.unit,
         "value": decimal_text(report.value),
-        "as_of": iso(report.as_of),
+        "as_of": report.as_of,
         "percent": rounded(report.percent),
         "note": report.note,
         "delay_reason": report.delay_reason,
@@ -262,231 +533,139 @@ def report_json(report, request):
         if report.reviewed_at
         else None,
         "corrects": report.corrects_id,
-        "evidence": [
-            {
-                "url": absolute(request, evidence.get_absolute_url()),
-                "kind": evidence.kind,
-                "caption": evidence.caption,
-            }
-            for evidence in report.evidence.all()
-        ],
+        "evidence": [evidence_json(evidence, request) for evidence in report.evidence.all()],
         "url": absolute(request, target.get_absolute_url()),
     }
 
 
 # Endpoints
 
+ERRORS = {400: Error, 429: Error}
+# The 429 comes from `projects.throttle`, before any view; declared here for clients.
+RATE_LIMITED = {
+    "responses": {
+        429: {
+            "description": "请求过于频繁 / Too many requests",
+            "headers": {
+                "Retry-After": {
+                    "description": "再次请求前应等待的秒数 / seconds to wait",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            },
+        }
+    }
+}
 
-@api_view
-def plans(request):
-    as_of_param(request)  # checked as everywhere, though a plan's fields do not change with it
-    return paginated(request, Plan.objects.published().order_by("-year"), plan_json)
+
+def endpoint(name, record, summary):
+    return api.get(
+        f"/{name}/",
+        response={200: Page[record], **ERRORS},
+        url_name=f"api_{name}",
+        operation_id=name,
+        summary=summary,
+        openapi_extra=RATE_LIMITED,
+    )
 
 
-@api_view
-def projects(request):
-    chosen, as_of = plans_param(request), as_of_param(request)
+@endpoint("plans", PlanRecord, _("公开的年度计划，最新年度在前。"))
+def plans(request, filters: Query[PlanFilters]):
+    return paginated(request, filters, Plan.objects.published().order_by("-year"), plan_json)
+
+
+@endpoint("projects", ProjectRecord, _("民生实事及其完成率和状态。"))
+def projects(request, filters: Query[ProjectFilters]):
+    chosen = chosen_plans(filters.plan)
     found = Project.objects.published()
     if chosen is not None:
         found = found.filter(plan__in=chosen)
-    found = found.with_progress(as_of).order_by("-plan__year", "number")
-    return paginated(request, found, project_json)
+    found = found.with_progress(filters.as_of).order_by("-plan__year", "number")
+    return paginated(request, filters, found, project_json)
 
 
-@api_view
-def targets(request):
-    chosen, as_of = plans_param(request), as_of_param(request)
-    project = whole_number(
-        request,
-        "project",
-        "参数 project 须为实事序号（正整数），如 3。",
-        "project must be a project number (a positive whole number), such as 3.",
-    )
+@endpoint("targets", TargetRecord, _("指标及其当前值、完成率和状态。"))
+def targets(request, filters: Query[TargetFilters]):
+    chosen = chosen_plans(filters.plan)
     found = Target.objects.filter(project__in=Project.objects.published())
     if chosen is not None:
         found = found.filter(project__plan__in=chosen)
-    if project is not None:
-        found = found.filter(project__number=project)
+    if filters.project is not None:
+        found = found.filter(project__number=filters.project)
     found = (
-        found.with_progress(as_of)
+        found.with_progress(filters.as_of)
         .select_related("project__plan")
         .order_by("-project__plan__year", "project__number", "order", "pk")
     )
-    return paginated(request, found, target_json)
+    return paginated(request, filters, found, target_json)
 
 
-@api_view
-def reports(request):
-    chosen, as_of = plans_param(request), as_of_param(request)
-    target = whole_number(
-        request,
-        "target",
-        "参数 target 须为指标编号（正整数），见 /api/v1/targets/ 的 id。",
-        "target must be a target id (a positive whole number) from /api/v1/targets/.",
-    )
-    project = whole_number(
-        request,
-        "project",
-        "参数 project 须为实事序号（正整数），如 3。",
-        "project must be a project number (a positive whole number), such as 3.",
-    )
-    found = ProgressReport.objects.newest_public(chosen, as_of)
-    if target is not None:
-        found = found.filter(target_id=target)
-    if project is not None:
-        found = found.filter(target__project__number=project)
-    return paginated(request, found, report_json)
+@endpoint("reports", ReportRecord, _("经审核的填报，审核时间最新的在前。"))
+def reports(request, filters: Query[ReportFilters]):
+    found = ProgressReport.objects.newest_public(chosen_plans(filters.plan), filters.as_of)
+    if filters.target is not None:
+        found = found.filter(target_id=filters.target)
+    if filters.project is not None:
+        found = found.filter(target__project__number=filters.project)
+    return paginated(request, filters, found, report_json)
 
 
-# Documentation, shown on /data/. Field names must match the `*_json` functions above
-# (tests/test_open_data.py checks that they do).
+# The open data page's documentation, read from the document above in the visitor's
+# language.
 
-TEXT, NUMBER, DATE = _("文本"), _("整数"), _("日期（YYYY-MM-DD）")
-FIGURE = _("数字字符串，如 “12.5”")
-PERCENT = _("数字（一位小数）或 null")
-URL = _("网址")
-
-PLAN_PARAMETER = ("plan", _("年度，如 2021；不填则为全部公开的年度计划"))
-AS_OF_PARAMETER = (
-    "as_of",
-    _("历史日期（YYYY-MM-DD）：只计入该日及以前的填报，进度按当日判断"),
-)
-STATUS = (
-    "status",
-    _("状态代码"),
-    _("complete、on_track、slow、severe、overdue、not_reported 之一"),
-)
-STATUS_LABEL = ("status_label", TEXT, _("状态的中文名称，如“正常推进”"))
-
-FIELDS = {
-    "plans": [
-        ("year", NUMBER, _("年度")),
-        ("title", TEXT, _("计划标题")),
-        ("title_en", TEXT, _("英文标题（可能为空）")),
-        ("announced_on", DATE, _("公布日期，原文未注明时为 null")),
-        ("period_start", DATE, _("承诺周期开始")),
-        ("period_end", DATE, _("承诺周期结束")),
-        ("source_name", TEXT, _("来源")),
-        ("source_url", URL, _("来源链接（可能为空）")),
-        ("demo_data", _("布尔值"), _("为 true 时进度是演示数据，不是真实填报")),
-        ("url", URL, _("本站的计划页面")),
-        ("feed_url", URL, _("该计划最新进展的 Atom 订阅")),
-        ("projects_url", URL, _("该计划的实事（本接口）")),
-        ("targets_url", URL, _("该计划的指标（本接口）")),
-        ("reports_url", URL, _("该计划的填报（本接口）")),
-    ],
-    "projects": [
-        ("plan", NUMBER, _("年度")),
-        ("number", NUMBER, _("实事序号，在同一年度内唯一")),
-        ("title", TEXT, _("简称")),
-        ("title_en", TEXT, _("英文简称（可能为空）")),
-        ("pledge_text", TEXT, _("承诺原文")),
-        ("lead_department", TEXT, _("牵头单位，公告未列明时为 null")),
-        ("supporting_departments", _("文本列表"), _("配合单位")),
-        ("due_date", DATE, _("完成时限")),
-        (
-            "percent",
-            PERCENT,
-            _(
-                "完成率：各指标完成率的平均数（单项最多按 100 计，未填报按 0 计），"
-                "尚无填报时为 null"
-            ),
-        ),
-        ("expected_percent", PERCENT, _("序时进度")),
-        STATUS,
-        STATUS_LABEL,
-        ("is_complete", _("布尔值"), _("所有指标都已达到目标值")),
-        ("last_reported_on", DATE, _("最近一次经审核填报的截至日期，或 null")),
-        ("targets", _("整数列表"), _("该实事各指标的 id")),
-        ("url", URL, _("本站的实事页面")),
-        ("feed_url", URL, _("该实事最新进展的 Atom 订阅")),
-    ],
-    "targets": [
-        ("id", NUMBER, _("指标编号，长期不变")),
-        ("plan", NUMBER, _("年度")),
-        ("project", NUMBER, _("实事序号")),
-        ("name", TEXT, _("指标名称")),
-        ("name_en", TEXT, _("英文名称（可能为空）")),
-        ("unit", TEXT, _("单位")),
-        ("kind", TEXT, _("quantity（数量指标）或 milestone（节点指标，完成为 1）")),
-        ("is_construction", _("布尔值"), _("是否为“开工”类指标")),
-        ("target_value", FIGURE, _("目标值")),
-        ("current_value", FIGURE, _("当前值：最近一次经审核的累计数；尚无填报时为 null")),
-        ("last_reported_on", DATE, _("当前值的截至日期，或 null")),
-        ("percent", PERCENT, _("完成率 = 当前值 ÷ 目标值 × 100，超额时大于 100")),
-        ("expected_percent", PERCENT, _("序时进度")),
-        STATUS,
-        STATUS_LABEL,
-        ("url", URL, _("本站页面上的该指标")),
-        ("reports_url", URL, _("该指标的填报（本接口）")),
-    ],
-    "reports": [
-        ("id", NUMBER, _("填报编号，长期不变")),
-        ("plan", NUMBER, _("年度")),
-        ("project", NUMBER, _("实事序号")),
-        ("target", NUMBER, _("指标编号")),
-        ("target_name", TEXT, _("指标名称")),
-        ("unit", TEXT, _("单位")),
-        ("value", FIGURE, _("截至该日期的累计完成值")),
-        ("as_of", DATE, _("截至日期")),
-        ("percent", PERCENT, _("该数值占目标值的百分比")),
-        ("note", TEXT, _("备注（可能为空）")),
-        ("delay_reason", TEXT, _("滞后原因（可能为空）")),
-        ("next_steps", TEXT, _("下一步措施（可能为空）")),
-        ("approved_at", _("时间（ISO 8601，北京时间）"), _("审核通过时间，未记录时为 null")),
-        ("corrects", NUMBER, _("本条更正的填报编号；不是更正时为 null")),
-        ("evidence", _("列表"), _("佐证材料，每项含 url、kind（image 或 pdf）、caption（说明）")),
-        ("url", URL, _("本站页面上的该指标")),
-    ],
+KINDS = {
+    "integer": _("整数"),
+    "number": _("数字（一位小数）"),
+    "boolean": _("布尔值"),
+    "date": _("日期（YYYY-MM-DD）"),
+    "date-time": _("时间（ISO 8601，北京时间）"),
+    "uri": _("网址"),
+    "figure": _("数字字符串，如 “12.5”"),
+    "string": _("文本"),
+    "object": _("对象"),
 }
 
-ENDPOINTS = [
-    ("plans", "projects:api_plans", _("公开的年度计划，最新年度在前。"), []),
-    (
-        "projects",
-        "projects:api_projects",
-        _("民生实事及其完成率和状态。"),
-        [PLAN_PARAMETER, AS_OF_PARAMETER],
-    ),
-    (
-        "targets",
-        "projects:api_targets",
-        _("指标及其当前值、完成率和状态。"),
-        [PLAN_PARAMETER, ("project", _("实事序号，如 3")), AS_OF_PARAMETER],
-    ),
-    (
-        "reports",
-        "projects:api_reports",
-        _("经审核的填报，审核时间最新的在前。"),
-        [
-            PLAN_PARAMETER,
-            ("project", _("实事序号，如 3")),
-            ("target", _("指标编号（targets 接口的 id）")),
-            ("as_of", _("历史日期（YYYY-MM-DD）：只列出截至日期在该日及以前的填报")),
-        ],
-    ),
-]
+
+def kind(schema):
+    """What a field holds, in words: "整数", "日期（YYYY-MM-DD）或 null", "整数列表" …"""
+    options = schema.get("anyOf", [schema])
+    main = next(option for option in options if option.get("type") != "null")
+    if len(options) > 1:
+        return _("%(kind)s或 null") % {"kind": kind(main)}
+    if "enum" in main:
+        return _("以下之一：%(values)s") % {"values": gettext("、").join(main["enum"])}
+    if main.get("type") == "array":
+        return _("%(kind)s列表") % {"kind": kind(main["items"])}
+    if "$ref" in main:
+        return KINDS["object"]
+    if "pattern" in main:
+        return KINDS["figure"]
+    return KINDS.get(main.get("format"), KINDS.get(main.get("type"), KINDS["string"]))
 
 
 def documentation(example_year):
     """The endpoints for the open data page: name, path, an example URL, what it
-    lists, its parameters and its fields."""
-    paging = [
-        ("page", _("页码，从 1 开始，默认 1")),
-        (
-            "page_size",
-            _("每页条数，默认 %(default)s，最多 %(max)s")
-            % {"default": PAGE_SIZE, "max": MAX_PAGE_SIZE},
-        ),
-    ]
-    return [
-        {
-            "name": name,
-            "path": reverse(url_name),
-            "example": reverse(url_name) + (f"?plan={example_year}" if parameters else ""),
-            "summary": summary,
-            "parameters": [*parameters, *paging],
-            "fields": FIELDS[name],
-        }
-        for name, url_name, summary, parameters in ENDPOINTS
-    ]
+    lists, its parameters and its record's fields (name, kind, meaning)."""
+    document = api.get_openapi_schema(path_prefix=reverse("projects:api-root"))
+    components = document["components"]["schemas"]
+    endpoints = []
+    for url, item in document["paths"].items():
+        operation = item["get"]
+        page = operation["responses"][200]["content"]["application/json"]["schema"]
+        page = components[page["$ref"].rsplit("/", 1)[-1]]
+        record = components[page["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[-1]]
+        parameters = sorted(operation["parameters"], key=lambda p: p["name"].startswith("page"))
+        endpoints.append(
+            {
+                "name": operation["operationId"],
+                "path": url,
+                "example": url
+                + (f"?plan={example_year}" if any(p["name"] == "plan" for p in parameters) else ""),
+                "summary": operation["summary"],
+                "parameters": [(p["name"], p["description"]) for p in parameters],
+                "fields": [
+                    (name, kind(field), field["description"])
+                    for name, field in record["properties"].items()
+                ],
+            }
+        )
+    return endpoints

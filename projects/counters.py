@@ -68,6 +68,53 @@ def hit(key, seconds):
     return Count(hits, now)
 
 
+def hit_on_the_clock(key, seconds):
+    """Count one hit on `key` in the window of `seconds` the clock is in now (windows
+    start at whole multiples of `seconds`, so every process agrees where one ends).
+    (hits in this window, this hit included; seconds until the next window.)
+
+    Cheaper than `hit` for a limit on every request: one statement on the database, an
+    upsert that counts and returns the count, no window to reset (the next window is
+    another key)."""
+    now = time.time()
+    number = int(now // seconds)
+    ends = (number + 1) * seconds
+    name = f"{key}:{number}"
+    if in_redis():
+        cache.add(f"counter:{name}", 0, seconds + 1)  # SET NX: gone after its window
+        return cache.incr(f"counter:{name}"), ends - now
+    from django.db import connection
+
+    from .models import Counter
+
+    ops, table = connection.ops, Counter._meta.db_table
+    key_, count, window_ends, last_at = (
+        ops.quote_name(field.column)
+        for field in (
+            Counter._meta.get_field(n) for n in ("key", "count", "window_ends", "last_at")
+        )
+    )
+    table = ops.quote_name(table)
+    moment = datetime.fromtimestamp(now, UTC)
+    with connection.cursor() as cursor:
+        # Only quoted names from the model are written into the SQL; values are parameters.
+        cursor.execute(
+            f"INSERT INTO {table} ({key_}, {count}, {window_ends}, {last_at})"  # noqa: S608
+            f" VALUES (%s, 1, %s, %s) ON CONFLICT ({key_}) DO UPDATE"
+            f" SET {count} = {table}.{count} + 1, {last_at} = EXCLUDED.{last_at}"
+            f" RETURNING {count}",
+            [
+                name,
+                ops.adapt_datetimefield_value(datetime.fromtimestamp(ends, UTC)),
+                ops.adapt_datetimefield_value(moment),
+            ],
+        )
+        (hits,) = cursor.fetchone()
+    if hits == 1:  # a new window: forget the keys whose windows ended a day ago (PIPL)
+        Counter.objects.filter(window_ends__lt=moment - timedelta(days=1)).delete()
+    return hits, ends - now
+
+
 def add_row(key, now):
     """The key's row, if it has none, with its window ended an hour before `now`, so that
     whichever process counts first starts the window: also one that read the clock a

@@ -11,6 +11,7 @@ Where each rule lives:
   `submit`, `approve`, `return_to_reporter` and `withdraw` methods.
 """
 
+import hashlib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -119,6 +120,15 @@ class Plan(models.Model):
         default=False,
         editable=False,
         help_text="由 make demo 生成的演示进度；每个页面都会标明。",
+    )
+    # Set with the plan's PlanArchive (projects/archive.py), on the plan itself so that a
+    # report's checks read it with the plan they already load.
+    archived_at = models.DateTimeField(
+        "归档时间",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="归档后数据定稿：不再接受填报和审核，数据包不再改变。",
     )
 
     objects = PlanQuerySet.as_manager()
@@ -1007,6 +1017,9 @@ class ProgressReportQuerySet(models.QuerySet):
         )
 
 
+ARCHIVED = "该年度计划已归档，数据已定稿，不再接受填报或审核。"
+
+
 class ProgressReport(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "草稿"
@@ -1158,6 +1171,8 @@ class ProgressReport(models.Model):
         )
 
     def clean(self):
+        if self.target_id and self.target.project.plan.archived_at:
+            raise ValidationError(ARCHIVED)
         errors = {}
         today = timezone.localdate()
         if self.as_of and self.as_of > today:
@@ -1292,6 +1307,13 @@ def evidence_path(evidence, filename):
     return f"evidence/{evidence.key.hex}{evidence.extension}"
 
 
+def file_sha256(file):
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 class EvidenceQuerySet(models.QuerySet):
     def public(self):
         """Evidence of approved reports of published plans: what anyone may open."""
@@ -1318,6 +1340,9 @@ class Evidence(models.Model):
     content_type = models.CharField(max_length=50, editable=False)
     original_name = models.CharField("原文件名", max_length=255, editable=False)
     size = models.PositiveIntegerField("大小（字节）", editable=False)
+    # Of the stored file: the data packages list it, so anyone can tell the file they
+    # hold is the one that was published.
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, editable=False)
     caption = models.CharField("说明", max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1339,6 +1364,14 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.caption or self.original_name
+
+    def save(self, *args, **kwargs):
+        if not self.sha256 and self.file:
+            try:
+                self.sha256 = file_sha256(self.file)
+            except FileNotFoundError:  # named, not stored (a restore in progress)
+                pass
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("projects:evidence", args=[self.key])
@@ -1366,3 +1399,32 @@ class Counter(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class PlanArchive(models.Model):
+    """实事档案馆: a plan's data package, built once when the plan was archived and kept
+    as built, with its checksum (projects/archive.py). The CSVs and datapackage.json
+    served under /data/<year>/ are read from this zip, so they never change either."""
+
+    plan = models.OneToOneField(
+        Plan, on_delete=models.PROTECT, related_name="archive", verbose_name="年度计划"
+    )
+    archived_at = models.DateTimeField("归档时间", editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name="归档人",
+    )
+    package = models.BinaryField("数据包（zip）", editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = "归档数据包"
+        verbose_name_plural = "归档数据包"
+        default_permissions = ("view",)  # made by the archive_plan command, never edited
+
+    def __str__(self):
+        return f"{self.plan.year} 年度数据包"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import api, feeds, views, views_bulletin, views_data, views_table
 from .freshness import cached_public
@@ -22,10 +22,8 @@ urlpatterns = [
     ),
     path("data/", views_data.open_data, name="data"),
     path("data/reports.csv", views_data.reports_csv, name="reports_csv"),
-    path("api/v1/plans/", api.plans, name="api_plans"),
-    path("api/v1/projects/", api.projects, name="api_projects"),
-    path("api/v1/targets/", api.targets, name="api_targets"),
-    path("api/v1/reports/", api.reports, name="api_reports"),
+    path("data/<int:year>/<str:name>", views_data.package_file, name="package_file"),
+    path("api/v1/", include(api.urlpatterns())),
     path("language/<str:code>/", views.switch_language, name="language"),
     path("care/<str:state>/", views.switch_care, name="care"),
     path("evidence/<uuid:key>/", views.evidence_file, name="evidence"),

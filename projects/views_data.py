@@ -6,15 +6,16 @@ published plans); the updates page through `newest_public()`, as the feeds do.""
 
 import csv
 
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from . import api, pace
+from . import api, archive, pace
 from .api import WHOLE_NUMBER
 from .asof import public_page
 from .formatting import figure
@@ -51,6 +52,9 @@ def open_data(request):
         "csv_columns": [(header, meaning) for _field, header, meaning in CSV_COLUMNS],
         "page_size": api.PAGE_SIZE,
         "max_page_size": api.MAX_PAGE_SIZE,
+        "packages": archive.listing(),
+        "rate_limit": settings.API_RATE_LIMIT,
+        "rate_window": settings.API_RATE_WINDOW,
     }
     return render(request, "projects/data.html", context)
 
@@ -137,3 +141,25 @@ def reports_csv(request):
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = attachment(_("驿城区民生实事填报数据.csv"))
     return response
+
+
+@cached_public
+def package_file(request, year, name):
+    """A file of the plan's data package (projects/archive.py): datapackage.json, a
+    CSV beside it, or the zip of them all."""
+    plan = published_plan(year)
+    files = archive.files_of(plan, request)
+    if name not in files:
+        raise Http404(name)
+    content_type = PACKAGE_TYPES[name.rsplit(".", 1)[-1]]
+    response = HttpResponse(files[name], content_type=content_type)
+    if name.endswith(".zip"):
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+PACKAGE_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "zip": "application/zip",
+}

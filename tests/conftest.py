@@ -1,5 +1,6 @@
 import contextlib
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -40,6 +41,21 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize(
             "clock", list(SUSPECT_HOURS.values()), ids=list(SUSPECT_HOURS), indirect=True
         )
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many cases schemathesis sent each API operation (tests/test_api_document.py),
+    also written to var/schemathesis-cases.json for the record."""
+    module = sys.modules.get("tests.test_api_document")
+    if module is None or not module.CASES:
+        return
+    cases = dict(sorted(module.CASES.items()))
+    terminalreporter.write_sep("-", f"schemathesis: {sum(cases.values())} API cases")
+    for operation, count in cases.items():
+        terminalreporter.write_line(f"{count:6d}  {operation}")
+    record = Path(__file__).resolve().parent.parent / "var" / "schemathesis-cases.json"
+    record.parent.mkdir(exist_ok=True)
+    record.write_text(json.dumps({"total": sum(cases.values()), "operations": cases}, indent=1))
 
 
 @pytest.fixture(autouse=True)
@@ -202,6 +218,20 @@ def database_url():
     host = quote(s["HOST"] or s["OPTIONS"].get("host", ""), safe="")
     port = s["PORT"] or s["OPTIONS"].get("port") or 5432
     return f"postgres://{s['USER']}@/{s['NAME']}?host={host}&port={port}"
+
+
+@pytest.fixture(params=["database", "Redis"])
+def counted_in(request, settings):
+    """Each limit's counters in both places they are kept (projects/counters.py)."""
+    if request.param == "Redis":
+        url = redis_url()
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+        from django.core.cache import cache
+
+        cache.clear()
+    return request.param
 
 
 def redis_url():

@@ -14,23 +14,11 @@ from django.utils import timezone
 
 from projects import counters
 
-from .conftest import redis_url
 from .factories import UserFactory
 
 LOGIN = reverse("admin:login")
 PASSWORD = "a-long-test-passphrase"
 REDIS = "django.core.cache.backends.redis.RedisCache"
-
-
-@pytest.fixture(params=["database", "Redis"])
-def counted_in(request, settings):
-    if request.param == "Redis":
-        url = redis_url()
-        settings.CACHES = {"default": {"BACKEND": REDIS, "LOCATION": url}}
-        from django.core.cache import cache
-
-        cache.clear()
-    return request.param
 
 
 @pytest.fixture

@@ -76,6 +76,9 @@ def test_the_data_page_documents_every_endpoint_and_field(client, plan):
     assert "<code>count</code>" in html and "<code>next</code>" in html
     assert "as_of=YYYY-MM-DD" in html
     assert "<code>not_reported</code></th><td>未填报</td>" in html
+    assert '<a href="/api/v1/openapi.json"><code>/api/v1/openapi.json</code></a>' in html
+    assert '<a href="/api/v1/docs/">在线查看和试用</a>' in html
+    assert "同一地址每 60 秒最多请求 300 次" in html
 
 
 def test_the_documented_fields_are_exactly_those_the_api_returns(client, target):
@@ -112,8 +115,8 @@ def test_the_data_page_works_before_any_plan_is_published(client, db):
 
 def test_the_data_page_costs_a_few_queries(client, plan, django_assert_num_queries):
     # 1 the current plan, 2 whether any plan carries demo data, 3 the published plans
-    # for the navigation
-    with django_assert_num_queries(3):
+    # for the navigation, 4 their data packages (projects/archive.py › listing)
+    with django_assert_num_queries(4):
         client.get("/data/")
 
 

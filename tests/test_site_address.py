@@ -4,6 +4,7 @@ request came with (yicheng/siteurl.py); without it, the request's own address.""
 import pytest
 from django.core.checks import run_checks
 
+from .conftest import NOW
 from .factories import ReportFactory, TargetFactory
 
 SITE = "https://jd.example.gov.cn"
@@ -48,3 +49,32 @@ def test_production_without_a_site_address_is_warned(settings):
     assert "yicheng.W002" in ids
     settings.SITE_URL = SITE
     assert "yicheng.W002" not in [c.id for c in run_checks(include_deployment_checks=True)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/plans/2021/feed/",
+        "/plans/2021/projects/11/feed/",
+        "/api/v1/targets/",
+        "/api/v1/reports/",
+        "/data/2021/datapackage.json",
+        "/data/2021/targets.csv",
+    ],
+)
+def test_a_record_has_the_same_id_whichever_host_name_reached_it(
+    client, road, site, settings, clock, url
+):
+    from django.core.cache import cache
+
+    from projects import freshness
+
+    settings.ALLOWED_HOSTS = ["jd.example.gov.cn", "tracker.zmd.internal", "127.0.0.1"]
+    clock.move_to(NOW, tick=False)  # a live package says when it was built
+    answers = []
+    for host in ("tracker.zmd.internal", "127.0.0.1:8443"):
+        cache.clear()  # each rendered afresh, not one served from the other's cache
+        freshness.memory.clear()
+        answers.append(client.get(url, HTTP_HOST=host).content)
+    assert answers[0] == answers[1]
+    assert b"jd.example.gov.cn" in answers[0]

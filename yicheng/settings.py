@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "simple_history",
     "projects.apps.AxesConfig",  # django-axes, named in Chinese in the admin
     "csp",
+    "ninja",  # its templates and vendored Swagger UI for /api/v1/docs/ (no CDN)
     "projects",
 ]
 
@@ -130,6 +131,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A cached public page is answered here, before the rest of the stack runs, with
     # the headers the middleware below gave it (projects/freshness.py).
+    # Before the page cache, which answers repeats without anything else counting them.
+    "projects.throttle.ApiRateLimitMiddleware",
     "projects.freshness.PageCacheMiddleware",
     # Other answers compressed (static files come precompressed from whitenoise, cached
     # pages from the page cache). Django's gzip pads each response against BREACH.
@@ -294,6 +297,12 @@ AXES_USERNAME_CALLABLE = "projects.logins.username"
 LOGIN_ADDRESS_FAILURES = env_int("LOGIN_ADDRESS_FAILURES", 30)
 LOGIN_USER_FAILURES = env_int("LOGIN_USER_FAILURES", 10)
 LOGIN_USER_WAIT = env_int("LOGIN_USER_WAIT", 30)
+
+# The open data API's rate limit per client address (projects/throttle.py): 300 requests
+# a minute is five a second all minute long, which no person and no script that waits
+# for each answer meets; a loop that does not wait is told when to come back (429).
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 300)
+API_RATE_WINDOW = env_int("API_RATE_WINDOW", 60)  # seconds
 
 # Pace (序时进度): how many percentage points behind the expected progress a figure may
 # be before it is 推进缓慢, and before it is 严重滞后 (see projects/pace.py).

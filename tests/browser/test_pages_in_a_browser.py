@@ -117,3 +117,40 @@ def test_care_mode_makes_the_type_larger(live_server, page, demo):
     assert larger >= normal * 1.2
     page.goto(live_server.url + "/plans/2021/departments/")
     assert page.evaluate("document.body.classList.contains('care')")
+
+
+def test_the_api_reference_page_works_under_the_sites_content_policy(live_server, browser, demo):
+    """Swagger UI from our own static files, with the CSP every page has (no bypass):
+    every operation listed, and one tried out answers from the API."""
+    context = browser.new_context()
+    page = context.new_page()
+    violations, errors, elsewhere = [], [], []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "request",
+        lambda request: (
+            not request.url.startswith(live_server.url) and elsewhere.append(request.url)
+        ),
+    )
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation',"
+        " e => (window.violations = window.violations || []).push(e.violatedDirective))"
+    )
+    page.goto(live_server.url + "/api/v1/docs/")
+    operations = page.locator(".opblock-summary-path")
+    operations.first.wait_for()
+    assert operations.all_text_contents() == [
+        "/api/v1/plans/",
+        "/api/v1/projects/",
+        "/api/v1/targets/",
+        "/api/v1/reports/",
+    ]
+    page.locator("#operations-default-plans").click()
+    page.get_by_role("button", name="Try it out").click()
+    page.get_by_role("button", name="Execute").click()
+    page.locator(".live-responses-table .response-col_status").first.wait_for()
+    assert "2021" in page.locator(".live-responses-table").text_content()
+    violations = page.evaluate("window.violations || []")
+    assert violations == [] and errors == [] and elsewhere == []
+    context.close()

@@ -1,0 +1,255 @@
+"""实事档案馆 (projects/archive.py): each plan's public data as a Frictionless Data
+Package, valid by the `frictionless` library; its columns are the API's declarations;
+once archived, the package is kept as built with its checksum, and the plan takes no
+more reports."""
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+
+import frictionless
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
+
+from projects import api, archive
+from projects.models import Evidence, Plan, PlanArchive, ProgressReport
+
+from .conftest import make_official
+from .factories import PlanFactory, ReportFactory, TargetFactory
+
+SITE = "https://jd.example.gov.cn"
+ZIP = "/data/2021/yicheng-minsheng-shishi-2021.zip"
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_plan", "2021", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())
+    return Plan.objects.get(year=2021)
+
+
+@pytest.fixture
+def site(settings):
+    settings.SITE_URL = SITE
+    settings.ALLOWED_HOSTS = ["jd.example.gov.cn", "testserver"]
+
+
+@pytest.fixture
+def road(plan):
+    target = TargetFactory(project__plan=plan, project__number=11, unit="公里", target_value=40)
+    report = ReportFactory(target=target, value=Decimal("12.5"), as_of=date(2021, 6, 30))
+    Evidence.objects.create(
+        report=report,
+        file=ContentFile(b"%PDF-1.4 evidence", name="a.pdf"),
+        kind=Evidence.Kind.PDF,
+        content_type="application/pdf",
+        original_name="a.pdf",
+        size=17,
+        caption="验收单",
+    )
+    return target
+
+
+def download(client, folder, year=2021):
+    """The package as a client gets it: datapackage.json and each file it names."""
+    response = client.get(f"/data/{year}/datapackage.json")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    (folder / "datapackage.json").write_bytes(response.content)
+    descriptor = response.json()
+    for resource in descriptor["resources"]:
+        csv_file = client.get(f"/data/{year}/{resource['path']}")
+        assert csv_file.status_code == 200
+        assert csv_file["Content-Type"] == "text/csv; charset=utf-8"
+        (folder / resource["path"]).write_bytes(csv_file.content)
+    return descriptor
+
+
+def problems(folder):
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    return report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])
+
+
+def table(folder, name):
+    return list(csv.DictReader(io.StringIO((folder / f"{name}.csv").read_text("utf-8"))))
+
+
+def test_every_plans_package_is_valid_by_frictionless(client, demo, tmp_path):
+    PlanFactory(year=2020, title="另一年度")  # a plan with no projects yet
+    for plan in Plan.objects.published():
+        folder = tmp_path / str(plan.year)
+        folder.mkdir()
+        descriptor = download(client, folder, plan.year)
+        assert problems(folder) == [], plan.year
+        assert descriptor["profile"] == "tabular-data-package"
+        assert [r["name"] for r in descriptor["resources"]] == [
+            "plan",
+            "projects",
+            "targets",
+            "reports",
+            "evidence",
+        ]
+    assert len(table(tmp_path / "2021", "projects")) == 11
+    assert len(table(tmp_path / "2021", "reports")) == ProgressReport.objects.public().count()
+
+
+def test_the_package_describes_licence_source_types_and_units(client, demo, tmp_path):
+    descriptor = download(client, tmp_path)
+    assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
+    assert descriptor["sources"][0]["title"] == demo.source_name
+    assert descriptor["created"].endswith("+08:00")  # Beijing time, as pages show
+    assert "演示数据" in descriptor["description"]  # the demo is said to be one
+    fields = {
+        r["name"]: {f["name"]: f for f in r["schema"]["fields"]} for r in descriptor["resources"]
+    }
+    assert fields["targets"]["target_value"]["type"] == "number"
+    assert fields["targets"]["target_value"]["unitField"] == "unit"
+    assert fields["targets"]["percent"]["unit"] == "%"
+    assert fields["reports"]["as_of"]["type"] == "date"
+    assert fields["reports"]["approved_at"]["type"] == "datetime"
+    assert fields["projects"]["status"]["constraints"]["enum"][0] == "complete"
+    assert fields["evidence"]["size"]["unit"] == "字节"
+    assert fields["reports"]["value"]["description"] == "截至该日期的累计完成值"
+
+
+def test_the_columns_are_the_apis_fields(client, road, tmp_path):
+    """Declared once: each CSV has its API record's fields, in order (a report's
+    evidence, a list of records, is a table of its own)."""
+    descriptor = download(client, tmp_path)
+    columns = {
+        r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in descriptor["resources"]
+    }
+    for name, path in [("projects", "/api/v1/projects/"), ("targets", "/api/v1/targets/")]:
+        (record,) = client.get(path).json()["results"]
+        assert columns[name] == list(record)
+    (report,) = client.get("/api/v1/reports/").json()["results"]
+    assert columns["reports"] == [name for name in report if name != "evidence"]
+    assert columns["evidence"] == [*report["evidence"][0], "report", "size", "sha256"]
+    assert list(api.PlanRecord.model_fields) == columns["plan"]
+
+
+def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path):
+    download(client, tmp_path)
+    (row,) = table(tmp_path, "evidence")
+    assert row["sha256"] == hashlib.sha256(b"%PDF-1.4 evidence").hexdigest()
+    assert row["size"] == "17" and row["caption"] == "验收单"
+    names = zipfile.ZipFile(io.BytesIO(client.get(ZIP).content)).namelist()
+    assert names == [
+        "datapackage.json",
+        "evidence.csv",
+        "plan.csv",
+        "projects.csv",
+        "reports.csv",
+        "targets.csv",
+    ]
+
+
+def test_only_approved_figures_of_published_plans_are_packaged(client, road, tmp_path):
+    ReportFactory(target=road, value=Decimal("777.77"), state="submitted", note="未审核XYZ")
+    PlanFactory(year=2022, is_published=False)
+    download(client, tmp_path)
+    for name in ("reports", "targets", "projects"):
+        text = (tmp_path / f"{name}.csv").read_text("utf-8")
+        assert "777.77" not in text and "XYZ" not in text
+    assert client.get("/data/2022/datapackage.json").status_code == 404
+    assert client.get("/data/2021/secrets.csv").status_code == 404
+
+
+def test_a_tampered_csv_fails_validation(client, road, tmp_path):
+    """The validation can fail: the descriptor's hash and types are checked."""
+    download(client, tmp_path)
+    reports = tmp_path / "reports.csv"
+    reports.write_text(reports.read_text("utf-8").replace(",12.5,", ",twelve,"), "utf-8")
+    types = {problem[3] for problem in problems(tmp_path)}
+    assert {"hash-count", "type-error"} <= types
+
+
+# Archiving
+
+
+def test_archiving_keeps_the_package_as_built_with_its_checksum(client, road, site, tmp_path):
+    reviewer = make_official("archivist", "管理员")
+    kept = archive.archive(Plan.objects.get(year=2021), reviewer)
+    package = client.get(ZIP).content
+    assert hashlib.sha256(package).hexdigest() == kept.sha256
+    assert f'<code class="checksum">{kept.sha256}</code>' in client.get("/data/").content.decode()
+    descriptor = download(client, tmp_path)
+    assert problems(tmp_path) == []
+    assert descriptor["archived"] == descriptor["created"]
+    assert table(tmp_path, "targets")[0]["url"].startswith(f"{SITE}/plans/2021/")
+    # Later changes to what the package was built from change nothing in it.
+    road.name = "改过的名称"
+    road.save()
+    assert client.get(ZIP).content == package
+    assert (
+        client.get("/data/2021/datapackage.json").content
+        == (tmp_path / "datapackage.json").read_bytes()
+    )
+    assert "改过的名称" in client.get("/api/v1/targets/").content.decode()  # the API is live
+
+
+def test_an_archived_plan_takes_no_report(road, site):
+    waiting = ReportFactory(target=road, value=14, as_of=date(2021, 7, 31), state="draft")
+    archive.archive(Plan.objects.get(year=2021))
+    road.refresh_from_db()
+    new = ProgressReport(target=road, value=20, as_of=date(2021, 12, 31))
+    with pytest.raises(ValidationError, match="已归档"):
+        new.full_clean()
+    waiting.refresh_from_db()
+    with pytest.raises(ValidationError, match="已归档"):
+        waiting.submit(make_official("clerk", "填报员"))
+    assert ProgressReport.objects.get(pk=waiting.pk).state == "draft"
+
+
+@pytest.mark.parametrize("problem", ["waiting", "running", "unpublished", "no_site", "twice"])
+def test_archiving_is_refused_until_the_plan_is_final(road, site, settings, problem):
+    plan = Plan.objects.get(year=2021)
+    expected = {
+        "waiting": "等待审核",
+        "running": "才结束",
+        "unpublished": "尚未公开",
+        "no_site": "SITE_URL",
+        "twice": "已于",
+    }[problem]
+    if problem == "waiting":
+        ReportFactory(target=road, value=14, as_of=date(2021, 7, 31), state="submitted")
+    elif problem == "running":
+        Plan.objects.filter(pk=plan.pk).update(period_end=date(2026, 12, 31))
+    elif problem == "unpublished":
+        Plan.objects.filter(pk=plan.pk).update(is_published=False)
+    elif problem == "no_site":
+        settings.SITE_URL = ""
+    else:
+        archive.archive(plan)
+    with pytest.raises(ValidationError, match=expected):
+        archive.archive(plan)
+    assert PlanArchive.objects.count() == (1 if problem == "twice" else 0)
+    assert Plan.objects.get(pk=plan.pk).archived_at is None or problem == "twice"
+
+
+def test_the_archive_command_archives_and_says_the_checksum(road, site):
+    out = StringIO()
+    call_command("archive_plan", "2021", stdout=out)
+    kept = PlanArchive.objects.get()
+    assert kept.sha256 in out.getvalue()
+    with pytest.raises(CommandError, match="已于"):
+        call_command("archive_plan", "2021", stdout=StringIO())
+    with pytest.raises(CommandError, match="没有 1999 年度"):
+        call_command("archive_plan", "1999", stdout=StringIO())
+
+
+def test_the_data_page_lists_each_plans_package(client, road):
+    html = client.get("/data/").content.decode()
+    assert 'href="/data/2021/datapackage.json"' in html
+    assert f'href="{ZIP}"' in html
+    assert "未归档" in html
+    assert json.loads(client.get("/data/2021/datapackage.json").content)["name"] == (
+        "yicheng-minsheng-shishi-2021"
+    )
