@@ -11,7 +11,7 @@ import pytest
 
 from projects.models import ProgressReport, Target
 
-from .conftest import database_url, make_official, redis_url
+from .conftest import database_url, make_official
 from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,37 +86,25 @@ def test_racing_reviewers_approve_each_report_exactly_once(officials, plan):
     assert approvals.count() == 60  # no report's approval was recorded twice
 
 
-@pytest.mark.parametrize("where", ["database", "Redis"])
-def test_four_processes_counting_at_once_lose_no_hit(where, settings):
+@pytest.fixture
+def counting_env(counted_in, settings):
+    """The workers' environment: their counters where this test's are (conftest.py)."""
+    if counted_in == "Redis":
+        return {"CACHE_URL": settings.CACHES["default"]["LOCATION"]}
+    return {}
+
+
+def test_four_processes_counting_at_once_lose_no_hit(counting_env):
     """The counters behind the login limits (and later the public forms' limits)."""
     from projects import counters
 
-    env = {}
-    if where == "Redis":
-        url = redis_url()
-        env["CACHE_URL"] = url
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-        }
-        counters.clear("race")
-    run_workers(*[("count", "race", "150")] * WORKERS, **env)
+    run_workers(*[("count", "race", "150")] * WORKERS, **counting_env)
     assert counters.peek("race").hits == WORKERS * 150
 
 
-@pytest.mark.parametrize("where", ["database", "Redis"])
-def test_four_processes_counting_on_the_clock_lose_no_hit(where, settings):
+def test_four_processes_counting_on_the_clock_lose_no_hit(counting_env):
     """The counter behind the API's rate limit: one upsert per hit."""
-    env = {}
-    if where == "Redis":
-        url = redis_url()
-        env["CACHE_URL"] = url
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-        }
-        from django.core.cache import cache
-
-        cache.clear()
     # Each worker says the count its last hit saw (they read the real clock, this test
     # a fixed one, so the count is theirs to tell).
-    last = run_workers(*[("count_on_the_clock", "race-api", "150")] * WORKERS, **env)
+    last = run_workers(*[("count_on_the_clock", "race-api", "150")] * WORKERS, **counting_env)
     assert max(int(out) for out in last) == WORKERS * 150
