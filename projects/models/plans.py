@@ -31,9 +31,9 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from . import pace
-from .formatting import figure
-from .numerals import chinese_numeral
+from .. import pace
+from ..formatting import figure
+from ..numerals import chinese_numeral
 
 # Targets judged in one query (TargetQuerySet.judge): each brings some 27 parameters,
 # and SQLite's default limit is 32,766.
