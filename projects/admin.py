@@ -756,3 +756,7 @@ class OfficialAdmin(UserAdmin):
     @admin.display(description="所属单位")
     def department_names(self, user):
         return "、".join(d.name for d in user.departments.all()) or "—"
+
+
+# The public's voice has its own module; registered with the same site.
+from . import admin_voice  # noqa: E402, F401

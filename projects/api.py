@@ -44,7 +44,7 @@ from . import pace
 from .asof import parse_as_of
 from .formatting import figure, percent_value
 from .freshness import cached_public
-from .models import Evidence, Plan, ProgressReport, Project, Target
+from .models import Evidence, Plan, ProgressReport, Project, PublicInput, Target
 
 PAGE_SIZE = 100
 # Large enough to fetch a whole plan's targets in one request, small enough that one
@@ -285,6 +285,33 @@ class ReportRecord(Record):
         description=_("佐证材料，每项含 url、kind（image 或 pdf）、caption（说明）")
     )
     url: Url = Field(description=_("本站页面上的该指标"))
+
+
+class QuestionFilters(Paging):
+    plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    project: WholeNumber() = Field(None, description=_("实事序号，如 3"))
+
+
+class QuestionRecord(Record):
+    id: int = Field(description=_("留言编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int | None = Field(description=_("实事序号；不针对某件实事时为 null"))
+    kind: Literal[tuple(PublicInput.Kind.values)] = Field(description=_("类型：question（留言）"))
+    text: str = Field(description=_("留言内容（经审核公开；不含留言人的姓名和电话）"))
+    place: str = Field(description=_("街道/社区（可能为空）"))
+    photo_url: Url | None = Field(description=_("所附照片的地址，没有时为 null"))
+    received_on: date = Field(description=_("收到日期"))
+    state: Literal[tuple(PublicInput.PUBLIC_STATES)] = Field(
+        description=_("published（已公开）或 merged（已合并到另一条，见 merged_into）")
+    )
+    merged_into: int | None = Field(description=_("合并到的留言编号，或 null"))
+    answer: str | None = Field(description=_("经审核公开的答复，尚未答复时为 null"))
+    answer_department: str | None = Field(description=_("答复单位，或 null"))
+    answered_on: date | None = Field(description=_("答复公开日期，或 null"))
+    working_days: int | None = Field(
+        description=_("从收到到答复公开用了几个工作日（法定节假日和调休按国务院安排），或 null")
+    )
+    url: Url | None = Field(description=_("本站页面上的该留言"))
 
 
 T = TypeVar("T")
@@ -538,6 +565,29 @@ def report_json(report, request):
     }
 
 
+def question_json(item, request):
+    answer = item.public_answer()
+    return {
+        "id": item.pk,
+        "plan": item.plan.year,
+        "project": item.project.number if item.project else None,
+        "kind": item.kind,
+        "text": item.text,
+        "place": item.place,
+        "photo_url": absolute(request, reverse("projects:voice_photo", args=[item.key]))
+        if item.photo
+        else None,
+        "received_on": item.received_on,
+        "state": item.state,
+        "merged_into": item.merged_into_id,
+        "answer": answer.text if answer else None,
+        "answer_department": answer.department.name if answer else None,
+        "answered_on": answer.approved_on if answer else None,
+        "working_days": answer.working_days if answer else None,
+        "url": absolute(request, item.get_absolute_url()) if item.project else None,
+    }
+
+
 # Endpoints
 
 ERRORS = {400: Error, 429: Error}
@@ -607,6 +657,17 @@ def reports(request, filters: Query[ReportFilters]):
     if filters.project is not None:
         found = found.filter(target__project__number=filters.project)
     return paginated(request, filters, found, report_json)
+
+
+@endpoint("questions", QuestionRecord, _("经审核公开的群众留言及答复，最新收到的在前。"))
+def questions(request, filters: Query[QuestionFilters]):
+    found = PublicInput.objects.public().select_related("plan", "project", "answer__department")
+    chosen = chosen_plans(filters.plan)
+    if chosen is not None:
+        found = found.filter(plan__in=chosen)
+    if filters.project is not None:
+        found = found.filter(project__number=filters.project)
+    return paginated(request, filters, found.order_by("-received_at", "-pk"), question_json)
 
 
 # The open data page's documentation, read from the document above in the visitor's

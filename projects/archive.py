@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from pydantic import ConfigDict, Field
 
 from . import api
-from .models import Plan, PlanArchive, ProgressReport, Project, Target
+from .models import Plan, PlanArchive, ProgressReport, Project, PublicInput, Target
 
 LICENSE = {
     "name": "CC-BY-4.0",
@@ -79,6 +79,13 @@ TABLES = [
         EvidenceFile,
         ["sha256", "report"],
         [{"fields": "report", "reference": {"resource": "reports", "fields": "id"}}],
+    ),
+    Table(
+        "questions",
+        "群众留言与答复",
+        api.QuestionRecord,
+        ["id"],
+        [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
     ),
 ]
 
@@ -177,7 +184,14 @@ def rows(plan, site):
         for report in reports
         for item in report.evidence.all()
     ]
+    questions = (
+        PublicInput.objects.public()
+        .filter(plan=plan)
+        .select_related("plan", "project", "answer__department")
+        .order_by("received_at", "pk")
+    )
     return {
+        "questions": [api.question_json(item, site) for item in questions],
         "plan": [api.plan_json(plan, site)],
         "projects": [api.project_json(project, site) for project in projects],
         "targets": [api.target_json(target, site) for target in targets],
@@ -253,7 +267,8 @@ def build(plan, site, created=None):
         "title": f"{plan.year}年 {plan.title}：进度数据",
         "description": (
             f"驿城区{plan.year}年民生实事的公开承诺、指标和经审核公开的全部进度填报，"
-            "以及佐证材料的清单（文件本身在本站，按 url 下载，可用 sha256 核对）。"
+            "以及佐证材料的清单（文件本身在本站，按 url 下载，可用 sha256 核对），"
+            "经审核公开的群众留言和答复（不含留言人的姓名和电话）。"
             "只含经审核公开的数据。"
             + ("本计划的进度为演示数据，不是真实填报。" if plan.demo_data else "")
         ),

@@ -115,6 +115,17 @@ def hit_on_the_clock(key, seconds):
     return hits, ends - now
 
 
+def count_on_the_clock(key, seconds):
+    """The hits `hit_on_the_clock` has counted on `key` in the current window, without
+    counting one."""
+    name = f"{key}:{int(time.time() // seconds)}"
+    if in_redis():
+        return cache.get(f"counter:{name}") or 0
+    from .models import Counter
+
+    return Counter.objects.filter(key=name).values_list("count", flat=True).first() or 0
+
+
 def add_row(key, now):
     """The key's row, if it has none, with its window ended an hour before `now`, so that
     whichever process counts first starts the window: also one that read the clock a

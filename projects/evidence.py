@@ -7,6 +7,7 @@ PDF signature and end with its end-of-file marker; it is stored as uploaded and 
 as a download, never rendered inline.
 """
 
+import hashlib
 import io
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ class CheckedFile:
     content_type: str
     content: ContentFile
     size: int
+    sha256: str = ""
 
 
 def human_size(n):
@@ -61,10 +63,31 @@ def check_upload(upload):
     return _checked_image(data)
 
 
-def _checked_image(data):
-    unsupported = ValidationError(
-        "只能上传 JPEG、PNG、WebP 图片或 PDF 文件（按文件内容判断，不看扩展名）。"
-    )
+def check_photo(upload, limit):
+    """A photo from the public: an image only (no PDF), within `limit` bytes, checked
+    and re-encoded like evidence (the same decoding budget, metadata dropped); with the
+    stored bytes' SHA-256."""
+    if upload.size > limit:
+        raise ValidationError(
+            f"照片过大（{human_size(upload.size)}），不能超过 {human_size(limit)}。"
+        )
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(f"照片过大，不能超过 {human_size(limit)}。")
+    if not data:
+        raise ValidationError("照片文件是空的。")
+    checked = _checked_image(data, PHOTO_TYPES)
+    checked.sha256 = hashlib.sha256(checked.content.read()).hexdigest()
+    checked.content.seek(0)
+    return checked
+
+
+EVIDENCE_TYPES = "只能上传 JPEG、PNG、WebP 图片或 PDF 文件（按文件内容判断，不看扩展名）。"
+PHOTO_TYPES = "只能上传 JPEG、PNG 或 WebP 照片（按文件内容判断，不看扩展名）。"
+
+
+def _checked_image(data, types=EVIDENCE_TYPES):
+    unsupported = ValidationError(types)
     too_large = ValidationError(
         "图片尺寸过大（超过 5000 万像素，或解码后超过 64 MB），请缩小后上传。"
     )

@@ -1,8 +1,10 @@
 """The supervision ledger (督查台账): what a supervising office chases up.
 
-Three lists for one plan, judged on one day, by the same rules as the public pages
+Four lists for one plan, judged on one day, by the same rules as the public pages
 (`pace.py`): targets with no approved figure in LEDGER_STALE_DAYS days, projects behind
-pace, and dated steps past their date that nobody marked done.
+pace, dated steps past their date that nobody marked done, and the public's published
+questions still without a public answer past the plan's time limit
+(`models.voice.overdue_questions`).
 """
 
 from dataclasses import dataclass
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Milestone, Target
+from .models import Milestone, Target, overdue_questions
 from .spreadsheets import plain_number, rounded_percent
 
 
@@ -21,6 +23,7 @@ class Ledger:
     stale_targets: list
     behind_projects: list
     overdue_milestones: list
+    overdue_questions: list
 
     @property
     def stale_days(self):
@@ -48,6 +51,7 @@ def build_ledger(plan, day=None):
         stale_targets=list(targets),
         behind_projects=plan.progress(day).behind,
         overdue_milestones=list(milestones),
+        overdue_questions=overdue_questions(plan, day),
     )
 
 
@@ -94,6 +98,21 @@ def ledger_sheets(ledger):
             [
                 [str(m.project), m.title, m.due_date, lead(m.project)]
                 for m in ledger.overdue_milestones
+            ],
+        ),
+        (
+            "超期未答复留言",
+            ["留言编号", "实事", "牵头单位", "收到日期", "答复时限", "已等待（工作日）"],
+            [
+                [
+                    q.pk,
+                    str(q.project or "—"),
+                    lead(q.project) if q.project else "—",
+                    q.received_on,
+                    q.due,
+                    q.waited,
+                ]
+                for q in ledger.overdue_questions
             ],
         ),
     ]

@@ -14,6 +14,7 @@ from django.db.models import Q
 REPORTER = "填报员"  # reports for the departments they belong to
 REVIEWER = "审核员"  # reviews every department's reports
 ADMINISTRATOR = "管理员"  # keeps plans, projects, targets, departments and accounts
+MODERATOR = "留言审核员"  # decides what the public sent, approves the answers
 
 READ = [
     "projects.view_plan",
@@ -34,6 +35,11 @@ PERMISSIONS = {
         "projects.add_progressreport",
         "projects.change_progressreport",  # own departments' drafts and returned reports
         "projects.add_evidence",
+        # the published questions about the projects their departments lead, and answers
+        "projects.view_publicinput",
+        "projects.view_answer",
+        "projects.add_answer",
+        "projects.change_answer",
     ],
     REVIEWER: [
         *READ,
@@ -61,6 +67,15 @@ PERMISSIONS = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
+    ],
+    MODERATOR: [
+        "projects.view_plan",
+        "projects.view_project",
+        "projects.view_department",
+        "projects.view_publicinput",
+        "projects.change_publicinput",
+        "projects.moderate_publicinput",
+        "projects.view_answer",
     ],
 }
 

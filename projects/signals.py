@@ -21,8 +21,20 @@ def report_changed(sender, instance, **kwargs):
         content_changed()
 
 
+def public_input_changed(sender, instance, **kwargs):
+    # A post waiting for moderation changes nothing public; a decision may.
+    if instance.state != instance.State.PENDING:
+        content_changed()
+
+
+def answer_changed(sender, instance, **kwargs):
+    if instance.state == instance.State.APPROVED:
+        content_changed()
+
+
 def connect():
     from .models import (
+        Answer,
         Department,
         Measure,
         Milestone,
@@ -31,6 +43,7 @@ def connect():
         PlanRule,
         ProgressReport,
         Project,
+        PublicInput,
         Target,
     )
 
@@ -43,4 +56,6 @@ def connect():
         dispatch_uid="fresh-supporting",
     )
     post_save.connect(report_changed, sender=ProgressReport, dispatch_uid="fresh-report")
+    post_save.connect(public_input_changed, sender=PublicInput, dispatch_uid="fresh-voice")
+    post_save.connect(answer_changed, sender=Answer, dispatch_uid="fresh-answer")
     post_migrate.connect(content_changed, dispatch_uid="fresh-migrate")

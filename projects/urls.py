@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import api, feeds, views, views_bulletin, views_data, views_table
+from . import api, feeds, views, views_bulletin, views_data, views_table, views_voice
 from .freshness import cached_public
 
 app_name = "projects"
@@ -9,6 +9,8 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("plans/<int:year>/", views.plan_dashboard, name="plan"),
     path("plans/<int:year>/projects/<int:number>/", views.project_detail, name="project"),
+    path("plans/<int:year>/projects/<int:number>/ask/", views_voice.ask, name="ask"),
+    path("plans/<int:year>/projects/<int:number>/ask/sent/", views_voice.asked, name="asked"),
     path("plans/<int:year>/departments/", views.departments, name="departments"),
     path("plans/<int:year>/targets/", views_table.target_table, name="targets"),
     path("plans/<int:year>/bulletins/", views_bulletin.archive, name="bulletins"),
@@ -27,4 +29,5 @@ urlpatterns = [
     path("language/<str:code>/", views.switch_language, name="language"),
     path("care/<str:state>/", views.switch_care, name="care"),
     path("evidence/<uuid:key>/", views.evidence_file, name="evidence"),
+    path("photos/<uuid:key>/", views_voice.photo, name="voice_photo"),
 ]

@@ -14,7 +14,7 @@ from .asof import public_page
 from .context_processors import CARE_COOKIE
 from .formatting import display_name, percent
 from .freshness import cached_public
-from .models import Evidence, Plan, Project
+from .models import Evidence, Plan, Project, answer_stats, project_questions
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -113,9 +113,12 @@ def project_detail(request, year, number):
                 "end": rows[-1]["date"].isoformat(),
             }
         )
+    questions, more_questions = project_questions(project, request.as_of or timezone.localdate())
     context = {
         **plan_context(request, project.plan),
         "project": project,
+        "questions": questions,
+        "more_questions": more_questions,
         "charts": {
             "targets": charts,
             "text": {"actual": _("累计完成值"), "plan": _("计划进度")},
@@ -129,7 +132,16 @@ def project_detail(request, year, number):
 def departments(request, year):
     plan = published_plan(year)
     progress = plan.progress(request.as_of)
-    context = {**plan_context(request, plan), "progress": progress}
+    groups, unassigned = progress.by_department
+    answers = answer_stats(plan, request.as_of or timezone.localdate())
+    for department, _rows in groups:
+        department.answer_stats = answers.get(department.pk)
+    context = {
+        **plan_context(request, plan),
+        "progress": progress,
+        "groups": groups,
+        "unassigned": unassigned,
+    }
     return render(request, "projects/departments.html", context)
 
 

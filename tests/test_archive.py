@@ -95,6 +95,7 @@ def test_every_plans_package_is_valid_by_frictionless(client, demo, tmp_path):
             "targets",
             "reports",
             "evidence",
+            "questions",
         ]
     assert len(table(tmp_path / "2021", "projects")) == 11
     assert len(table(tmp_path / "2021", "reports")) == ProgressReport.objects.public().count()
@@ -146,6 +147,7 @@ def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path)
         "evidence.csv",
         "plan.csv",
         "projects.csv",
+        "questions.csv",
         "reports.csv",
         "targets.csv",
     ]

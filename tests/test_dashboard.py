@@ -136,7 +136,8 @@ def test_departments_page_queries_do_not_grow_with_projects_and_reports(
     large = queries_of("/plans/2022/departments/")
     assert len(large) == len(small)
     # 1 the plan, 2 its projects with lead departments, 3 supporting departments,
-    # 4 targets with their figures and status (subqueries), 5 whether any plan carries
-    # demo data, 6 the published plans for the navigation.
-    with django_assert_num_queries(6):
+    # 4 targets with their figures and status (subqueries), 5 the plan's answer time
+    # limits, 6 its published questions with their answers (the departments' statistics),
+    # 7 whether any plan carries demo data, 8 the published plans for the navigation.
+    with django_assert_num_queries(8):
         queries_of("/plans/2022/departments/")

@@ -71,7 +71,12 @@ def test_ledger_page_and_its_spreadsheet_show_the_same_rows(client, running_plan
 
     response = client.get(LEDGER + "?plan=2030&format=xlsx")
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["超期未填报指标", "进度滞后实事", "逾期未完成节点"]
+    assert workbook.sheetnames == [
+        "超期未填报指标",
+        "进度滞后实事",
+        "逾期未完成节点",
+        "超期未答复留言",
+    ]
     rows = list(workbook["超期未填报指标"].iter_rows(values_only=True))
     assert rows[1][1] == "从未填报的指标"
     assert (rows[1][3], rows[1][6]) == (None, None)  # empty, not the text 未填报

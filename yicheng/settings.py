@@ -145,6 +145,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yicheng.bodylimit.BodyLimitMiddleware",
+    # Counts posts to public forms before CSRF or a view reads their bodies.
+    "projects.guard.PublicFormLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -309,6 +311,23 @@ API_RATE_WINDOW = env_int("API_RATE_WINDOW", 60)  # seconds
 PACE_SLOW_POINTS = env_int("PACE_SLOW_POINTS", 10)
 PACE_SEVERE_POINTS = env_int("PACE_SEVERE_POINTS", 30)
 
+# The public's questions (projects/models/voice.py): the lead department answers in
+# public within this many working days, for a new plan (a plan keeps its own, dated).
+ANSWER_WORKING_DAYS = env_int("ANSWER_WORKING_DAYS", 15)
+# Names and phone numbers the public leaves are emptied this many days after their plan
+# is archived (manage.py purge_contacts; PIPL: kept no longer than needed).
+CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 180)
+# Posts from one client address, and from one browser, within an hour
+# (projects/guard.py): past the soft limit a question to answer, past the hard one a 429.
+# An address is often shared (a community office, a carrier's NAT), a browser is not.
+VOICE_ADDRESS_SOFT = env_int("VOICE_ADDRESS_SOFT", 5)
+VOICE_ADDRESS_HARD = env_int("VOICE_ADDRESS_HARD", 20)
+VOICE_BROWSER_SOFT = env_int("VOICE_BROWSER_SOFT", 3)
+VOICE_BROWSER_HARD = env_int("VOICE_BROWSER_HARD", 10)
+VOICE_WINDOW = 3600
+# A photo from the public: a phone photo, resized and stripped like evidence.
+VOICE_PHOTO_MAX_BYTES = env_int("VOICE_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+
 # The supervision ledger lists targets with no approved figure dated in this many days.
 LEDGER_STALE_DAYS = env_int("LEDGER_STALE_DAYS", 30)
 
@@ -325,6 +344,8 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # Bodies (yicheng/bodylimit.py): a visitor not signed in sends a form, never a file;
 # an official a report with up to ten files of EVIDENCE_MAX_BYTES.
 ANONYMOUS_BODY_MAX = env_int("ANONYMOUS_BODY_MAX", 64 * 1024)
+# A public form with a photo (a view marked `accepts_public_photo`) may send one.
+ANONYMOUS_PHOTO_BODY_MAX = VOICE_PHOTO_MAX_BYTES + ANONYMOUS_BODY_MAX
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 BODY_MAX = env_int("BODY_MAX", DATA_UPLOAD_MAX_NUMBER_FILES * EVIDENCE_MAX_BYTES + 1024 * 1024)
 

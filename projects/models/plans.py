@@ -226,16 +226,21 @@ class PlanRule(models.Model):
     class Name(models.TextChoices):
         PACE_SLOW_POINTS = "pace_slow_points", _("推进缓慢的界限（落后序时进度的百分点）")
         PACE_SEVERE_POINTS = "pace_severe_points", _("严重滞后的界限（落后序时进度的百分点）")
+        ANSWER_WORKING_DAYS = "answer_working_days", _("留言答复时限（工作日）")
 
     # The setting that gives each rule's value for a new plan, and the values it may take.
     SETTINGS = {
         Name.PACE_SLOW_POINTS: "PACE_SLOW_POINTS",
         Name.PACE_SEVERE_POINTS: "PACE_SEVERE_POINTS",
+        Name.ANSWER_WORKING_DAYS: "ANSWER_WORKING_DAYS",
     }
     BOUNDS = {
         Name.PACE_SLOW_POINTS: (Decimal("0.1"), Decimal("100")),
         Name.PACE_SEVERE_POINTS: (Decimal("0.1"), Decimal("100")),
+        Name.ANSWER_WORKING_DAYS: (Decimal("1"), Decimal("60")),
     }
+    # Rules counted in whole units.
+    WHOLE = {Name.ANSWER_WORKING_DAYS}
 
     plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, related_name="rules", verbose_name="年度计划"
@@ -303,6 +308,8 @@ class PlanRule(models.Model):
             low, high = self.BOUNDS[self.name]
             if not low <= self.value <= high:
                 errors["value"] = f"数值须在 {figure(low)} 至 {figure(high)} 之间。"
+            elif self.name in self.WHOLE and self.value != int(self.value):
+                errors["value"] = "请填写整数。"
         if self.rewrites_a_fixed_value():
             raise ValidationError(
                 "计划已公开，已记录的规则不能修改，只能另行记录自以后某日起的调整。"

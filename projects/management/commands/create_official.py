@@ -14,7 +14,9 @@ from projects.models import Department
 
 
 class Command(BaseCommand):
-    help = "创建工作人员账号：指定单位和角色（填报员、审核员、管理员），打印一次随机密码。"
+    help = (
+        "创建工作人员账号：指定单位和角色（填报员、审核员、管理员、留言审核员），打印一次随机密码。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")

@@ -1,0 +1,333 @@
+"""The officials' side of the public's voice.
+
+- 留言审核员 (moderator): the queue of what the public sent, oldest first; decides in
+  bulk from the list (publish, merge into an item, decline with a reason, block), and
+  approves or returns the departments' answers. Sees names and phone numbers.
+- 填报员 of the lead department: the published questions about its projects, with the
+  writer's contact details, and drafts the answers (each goes to the moderator).
+- Nobody else opens either list. Nothing here deletes an item or rewrites its text.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from .admin import HistoryAdmin
+from .models import Answer, PublicInput
+
+
+def can_moderate(request):
+    return request.user.has_perm("projects.moderate_publicinput")
+
+
+class DecisionForm(ActionForm):
+    """What a decision in bulk needs besides the items: a note, and for a merge the item
+    they join."""
+
+    into = forms.IntegerField(
+        label="合并到", required=False, min_value=1, widget=forms.NumberInput(attrs={"size": 6})
+    )
+    note = forms.CharField(label="说明", required=False, max_length=500)
+
+
+class StateFilter(admin.SimpleListFilter):
+    """The queue first: a moderator opens the list on what waits for a decision (a
+    department, which sees published items only, on all of them)."""
+
+    title = "状态"
+    parameter_name = "state"
+    EVERY = "all"
+
+    def __init__(self, request, params, model, model_admin):
+        self.default = PublicInput.State.PENDING if can_moderate(request) else self.EVERY
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [(self.EVERY, "全部"), *PublicInput.State.choices]
+
+    def value(self):
+        return super().value() or self.default
+
+    def queryset(self, request, queryset):
+        if self.value() == self.EVERY:
+            return queryset
+        return queryset.filter(state=self.value())
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+@admin.register(PublicInput)
+class PublicInputAdmin(HistoryAdmin):
+    list_display = ["__str__", "project", "excerpt", "received_at", "state", "answer_state"]
+    list_filter = [StateFilter, "kind", "plan"]
+    list_select_related = ["project", "answer"]
+    ordering = ["received_at", "pk"]  # the queue: oldest first
+    search_fields = ["text"]
+    action_form = DecisionForm
+    actions = [
+        "publish_selected",
+        "merge_selected",
+        *(f"decline_{reason}" for reason in PublicInput.Reason.values),
+        "block_selected",
+    ]
+    fields = [
+        "kind",
+        "plan",
+        "project",
+        "text",
+        "place",
+        "photo_link",
+        "name",
+        "phone",
+        "contact_purged_at",
+        "state",
+        "merged_into",
+        "decline_reason",
+        "decision_note",
+        "received_at",
+        "decided_at",
+        "decided_by",
+        "answer_link",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_add_permission(self, request):
+        return False  # the public writes, on the site
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decisions are the list's actions; the text is never rewritten
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_moderate_permission(self, request):
+        return can_moderate(request)
+
+    @admin.display(description="内容")
+    def excerpt(self, item):
+        return item.text if len(item.text) <= 40 else f"{item.text[:40]}…"
+
+    @admin.display(description="答复")
+    def answer_state(self, item):
+        answer = getattr(item, "answer", None)
+        return answer.get_state_display() if answer else "—"
+
+    @admin.display(description="照片")
+    def photo_link(self, item):
+        if not item.photo:
+            return "无"
+        url = reverse("projects:voice_photo", args=[item.key])
+        return format_html('<a href="{}">查看照片</a>', url)
+
+    @admin.display(description="答复")
+    def answer_link(self, item):
+        answer = getattr(item, "answer", None)
+        if answer is not None:
+            url = reverse("admin:projects_answer_change", args=[answer.pk])
+            return format_html('<a href="{}">{}</a>', url, answer.get_state_display())
+        if item.state == PublicInput.State.PUBLISHED:  # the answer form checks who may
+            url = reverse("admin:projects_answer_add") + f"?question={item.pk}"
+            return format_html('<a href="{}">起草答复</a>', url)
+        return "尚未答复"
+
+    def decide(self, request, queryset, verb, decision):
+        done = 0
+        for item in queryset:
+            try:
+                decision(item)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{item}：{'；'.join(error.messages)}", messages.ERROR)
+        if done:
+            self.message_user(request, f"已{verb} {done} 条。")
+
+    def note(self, request):
+        return request.POST.get("note", "").strip()
+
+    @admin.action(description="公开所选留言", permissions=["moderate"])
+    def publish_selected(self, request, queryset):
+        self.decide(request, queryset, "公开", lambda item: item.publish(request.user))
+
+    @admin.action(description="合并所选留言到下面填写的编号", permissions=["moderate"])
+    def merge_selected(self, request, queryset):
+        into = PublicInput.objects.filter(pk=request.POST.get("into") or None).first()
+        if into is None:
+            message = "请在“合并到”一栏填写一条已公开留言的编号。"
+            self.message_user(request, message, messages.ERROR)
+            return
+        note = self.note(request)
+        self.decide(request, queryset, "合并", lambda item: item.merge(request.user, into, note))
+
+    @admin.action(description="屏蔽所选留言（辱骂、广告等滥用）", permissions=["moderate"])
+    def block_selected(self, request, queryset):
+        note = self.note(request)
+        self.decide(request, queryset, "屏蔽", lambda item: item.block(request.user, note))
+
+
+def decline_action(reason):
+    def decline(self, request, queryset):
+        note = self.note(request)
+        self.decide(
+            request, queryset, "不予公开", lambda item: item.decline(request.user, reason, note)
+        )
+
+    decline.__name__ = f"decline_{reason.value}"
+    return admin.action(description=f"不予公开：{reason.label}", permissions=["moderate"])(decline)
+
+
+for _reason in PublicInput.Reason:
+    setattr(PublicInputAdmin, f"decline_{_reason.value}", decline_action(_reason))
+
+
+class AnswerForm(forms.ModelForm):
+    class Meta:
+        model = Answer
+        fields = ["question", "text"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if "question" in self.fields:
+            # What the writer's departments lead: a moderator who also reports is not
+            # offered every department's questions.
+            self.fields["question"].queryset = PublicInput.objects.visible_to(user).filter(
+                state=PublicInput.State.PUBLISHED,
+                answer__isnull=True,
+                project__lead_department__members=user,
+            )
+            self.fields["question"].error_messages["invalid_choice"] = (
+                "只能答复本单位牵头的实事下已公开、尚未答复的留言。"
+            )
+
+    def clean(self):
+        data = super().clean()
+        question = data.get("question") or getattr(self.instance, "question", None)
+        if question is not None:
+            self.instance.question = question
+            try:
+                self.instance.check_writer(self.user)
+            except ValidationError as error:
+                raise ValidationError(error.messages) from None
+        if self.instance.pk and self.instance.state not in Answer.EDITABLE_STATES:
+            raise ValidationError("答复已公开，不能再修改。")
+        return data
+
+
+class ReturnForm(ActionForm):
+    note = forms.CharField(label="退回意见", required=False, max_length=500)
+
+
+@admin.register(Answer)
+class AnswerAdmin(HistoryAdmin):
+    form = AnswerForm
+    list_display = ["__str__", "department", "state", "written_at", "approved_at"]
+    list_filter = ["state", "department"]
+    list_select_related = ["department"]
+    ordering = ["written_at", "pk"]  # oldest waiting first
+    action_form = ReturnForm
+    actions = ["approve_selected", "return_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class WithUser(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, user=request.user, **inner)
+
+        return WithUser
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["state", "department", "written_by", "written_at", "approved_at", "return_note"]
+        if obj is not None:
+            fixed = ["question_link", "question_text", *fixed]
+            if not self.has_change_permission(request, obj):
+                fixed.append("text")
+        return fixed
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["question", "text"]
+        return [
+            "question_link",
+            "question_text",
+            "text",
+            "state",
+            "department",
+            "written_by",
+            "written_at",
+            "approved_at",
+            "return_note",
+        ]
+
+    def get_changeform_initial_data(self, request):
+        return {"question": request.GET.get("question")}
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or obj.state in Answer.EDITABLE_STATES
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_moderate_permission(self, request):
+        return can_moderate(request)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.has_perm("projects.add_answer"):
+            raise PermissionDenied
+        obj.department = obj.question.project.lead_department
+        obj.written_by = request.user
+        obj.written_at = timezone.now()
+        obj.state = Answer.State.SUBMITTED  # every edit goes back to the moderator
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="留言")
+    def question_link(self, answer):
+        url = reverse("admin:projects_publicinput_change", args=[answer.question_id])
+        return format_html('<a href="{}">{}</a>', url, answer.question)
+
+    @admin.display(description="留言内容")
+    def question_text(self, answer):
+        return answer.question.text
+
+    @admin.action(description="批准公开所选答复", permissions=["moderate"])
+    def approve_selected(self, request, queryset):
+        done = 0
+        for answer in queryset.select_related("question"):
+            try:
+                answer.approve(request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{answer}：{'；'.join(error.messages)}", messages.ERROR)
+        if done:
+            self.message_user(request, f"已公开 {done} 条答复。")
+
+    @admin.action(description="退回所选答复（填写退回意见）", permissions=["moderate"])
+    def return_selected(self, request, queryset):
+        note = request.POST.get("note", "")
+        done = 0
+        for answer in queryset:
+            try:
+                answer.return_to_writer(request.user, note)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{answer}：{'；'.join(error.messages)}", messages.ERROR)
+        if done:
+            self.message_user(request, f"已退回 {done} 条答复。")

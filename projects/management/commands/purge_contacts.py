@@ -1,0 +1,21 @@
+"""Empty the names and phone numbers the public left, once they are no longer needed:
+CONTACT_RETENTION_DAYS after the item's plan was archived (PIPL: personal information
+kept no longer than its purpose needs). The text, the answer and the history stay; the
+history never held the contact details. Run it daily from cron, like sweep_files."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from projects.models import PublicInput
+
+
+class Command(BaseCommand):
+    help = "删除留言人的姓名和电话：所属年度计划归档满 CONTACT_RETENTION_DAYS 天后。"
+
+    def handle(self, *args, **options):
+        purged = 0
+        with transaction.atomic():
+            for item in PublicInput.objects.contacts_expired().select_for_update():
+                item.purge_contact()
+                purged += 1
+        self.stdout.write(f"已删除 {purged} 条留言的姓名和电话。")

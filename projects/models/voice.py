@@ -1,0 +1,507 @@
+"""The public's voice: everything the public sends, one model and one path.
+
+A member of the public writes (a kind of `PublicInput`: this release has the 留言, a
+question or suggestion about a project; proposals, ratings, problems, objections and
+deputies' questions are further kinds of the same model). Nothing is public until a
+moderator decides (`moderate`): 已公开, 已合并 into another, 不予公开 with a reason,
+or 已屏蔽. The lead department answers (`Answer`), and the moderator approves the
+answer before it is public, as a reviewer approves a figure.
+
+Where each rule lives:
+- what the public may see: `PublicInput.objects.public()`, `Answer.objects.public()`;
+- what an official may see: `PublicInputQuerySet.visible_to` (moderators all, the lead
+  department's reporters their projects' published items, nobody else);
+- who may see a name and phone number: whoever `visible_to` shows the item to; they
+  are in their own fields, left out of the history, the API, exports and every page,
+  and `purge_contacts` empties them after `CONTACT_RETENTION_DAYS`;
+- the answer's time limit: the plan's rule `answer_working_days`, counted in working
+  days (`projects/workdays.py`) from the day the item was received.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .. import workdays
+from .plans import Department, Plan, PlanRule, Project
+
+# A question is read on a phone: long enough for a paragraph with its facts.
+TEXT_MIN = 5
+TEXT_MAX = 500
+ANSWER_MAX = 2000
+
+
+def photo_path(item, filename):
+    """voice/<random>.<ext>: a name nobody can guess, the extension from the content."""
+    return f"voice/{item.key.hex}{item.photo_extension}"
+
+
+class PublicInputQuerySet(models.QuerySet):
+    def public(self):
+        """Items a moderator published (or merged into another) about published plans:
+        what anyone may read."""
+        return self.filter(state__in=PublicInput.PUBLIC_STATES, plan__is_published=True).exclude(
+            project__isnull=False, project__plan__is_published=False
+        )
+
+    def visible_to(self, user):
+        """Items an official may open, with the writer's contact details: every item
+        for a moderator; for a reporter, the published items about the projects their
+        departments lead (they answer them); nothing for anyone else."""
+        if not user.is_active:
+            return self.none()
+        if user.has_perm("projects.moderate_publicinput"):
+            return self
+        if user.has_perm("projects.add_answer"):
+            return self.filter(
+                state=PublicInput.State.PUBLISHED,
+                project__lead_department__members=user,
+            )
+        return self.none()
+
+    def pending(self):
+        """The moderation queue, oldest first."""
+        return self.filter(state=PublicInput.State.PENDING).order_by("received_at", "pk")
+
+    def with_answer(self):
+        return self.select_related("project__plan", "plan", "answer__department")
+
+    def contacts_expired(self, now=None):
+        """Items still holding a name or phone number after the retention period: the
+        plan was archived more than CONTACT_RETENTION_DAYS ago."""
+        now = now or timezone.now()
+        cutoff = now - timedelta(days=settings.CONTACT_RETENTION_DAYS)
+        return self.filter(plan__archived_at__lt=cutoff).exclude(name="", phone="")
+
+
+class PublicInput(models.Model):
+    class Kind(models.TextChoices):
+        QUESTION = "question", _("留言")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审")
+        PUBLISHED = "published", _("已公开")
+        MERGED = "merged", _("已合并")
+        DECLINED = "declined", _("不予公开")
+        BLOCKED = "blocked", _("已屏蔽")
+
+    class Reason(models.TextChoices):
+        OFF_TOPIC = "off_topic", _("与民生实事无关")
+        PERSONAL = "personal", _("含他人或本人的个人信息")
+        UNFOUNDED = "unfounded", _("内容不实或无法核实")
+        OTHER_CHANNEL = "other_channel", _("属信访、投诉或诉讼事项，请通过相应渠道反映")
+        OTHER = "other", _("其他")
+
+    # What the public may read: a published item, and one merged into a published one
+    # (its text stays, and it points to where it is answered).
+    PUBLIC_STATES = (State.PUBLISHED, State.MERGED)
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField("类型", max_length=20, choices=Kind, default=Kind.QUESTION)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="public_input", verbose_name="年度计划"
+    )
+    project = models.ForeignKey(
+        Project,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="public_input",
+        verbose_name="实事",
+    )
+    text = models.TextField("内容", max_length=TEXT_MAX)
+    place = models.CharField("街道/社区", max_length=60, blank=True)
+    photo = models.FileField("照片", upload_to=photo_path, max_length=200, blank=True)
+    photo_type = models.CharField(max_length=20, blank=True, editable=False)
+    photo_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    # Personal information (PIPL): only for replying to the writer. Never in the text,
+    # the history, an export, the API or a page; emptied by purge_contacts.
+    name = models.CharField("姓名", max_length=30, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    contact_purged_at = models.DateTimeField(
+        "联系方式删除时间", null=True, blank=True, editable=False
+    )
+    state = models.CharField(
+        "状态", max_length=20, choices=State, default=State.PENDING, editable=False
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name="合并到",
+    )
+    decline_reason = models.CharField("不予公开的原因", max_length=20, choices=Reason, blank=True)
+    decision_note = models.TextField("处理说明", blank=True)
+    received_at = models.DateTimeField("收到时间", default=timezone.now, editable=False)
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="处理人",
+    )
+
+    objects = PublicInputQuerySet.as_manager()
+    # Every change of state, with who and when; never the writer's name or phone.
+    history = HistoricalRecords(excluded_fields=["name", "phone"])
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            # The moderation queue: pending items, oldest first.
+            models.Index(fields=["state", "received_at"], name="voice_queue_idx"),
+            # A project's published items, newest first (the project page, the API).
+            models.Index(fields=["project", "state", "-received_at"], name="voice_project_idx"),
+        ]
+        permissions = [("moderate_publicinput", "可以审核群众留言和答复")]
+        verbose_name = "群众留言"
+        verbose_name_plural = "群众留言"
+
+    def __str__(self):
+        # Never the writer's name: this is what the admin's log and messages show.
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    def get_absolute_url(self):
+        return f"{self.project.get_absolute_url()}#q{self.pk}" if self.project else ""
+
+    @property
+    def photo_extension(self):
+        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}.get(
+            self.photo_type, ""
+        )
+
+    @property
+    def received_on(self):
+        return timezone.localdate(self.received_at)
+
+    def answer_due(self, limits=None):
+        """The last working day for a public answer, by the plan's rule on the day the
+        item arrived. `limits`: the plan's `answer_limits()`, read once for many items."""
+        limits = limits or answer_limits(self.plan)
+        return workdays.add(self.received_on, limits(self.received_on))
+
+    def public_answer(self):
+        answer = getattr(self, "answer", None)
+        return answer if answer is not None and answer.state == Answer.State.APPROVED else None
+
+    def is_overdue(self, day, limits=None):
+        """Published, still without a public answer on `day`, and past its due day."""
+        if self.state != self.State.PUBLISHED or self.received_on > day:
+            return False
+        answer = self.public_answer()
+        answered = answer is not None and answer.approved_on <= day
+        return not answered and day > self.answer_due(limits)
+
+    def clean(self):
+        if self.project_id and self.plan_id and self.project.plan_id != self.plan_id:
+            raise ValidationError({"project": "实事不属于该年度计划。"})
+        if self.plan_id and not self.plan.is_published:
+            raise ValidationError("该年度计划尚未公开，不能留言。")
+        if self.plan_id and self.plan.archived_at:
+            raise ValidationError("该年度计划已归档，不再接受留言。")
+
+    # Moderation: each decision claims the item in the state it was read in, so two
+    # moderators acting at once cannot both decide it.
+
+    def _decide(self, user, from_states, to_state, **changes):
+        with transaction.atomic():
+            changes = {"decided_by": user, "decided_at": timezone.now(), **changes}
+            claimed = PublicInput.objects.filter(pk=self.pk, state__in=from_states).update(
+                state=to_state, **changes
+            )
+            if not claimed:
+                self.refresh_from_db(fields=["state"])
+                raise ValidationError(f"该留言当前为“{self.get_state_display()}”，不能进行此操作。")
+            self.state = to_state
+            for name, value in changes.items():
+                setattr(self, name, value)
+            self._history_user = user
+            self.save()
+
+    def publish(self, user):
+        self._decide(user, [self.State.PENDING], self.State.PUBLISHED)
+
+    def merge(self, user, into, note=""):
+        if into is None or into.pk == self.pk:
+            raise ValidationError("请选择要合并到的另一条已公开留言。")
+        if into.state != self.State.PUBLISHED or into.project_id != self.project_id:
+            raise ValidationError("只能合并到同一实事下已公开的留言。")
+        self._decide(
+            user, [self.State.PENDING], self.State.MERGED, merged_into=into, decision_note=note
+        )
+
+    def decline(self, user, reason, note=""):
+        if reason not in self.Reason.values:
+            raise ValidationError("请选择不予公开的原因。")
+        if reason == self.Reason.OTHER and not note.strip():
+            raise ValidationError("原因为“其他”时，请写明处理说明。")
+        self._decide(
+            user,
+            [self.State.PENDING],
+            self.State.DECLINED,
+            decline_reason=reason,
+            decision_note=note.strip(),
+        )
+
+    def block(self, user, note=""):
+        """Abuse: hidden, also after it was published (the page loses it at once)."""
+        self._decide(
+            user,
+            [self.State.PENDING, self.State.PUBLISHED, self.State.MERGED],
+            self.State.BLOCKED,
+            decision_note=note.strip(),
+        )
+
+    def purge_contact(self):
+        self.name = ""
+        self.phone = ""
+        self.contact_purged_at = timezone.now()
+        self.save(update_fields=["name", "phone", "contact_purged_at"])
+
+
+class AnswerQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(state=Answer.State.APPROVED, question__in=PublicInput.objects.public())
+
+    def visible_to(self, user):
+        """Answers an official may open: all for a moderator; a reporter's departments'."""
+        if not user.is_active:
+            return self.none()
+        if user.has_perm("projects.moderate_publicinput"):
+            return self
+        if user.has_perm("projects.add_answer"):
+            return self.filter(department__members=user)
+        return self.none()
+
+
+class Answer(models.Model):
+    """The lead department's answer to a published item, public once a moderator
+    approves it; an approved answer is never edited."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("待审")
+        APPROVED = "approved", _("已公开")
+        RETURNED = "returned", _("已退回")
+
+    EDITABLE_STATES = (State.SUBMITTED, State.RETURNED)
+
+    question = models.OneToOneField(
+        PublicInput, on_delete=models.PROTECT, related_name="answer", verbose_name="留言"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="answers", verbose_name="答复单位"
+    )
+    text = models.TextField("答复内容", max_length=ANSWER_MAX)
+    state = models.CharField(
+        "状态", max_length=20, choices=State, default=State.SUBMITTED, editable=False
+    )
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name="起草人",
+    )
+    written_at = models.DateTimeField("提交时间", default=timezone.now, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="审核人",
+    )
+    approved_at = models.DateTimeField("公开时间", null=True, blank=True, editable=False)
+    return_note = models.TextField("退回意见", blank=True, editable=False)
+
+    objects = AnswerQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-written_at", "-pk"]
+        verbose_name = "留言答复"
+        verbose_name_plural = "留言答复"
+
+    def __str__(self):
+        return f"对留言 #{self.question_id} 的答复"
+
+    @property
+    def approved_on(self):
+        return timezone.localdate(self.approved_at) if self.approved_at else None
+
+    @property
+    def working_days(self):
+        """Working days from the day the question arrived to the day the answer was
+        made public."""
+        return workdays.between(self.question.received_on, self.approved_on)
+
+    def check_writer(self, user):
+        """Only a member of the lead department answers, and only a published item."""
+        question = self.question
+        if question.state != PublicInput.State.PUBLISHED:
+            raise ValidationError("只能答复已公开的留言。")
+        lead = question.project.lead_department if question.project else None
+        if lead is None or not lead.members.filter(pk=user.pk).exists():
+            raise ValidationError("只有该实事的牵头单位可以答复这条留言。")
+
+    def hands(self):
+        """Whoever wrote or changed the answer's text at any point (its history): none
+        of them may approve it. A moderator who only returned it is not among them."""
+        hands, previous = {self.written_by_id}, None
+        for user, text in self.history.order_by("history_date", "history_id").values_list(
+            "history_user_id", "text"
+        ):
+            if text != previous:
+                hands.add(user)
+            previous = text
+        return hands - {None}
+
+    def _move(self, user, from_states, to_state, **changes):
+        if user.pk in self.hands():
+            raise ValidationError("不能审核自己起草或修改过的答复。")
+        with transaction.atomic():
+            claimed = Answer.objects.filter(pk=self.pk, state__in=from_states).update(
+                state=to_state, reviewed_by=user, **changes
+            )
+            if not claimed:
+                self.refresh_from_db(fields=["state"])
+                raise ValidationError(f"该答复当前为“{self.get_state_display()}”，不能进行此操作。")
+            self.state = to_state
+            self.reviewed_by = user
+            for name, value in changes.items():
+                setattr(self, name, value)
+            self._history_user = user
+            self.save()
+
+    def approve(self, user):
+        if self.question.state != PublicInput.State.PUBLISHED:
+            raise ValidationError("留言已不再公开，答复不能公开。")
+        self._move(user, [self.State.SUBMITTED], self.State.APPROVED, approved_at=timezone.now())
+
+    def return_to_writer(self, user, note):
+        if not note.strip():
+            raise ValidationError("退回时必须说明原因。")
+        self._move(user, [self.State.SUBMITTED], self.State.RETURNED, return_note=note.strip())
+
+
+@dataclass
+class AnswerStats:
+    """A department's answers on a day: received, answered, overdue, mean working days."""
+
+    questions: int = 0
+    answered: int = 0
+    overdue: int = 0
+    days_total: int = 0
+
+    @property
+    def mean_days(self):
+        if not self.answered:
+            return None
+        return (Decimal(self.days_total) / self.answered).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def answer_limits(plan):
+    """day → the plan's answer time limit (working days) in force that day: one query,
+    for as many items as need it."""
+    rows = list(
+        plan.rules.filter(name=PlanRule.Name.ANSWER_WORKING_DAYS)
+        .order_by("valid_from", "pk")
+        .values_list("valid_from", "value")
+    )
+
+    def limit(day):
+        return int([value for valid_from, value in rows if valid_from <= day][-1])
+
+    return limit
+
+
+def end_of(day):
+    """The first instant after `day` in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def published_questions(plan, day):
+    """The plan's published questions received by `day`, with their answers (one query)."""
+    return (
+        PublicInput.objects.public()
+        .filter(plan=plan, state=PublicInput.State.PUBLISHED, received_at__lt=end_of(day))
+        .select_related("project__lead_department", "answer")
+        .order_by("received_at", "pk")
+    )
+
+
+def answer_stats(plan, day):
+    """{department id: AnswerStats} for the plan's published questions on `day`, by the
+    department that leads each project (two queries)."""
+    limits = answer_limits(plan)
+    stats = {}
+    for item in published_questions(plan, day).filter(project__isnull=False):
+        item.plan = plan
+        row = stats.setdefault(item.project.lead_department_id, AnswerStats())
+        row.questions += 1
+        answer = item.public_answer()
+        if answer is not None and answer.approved_on <= day:
+            row.answered += 1
+            row.days_total += workdays.between(item.received_on, answer.approved_on)
+        elif item.is_overdue(day, limits):
+            row.overdue += 1
+    return stats
+
+
+def overdue_questions(plan, day):
+    """The plan's published questions without a public answer past their limit on
+    `day`, oldest first (the 督查台账; two queries)."""
+    limits = answer_limits(plan)
+    overdue = []
+    for item in published_questions(plan, day):
+        item.plan = plan
+        if item.is_overdue(day, limits):
+            item.due = item.answer_due(limits)
+            item.waited = workdays.between(item.received_on, day)
+            overdue.append(item)
+    return overdue
+
+
+# A project page lists this many of its newest public items; the API has them all.
+PAGE_QUESTIONS = 30
+
+
+def project_questions(project, day):
+    """The newest public items about `project` received by `day` (at most
+    PAGE_QUESTIONS), each with `shown_answer` (its answer if public by `day`), `due` and
+    `days` (working days the answer took); and whether there are more (two queries,
+    however many there are)."""
+    items = (
+        PublicInput.objects.public()
+        .filter(project=project, received_at__lt=end_of(day))
+        .select_related("answer__department")
+        .order_by("-received_at", "-pk")
+    )
+    shown = list(items[: PAGE_QUESTIONS + 1])
+    more = len(shown) > PAGE_QUESTIONS
+    shown = shown[:PAGE_QUESTIONS]
+    limits = answer_limits(project.plan)
+    for item in shown:
+        item.plan = project.plan
+        answer = item.public_answer()
+        item.shown_answer = answer if answer and answer.approved_on <= day else None
+        item.due = item.answer_due(limits)
+        item.overdue = item.is_overdue(day, limits)
+        if item.shown_answer:
+            item.days = workdays.between(item.received_on, answer.approved_on)
+    return shown, more
