@@ -179,7 +179,7 @@ class RuleChangeInline(admin.TabularInline):
 @admin.register(Plan)
 class PlanAdmin(HistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["year", "title", "period_start", "period_end", "is_published"]
+    list_display = ["year", "title", "stage", "period_start", "period_end", "is_published"]
     search_fields = ["title"]
     fieldsets = [
         (
@@ -187,6 +187,7 @@ class PlanAdmin(HistoryAdmin):
             {"fields": ["year", "title", "title_en", "period_start", "period_end", "is_published"]},
         ),
         ("来源", {"fields": ["announced_on", "source_name", "source_url", "source_text"]}),
+        ("年度流程（票决制）", {"fields": ["stage", "call_opens", "call_closes", "call_rules"]}),
     ]
 
     def get_inlines(self, request, obj):

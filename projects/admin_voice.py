@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from .admin import HistoryAdmin
-from .models import Answer, PublicInput
+from .models import Answer, Candidate, CandidateTarget, PublicInput
 
 
 def can_moderate(request):
@@ -29,7 +29,10 @@ class DecisionForm(ActionForm):
     they join."""
 
     into = forms.IntegerField(
-        label="合并到", required=False, min_value=1, widget=forms.NumberInput(attrs={"size": 6})
+        label="合并到/候选序号",
+        required=False,
+        min_value=1,
+        widget=forms.NumberInput(attrs={"size": 6}),
     )
     note = forms.CharField(label="说明", required=False, max_length=500)
 
@@ -68,9 +71,18 @@ class StateFilter(admin.SimpleListFilter):
 
 @admin.register(PublicInput)
 class PublicInputAdmin(HistoryAdmin):
-    list_display = ["__str__", "project", "excerpt", "received_at", "state", "answer_state"]
+    list_display = [
+        "__str__",
+        "plan",
+        "project",
+        "excerpt",
+        "received_at",
+        "state",
+        "outcome",
+        "answer_state",
+    ]
     list_filter = [StateFilter, "kind", "plan"]
-    list_select_related = ["project", "answer"]
+    list_select_related = ["plan", "project", "answer"]
     ordering = ["received_at", "pk"]  # the queue: oldest first
     search_fields = ["text"]
     action_form = DecisionForm
@@ -79,11 +91,15 @@ class PublicInputAdmin(HistoryAdmin):
         "merge_selected",
         *(f"decline_{reason}" for reason in PublicInput.Reason.values),
         "block_selected",
+        "adopt_selected",
+        "reject_selected",
     ]
     fields = [
         "kind",
         "plan",
         "project",
+        "title",
+        "category",
         "text",
         "place",
         "photo_link",
@@ -94,6 +110,9 @@ class PublicInputAdmin(HistoryAdmin):
         "merged_into",
         "decline_reason",
         "decision_note",
+        "outcome",
+        "outcome_note",
+        "candidate",
         "received_at",
         "decided_at",
         "decided_by",
@@ -170,6 +189,23 @@ class PublicInputAdmin(HistoryAdmin):
             return
         note = self.note(request)
         self.decide(request, queryset, "合并", lambda item: item.merge(request.user, into, note))
+
+    @admin.action(description="推荐项目：列为下面填写序号的候选项目", permissions=["moderate"])
+    def adopt_selected(self, request, queryset):
+        note = self.note(request)
+
+        def adopt(item):
+            candidate = Candidate.objects.filter(
+                plan=item.plan_id, order=request.POST.get("into") or None
+            ).first()
+            item.adopt(request.user, candidate, note)
+
+        self.decide(request, queryset, "列为候选", adopt)
+
+    @admin.action(description="推荐项目：不予采纳（在“说明”中写明原因）", permissions=["moderate"])
+    def reject_selected(self, request, queryset):
+        note = self.note(request)
+        self.decide(request, queryset, "不予采纳", lambda item: item.reject(request.user, note))
 
     @admin.action(description="屏蔽所选留言（辱骂、广告等滥用）", permissions=["moderate"])
     def block_selected(self, request, queryset):
@@ -331,3 +367,45 @@ class AnswerAdmin(HistoryAdmin):
                 self.message_user(request, f"{answer}：{'；'.join(error.messages)}", messages.ERROR)
         if done:
             self.message_user(request, f"已退回 {done} 条答复。")
+
+
+class CandidateTargetInline(admin.TabularInline):
+    model = CandidateTarget
+    extra = 1
+    fields = ["order", "name", "unit", "target_value", "kind"]
+
+
+@admin.register(Candidate)
+class CandidateAdmin(HistoryAdmin):
+    """Administrators draw up the candidates of a plan in 遴选 (Candidate.clean refuses
+    any other stage); the election, not this page, makes them pledges."""
+
+    list_display = ["__str__", "lead_department", "investment", "state"]
+    list_filter = ["plan", "state"]
+    list_select_related = ["plan", "lead_department"]
+    inlines = [CandidateTargetInline]
+    filter_horizontal = ["supporting_departments"]
+    fields = [
+        "plan",
+        "order",
+        "title",
+        "pledge_text",
+        "lead_department",
+        "supporting_departments",
+        "investment",
+        "state",
+        "project",
+    ]
+    readonly_fields = ["state", "project"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.plan.stage == obj.plan.Stage.SHORTLIST)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -296,7 +296,7 @@ class QuestionRecord(Record):
     id: int = Field(description=_("留言编号，长期不变"))
     plan: int = Field(description=_("年度"))
     project: int | None = Field(description=_("实事序号；不针对某件实事时为 null"))
-    kind: Literal[tuple(PublicInput.Kind.values)] = Field(description=_("类型：question（留言）"))
+    kind: Literal["question"] = Field(description=_("类型：question（留言）"))
     text: str = Field(description=_("留言内容（经审核公开；不含留言人的姓名和电话）"))
     place: str = Field(description=_("街道/社区（可能为空）"))
     photo_url: Url | None = Field(description=_("所附照片的地址，没有时为 null"))
@@ -312,6 +312,33 @@ class QuestionRecord(Record):
         description=_("从收到到答复公开用了几个工作日（法定节假日和调休按国务院安排），或 null")
     )
     url: Url | None = Field(description=_("本站页面上的该留言"))
+
+
+class ProposalFilters(Paging):
+    plan: WholeNumber() = Field(None, description=_("年度，如 2027；不填则为全部公开的年度计划"))
+
+
+class ProposalRecord(Record):
+    id: int = Field(description=_("推荐编号，长期不变"))
+    plan: int = Field(description=_("推荐给哪一年度的计划"))
+    title: str = Field(description=_("推荐的项目"))
+    category: Literal[tuple(PublicInput.Category.values)] | None = Field(
+        description=_("类别代码，或 null")
+    )
+    text: str = Field(description=_("为什么要办（经审核公开；不含推荐人的姓名和电话）"))
+    place: str = Field(description=_("街道/社区（可能为空）"))
+    photo_url: Url | None = Field(description=_("所附照片的地址，没有时为 null"))
+    received_on: date = Field(description=_("收到日期"))
+    state: Literal[tuple(PublicInput.PUBLIC_STATES)] = Field(
+        description=_("published（已公开）或 merged（已合并到另一条，见 merged_into）")
+    )
+    merged_into: int | None = Field(description=_("合并到的推荐编号，或 null"))
+    outcome: Literal[tuple(PublicInput.Outcome.values)] | None = Field(
+        description=_("adopted（列为候选）、not_adopted（不予采纳），遴选前为 null")
+    )
+    outcome_note: str = Field(description=_("遴选结果的说明或不予采纳的原因（可能为空）"))
+    candidate: int | None = Field(description=_("列为的候选项目序号，或 null"))
+    url: Url = Field(description=_("本站征集页面上的该推荐"))
 
 
 T = TypeVar("T")
@@ -588,6 +615,27 @@ def question_json(item, request):
     }
 
 
+def proposal_json(item, request):
+    return {
+        "id": item.pk,
+        "plan": item.plan.year,
+        "title": item.title,
+        "category": item.category or None,
+        "text": item.text,
+        "place": item.place,
+        "photo_url": absolute(request, reverse("projects:voice_photo", args=[item.key]))
+        if item.photo
+        else None,
+        "received_on": item.received_on,
+        "state": item.state,
+        "merged_into": item.merged_into_id,
+        "outcome": item.outcome or None,
+        "outcome_note": item.outcome_note,
+        "candidate": item.candidate.order if item.candidate else None,
+        "url": absolute(request, f"{reverse('projects:call', args=[item.plan.year])}#p{item.pk}"),
+    }
+
+
 # Endpoints
 
 ERRORS = {400: Error, 429: Error}
@@ -661,13 +709,30 @@ def reports(request, filters: Query[ReportFilters]):
 
 @endpoint("questions", QuestionRecord, _("经审核公开的群众留言及答复，最新收到的在前。"))
 def questions(request, filters: Query[QuestionFilters]):
-    found = PublicInput.objects.public().select_related("plan", "project", "answer__department")
+    found = (
+        PublicInput.objects.public()
+        .filter(kind=PublicInput.Kind.QUESTION)
+        .select_related("plan", "project", "answer__department")
+    )
     chosen = chosen_plans(filters.plan)
     if chosen is not None:
         found = found.filter(plan__in=chosen)
     if filters.project is not None:
         found = found.filter(project__number=filters.project)
     return paginated(request, filters, found.order_by("-received_at", "-pk"), question_json)
+
+
+@endpoint("proposals", ProposalRecord, _("经审核公开的群众推荐及其遴选结果，最新收到的在前。"))
+def proposals(request, filters: Query[ProposalFilters]):
+    found = (
+        PublicInput.objects.public()
+        .filter(kind=PublicInput.Kind.PROPOSAL)
+        .select_related("plan", "candidate")
+    )
+    chosen = chosen_plans(filters.plan)
+    if chosen is not None:
+        found = found.filter(plan__in=chosen)
+    return paginated(request, filters, found.order_by("-received_at", "-pk"), proposal_json)
 
 
 # The open data page's documentation, read from the document above in the visitor's

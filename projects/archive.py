@@ -87,6 +87,7 @@ TABLES = [
         ["id"],
         [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
     ),
+    Table("proposals", "群众推荐与遴选结果", api.ProposalRecord, ["id"], []),
 ]
 
 # Table Schema types for the API's JSON Schema types.
@@ -184,14 +185,21 @@ def rows(plan, site):
         for report in reports
         for item in report.evidence.all()
     ]
+    proposals = (
+        PublicInput.objects.public()
+        .filter(plan=plan, kind=PublicInput.Kind.PROPOSAL)
+        .select_related("plan", "candidate")
+        .order_by("received_at", "pk")
+    )
     questions = (
         PublicInput.objects.public()
-        .filter(plan=plan)
+        .filter(plan=plan, kind=PublicInput.Kind.QUESTION)
         .select_related("plan", "project", "answer__department")
         .order_by("received_at", "pk")
     )
     return {
         "questions": [api.question_json(item, site) for item in questions],
+        "proposals": [api.proposal_json(item, site) for item in proposals],
         "plan": [api.plan_json(plan, site)],
         "projects": [api.project_json(project, site) for project in projects],
         "targets": [api.target_json(target, site) for target in targets],
@@ -357,7 +365,8 @@ def archive(plan, user=None):
         )
     now = timezone.now()
     plan.archived_at = now
-    plan.save(update_fields=["archived_at"])
+    plan.stage = Plan.Stage.ARCHIVED
+    plan.save(update_fields=["archived_at", "stage"])
     files = build(plan, SiteAddress(settings.SITE_URL), created=now)
     package = zipped(files, now)
     return PlanArchive.objects.create(

@@ -25,7 +25,24 @@ def plain(text):
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
-class QuestionForm(forms.Form):
+def shown_text(text):
+    """Text that will be public, refused if it carries a phone or ID card number."""
+    spaced = plain(text)
+    if PHONE_IN_TEXT.search(spaced.replace(" ", "")) or ID_IN_TEXT.search(spaced):
+        raise ValidationError(
+            _(
+                "内容中似乎有电话号码或身份证号。留言会公开，请删去；"
+                "需要回复时，请把电话填在下面不公开的“联系电话”一栏。"
+            )
+        )
+    return text.strip()
+
+
+class PublicForm(forms.Form):
+    """What every kind of public input asks (guard.py's honeypot and question included);
+    each kind's form adds its own fields and says which kind it makes."""
+
+    kind = None
     text = forms.CharField(
         label=_("您的问题或建议"),
         min_length=TEXT_MIN,
@@ -89,16 +106,7 @@ class QuestionForm(forms.Form):
             self.initial["challenge_token"] = challenge.token
 
     def clean_text(self):
-        text = self.cleaned_data["text"]
-        spaced = plain(text)
-        if PHONE_IN_TEXT.search(spaced.replace(" ", "")) or ID_IN_TEXT.search(spaced):
-            raise ValidationError(
-                _(
-                    "内容中似乎有电话号码或身份证号。留言会公开，请删去；"
-                    "需要回复时，请把电话填在下面不公开的“联系电话”一栏。"
-                )
-            )
-        return text.strip()
+        return shown_text(self.cleaned_data["text"])
 
     def clean_phone(self):
         phone = plain(self.cleaned_data["phone"]).replace(" ", "")
@@ -138,20 +146,21 @@ class QuestionForm(forms.Form):
     def is_robot(self):
         return any(error.code == "honeypot" for error in self.non_field_errors().as_data())
 
-    def item(self, plan, project):
+    def item(self, plan, project=None):
         """The unsaved item this valid form describes; its photo, if any, waits in
         `store_photo` until the item is known to be valid."""
         data = self.cleaned_data
-        item = PublicInput(
-            kind=PublicInput.Kind.QUESTION,
+        return PublicInput(
+            kind=self.kind,
             plan=plan,
             project=project,
+            title=data.get("title", ""),
+            category=data.get("category", ""),
             text=data["text"],
             place=data["place"].strip(),
             name=data["name"],
             phone=data["phone"],
         )
-        return item
 
     def store_photo(self, item):
         """Write the checked photo (sweep_files removes it if the item never commits)."""
@@ -160,3 +169,40 @@ class QuestionForm(forms.Form):
             item.photo_type = photo.content_type
             item.photo_sha256 = photo.sha256
             item.photo.save(f"photo{item.photo_extension}", photo.content, save=False)
+
+
+class QuestionForm(PublicForm):
+    """留言: a question or suggestion about a project."""
+
+    kind = PublicInput.Kind.QUESTION
+
+
+class ProposalForm(PublicForm):
+    """群众推荐: a project proposed for next year's plan during its public call."""
+
+    kind = PublicInput.Kind.PROPOSAL
+    title = forms.CharField(
+        label=_("推荐什么项目"),
+        max_length=60,
+        help_text=_("一句话说明要办的事，如“某小区加装电梯”。"),
+        error_messages={
+            "required": _("请填写推荐的项目。"),
+            "max_length": _("项目名称最多 %(limit_value)d 个字。"),
+        },
+    )
+    category = forms.ChoiceField(
+        label=_("类别"),
+        choices=[("", _("请选择")), *PublicInput.Category.choices],
+        error_messages={
+            "required": _("请选择类别。"),
+            "invalid_choice": _("请从列表中选择类别。"),
+        },
+    )
+    field_order = ["title", "category", "text", "place", "photo", "name", "phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = _("为什么要办、能惠及哪些群众")
+
+    def clean_title(self):
+        return shown_text(self.cleaned_data["title"])

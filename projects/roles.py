@@ -27,6 +27,8 @@ READ = [
     "projects.view_evidence",
     "projects.view_plannedvalue",
     "projects.view_planrule",
+    "projects.view_candidate",
+    "projects.view_candidatetarget",
 ]
 
 PERMISSIONS = {
@@ -61,6 +63,12 @@ PERMISSIONS = {
         "projects.change_plannedvalue",
         "projects.delete_plannedvalue",
         "projects.add_planrule",  # a dated change of a plan's rule, never an edit of one
+        # the candidates of a plan in 遴选, with their targets
+        "projects.add_candidate",
+        "projects.change_candidate",
+        "projects.add_candidatetarget",
+        "projects.change_candidatetarget",
+        "projects.delete_candidatetarget",
         "projects.view_all_departments",
         "projects.view_ledger",
         "auth.view_user",
@@ -70,6 +78,7 @@ PERMISSIONS = {
     ],
     MODERATOR: [
         "projects.view_plan",
+        "projects.view_candidate",  # a proposal is adopted into a candidate
         "projects.view_project",
         "projects.view_department",
         "projects.view_publicinput",

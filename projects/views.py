@@ -4,6 +4,7 @@ plans only), honours ?as_of= (see asof.py) and renders; no rule lives here."""
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -41,20 +42,23 @@ def dashboard(request):
     plan = Plan.objects.current()
     if plan is None:
         return render(request, "projects/no_plan.html", status=404)
-    return render_dashboard(request, plan)
+    return render_dashboard(request, plan, Plan.objects.calling().order_by("year"))
 
 
 @cached_public
 @public_page
 def plan_dashboard(request, year):
-    return render_dashboard(request, published_plan(year))
+    plan = published_plan(year)
+    if not plan.is_pledged:  # before the vote its page is the call and the candidates
+        return HttpResponseRedirect(reverse("projects:call", args=[year]))
+    return render_dashboard(request, plan)
 
 
 def hundredths(value):
     return None if value is None else round(value, 2)
 
 
-def render_dashboard(request, plan):
+def render_dashboard(request, plan, open_calls=()):
     progress = plan.progress(request.as_of)
     chart = {
         "projects": [
@@ -80,7 +84,12 @@ def render_dashboard(request, plan):
             "projects": _("实事件数"),
         },
     }
-    context = {**plan_context(request, plan), "progress": progress, "chart": chart}
+    context = {
+        **plan_context(request, plan),
+        "progress": progress,
+        "chart": chart,
+        "open_calls": open_calls,
+    }
     return render(request, "projects/dashboard.html", context)
 
 

@@ -10,8 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from . import guard
-from .forms_voice import QuestionForm
-from .models import PlanRule, Project, PublicInput
+from .forms_voice import ProposalForm, QuestionForm
+from .models import Candidate, Plan, PlanRule, Project, PublicInput
 from .views import plan_context
 
 
@@ -38,33 +38,41 @@ def form_context(request, project, form):
     }
 
 
-@never_cache
-@ensure_csrf_cookie
-def ask(request, year, number):
-    project = open_project(year, number)
+def take(request, form_class, context, template, plan, project=None):
+    """One public form: shown with the question past the soft limit, checked, and
+    stored as a pending item; None once stored (the caller redirects)."""
     if request.method != "POST":
         challenge = guard.new_challenge() if guard.past_soft_limit(request) else None
-        form = QuestionForm(challenge=challenge)
-        return render(request, "projects/ask.html", form_context(request, project, form))
+        return render(request, template, {**context, "form": form_class(challenge=challenge)})
     verdict = request.voice_verdict  # counted by guard.PublicFormLimitMiddleware
     # Past the soft limit a post must answer a question; each answer is spent once, so
     # a form shown again always carries a new one.
     challenge = guard.new_challenge() if verdict.over_soft else None
-    form = QuestionForm(request.POST, request.FILES, challenge=challenge)
+    form = form_class(request.POST, request.FILES, challenge=challenge)
     if not form.is_valid():
         if form.is_robot:
-            context = {**form_context(request, project, QuestionForm()), "refused": True}
-            return render(request, "projects/ask.html", context, status=400)
+            context = {**context, "form": form_class(), "refused": True}
+            return render(request, template, context, status=400)
         if challenge is not None:
             form.data = form.data.copy()
             form.data["challenge_token"] = challenge.token
             form.data["challenge_answer"] = ""
-        context = form_context(request, project, form)
-        return render(request, "projects/ask.html", context, status=400)
-    item = form.item(project.plan, project)
+        return render(request, template, {**context, "form": form}, status=400)
+    item = form.item(plan, project)
     item.full_clean()
     form.store_photo(item)
     item.save()
+    return None
+
+
+@never_cache
+@ensure_csrf_cookie
+def ask(request, year, number):
+    project = open_project(year, number)
+    context = form_context(request, project, None)
+    response = take(request, QuestionForm, context, "projects/ask.html", project.plan, project)
+    if response is not None:
+        return response
     return redirect("projects:asked", year=year, number=number)
 
 
@@ -99,3 +107,66 @@ def photo(request, key):
     # Short: a moderator may still block a published item, and its photo with it.
     response["Cache-Control"] = "public, max-age=600" if public else "private, no-store"
     return response
+
+
+# The public call (群众推荐) of a plan's year.
+
+PAGE_PROPOSALS = 50
+
+
+def cycle_plan(year):
+    """A published plan with a public call on record, or 404 (a plan entered directly
+    has none: its stage strip says so)."""
+    return get_object_or_404(Plan.objects.published().filter(call_opens__isnull=False), year=year)
+
+
+@never_cache  # its counts include posts not yet moderated, which move no version
+def call(request, year):
+    plan = cycle_plan(year)
+    proposals = plan.public_input.filter(kind=PublicInput.Kind.PROPOSAL)
+    shown = list(
+        proposals.public()
+        .select_related("candidate", "merged_into")
+        .order_by("-received_at", "-pk")[: PAGE_PROPOSALS + 1]
+    )
+    candidates = (
+        Candidate.objects.public()
+        .filter(plan=plan)
+        .select_related("lead_department", "project")
+        .prefetch_related("supporting_departments", "targets", "proposals")
+    )
+    context = {
+        **plan_context(request, plan),
+        "counts": proposals.counts(),
+        "proposals": shown[:PAGE_PROPOSALS],
+        "more_proposals": len(shown) > PAGE_PROPOSALS,
+        "candidates": candidates,
+        "call_open": plan.call_is_open(),
+    }
+    return render(request, "projects/call.html", context)
+
+
+@never_cache
+@ensure_csrf_cookie
+def propose(request, year):
+    plan = cycle_plan(year)
+    context = {
+        **plan_context(request, plan),
+        "retention_days": settings.CONTACT_RETENTION_DAYS,
+    }
+    if not plan.call_is_open():
+        return render(request, "projects/call_closed.html", context, status=404)
+    response = take(request, ProposalForm, context, "projects/propose.html", plan)
+    if response is not None:
+        return response
+    return redirect("projects:proposed", year=year)
+
+
+propose.public_form = True
+propose.accepts_public_photo = True
+
+
+@never_cache
+def proposed(request, year):
+    plan = cycle_plan(year)
+    return render(request, "projects/proposed.html", plan_context(request, plan))

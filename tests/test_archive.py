@@ -96,6 +96,7 @@ def test_every_plans_package_is_valid_by_frictionless(client, demo, tmp_path):
             "reports",
             "evidence",
             "questions",
+            "proposals",
         ]
     assert len(table(tmp_path / "2021", "projects")) == 11
     assert len(table(tmp_path / "2021", "reports")) == ProgressReport.objects.public().count()
@@ -147,6 +148,7 @@ def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path)
         "evidence.csv",
         "plan.csv",
         "projects.csv",
+        "proposals.csv",
         "questions.csv",
         "reports.csv",
         "targets.csv",

@@ -115,9 +115,10 @@ def test_dashboard_queries_do_not_grow_with_projects_and_reports(
     large_queries = queries_of("/")
     assert len(large_queries) == len(small_queries)
     # 1 the current plan, 2 its projects with lead departments, 3 supporting departments,
-    # 4 targets with their figures and status (subqueries), 5 whether any plan carries
-    # demo data, 6 the plan's rules in force, 7 the published plans for the navigation.
-    with django_assert_num_queries(7):
+    # 4 targets with their figures and status (subqueries), 5 any plan whose public call
+    # is open, 6 whether any plan carries demo data, 7 the plan's rules in force, 8 the
+    # published plans for the navigation.
+    with django_assert_num_queries(8):
         queries_of("/")
 
 

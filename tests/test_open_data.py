@@ -87,6 +87,13 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
     PublicInput.objects.create(
         plan=target.project.plan, project=target.project, text="何时开放？", state="published"
     )
+    PublicInput.objects.create(
+        plan=target.project.plan,
+        kind="proposal",
+        title="加装电梯",
+        text="六层无电梯",
+        state="published",
+    )
     for endpoint in api.documentation(2021):
         (record,) = client.get(endpoint["path"]).json()["results"]
         documented = [name for name, _kind, _meaning in endpoint["fields"]]

@@ -338,9 +338,9 @@ DECISIONS = [
     # the moderator again: decisions the rules refuse, and a reason that needs a note
     ("moderator", "merge_selected", "pending_a", {}, "pending", "请在“合并到”一栏填写"),
     ("moderator", "merge_selected", "pending_a", {"into": "published_b"}, "pending",
-     "只能合并到同一实事下已公开的留言"),
+     "只能合并到同一实事（或同一征集）下已公开的同类留言"),
     ("moderator", "merge_selected", "pending_a", {"into": "blocked_a"}, "pending",
-     "只能合并到同一实事下已公开的留言"),
+     "只能合并到同一实事（或同一征集）下已公开的同类留言"),
     ("moderator", "decline_other", "pending_a", {}, "pending", "请写明处理说明"),
     ("moderator", "decline_other", "pending_a", {"note": "重复提交"}, "declined",
      "已不予公开 1 条"),

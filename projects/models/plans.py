@@ -76,17 +76,51 @@ def value_field(verbose_name, **kwargs):
     )
 
 
+# A public call for candidate projects runs at least a month (Henan's 人大代表票决制
+# guidance: 公开征集 不少于一个月).
+CALL_MIN_DAYS = 30
+
+CALL_RULES = (
+    "推荐的项目应当普惠于群众、当年能够完成，不受理只涉及个别住户的诉求；"
+    "投诉、信访和诉讼事项请通过相应渠道反映。"
+)
+
+
 class PlanQuerySet(models.QuerySet):
     def published(self):
         """Plans the public may see."""
         return self.filter(is_published=True)
 
+    def delivering(self):
+        """Published plans whose pledges are decided: in 实施 or later."""
+        return self.published().filter(stage__in=Plan.PLEDGED_STAGES)
+
     def current(self):
-        """The newest published plan, or None."""
-        return self.published().order_by("-year").first()
+        """The newest plan in 实施 or later, or None."""
+        return self.delivering().order_by("-year").first()
+
+    def calling(self, day=None):
+        """Published plans whose public call is open on `day` (today)."""
+        day = day or timezone.localdate()
+        return self.published().filter(
+            stage=Plan.Stage.CALL, call_opens__lte=day, call_closes__gte=day
+        )
 
 
 class Plan(models.Model):
+    class Stage(models.TextChoices):
+        """The year of a plan under 人大代表票决制, in order."""
+
+        CALL = "call", _("征集")
+        SHORTLIST = "shortlist", _("遴选")
+        VOTE = "vote", _("票决")
+        DELIVERY = "delivery", _("实施")
+        RATING = "rating", _("测评")
+        ARCHIVED = "archived", _("归档")
+
+    # From 实施 on, the plan's projects are its pledges.
+    PLEDGED_STAGES = (Stage.DELIVERY, Stage.RATING, Stage.ARCHIVED)
+
     year = models.PositiveSmallIntegerField(
         "年度",
         unique=True,
@@ -131,6 +165,20 @@ class Plan(models.Model):
         help_text="归档后数据定稿：不再接受填报和审核，数据包不再改变。",
     )
 
+    stage = models.CharField(
+        "阶段",
+        max_length=20,
+        choices=Stage,
+        default=Stage.DELIVERY,
+        help_text="征集 → 遴选 → 票决 → 实施 → 测评 → 归档，只能向后推进。"
+        "按公告直接录入的计划（如 2021 年）从实施开始。",
+    )
+    call_opens = models.DateField("征集开始", null=True, blank=True)
+    call_closes = models.DateField(
+        "征集截止", null=True, blank=True, help_text=f"征集期不少于 {CALL_MIN_DAYS} 天。"
+    )
+    call_rules = models.TextField("征集要求", blank=True, default=CALL_RULES)
+
     objects = PlanQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -161,6 +209,60 @@ class Plan(models.Model):
     def clean(self):
         if self.period_start and self.period_end and self.period_start >= self.period_end:
             raise ValidationError({"period_end": "周期结束日期必须晚于开始日期。"})
+        self.check_call()
+        self.check_stage_order()
+
+    def check_call(self):
+        opens, closes = self.call_opens, self.call_closes
+        if (opens is None) != (closes is None):
+            raise ValidationError({"call_closes": "征集开始和截止日期须同时填写。"})
+        if opens and (closes - opens).days + 1 < CALL_MIN_DAYS:
+            raise ValidationError(
+                {
+                    "call_closes": f"征集期不少于 {CALL_MIN_DAYS} 天"
+                    f"（现为 {(closes - opens).days + 1} 天）。"
+                }
+            )
+        if self.stage == self.Stage.CALL and opens is None:
+            raise ValidationError({"call_opens": "进入征集阶段前，请填写征集开始和截止日期。"})
+
+    def check_stage_order(self):
+        """A plan's year goes one way: no stage is entered twice."""
+        if self._state.adding or not self.pk:
+            return
+        stored = Plan.objects.filter(pk=self.pk).values_list("stage", flat=True).first()
+        order = list(self.Stage.values)
+        if stored and order.index(self.stage) < order.index(stored):
+            was = self.Stage(stored).label
+            raise ValidationError({"stage": f"阶段只能向后推进：本计划已在“{was}”阶段。"})
+
+    @property
+    def stages(self):
+        """[(label, "done" | "current" | "next")] for the stage strip on every page."""
+        order = list(self.Stage)
+        now = order.index(self.Stage(self.stage))
+        return [
+            (stage.label, "done" if i < now else "current" if i == now else "next")
+            for i, stage in enumerate(order)
+        ]
+
+    @property
+    def is_pledged(self):
+        """Whether the plan's projects are its pledges (实施 or later)."""
+        return self.stage in self.PLEDGED_STAGES
+
+    @property
+    def has_cycle_record(self):
+        """Whether the plan has a public call on record (else it was entered directly)."""
+        return self.call_opens is not None
+
+    def call_is_open(self, day=None):
+        day = day or timezone.localdate()
+        return (
+            self.stage == self.Stage.CALL
+            and self.call_opens is not None
+            and self.call_opens <= day <= self.call_closes
+        )
 
     @property
     def rules_fixed(self):

@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -67,6 +68,16 @@ class PublicInputQuerySet(models.QuerySet):
             )
         return self.none()
 
+    def counts(self):
+        """{received, published, adopted}: every post, the public ones, and the
+        proposals made candidates (one query)."""
+        public = Q(state__in=PublicInput.PUBLIC_STATES, plan__is_published=True)
+        return self.aggregate(
+            received=Count("pk"),
+            published=Count("pk", filter=public),
+            adopted=Count("pk", filter=public & Q(outcome=PublicInput.Outcome.ADOPTED)),
+        )
+
     def pending(self):
         """The moderation queue, oldest first."""
         return self.filter(state=PublicInput.State.PENDING).order_by("received_at", "pk")
@@ -85,6 +96,24 @@ class PublicInputQuerySet(models.QuerySet):
 class PublicInput(models.Model):
     class Kind(models.TextChoices):
         QUESTION = "question", _("留言")
+        PROPOSAL = "proposal", _("推荐项目")
+
+    class Category(models.TextChoices):
+        JOBS = "jobs", _("就业")
+        EDUCATION = "education", _("教育")
+        HEALTH = "health", _("医疗")
+        ELDERLY = "elderly", _("养老")
+        HOUSING = "housing", _("住房")
+        TRANSPORT = "transport", _("交通")
+        ENVIRONMENT = "environment", _("环境")
+        SERVICES = "services", _("政务服务")
+        OTHER = "other", _("其他")
+
+    class Outcome(models.TextChoices):
+        """What became of a published proposal (群众推荐) in 遴选."""
+
+        ADOPTED = "adopted", _("列为候选")
+        NOT_ADOPTED = "not_adopted", _("不予采纳")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待审")
@@ -103,6 +132,8 @@ class PublicInput(models.Model):
     # What the public may read: a published item, and one merged into a published one
     # (its text stays, and it points to where it is answered).
     PUBLIC_STATES = (State.PUBLISHED, State.MERGED)
+    # The kinds a department answers in public, within the plan's time limit.
+    ANSWERED_KINDS = (Kind.QUESTION,)
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField("类型", max_length=20, choices=Kind, default=Kind.QUESTION)
@@ -117,6 +148,8 @@ class PublicInput(models.Model):
         related_name="public_input",
         verbose_name="实事",
     )
+    title = models.CharField("项目名称", max_length=60, blank=True)  # a proposal's "what"
+    category = models.CharField("类别", max_length=20, choices=Category, blank=True)
     text = models.TextField("内容", max_length=TEXT_MAX)
     place = models.CharField("街道/社区", max_length=60, blank=True)
     photo = models.FileField("照片", upload_to=photo_path, max_length=200, blank=True)
@@ -142,6 +175,19 @@ class PublicInput(models.Model):
     )
     decline_reason = models.CharField("不予公开的原因", max_length=20, choices=Reason, blank=True)
     decision_note = models.TextField("处理说明", blank=True)
+    outcome = models.CharField(
+        "遴选结果", max_length=20, choices=Outcome, blank=True, editable=False
+    )
+    outcome_note = models.TextField("遴选说明", blank=True, editable=False)
+    candidate = models.ForeignKey(
+        "Candidate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="proposals",
+        verbose_name="列为的候选项目",
+    )
     received_at = models.DateTimeField("收到时间", default=timezone.now, editable=False)
     decided_at = models.DateTimeField("处理时间", null=True, blank=True, editable=False)
     decided_by = models.ForeignKey(
@@ -237,8 +283,12 @@ class PublicInput(models.Model):
     def merge(self, user, into, note=""):
         if into is None or into.pk == self.pk:
             raise ValidationError("请选择要合并到的另一条已公开留言。")
-        if into.state != self.State.PUBLISHED or into.project_id != self.project_id:
-            raise ValidationError("只能合并到同一实事下已公开的留言。")
+        if into.state != self.State.PUBLISHED or (into.plan_id, into.project_id, into.kind) != (
+            self.plan_id,
+            self.project_id,
+            self.kind,
+        ):
+            raise ValidationError("只能合并到同一实事（或同一征集）下已公开的同类留言。")
         self._decide(
             user, [self.State.PENDING], self.State.MERGED, merged_into=into, decision_note=note
         )
@@ -264,6 +314,32 @@ class PublicInput(models.Model):
             self.State.BLOCKED,
             decision_note=note.strip(),
         )
+
+    # A published proposal's outcome in 遴选: each decided once, with its reason.
+
+    def _settle(self, user, **changes):
+        with transaction.atomic():
+            claimed = PublicInput.objects.filter(
+                pk=self.pk, kind=self.Kind.PROPOSAL, state=self.State.PUBLISHED, outcome=""
+            ).update(**changes)
+            if not claimed:
+                raise ValidationError("只有已公开、尚未处理的推荐项目可以列为候选或不予采纳。")
+            for name, value in changes.items():
+                setattr(self, name, value)
+            self._history_user = user
+            self.save()
+
+    def adopt(self, user, candidate, note=""):
+        if candidate is None or candidate.plan_id != self.plan_id:
+            raise ValidationError("请选择同一年度计划的候选项目。")
+        self._settle(
+            user, outcome=self.Outcome.ADOPTED, candidate=candidate, outcome_note=note.strip()
+        )
+
+    def reject(self, user, note):
+        if not note.strip():
+            raise ValidationError("不予采纳时必须说明原因。")
+        self._settle(user, outcome=self.Outcome.NOT_ADOPTED, outcome_note=note.strip())
 
     def purge_contact(self):
         self.name = ""
@@ -440,6 +516,7 @@ def published_questions(plan, day):
     return (
         PublicInput.objects.public()
         .filter(plan=plan, state=PublicInput.State.PUBLISHED, received_at__lt=end_of(day))
+        .filter(kind__in=PublicInput.ANSWERED_KINDS)
         .select_related("project__lead_department", "answer")
         .order_by("received_at", "pk")
     )
