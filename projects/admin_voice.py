@@ -17,7 +17,17 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from .admin import HistoryAdmin
-from .models import Answer, Candidate, CandidateTarget, PublicInput
+from .models import (
+    Answer,
+    Ballot,
+    Candidate,
+    CandidateTarget,
+    Plan,
+    Project,
+    PublicInput,
+    Rating,
+    Tally,
+)
 
 
 def can_moderate(request):
@@ -409,3 +419,124 @@ class CandidateAdmin(HistoryAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class TallyFormSet(forms.BaseInlineFormSet):
+    """The ballot paper checked whole before anything is stored (Ballot.check_tallies)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or not self.instance.plan_id:
+            return
+        tallies = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("candidate"):
+                continue
+            if data["candidate"] in tallies:
+                raise ValidationError(f"{data['candidate'].title}：同一候选项目只能填一行票数。")
+            tallies[data["candidate"]] = (
+                data.get("votes_for"),
+                data.get("votes_against"),
+                data.get("abstentions"),
+            )
+        self.instance.check_tallies(tallies)
+
+
+class TallyInline(admin.TabularInline):
+    model = Tally
+    formset = TallyFormSet
+    extra = 0
+    fields = ["candidate", "votes_for", "votes_against", "abstentions"]
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 0 if obj else 8
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "candidate":
+            kwargs["queryset"] = Candidate.objects.filter(
+                plan__stage=Plan.Stage.VOTE, state=Candidate.State.CANDIDATE
+            ).select_related("plan")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class BallotNoteForm(ActionForm):
+    note = forms.CharField(label="作废原因", required=False, max_length=500)
+
+
+@admin.register(Ballot)
+class BallotAdmin(HistoryAdmin):
+    """Congress staff record a round of the vote with every candidate's tally; a record
+    is never edited: a mistaken one is cancelled with its reason and entered again."""
+
+    list_display = ["__str__", "held_on", "deputies", "present", "seats", "status"]
+    list_filter = ["plan"]
+    inlines = [TallyInline]
+    action_form = BallotNoteForm
+    actions = ["publish_selected", "cancel_selected"]
+    fields = ["plan", "session", "held_on", "deputies", "present", "seats", "tied_from"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("projects.publish_ballot")
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="状态")
+    def status(self, ballot):
+        if ballot.cancelled_at:
+            return f"已作废：{ballot.cancel_reason}"
+        return "已公布" if ballot.published_at else "未公布"
+
+    @admin.action(
+        description="公布所选票决的结果（当选项目成为年度民生实事）", permissions=["publish"]
+    )
+    def publish_selected(self, request, queryset):
+        for ballot in queryset:
+            try:
+                ballot.publish(request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{ballot}：{'；'.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, f"已公布：{ballot}。当选项目已成为年度民生实事。")
+
+    @admin.action(description="作废所选票决记录（填写作废原因）", permissions=["publish"])
+    def cancel_selected(self, request, queryset):
+        for ballot in queryset:
+            try:
+                ballot.cancel(request.user, request.POST.get("note", ""))
+            except ValidationError as error:
+                self.message_user(request, f"{ballot}：{'；'.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, f"已作废：{ballot}。")
+
+
+@admin.register(Rating)
+class RatingAdmin(HistoryAdmin):
+    list_display = ["project", "held_on", "satisfied", "basic", "unsatisfied", "verdict_label"]
+    list_filter = ["project__plan"]
+    list_select_related = ["project__plan"]
+    fields = ["project", "held_on", "satisfied", "basic", "unsatisfied"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "project":
+            kwargs["queryset"] = Project.objects.filter(plan__stage=Plan.Stage.RATING)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="结果")
+    def verdict_label(self, rating):
+        return rating.get_verdict_display()

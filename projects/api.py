@@ -44,7 +44,18 @@ from . import pace
 from .asof import parse_as_of
 from .formatting import figure, percent_value
 from .freshness import cached_public
-from .models import Evidence, Plan, ProgressReport, Project, PublicInput, Target
+from .models import (
+    Ballot,
+    Candidate,
+    Evidence,
+    Plan,
+    ProgressReport,
+    Project,
+    PublicInput,
+    Rating,
+    Tally,
+    Target,
+)
 
 PAGE_SIZE = 100
 # Large enough to fetch a whole plan's targets in one request, small enough that one
@@ -339,6 +350,58 @@ class ProposalRecord(Record):
     outcome_note: str = Field(description=_("遴选结果的说明或不予采纳的原因（可能为空）"))
     candidate: int | None = Field(description=_("列为的候选项目序号，或 null"))
     url: Url = Field(description=_("本站征集页面上的该推荐"))
+
+
+class CycleFilters(Paging):
+    plan: WholeNumber() = Field(None, description=_("年度，如 2027；不填则为全部公开的年度计划"))
+
+
+class CandidateRecord(Record):
+    plan: int = Field(description=_("年度"))
+    order: int = Field(description=_("候选序号，在同一年度内唯一"))
+    title: str = Field(description=_("简称"))
+    pledge_text: str = Field(description=_("项目内容"))
+    lead_department: str = Field(description=_("牵头单位"))
+    supporting_departments: list[str] = Field(description=_("配合单位"))
+    investment: Figure = Field(
+        description=_("估算投资（万元）"), json_schema_extra={"x-unit": "万元"}
+    )
+    state: Literal[tuple(Candidate.State.values)] = Field(
+        description=_("candidate（候选）、elected（当选）或 not_elected（未当选）")
+    )
+    project: int | None = Field(description=_("当选后的实事序号，或 null"))
+    proposals: list[int] = Field(description=_("来自哪些群众推荐（proposals 的 id）"))
+
+
+class TallyRecord(Record):
+    ballot: int = Field(description=_("票决记录编号"))
+    plan: int = Field(description=_("年度"))
+    session: str = Field(description=_("会议"))
+    held_on: date = Field(description=_("表决日期"))
+    round: int = Field(description=_("轮次：1 为首轮，2 起为同票项目的重新表决"))
+    deputies: int = Field(description=_("在任代表人数"))
+    present: int = Field(description=_("出席代表人数"))
+    seats: int = Field(description=_("名额（件数）"))
+    cancelled: bool = Field(description=_("为 true 时此记录已作废，不计入结果"))
+    cancel_reason: str = Field(description=_("作废原因（可能为空）"))
+    candidate: int = Field(description=_("候选序号"))
+    candidate_title: str = Field(description=_("候选项目简称"))
+    votes_for: int = Field(description=_("赞成票"))
+    votes_against: int = Field(description=_("反对票"))
+    abstentions: int = Field(description=_("弃权票"))
+
+
+class RatingRecord(Record):
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    held_on: date = Field(description=_("测评日期"))
+    satisfied: int = Field(description=_("满意票"))
+    basic: int = Field(description=_("基本满意票"))
+    unsatisfied: int = Field(description=_("不满意票"))
+    verdict: Literal[tuple(Rating.Verdict.values)] = Field(
+        description=_("按计划的测评规则得出的结果：satisfied、basic 或 unsatisfied")
+    )
+    verdict_label: str = Field(description=_("结果的中文名称"))
 
 
 T = TypeVar("T")
@@ -636,6 +699,57 @@ def proposal_json(item, request):
     }
 
 
+def candidate_json(candidate, request):
+    return {
+        "plan": candidate.plan.year,
+        "order": candidate.order,
+        "title": candidate.title,
+        "pledge_text": candidate.pledge_text,
+        "lead_department": candidate.lead_department.name,
+        "supporting_departments": [d.name for d in candidate.supporting_departments.all()],
+        "investment": decimal_text(candidate.investment),
+        "state": candidate.state,
+        "project": candidate.project.number if candidate.project else None,
+        "proposals": [
+            p.pk for p in candidate.proposals.all() if p.state in PublicInput.PUBLIC_STATES
+        ],
+    }
+
+
+def tally_json(tally, request):
+    ballot = tally.ballot
+    return {
+        "ballot": ballot.pk,
+        "plan": ballot.plan.year,
+        "session": ballot.session,
+        "held_on": ballot.held_on,
+        "round": ballot.round,
+        "deputies": ballot.deputies,
+        "present": ballot.present,
+        "seats": ballot.seats,
+        "cancelled": ballot.cancelled_at is not None,
+        "cancel_reason": ballot.cancel_reason,
+        "candidate": tally.candidate.order,
+        "candidate_title": tally.candidate.title,
+        "votes_for": tally.votes_for,
+        "votes_against": tally.votes_against,
+        "abstentions": tally.abstentions,
+    }
+
+
+def rating_json(rating, request):
+    return {
+        "plan": rating.project.plan.year,
+        "project": rating.project.number,
+        "held_on": rating.held_on,
+        "satisfied": rating.satisfied,
+        "basic": rating.basic,
+        "unsatisfied": rating.unsatisfied,
+        "verdict": rating.verdict,
+        "verdict_label": str(rating.get_verdict_display()),
+    }
+
+
 # Endpoints
 
 ERRORS = {400: Error, 429: Error}
@@ -733,6 +847,41 @@ def proposals(request, filters: Query[ProposalFilters]):
     if chosen is not None:
         found = found.filter(plan__in=chosen)
     return paginated(request, filters, found.order_by("-received_at", "-pk"), proposal_json)
+
+
+@endpoint("candidates", CandidateRecord, _("候选项目（遴选阶段起公开）及其票决结果。"))
+def candidates(request, filters: Query[CycleFilters]):
+    found = Candidate.objects.public().select_related("plan", "lead_department", "project")
+    found = found.prefetch_related("supporting_departments", "proposals")
+    chosen = chosen_plans(filters.plan)
+    if chosen is not None:
+        found = found.filter(plan__in=chosen)
+    return paginated(request, filters, found.order_by("-plan__year", "order"), candidate_json)
+
+
+@endpoint("tallies", TallyRecord, _("代表票决的每一轮、每个候选项目的票数（结果公布后公开）。"))
+def tallies(request, filters: Query[CycleFilters]):
+    published = Ballot.objects.public().values("plan")
+    found = Tally.objects.filter(ballot__plan__in=published).select_related(
+        "ballot__plan", "ballot__tied_from__tied_from", "candidate"
+    )
+    chosen = chosen_plans(filters.plan)
+    if chosen is not None:
+        found = found.filter(ballot__plan__in=chosen)
+    found = found.order_by(
+        "-ballot__plan__year", "ballot__recorded_at", "ballot_id", "candidate__order"
+    )
+    return paginated(request, filters, found, tally_json)
+
+
+@endpoint("ratings", RatingRecord, _("人大代表年终满意度测评的票数和结果。"))
+def ratings(request, filters: Query[CycleFilters]):
+    found = Rating.objects.public().select_related("project__plan")
+    chosen = chosen_plans(filters.plan)
+    if chosen is not None:
+        found = found.filter(project__plan__in=chosen)
+    found = found.order_by("-project__plan__year", "project__number")
+    return paginated(request, filters, found, rating_json)
 
 
 # The open data page's documentation, read from the document above in the visitor's

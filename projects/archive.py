@@ -28,7 +28,18 @@ from django.utils import timezone, translation
 from pydantic import ConfigDict, Field
 
 from . import api
-from .models import Plan, PlanArchive, ProgressReport, Project, PublicInput, Target
+from .models import (
+    Ballot,
+    Candidate,
+    Plan,
+    PlanArchive,
+    ProgressReport,
+    Project,
+    PublicInput,
+    Rating,
+    Tally,
+    Target,
+)
 
 LICENSE = {
     "name": "CC-BY-4.0",
@@ -88,6 +99,21 @@ TABLES = [
         [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
     ),
     Table("proposals", "群众推荐与遴选结果", api.ProposalRecord, ["id"], []),
+    Table("candidates", "候选项目", api.CandidateRecord, ["order"], []),
+    Table(
+        "tallies",
+        "代表票决票数",
+        api.TallyRecord,
+        ["ballot", "candidate"],
+        [{"fields": "candidate", "reference": {"resource": "candidates", "fields": "order"}}],
+    ),
+    Table(
+        "ratings",
+        "满意度测评",
+        api.RatingRecord,
+        ["project"],
+        [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
+    ),
 ]
 
 # Table Schema types for the API's JSON Schema types.
@@ -197,7 +223,26 @@ def rows(plan, site):
         .select_related("plan", "project", "answer__department")
         .order_by("received_at", "pk")
     )
+    candidates = (
+        Candidate.objects.public()
+        .filter(plan=plan)
+        .select_related("plan", "lead_department", "project")
+        .prefetch_related("supporting_departments", "proposals")
+        .order_by("order")
+    )
+    published = Ballot.objects.public().filter(plan=plan).exists()
+    tallies = (
+        Tally.objects.filter(ballot__plan=plan)
+        .select_related("ballot__plan", "ballot__tied_from__tied_from", "candidate")
+        .order_by("ballot__recorded_at", "ballot_id", "candidate__order")
+        if published
+        else []
+    )
+    ratings = Rating.objects.public().filter(project__plan=plan).select_related("project__plan")
     return {
+        "candidates": [api.candidate_json(c, site) for c in candidates],
+        "tallies": [api.tally_json(t, site) for t in tallies],
+        "ratings": [api.rating_json(r, site) for r in ratings.order_by("project__number")],
         "questions": [api.question_json(item, site) for item in questions],
         "proposals": [api.proposal_json(item, site) for item in proposals],
         "plan": [api.plan_json(plan, site)],

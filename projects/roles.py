@@ -15,6 +15,7 @@ REPORTER = "填报员"  # reports for the departments they belong to
 REVIEWER = "审核员"  # reviews every department's reports
 ADMINISTRATOR = "管理员"  # keeps plans, projects, targets, departments and accounts
 MODERATOR = "留言审核员"  # decides what the public sent, approves the answers
+CONGRESS_STAFF = "人大工作人员"  # records the deputies' ballot and year-end rating
 
 READ = [
     "projects.view_plan",
@@ -75,6 +76,17 @@ PERMISSIONS = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
+    ],
+    CONGRESS_STAFF: [
+        *READ,
+        "projects.view_ballot",
+        "projects.add_ballot",
+        "projects.view_tally",
+        "projects.add_tally",
+        "projects.publish_ballot",
+        "projects.view_rating",
+        "projects.add_rating",
+        "projects.change_rating",
     ],
     MODERATOR: [
         "projects.view_plan",

@@ -15,7 +15,7 @@ from .asof import public_page
 from .context_processors import CARE_COOKIE
 from .formatting import display_name, percent
 from .freshness import cached_public
-from .models import Evidence, Plan, Project, answer_stats, project_questions
+from .models import Evidence, Plan, Project, answer_stats, project_questions, project_story
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -97,7 +97,9 @@ def render_dashboard(request, plan, open_calls=()):
 @public_page
 def project_detail(request, year, number):
     project = get_object_or_404(
-        Project.objects.published().with_history(request.as_of), plan__year=year, number=number
+        Project.objects.published().with_history(request.as_of).select_related("candidate"),
+        plan__year=year,
+        number=number,
     )
     project.load_history(request.as_of)
     charts = []
@@ -127,6 +129,7 @@ def project_detail(request, year, number):
         **plan_context(request, project.plan),
         "project": project,
         "questions": questions,
+        "story": project_story(project),
         "more_questions": more_questions,
         "charts": {
             "targets": charts,

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from . import guard
 from .forms_voice import ProposalForm, QuestionForm
-from .models import Candidate, Plan, PlanRule, Project, PublicInput
+from .models import Ballot, Candidate, Plan, PlanRule, Project, PublicInput
 from .views import plan_context
 
 
@@ -129,6 +129,11 @@ def call(request, year):
         .select_related("candidate", "merged_into")
         .order_by("-received_at", "-pk")[: PAGE_PROPOSALS + 1]
     )
+    ballots = list(Ballot.objects.on_record(plan))
+    # The rule as it stood on the day of the vote, not as it stands today.
+    election_share = (
+        plan.rules_on(ballots[0].held_on).values[PlanRule.Name.ELECTION_SHARE] if ballots else None
+    )
     candidates = (
         Candidate.objects.public()
         .filter(plan=plan)
@@ -141,6 +146,8 @@ def call(request, year):
         "proposals": shown[:PAGE_PROPOSALS],
         "more_proposals": len(shown) > PAGE_PROPOSALS,
         "candidates": candidates,
+        "ballots": ballots,
+        "election_share": election_share,
         "call_open": plan.call_is_open(),
     }
     return render(request, "projects/call.html", context)

@@ -97,6 +97,9 @@ def test_every_plans_package_is_valid_by_frictionless(client, demo, tmp_path):
             "evidence",
             "questions",
             "proposals",
+            "candidates",
+            "tallies",
+            "ratings",
         ]
     assert len(table(tmp_path / "2021", "projects")) == 11
     assert len(table(tmp_path / "2021", "reports")) == ProgressReport.objects.public().count()
@@ -145,12 +148,15 @@ def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path)
     names = zipfile.ZipFile(io.BytesIO(client.get(ZIP).content)).namelist()
     assert names == [
         "datapackage.json",
+        "candidates.csv",
         "evidence.csv",
         "plan.csv",
         "projects.csv",
         "proposals.csv",
         "questions.csv",
+        "ratings.csv",
         "reports.csv",
+        "tallies.csv",
         "targets.csv",
     ]
 

@@ -10,12 +10,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from projects import api
-from projects.models import PublicInput
+from projects.models import Ballot, Candidate, PublicInput, Rating, Tally
 
 from .conftest import build_plan
-from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory
+from .factories import (
+    DepartmentFactory,
+    PlanFactory,
+    ProjectFactory,
+    ReportFactory,
+    TargetFactory,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNAPPROVED = ["draft", "submitted", "returned", "withdrawn"]
@@ -93,6 +100,32 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
         title="加装电梯",
         text="六层无电梯",
         state="published",
+    )
+    # One of each record of the year's cycle (written directly: their rules have their
+    # own tests in test_ballot.py).
+    plan = target.project.plan
+    candidate = Candidate.objects.create(
+        plan=plan,
+        order=1,
+        title="小游园",
+        pledge_text="建设小游园",
+        lead_department=DepartmentFactory(),
+        investment=100,
+    )
+    ballot = Ballot.objects.create(
+        plan=plan,
+        session="区人代会",
+        held_on=date(2021, 1, 10),
+        deputies=100,
+        present=90,
+        seats=1,
+        published_at=timezone.now(),
+    )
+    Tally.objects.create(
+        ballot=ballot, candidate=candidate, votes_for=80, votes_against=5, abstentions=5
+    )
+    Rating.objects.create(
+        project=target.project, held_on=date(2021, 12, 20), satisfied=60, basic=20, unsatisfied=5
     )
     for endpoint in api.documentation(2021):
         (record,) = client.get(endpoint["path"]).json()["results"]

@@ -46,6 +46,8 @@ def test_a_new_plan_takes_its_thresholds_from_the_settings(db, settings):
         SLOW: Decimal(5),
         SEVERE: Decimal(30),
         PlanRule.Name.ANSWER_WORKING_DAYS: Decimal(15),
+        PlanRule.Name.ELECTION_SHARE: Decimal(50),
+        PlanRule.Name.RATING_SHARE: Decimal(50),
     }
     target = TargetFactory(project__plan=plan, target_value=100)
     ReportFactory(target=target, value=44, as_of=HALF_WAY)  # 6 points behind
@@ -179,7 +181,7 @@ def test_an_administrator_records_a_change_in_the_plans_admin(client, plan, cloc
     response = client.post(url, data)
     assert response.status_code == 200
     assert "起用日期最早为明天（2021-07-02）" in response.content.decode()
-    assert plan.rules.count() == 4  # the three a plan starts with, and this change
+    assert plan.rules.count() == len(PlanRule.Name) + 1  # those a plan starts with, and this
 
 
 @pytest.mark.parametrize("role", ["填报员", "审核员"])
@@ -194,4 +196,4 @@ def test_reporters_and_reviewers_cannot_change_a_rule(client, plan, role, clock)
     data.update({"rules-2-TOTAL_FORMS": 1, "rules-2-0-name": SLOW, "rules-2-0-value": "15"})
     data.update({"rules-2-0-valid_from": "2021-07-02", "rules-2-0-reason": "试图修改"})
     assert client.post(url, data).status_code == 403
-    assert plan.rules.count() == 3  # the three a plan starts with
+    assert plan.rules.count() == len(PlanRule.Name)  # those a plan starts with

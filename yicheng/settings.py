@@ -314,6 +314,12 @@ PACE_SEVERE_POINTS = env_int("PACE_SEVERE_POINTS", 30)
 # The public's questions (projects/models/voice.py): the lead department answers in
 # public within this many working days, for a new plan (a plan keeps its own, dated).
 ANSWER_WORKING_DAYS = env_int("ANSWER_WORKING_DAYS", 15)
+# The deputies' ballot and year-end rating (projects/models/cycle.py), for a new plan:
+# a candidate is elected with votes for from more than this percent of the deputies in
+# office; a project is rated 满意 when 满意 votes exceed this percent of the valid votes
+# (基本满意 when 满意 and 基本满意 together do). A plan keeps its own, dated.
+ELECTION_SHARE_PERCENT = env_int("ELECTION_SHARE_PERCENT", 50)
+RATING_SHARE_PERCENT = env_int("RATING_SHARE_PERCENT", 50)
 # Names and phone numbers the public leaves are emptied this many days after their plan
 # is archived (manage.py purge_contacts; PIPL: kept no longer than needed).
 CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 180)

@@ -329,17 +329,23 @@ class PlanRule(models.Model):
         PACE_SLOW_POINTS = "pace_slow_points", _("推进缓慢的界限（落后序时进度的百分点）")
         PACE_SEVERE_POINTS = "pace_severe_points", _("严重滞后的界限（落后序时进度的百分点）")
         ANSWER_WORKING_DAYS = "answer_working_days", _("留言答复时限（工作日）")
+        ELECTION_SHARE = "election_share", _("当选所需赞成票（超过在任代表的百分比）")
+        RATING_SHARE = "rating_share", _("满意度测评的界限（超过有效票的百分比）")
 
     # The setting that gives each rule's value for a new plan, and the values it may take.
     SETTINGS = {
         Name.PACE_SLOW_POINTS: "PACE_SLOW_POINTS",
         Name.PACE_SEVERE_POINTS: "PACE_SEVERE_POINTS",
         Name.ANSWER_WORKING_DAYS: "ANSWER_WORKING_DAYS",
+        Name.ELECTION_SHARE: "ELECTION_SHARE_PERCENT",
+        Name.RATING_SHARE: "RATING_SHARE_PERCENT",
     }
     BOUNDS = {
         Name.PACE_SLOW_POINTS: (Decimal("0.1"), Decimal("100")),
         Name.PACE_SEVERE_POINTS: (Decimal("0.1"), Decimal("100")),
         Name.ANSWER_WORKING_DAYS: (Decimal("1"), Decimal("60")),
+        Name.ELECTION_SHARE: (Decimal("1"), Decimal("99")),
+        Name.RATING_SHARE: (Decimal("1"), Decimal("99")),
     }
     # Rules counted in whole units.
     WHOLE = {Name.ANSWER_WORKING_DAYS}
@@ -516,7 +522,8 @@ class ProjectQuerySet(models.QuerySet):
         """Projects with their departments and their targets annotated by `with_progress`."""
         if targets is None:
             targets = Target.objects.with_progress(as_of)
-        return self.select_related("plan", "lead_department").prefetch_related(
+        # The year-end rating (models/cycle.py) comes in the same query.
+        return self.select_related("plan", "lead_department", "rating").prefetch_related(
             "supporting_departments", Prefetch("targets", queryset=targets)
         )
 
@@ -634,6 +641,14 @@ class Project(models.Model):
         return max(
             (t.last_reported_on for t in self.targets.all() if t.last_reported_on), default=None
         )
+
+    @property
+    def shown_rating(self):
+        """The deputies' year-end rating, if recorded (fetched by `with_progress`)."""
+        try:
+            return self.rating
+        except models.ObjectDoesNotExist:
+            return None
 
     def load_history(self, as_of=None):
         """Give each target (fetched by `ProjectQuerySet.with_history`):

@@ -46,6 +46,9 @@ NOT_SWEPT = {
     "care": "switches the large-type version and redirects back",
     "evidence": "officials' evidence files, written before any question existed",
     "voice_photo": "no photo was sent with the question",
+    "call": "the 2021 plan was entered directly: it has no public call (404)",
+    "propose": "the 2021 plan was entered directly: it has no public call (404)",
+    "proposed": "the 2021 plan was entered directly: it has no public call (404)",
 }
 
 
@@ -143,7 +146,17 @@ def public_urls(client, plan, project):
         "/api/v1/docs/",
         "/api/v1/openapi.json",
     ]
-    for name in ["plans", "projects", "targets", "reports", "questions"]:
+    for name in [
+        "plans",
+        "projects",
+        "targets",
+        "reports",
+        "questions",
+        "proposals",
+        "candidates",
+        "tallies",
+        "ratings",
+    ]:
         urls.append(f"/api/v1/{name}/?page_size=500")
         urls.append(f"/api/v1/{name}/?plan={year}&page_size=500")
     urls.append(f"/api/v1/questions/?plan={year}&project={project.number}")
