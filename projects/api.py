@@ -307,7 +307,9 @@ class QuestionRecord(Record):
     id: int = Field(description=_("留言编号，长期不变"))
     plan: int = Field(description=_("年度"))
     project: int | None = Field(description=_("实事序号；不针对某件实事时为 null"))
-    kind: Literal["question"] = Field(description=_("类型：question（留言）"))
+    kind: Literal[tuple(PublicInput.ANSWERED_KINDS)] = Field(
+        description=_("类型：question（群众留言）或 deputy（人大代表意见）")
+    )
     text: str = Field(description=_("留言内容（经审核公开；不含留言人的姓名和电话）"))
     place: str = Field(description=_("街道/社区（可能为空）"))
     photo_url: Url | None = Field(description=_("所附照片的地址，没有时为 null"))
@@ -821,11 +823,13 @@ def reports(request, filters: Query[ReportFilters]):
     return paginated(request, filters, found, report_json)
 
 
-@endpoint("questions", QuestionRecord, _("经审核公开的群众留言及答复，最新收到的在前。"))
+@endpoint(
+    "questions", QuestionRecord, _("经审核公开的群众留言、人大代表意见及答复，最新收到的在前。")
+)
 def questions(request, filters: Query[QuestionFilters]):
     found = (
         PublicInput.objects.public()
-        .filter(kind=PublicInput.Kind.QUESTION)
+        .filter(kind__in=PublicInput.ANSWERED_KINDS)
         .select_related("plan", "project", "answer__department")
     )
     chosen = chosen_plans(filters.plan)

@@ -219,7 +219,7 @@ def rows(plan, site):
     )
     questions = (
         PublicInput.objects.public()
-        .filter(plan=plan, kind=PublicInput.Kind.QUESTION)
+        .filter(plan=plan, kind__in=PublicInput.ANSWERED_KINDS)
         .select_related("plan", "project", "answer__department")
         .order_by("received_at", "pk")
     )

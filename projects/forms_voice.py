@@ -158,8 +158,8 @@ class PublicForm(forms.Form):
             category=data.get("category", ""),
             text=data["text"],
             place=data["place"].strip(),
-            name=data["name"],
-            phone=data["phone"],
+            name=data.get("name", ""),
+            phone=data.get("phone", ""),
         )
 
     def store_photo(self, item):
@@ -206,3 +206,19 @@ class ProposalForm(PublicForm):
 
     def clean_title(self):
         return shown_text(self.cleaned_data["title"])
+
+
+class DeputyForm(PublicForm):
+    """代表意见: a deputy's opinion on a project, sent signed in. The deputy's account
+    says who sent it; the form asks for no name or phone."""
+
+    kind = PublicInput.Kind.DEPUTY
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("name", "phone", "consent"):
+            del self.fields[name]
+        self.fields["text"].label = _("代表意见")
+        self.fields["text"].help_text = _(
+            "经审核后公开，只署“人大代表”，由牵头单位在时限内公开答复。"
+        )

@@ -16,6 +16,7 @@ REVIEWER = "审核员"  # reviews every department's reports
 ADMINISTRATOR = "管理员"  # keeps plans, projects, targets, departments and accounts
 MODERATOR = "留言审核员"  # decides what the public sent, approves the answers
 CONGRESS_STAFF = "人大工作人员"  # records the deputies' ballot and year-end rating
+DEPUTY = "人大代表"  # sends 代表意见 on a project, answered by its lead department
 
 READ = [
     "projects.view_plan",
@@ -88,6 +89,7 @@ PERMISSIONS = {
         "projects.add_rating",
         "projects.change_rating",
     ],
+    DEPUTY: ["projects.send_deputy_opinion"],
     MODERATOR: [
         "projects.view_plan",
         "projects.view_candidate",  # a proposal is adopted into a candidate

@@ -11,6 +11,11 @@ urlpatterns = [
     path("plans/<int:year>/projects/<int:number>/", views.project_detail, name="project"),
     path("plans/<int:year>/projects/<int:number>/ask/", views_voice.ask, name="ask"),
     path("plans/<int:year>/projects/<int:number>/ask/sent/", views_voice.asked, name="asked"),
+    path(
+        "plans/<int:year>/projects/<int:number>/deputy/",
+        views_voice.deputy_opinion,
+        name="deputy_opinion",
+    ),
     path("plans/<int:year>/call/", views_voice.call, name="call"),
     path("plans/<int:year>/call/propose/", views_voice.propose, name="propose"),
     path("plans/<int:year>/call/propose/sent/", views_voice.proposed, name="proposed"),

@@ -40,9 +40,11 @@ def plan_context(request, plan, day=None):
 @public_page
 def dashboard(request):
     plan = Plan.objects.current()
+    open_calls = Plan.objects.calling().order_by("year")
     if plan is None:
-        return render(request, "projects/no_plan.html", status=404)
-    return render_dashboard(request, plan, Plan.objects.calling().order_by("year"))
+        context = {"open_calls": open_calls}
+        return render(request, "projects/no_plan.html", context, status=404)
+    return render_dashboard(request, plan, open_calls)
 
 
 @cached_public

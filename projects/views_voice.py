@@ -3,6 +3,8 @@ perhaps a question), while the pages that show what was published stay cached: a
 changes nothing public until a moderator publishes it (signals.py)."""
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -10,8 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from . import guard
-from .forms_voice import ProposalForm, QuestionForm
-from .models import Ballot, Candidate, Plan, PlanRule, Project, PublicInput
+from .forms_voice import DeputyForm, ProposalForm, QuestionForm
+from .models import Ballot, Candidate, Plan, PlanRule, Project, PublicInput, Rating
 from .views import plan_context
 
 
@@ -38,7 +40,7 @@ def form_context(request, project, form):
     }
 
 
-def take(request, form_class, context, template, plan, project=None):
+def take(request, form_class, context, template, plan, project=None, **fields):
     """One public form: shown with the question past the soft limit, checked, and
     stored as a pending item; None once stored (the caller redirects)."""
     if request.method != "POST":
@@ -59,6 +61,8 @@ def take(request, form_class, context, template, plan, project=None):
             form.data["challenge_answer"] = ""
         return render(request, template, {**context, "form": form}, status=400)
     item = form.item(plan, project)
+    for name, value in fields.items():
+        setattr(item, name, value)
     item.full_clean()
     form.store_photo(item)
     item.save()
@@ -77,6 +81,32 @@ def ask(request, year, number):
 
 
 ask.public_form = True
+
+
+@never_cache
+@login_required
+def deputy_opinion(request, year, number):
+    """代表意见: only a deputy (the 人大代表 role), signed in; then the one path of
+    public input (moderated, answered by the lead department within the limit)."""
+    if not request.user.has_perm("projects.send_deputy_opinion"):
+        raise PermissionDenied
+    project = open_project(year, number)
+    context = form_context(request, project, None)
+    response = take(
+        request,
+        DeputyForm,
+        context,
+        "projects/deputy.html",
+        project.plan,
+        project,
+        deputy=request.user,
+    )
+    if response is not None:
+        return response
+    return redirect("projects:asked", year=year, number=number)
+
+
+deputy_opinion.public_form = True
 ask.accepts_public_photo = True
 
 
@@ -147,6 +177,10 @@ def call(request, year):
         "more_proposals": len(shown) > PAGE_PROPOSALS,
         "candidates": candidates,
         "ballots": ballots,
+        "ratings": Rating.objects.public()
+        .filter(project__plan=plan)
+        .select_related("project")
+        .order_by("project__number"),
         "election_share": election_share,
         "call_open": plan.call_is_open(),
     }

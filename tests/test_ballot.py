@@ -263,6 +263,7 @@ def test_the_result_and_every_tally_are_public_once_published_and_the_pledge_sho
 
     moderator = make_official("moderator", "留言审核员")
     Plan.objects.filter(pk=plan.pk).update(stage="shortlist")
+    plan.refresh_from_db()
     proposal = PublicInput.objects.create(
         plan=plan, kind="proposal", title="老楼加装电梯", text="六层无电梯", state="published"
     )
@@ -292,3 +293,11 @@ def test_the_rating_is_on_the_project_page(client, rated_project, staff):
     )
     page = client.get(rated_project.get_absolute_url()).content.decode()
     assert "人大代表满意度测评：满意 60、基本满意 20、不满意 10，结果为“满意”" in page
+
+
+def test_every_rating_and_its_verdict_are_on_the_call_page(client, rated_project):
+    Rating.objects.create(
+        project=rated_project, held_on=DAY, satisfied=40, basic=20, unsatisfied=30
+    )
+    page = client.get("/plans/2027/call/").content.decode()
+    assert "<td>40</td><td>20</td><td>30</td><td>基本满意</td>" in page

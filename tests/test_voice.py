@@ -447,3 +447,26 @@ def test_a_429_reads_no_body_and_costs_two_queries(
         )
     assert response.status_code == 429
     assert not PublicInput.objects.exists()
+
+
+def test_a_deputy_sends_an_opinion_answered_like_a_question(client, project, moderator, reporter):
+    deputy = make_official("zhang_daibiao", "人大代表")
+    url = reverse("projects:deputy_opinion", args=[2021, project.number])
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(reporter)
+    assert client.get(url).status_code == 403  # only deputies
+    client.force_login(deputy)
+    form = client.get(url).content.decode()
+    assert 'name="phone"' not in form  # the account says who sent it
+    response = client.post(url, {"text": "建议游园增设无障碍通道和休息座椅。"})
+    assert response.status_code == 302
+    item = PublicInput.objects.get()
+    assert (item.kind, item.deputy, item.state) == ("deputy", deputy, "pending")
+    item.publish(moderator)
+    answer(item, reporter).approve(moderator)
+    client.logout()
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert '<span class="tag">人大代表意见</span>' in page
+    assert "zhang_daibiao" not in page  # signed 人大代表 only
+    record = client.get(reverse("projects:api_questions")).json()["results"][0]
+    assert record["kind"] == "deputy" and record["answer_department"] == "区园林局"

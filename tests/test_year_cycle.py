@@ -200,3 +200,13 @@ def test_a_proposal_waits_for_no_answer_and_is_never_overdue(next_year, moderato
     item = PublicInput.objects.create(plan=next_year, kind="proposal", text="加装电梯的推荐")
     item.publish(moderator)
     assert build_ledger(next_year, date(2027, 6, 1)).overdue_questions == []
+
+
+def test_a_proposals_outcome_is_settled_only_until_shortlisting_ends(next_year, moderator):
+    item = PublicInput.objects.create(plan=next_year, kind="proposal", text="加装电梯的推荐")
+    item.publish(moderator)
+    Plan.objects.filter(pk=next_year.pk).update(stage="vote")
+    item.plan.refresh_from_db()
+    with pytest.raises(ValidationError, match="遴选已经结束（该计划现在是“票决”阶段）"):
+        item.reject(moderator, "不属于当年能完成的项目")
+    assert PublicInput.objects.get().outcome == ""

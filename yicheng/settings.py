@@ -311,6 +311,9 @@ API_RATE_WINDOW = env_int("API_RATE_WINDOW", 60)  # seconds
 PACE_SLOW_POINTS = env_int("PACE_SLOW_POINTS", 10)
 PACE_SEVERE_POINTS = env_int("PACE_SEVERE_POINTS", 30)
 
+# The one sign-in page: the admin's (a deputy signs in there to send a 代表意见).
+LOGIN_URL = "admin:login"
+
 # The public's questions (projects/models/voice.py): the lead department answers in
 # public within this many working days, for a new plan (a plan keeps its own, dated).
 ANSWER_WORKING_DAYS = env_int("ANSWER_WORKING_DAYS", 15)

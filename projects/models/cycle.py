@@ -208,6 +208,8 @@ class Ballot(models.Model):
             raise ValidationError(
                 f"只能在“票决”阶段录入票决结果；该计划现在是“{self.plan.get_stage_display()}”阶段。"
             )
+        if self.held_on and self.held_on > timezone.localdate():
+            errors["held_on"] = f"表决日期不能晚于今天（{timezone.localdate():%Y-%m-%d}）。"
         if self.present and self.deputies and self.present > self.deputies:
             errors["present"] = (
                 f"出席代表人数（{self.present}）不能多于在任代表人数（{self.deputies}）。"

@@ -97,6 +97,7 @@ class PublicInput(models.Model):
     class Kind(models.TextChoices):
         QUESTION = "question", _("留言")
         PROPOSAL = "proposal", _("推荐项目")
+        DEPUTY = "deputy", _("代表意见")
 
     class Category(models.TextChoices):
         JOBS = "jobs", _("就业")
@@ -133,7 +134,7 @@ class PublicInput(models.Model):
     # (its text stays, and it points to where it is answered).
     PUBLIC_STATES = (State.PUBLISHED, State.MERGED)
     # The kinds a department answers in public, within the plan's time limit.
-    ANSWERED_KINDS = (Kind.QUESTION,)
+    ANSWERED_KINDS = (Kind.QUESTION, Kind.DEPUTY)
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField("类型", max_length=20, choices=Kind, default=Kind.QUESTION)
@@ -188,6 +189,16 @@ class PublicInput(models.Model):
         related_name="proposals",
         verbose_name="列为的候选项目",
     )
+    # A 代表意见: the deputy's account (the public page says only 人大代表).
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="提出意见的代表",
+    )
     received_at = models.DateTimeField("收到时间", default=timezone.now, editable=False)
     decided_at = models.DateTimeField("处理时间", null=True, blank=True, editable=False)
     decided_by = models.ForeignKey(
@@ -212,7 +223,10 @@ class PublicInput(models.Model):
             # A project's published items, newest first (the project page, the API).
             models.Index(fields=["project", "state", "-received_at"], name="voice_project_idx"),
         ]
-        permissions = [("moderate_publicinput", "可以审核群众留言和答复")]
+        permissions = [
+            ("moderate_publicinput", "可以审核群众留言和答复"),
+            ("send_deputy_opinion", "可以以人大代表身份提出代表意见"),
+        ]
         verbose_name = "群众留言"
         verbose_name_plural = "群众留言"
 
@@ -318,6 +332,11 @@ class PublicInput(models.Model):
     # A published proposal's outcome in 遴选: each decided once, with its reason.
 
     def _settle(self, user, **changes):
+        if self.plan.stage not in (Plan.Stage.CALL, Plan.Stage.SHORTLIST):
+            raise ValidationError(
+                f"遴选已经结束（该计划现在是“{self.plan.get_stage_display()}”阶段），"
+                "推荐项目的结果不能再改变。"
+            )
         with transaction.atomic():
             claimed = PublicInput.objects.filter(
                 pk=self.pk, kind=self.Kind.PROPOSAL, state=self.State.PUBLISHED, outcome=""

@@ -49,6 +49,7 @@ NOT_SWEPT = {
     "call": "the 2021 plan was entered directly: it has no public call (404)",
     "propose": "the 2021 plan was entered directly: it has no public call (404)",
     "proposed": "the 2021 plan was entered directly: it has no public call (404)",
+    "deputy_opinion": "for signed-in deputies only (a login redirect for the public)",
 }
 
 

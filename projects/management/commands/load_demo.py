@@ -1,17 +1,28 @@
-"""Generate a demo history for the 2021 plan, so a newcomer sees every status, chart and
-bulletin at work. For `make demo` only, which runs on its own database (var/demo.sqlite3):
-the plan is flagged `demo_data`, and every page then says the figures are demo data.
+"""Generate demo data, so a newcomer sees every page at work. For `make demo` only, which
+runs on its own database (var/demo.sqlite3): every plan it fills or makes is flagged
+`demo_data`, and every page then says the figures are demo data.
 
-The figures go through the same path as real ones: a demo reporter enters each report
-(the same validation, with reasons where a figure is behind pace), a demo reviewer
-approves it. Month-end figures through 2021 give, at some month, every status: 未填报
-early in the year, 正常推进, 推进缓慢 and 严重滞后 mid-year, 已完成 and 逾期未完成 after.
+- 2021, the real pledge list, gets a generated history. Month-end figures through 2021
+  give, at some month, every status: 未填报 early in the year, 正常推进, 推进缓慢 and
+  严重滞后 mid-year, 已完成 and 逾期未完成 after.
+- This year's plan (by today's date in Asia/Shanghai), invented and titled （演示）,
+  goes through the whole cycle on record: a public call last autumn with the public's
+  proposals, candidates, the deputies' ballot electing some of them, and month-end
+  figures up to today, so that on today's date some pledges lag and one is done.
+- Next year's plan, invented as well, has its public call open today.
+
+Everything goes through the same path as real data, each step by a demo account of the
+role that takes it: a moderator publishes and settles the proposals, an administrator
+draws up the candidates, congress staff record and publish the ballot, a reporter of the
+lead department enters each figure (with reasons where it is behind pace) and a reviewer
+approves it. The plans' stages move forward one at a time, each save checked whole.
 """
 
 import calendar
 import io
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -23,7 +34,18 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from projects import pace, roles
-from projects.models import Evidence, Plan, ProgressReport, Target
+from projects.models import (
+    Ballot,
+    Candidate,
+    CandidateTarget,
+    Department,
+    Evidence,
+    Plan,
+    ProgressReport,
+    PublicInput,
+    Tally,
+    Target,
+)
 
 # Cumulative share of each target reached at the end of each month of 2021, by
 # (project number, target order); None: nothing reported that month.
@@ -63,9 +85,216 @@ REASONS = {
 }
 GENERIC_REASON = ("阶段性任务较重，进度略慢于序时进度。", "加强调度，下月赶上序时进度。")
 
+# The invented plans of this year and next: the call runs in the autumn before the plan's
+# year, at least CALL_MIN_DAYS (here 45 days), and the deputies vote in late December.
+DEMO_TITLE = "驿城区{year}年民生实事（演示）"
+DEMO_SOURCE = "演示数据：由 make demo 生成的虚构计划，不是真实公告。"
+CALL_OPENS = (9, 1)
+CALL_DAYS = 45
+VOTE_DAY = (12, 26)
+SESSION = "驿城区人民代表大会全体会议（演示）"
+DEPUTIES, PRESENT, SEATS = 210, 196, 4
 
-def month_end(month):
-    return date(2021, month, calendar.monthrange(2021, month)[1])
+# How far an elected pledge has got, as a share of its targets, when a share `gone` of
+# its year has passed: the straight line of 序时进度 is `gone` itself, and the statuses
+# are 10 and 30 points behind it (pace.py). Judged on a day up to a month after its
+# latest month-end figure, "ahead" is never behind and done by June, "on_pace" stays
+# within 10 points, "slow" is 12 to 22 behind from March, "severe" more than 30 behind
+# from early July (earlier, slow).
+PACES = {
+    "ahead": lambda gone: min(1.0, 2.1 * gone),
+    "on_pace": lambda gone: min(1.0, gone + 0.04),
+    "slow": lambda gone: max(0.0, gone - 0.12),
+    "severe": lambda gone: max(0.0, 0.5 * (gone - 0.1)),
+}
+
+
+@dataclass(frozen=True)
+class DemoTarget:
+    name: str
+    unit: str
+    value: int
+    step: Decimal = Decimal(1)  # reported in whole units (部, 个) or tenths (公里)
+
+
+@dataclass(frozen=True)
+class DemoCandidate:
+    title: str
+    pledge_text: str
+    lead: str
+    supporting: tuple
+    investment: int  # 万元
+    targets: tuple
+    votes: tuple  # for, against, abstaining, of PRESENT deputies
+    pace: str = "on_pace"  # its path through the year, if elected
+    reasons: tuple = GENERIC_REASON  # why it is behind pace, and what is done about it
+
+
+# With the default rule (more than half of the deputies in office), the first four are
+# elected, the fifth has a majority but no seat left, the sixth none.
+CANDIDATES = [
+    DemoCandidate(
+        "社区养老服务中心",
+        "新建社区养老服务中心8个，新增老年助餐点20个，为辖区老年人提供日间照料和助餐服务。",
+        "区民政局",
+        ("区卫健委", "区财政局"),
+        1600,
+        (DemoTarget("新建社区养老服务中心", "个", 8), DemoTarget("新增老年助餐点", "个", 20)),
+        (188, 5, 3),
+        pace="ahead",
+    ),
+    DemoCandidate(
+        "老旧小区加装电梯",
+        "为老旧小区既有多层住宅加装电梯60部。",
+        "区住建局",
+        ("区自然资源和规划局", "区市场监管局"),
+        3600,
+        (DemoTarget("老旧小区加装电梯", "部", 60),),
+        (181, 9, 6),
+        pace="slow",
+        reasons=(
+            "部分单元低层住户意见不统一，协商签字用时较长。",
+            "街道、社区逐户上门做工作，已签约单元集中开工。",
+        ),
+    ),
+    DemoCandidate(
+        "农村公路",
+        "新改建农村公路50公里，改善群众出行条件。",
+        "区交通运输局",
+        ("区财政局",),
+        5000,
+        (DemoTarget("新改建农村公路", "公里", 50, Decimal("0.1")),),
+        (169, 17, 10),
+    ),
+    DemoCandidate(
+        "口袋公园",
+        "利用边角空地新建口袋公园12个。",
+        "区城市管理局",
+        ("区自然资源和规划局",),
+        900,
+        (DemoTarget("新建口袋公园", "个", 12),),
+        (152, 28, 16),
+        pace="severe",
+        reasons=(
+            "部分地块权属未理清，拆违清表未完成，施工队伍不能进场。",
+            "区城市管理局会同街道加快清表，具备条件的地块先行开工。",
+        ),
+    ),
+    DemoCandidate(
+        "中小学校食堂改造",
+        "改造提升中小学校食堂15所。",
+        "区教育局",
+        (),
+        750,
+        (DemoTarget("改造提升中小学校食堂", "所", 15),),
+        (121, 48, 27),
+    ),
+    DemoCandidate(
+        "公共充电桩",
+        "在城区公共停车场新建电动汽车公共充电桩500个。",
+        "区发改委",
+        ("区城市管理局",),
+        1000,
+        (DemoTarget("新建公共充电桩", "个", 500),),
+        (97, 66, 33),
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoProposal:
+    title: str
+    category: str
+    text: str
+    place: str
+    day: int  # received this many days after the call opened
+    into: str = ""  # adopted into the candidate of this title
+    rejected: str = ""  # or not adopted, for this reason
+    published: bool = True
+
+
+THIS_YEARS_PROPOSALS = [
+    DemoProposal(
+        "老旧小区加装电梯",
+        "housing",
+        "我们小区是上世纪九十年代建的六层楼，没有电梯，老人上下楼非常困难，希望政府支持加装电梯。",
+        "西园街道",
+        2,
+        into="老旧小区加装电梯",
+    ),
+    DemoProposal(
+        "社区办个老年食堂",
+        "elderly",
+        "小区里独居老人多，做饭吃饭是个难题，希望社区能办老年食堂或者助餐点。",
+        "老街街道",
+        7,
+        into="社区养老服务中心",
+    ),
+    DemoProposal(
+        "家门口建个小公园",
+        "environment",
+        "周边都是老小区，晚上没有散步的地方，希望利用边角空地建几个口袋公园。",
+        "南海街道",
+        14,
+        into="口袋公园",
+    ),
+    DemoProposal(
+        "村里的路该修了",
+        "transport",
+        "我们村通往镇上的路坑洼不平，下雨天车辆无法通行，孩子上学很不方便。",
+        "水屯镇",
+        21,
+        into="农村公路",
+    ),
+    DemoProposal(
+        "学校食堂太旧",
+        "education",
+        "孩子学校的食堂设施陈旧，就餐拥挤，希望改造。",
+        "东风街道",
+        31,
+        into="中小学校食堂改造",
+    ),
+    DemoProposal(
+        "楼门口划几个停车位",
+        "transport",
+        "我家楼下没有停车位，晚上回来只能停到路边，希望在楼门口划几个车位。",
+        "人民街道",
+        38,
+        rejected="只涉及个别楼栋，不属于普惠群众的民生实事；已转所在街道研究办理。",
+    ),
+]
+NEXT_YEARS_PROPOSALS = [
+    DemoProposal(
+        "公交线路延伸到新建小区",
+        "transport",
+        "新建小区入住的人越来越多，最近的公交站要走二十分钟，希望公交线路延伸过来。",
+        "橡林街道",
+        2,
+    ),
+    DemoProposal(
+        "社区卫生服务站开设儿科",
+        "health",
+        "周末孩子生病只能去市里大医院排队，希望社区卫生服务站开设儿科门诊。",
+        "东风街道",
+        6,
+    ),
+    DemoProposal(
+        "农贸市场改造",
+        "other",
+        "菜市场地面常年积水，环境脏乱，希望改造提升。",
+        "人民街道",
+        10,
+        published=False,  # still in the moderation queue
+    ),
+]
+
+
+def month_end(month, year=2021):
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def at(day, hour):
+    return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
 def demo_photo(text):
@@ -78,9 +307,19 @@ def demo_photo(text):
     return out.getvalue()
 
 
+@dataclass
+class Accounts:
+    reporter: object
+    reviewer: object
+    moderator: object
+    staff: object
+    administrator: object
+
+
 class Command(BaseCommand):
     help = (
-        "为2021年计划生成演示进度数据（仅用于 make demo 的独立数据库，所有页面会标明“演示数据”）。"
+        "生成演示数据：2021年计划的进度，今年计划从征集、票决到实施的全过程，"
+        "明年计划正在进行的征集（仅用于 make demo 的独立数据库，所有页面会标明“演示数据”）。"
     )
 
     def handle(self, *args, **options):
@@ -88,53 +327,81 @@ class Command(BaseCommand):
         if plan is None:
             call_command("load_plan", "2021", stdout=self.stdout)
             plan = Plan.objects.get(year=2021)
-        if plan.demo_data:
-            self.stdout.write("演示数据已存在，未作更改。")
-            return
-        if ProgressReport.objects.filter(target__project__plan=plan).exists():
+        if ProgressReport.objects.filter(target__project__plan__demo_data=False).exists():
             raise CommandError(
                 "该数据库已有真实填报，不能写入演示数据。请使用 make demo 的独立数据库。"
             )
+        today = timezone.localdate()
         with transaction.atomic():
-            reporter, reviewer = self.demo_accounts()
-            count = self.generate(plan, reporter, reviewer)
-            plan.demo_data = True
-            plan.save(update_fields=["demo_data"])
-        self.stdout.write(
-            self.style.SUCCESS(f"已生成 {count} 条演示填报（已审核）。所有页面会标明“演示数据”。")
-        )
+            accounts = self.demo_accounts()
+            if plan.demo_data:
+                self.stdout.write("2021年演示数据已存在，未作更改。")
+            else:
+                count = self.generate(plan, accounts.reporter, accounts.reviewer)
+                plan.demo_data = True
+                plan.save(update_fields=["demo_data"])
+                self.stdout.write(f"2021年：已生成 {count} 条演示填报（已审核）。")
+            if self.is_free(today.year):
+                self.this_year(today, accounts)
+            if self.is_free(today.year + 1):
+                self.next_year(today, accounts)
+        self.stdout.write(self.style.SUCCESS("演示数据已就绪。所有页面会标明“演示数据”。"))
+
+    def is_free(self, year):
+        """Whether the demo may make the plan of `year`: one already there, demo or
+        real, is left as it is."""
+        plan = Plan.objects.filter(year=year).first()
+        if plan is None:
+            return True
+        made = "演示计划" if plan.demo_data else "计划（非演示）"
+        self.stdout.write(f"{year}年{made}已存在，未作更改。")
+        return False
 
     def demo_accounts(self):
-        User = get_user_model()
-        reporter, _ = User.objects.get_or_create(
-            username="demo-reporter", defaults={"last_name": "演示填报员", "is_active": False}
+        return Accounts(
+            reporter=self.demo_account("demo-reporter", "演示填报员", roles.REPORTER),
+            reviewer=self.demo_account("demo-reviewer", "演示审核员", roles.REVIEWER),
+            moderator=self.demo_account("demo-moderator", "演示留言审核员", roles.MODERATOR),
+            staff=self.demo_account("demo-congress", "演示人大工作人员", roles.CONGRESS_STAFF),
+            administrator=self.demo_account(
+                "demo-administrator", "演示管理员", roles.ADMINISTRATOR
+            ),
         )
-        reviewer, _ = User.objects.get_or_create(
-            username="demo-reviewer", defaults={"last_name": "演示审核员", "is_active": False}
+
+    def demo_account(self, username, name, role):
+        """An account nobody can sign in with, in the role whose step it takes."""
+        user, _ = get_user_model().objects.get_or_create(
+            username=username, defaults={"last_name": name, "is_active": False}
         )
-        for user in (reporter, reviewer):
-            user.set_unusable_password()
-            user.save()
-        reporter.groups.add(Group.objects.get(name=roles.REPORTER))
-        reviewer.groups.add(Group.objects.get(name=roles.REVIEWER))
-        return reporter, reviewer
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    # 2021: the real pledge list with a generated history.
 
     def generate(self, plan, reporter, reviewer):
         count = 0
         targets = Target.objects.filter(project__plan=plan).select_related("project")
         for target in targets:
-            shares = TRAJECTORIES[(target.project.number, target.order)]
+            number = target.project.number
+            reasons = REASONS.get(number, GENERIC_REASON)
+            shares = TRAJECTORIES[(number, target.order)]
             for month, share in enumerate(shares, start=1):
                 if share is None:
                     continue
-                report = self.report(target, month, share, reporter, "")
+                value = self.value_2021(target, share)
+                report = self.report(target, month_end(month), value, reporter, reasons)
                 self.approve(report, reporter, reviewer)
                 count += 1
-                if (target.project.number, month) in {(3, 9), (10, 9), (1, 12)}:
-                    self.attach_photo(report, reporter, f"DEMO {target.project.number}-{month}")
-            for number, order, month, share, note in CORRECTIONS:
-                if (target.project.number, target.order) == (number, order):
-                    report = self.report(target, month, share, reporter, note)
+                if (number, month) in {(3, 9), (10, 9), (1, 12)}:
+                    self.attach_photo(report, reporter, f"DEMO {number}-{month}")
+            for correction in CORRECTIONS:
+                corrected, order, month, share, note = correction
+                if (number, target.order) == (corrected, order):
+                    value = self.value_2021(target, share)
+                    day = month_end(month)
+                    report = self.report(target, day, value, reporter, reasons, note)
                     self.approve(report, reporter, reviewer, days=12)
                     count += 1
         for milestone in plan.projects.get(number=10).milestones.all():
@@ -142,29 +409,207 @@ class Command(BaseCommand):
             milestone.save()
         return count
 
-    def report(self, target, month, share, reporter, note):
-        value = (target.target_value * Decimal(str(share))).quantize(Decimal("0.01"))
+    def value_2021(self, target, share):
         if target.kind == Target.Kind.MILESTONE:
-            value = Decimal(1 if share >= 1 else 0)
+            return Decimal(1 if share >= 1 else 0)
+        return (target.target_value * Decimal(str(share))).quantize(Decimal("0.01"))
+
+    # This year's plan: the whole cycle on record, and its pledges' figures up to today.
+
+    def this_year(self, today, accounts):
+        year = today.year
+        plan = self.new_plan(year, date(year - 1, *CALL_OPENS), accounts.administrator)
+        proposals = self.propose(plan, THIS_YEARS_PROPOSALS, accounts.moderator)
+        self.advance(plan, Plan.Stage.SHORTLIST, accounts.administrator)
+        candidates = self.draw_up(plan, accounts.administrator)
+        for proposal, spec in zip(proposals, THIS_YEARS_PROPOSALS, strict=True):
+            if spec.into:
+                proposal.adopt(accounts.moderator, candidates[spec.into])
+            else:
+                proposal.reject(accounts.moderator, spec.rejected)
+        self.advance(plan, Plan.Stage.VOTE, accounts.administrator)
+        ballot = self.vote(plan, candidates, accounts.staff)
+        ballot.publish(accounts.staff)
+        plan.refresh_from_db()
+        elected = plan.projects.count()
+        count = self.deliver(plan, today, accounts)
+        self.stdout.write(
+            f"{year}年：征集、遴选 {len(candidates)} 个候选项目、代表票决 {elected} 件当选，"
+            f"已生成 {count} 条演示填报（已审核）。"
+        )
+        if not count:
+            self.stdout.write(f"{year}年第一个月尚未结束，还没有月末进度：各件实事显示“未填报”。")
+
+    def new_plan(self, year, call_opens, user):
+        plan = Plan(
+            year=year,
+            title=DEMO_TITLE.format(year=year),
+            period_start=date(year, 1, 1),
+            period_end=date(year, 12, 31),
+            announced_on=date(year - 1, *VOTE_DAY) + timedelta(days=1),
+            source_name=DEMO_SOURCE,
+            is_published=True,
+            demo_data=True,
+            stage=Plan.Stage.CALL,
+            call_opens=call_opens,
+            call_closes=call_opens + timedelta(days=CALL_DAYS - 1),
+        )
+        plan.full_clean()
+        plan._history_user = user
+        plan.save()
+        return plan
+
+    def advance(self, plan, stage, user):
+        plan.stage = stage
+        plan.full_clean()
+        plan._history_user = user
+        plan.save()
+
+    def propose(self, plan, specs, moderator):
+        """The public's proposals, received during the call, published by a moderator."""
+        proposals = []
+        for spec in specs:
+            received = plan.call_opens + timedelta(days=spec.day)
+            proposal = PublicInput(
+                plan=plan,
+                kind=PublicInput.Kind.PROPOSAL,
+                title=spec.title,
+                category=spec.category,
+                text=spec.text,
+                place=spec.place,
+                received_at=at(received, 9 + spec.day % 11),
+            )
+            proposal.full_clean()
+            proposal.save()
+            if spec.published:
+                proposal.publish(moderator)
+            proposals.append(proposal)
+        return proposals
+
+    def draw_up(self, plan, user):
+        """{title: candidate} for CANDIDATES, with their targets and departments."""
+        candidates = {}
+        for order, spec in enumerate(CANDIDATES, start=1):
+            candidate = Candidate(
+                plan=plan,
+                order=order,
+                title=spec.title,
+                pledge_text=spec.pledge_text,
+                lead_department=Department.objects.get_or_create(name=spec.lead)[0],
+                investment=Decimal(spec.investment),
+                created_by=user,
+            )
+            candidate.full_clean()
+            candidate._history_user = user
+            candidate.save()
+            candidate.supporting_departments.set(
+                Department.objects.get_or_create(name=name)[0] for name in spec.supporting
+            )
+            for number, target in enumerate(spec.targets, start=1):
+                row = CandidateTarget(
+                    candidate=candidate,
+                    order=number,
+                    name=target.name,
+                    unit=target.unit,
+                    target_value=Decimal(target.value),
+                )
+                row.full_clean()
+                row.save()
+            candidates[spec.title] = candidate
+        return candidates
+
+    def vote(self, plan, candidates, staff):
+        """The deputies' ballot, checked whole as the admin checks it, then stored."""
+        held_on = date(plan.year - 1, *VOTE_DAY)
+        ballot = Ballot(
+            plan=plan,
+            session=SESSION,
+            held_on=held_on,
+            deputies=DEPUTIES,
+            present=PRESENT,
+            seats=SEATS,
+            recorded_by=staff,
+            recorded_at=at(held_on, 18),
+        )
+        ballot.full_clean()
+        paper = {candidates[spec.title]: spec.votes for spec in CANDIDATES}
+        ballot.check_tallies(paper)
+        ballot._history_user = staff
+        ballot.save()
+        for candidate, (votes_for, against, abstaining) in paper.items():
+            tally = Tally(
+                ballot=ballot,
+                candidate=candidate,
+                votes_for=votes_for,
+                votes_against=against,
+                abstentions=abstaining,
+            )
+            tally.full_clean()
+            tally.save()
+        return ballot
+
+    def deliver(self, plan, today, accounts):
+        """Month-end figures of the elected pledges, for each month ended before today,
+        each entered by a reporter of the lead department and approved; a target
+        reported done is reported no more."""
+        specs = {spec.title: spec for spec in CANDIDATES}
+        days = [month_end(m, plan.year) for m in range(1, 13) if month_end(m, plan.year) < today]
+        count = 0
+        for project in plan.projects.select_related("lead_department"):
+            spec = specs[project.title]
+            project.lead_department.members.add(accounts.reporter)
+            length = (project.due_date - plan.period_start).days
+            for target in project.targets.all():
+                step = spec.targets[target.order - 1].step
+                for day in days:
+                    share = Decimal(str(PACES[spec.pace]((day - plan.period_start).days / length)))
+                    value = (target.target_value * share / step).quantize(
+                        Decimal(1), ROUND_DOWN
+                    ) * step
+                    report = self.report(target, day, value, accounts.reporter, spec.reasons)
+                    self.approve(report, accounts.reporter, accounts.reviewer)
+                    count += 1
+                    if value >= target.target_value:
+                        self.attach_photo(report, accounts.reporter, f"DEMO {plan.year}")
+                        break
+        return count
+
+    # Next year's plan: its call open today.
+
+    def next_year(self, today, accounts):
+        year = today.year + 1
+        # Opened two weeks ago, so that a few proposals have come in.
+        plan = self.new_plan(year, today - timedelta(days=14), accounts.administrator)
+        proposals = self.propose(plan, NEXT_YEARS_PROPOSALS, accounts.moderator)
+        published = sum(spec.published for spec in NEXT_YEARS_PROPOSALS)
+        self.stdout.write(
+            f"{year}年：群众推荐征集期 {plan.call_opens:%Y-%m-%d} 至 {plan.call_closes:%Y-%m-%d}，"
+            f"收到 {len(proposals)} 条演示推荐，已公开 {published} 条。"
+        )
+
+    # The path every figure takes.
+
+    def report(self, target, as_of, value, reporter, reasons, note=""):
         report = ProgressReport(
-            target=target, value=value, as_of=month_end(month), note=note, created_by=reporter
+            target=target, value=value, as_of=as_of, note=note, created_by=reporter
         )
         if report.pace_status() in pace.BEHIND:
-            report.delay_reason, report.next_steps = REASONS.get(
-                target.project.number, GENERIC_REASON
-            )
+            report.delay_reason, report.next_steps = reasons
         report.full_clean()
         report.save()
         return report
 
     def approve(self, report, reporter, reviewer, days=5):
+        """Submitted and approved, then dated a few days after its as-of date (never
+        later than now), as if entered then."""
         report.submit(reporter)
         report.approve(reviewer)
-        entered = timezone.make_aware(
-            datetime.combine(report.as_of + timedelta(days=days), time(10))
-        )
+        now = timezone.now()
+        entered = min(at(report.as_of + timedelta(days=days), 10), now - timedelta(hours=2))
         ProgressReport.objects.filter(pk=report.pk).update(
-            created_at=entered, submitted_at=entered, reviewed_at=entered + timedelta(days=1)
+            created_at=entered,
+            submitted_at=entered,
+            reviewed_at=min(entered + timedelta(days=1), now),
         )
         report.refresh_from_db()
 
