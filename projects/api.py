@@ -120,7 +120,8 @@ EMPTY = {"type": "string", "maxLength": 0}  # "?plan=" counts as no plan given
 
 
 def _whole_number(value):
-    text = "" if value is None else str(value).strip()
+    # Only an empty value counts as absent: " " is no number, as the document says.
+    text = "" if value is None else str(value)
     if not text:
         return None
     if not WHOLE_NUMBER.fullmatch(text):
@@ -130,7 +131,7 @@ def _whole_number(value):
 
 def _day(value):
     text = "" if value is None else str(value)
-    if not text.strip():
+    if not text:  # as for numbers: only an empty value counts as absent
         return None
     day, error = parse_as_of(text)
     if error:
@@ -404,6 +405,16 @@ class RatingRecord(Record):
         description=_("按计划的测评规则得出的结果：satisfied、basic 或 unsatisfied")
     )
     verdict_label: str = Field(description=_("结果的中文名称"))
+
+
+class CommentRecord(Record):
+    id: int = Field(description=_("意见编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    candidate: int = Field(description=_("针对的候选序号"))
+    text: str = Field(description=_("意见内容（经审核公开；不含姓名和电话）"))
+    place: str = Field(description=_("街道/社区（可能为空）"))
+    received_on: date = Field(description=_("收到日期"))
+    url: Url = Field(description=_("本站征集页面上的该意见"))
 
 
 T = TypeVar("T")
@@ -718,6 +729,18 @@ def candidate_json(candidate, request):
     }
 
 
+def comment_json(item, request):
+    return {
+        "id": item.pk,
+        "plan": item.plan.year,
+        "candidate": item.about_candidate.order,
+        "text": item.text,
+        "place": item.place,
+        "received_on": item.received_on,
+        "url": absolute(request, f"{reverse('projects:call', args=[item.plan.year])}#c{item.pk}"),
+    }
+
+
 def tally_json(tally, request):
     ballot = tally.ballot
     return {
@@ -861,6 +884,19 @@ def candidates(request, filters: Query[CycleFilters]):
     if chosen is not None:
         found = found.filter(plan__in=chosen)
     return paginated(request, filters, found.order_by("-plan__year", "order"), candidate_json)
+
+
+@endpoint("comments", CommentRecord, _("经审核公开的群众对候选项目的意见。"))
+def comments(request, filters: Query[CycleFilters]):
+    found = (
+        PublicInput.objects.public()
+        .filter(kind=PublicInput.Kind.COMMENT)
+        .select_related("plan", "about_candidate")
+    )
+    chosen = chosen_plans(filters.plan)
+    if chosen is not None:
+        found = found.filter(plan__in=chosen)
+    return paginated(request, filters, found.order_by("-received_at", "-pk"), comment_json)
 
 
 @endpoint("tallies", TallyRecord, _("代表票决的每一轮、每个候选项目的票数（结果公布后公开）。"))

@@ -101,6 +101,13 @@ TABLES = [
     Table("proposals", "群众推荐与遴选结果", api.ProposalRecord, ["id"], []),
     Table("candidates", "候选项目", api.CandidateRecord, ["order"], []),
     Table(
+        "comments",
+        "群众对候选项目的意见",
+        api.CommentRecord,
+        ["id"],
+        [{"fields": "candidate", "reference": {"resource": "candidates", "fields": "order"}}],
+    ),
+    Table(
         "tallies",
         "代表票决票数",
         api.TallyRecord,
@@ -241,6 +248,13 @@ def rows(plan, site):
     ratings = Rating.objects.public().filter(project__plan=plan).select_related("project__plan")
     return {
         "candidates": [api.candidate_json(c, site) for c in candidates],
+        "comments": [
+            api.comment_json(item, site)
+            for item in PublicInput.objects.public()
+            .filter(plan=plan, kind=PublicInput.Kind.COMMENT)
+            .select_related("plan", "about_candidate")
+            .order_by("received_at", "pk")
+        ],
         "tallies": [api.tally_json(t, site) for t in tallies],
         "ratings": [api.rating_json(r, site) for r in ratings.order_by("project__number")],
         "questions": [api.question_json(item, site) for item in questions],

@@ -222,3 +222,13 @@ class DeputyForm(PublicForm):
         self.fields["text"].help_text = _(
             "经审核后公开，只署“人大代表”，由牵头单位在时限内公开答复。"
         )
+
+
+class CommentForm(PublicForm):
+    """An opinion on a candidate while the list is out for comment (遴选)."""
+
+    kind = PublicInput.Kind.COMMENT
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = _("您对这个候选项目的意见")

@@ -19,6 +19,12 @@ urlpatterns = [
     path("plans/<int:year>/call/", views_voice.call, name="call"),
     path("plans/<int:year>/call/propose/", views_voice.propose, name="propose"),
     path("plans/<int:year>/call/propose/sent/", views_voice.proposed, name="proposed"),
+    path(
+        "plans/<int:year>/call/candidates/<int:order>/comment/",
+        views_voice.comment,
+        name="comment",
+    ),
+    path("plans/<int:year>/call/comment/sent/", views_voice.commented, name="commented"),
     path("plans/<int:year>/departments/", views.departments, name="departments"),
     path("plans/<int:year>/targets/", views_table.target_table, name="targets"),
     path("plans/<int:year>/bulletins/", views_bulletin.archive, name="bulletins"),

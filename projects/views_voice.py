@@ -5,6 +5,7 @@ changes nothing public until a moderator publishes it (signals.py)."""
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from . import guard
-from .forms_voice import DeputyForm, ProposalForm, QuestionForm
+from .forms_voice import CommentForm, DeputyForm, ProposalForm, QuestionForm
 from .models import Ballot, Candidate, Plan, PlanRule, Project, PublicInput, Rating
 from .views import plan_context
 
@@ -164,11 +165,17 @@ def call(request, year):
     election_share = (
         plan.rules_on(ballots[0].held_on).values[PlanRule.Name.ELECTION_SHARE] if ballots else None
     )
+    comments = PublicInput.objects.public().filter(kind=PublicInput.Kind.COMMENT)
     candidates = (
         Candidate.objects.public()
         .filter(plan=plan)
         .select_related("lead_department", "project")
-        .prefetch_related("supporting_departments", "targets", "proposals")
+        .prefetch_related(
+            "supporting_departments",
+            "targets",
+            "proposals",
+            Prefetch("comments", queryset=comments.order_by("received_at", "pk")),
+        )
     )
     context = {
         **plan_context(request, plan),
@@ -183,6 +190,7 @@ def call(request, year):
         .order_by("project__number"),
         "election_share": election_share,
         "call_open": plan.call_is_open(),
+        "comments_open": plan.stage == Plan.Stage.SHORTLIST,
     }
     return render(request, "projects/call.html", context)
 
@@ -211,3 +219,34 @@ propose.accepts_public_photo = True
 def proposed(request, year):
     plan = cycle_plan(year)
     return render(request, "projects/proposed.html", plan_context(request, plan))
+
+
+@never_cache
+@ensure_csrf_cookie
+def comment(request, year, order):
+    """The public's opinion on a candidate, while the list is out for comment (遴选)."""
+    plan = cycle_plan(year)
+    candidate = get_object_or_404(Candidate.objects.public(), plan=plan, order=order)
+    context = {
+        **plan_context(request, plan),
+        "candidate": candidate,
+        "retention_days": settings.CONTACT_RETENTION_DAYS,
+    }
+    if plan.stage != Plan.Stage.SHORTLIST:
+        return render(request, "projects/comments_closed.html", context, status=404)
+    response = take(
+        request, CommentForm, context, "projects/comment.html", plan, about_candidate=candidate
+    )
+    if response is not None:
+        return response
+    return redirect("projects:commented", year=year)
+
+
+comment.public_form = True
+comment.accepts_public_photo = True
+
+
+@never_cache
+def commented(request, year):
+    plan = cycle_plan(year)
+    return render(request, "projects/commented.html", plan_context(request, plan))

@@ -95,6 +95,7 @@ def test_the_document_declares_every_operation_and_the_rate_limit(client, db):
         "/api/v1/questions/",
         "/api/v1/proposals/",
         "/api/v1/candidates/",
+        "/api/v1/comments/",
         "/api/v1/tallies/",
         "/api/v1/ratings/",
     ]

@@ -98,6 +98,7 @@ def test_every_plans_package_is_valid_by_frictionless(client, demo, tmp_path):
             "questions",
             "proposals",
             "candidates",
+            "comments",
             "tallies",
             "ratings",
         ]
@@ -151,6 +152,7 @@ def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path)
     assert names == [
         "datapackage.json",
         "candidates.csv",
+        "comments.csv",
         "evidence.csv",
         "plan.csv",
         "projects.csv",

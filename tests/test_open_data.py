@@ -124,6 +124,9 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
     Tally.objects.create(
         ballot=ballot, candidate=candidate, votes_for=80, votes_against=5, abstentions=5
     )
+    PublicInput.objects.create(
+        plan=plan, kind="comment", about_candidate=candidate, text="赞成", state="published"
+    )
     Rating.objects.create(
         project=target.project, held_on=date(2021, 12, 20), satisfied=60, basic=20, unsatisfied=5
     )

@@ -210,3 +210,34 @@ def test_a_proposals_outcome_is_settled_only_until_shortlisting_ends(next_year, 
     with pytest.raises(ValidationError, match="遴选已经结束（该计划现在是“票决”阶段）"):
         item.reject(moderator, "不属于当年能完成的项目")
     assert PublicInput.objects.get().outcome == ""
+
+
+def comment_url(candidate):
+    return reverse("projects:comment", args=[candidate.plan.year, candidate.order])
+
+
+def test_the_candidate_list_is_out_for_comment_before_the_vote(client, candidate, moderator):
+    url = comment_url(candidate)
+    client.get(url)
+    response = client.post(url, {"text": "建议优先给没有电梯的六层住宅加装。"})
+    assert response.status_code == 302
+    item = PublicInput.objects.get()
+    assert (item.kind, item.about_candidate, item.state) == ("comment", candidate, "pending")
+    page = client.get("/plans/2027/call/").content.decode()
+    assert "对这个候选项目提意见" in page and "建议优先给没有电梯" not in page
+    item.publish(moderator)
+    page = client.get("/plans/2027/call/").content.decode()
+    assert "公开的群众意见 1 条" in page and "建议优先给没有电梯的六层住宅加装。" in page
+    record = client.get("/api/v1/comments/").json()["results"][0]
+    assert (record["candidate"], record["text"]) == (1, "建议优先给没有电梯的六层住宅加装。")
+
+
+def test_no_comment_is_taken_once_the_vote_begins(client, candidate):
+    Plan.objects.filter(pk=candidate.plan.pk).update(stage="vote")
+    client.get(comment_url(candidate))
+    response = client.post(comment_url(candidate), {"text": "建议优先给没有电梯的六层住宅加装。"})
+    assert response.status_code == 404
+    assert "候选项目只在遴选阶段、代表票决前公开征求意见" in response.content.decode()
+    assert not PublicInput.objects.exists()
+    forged = reverse("projects:comment", args=[2027, 99])
+    assert client.get(forged).status_code == 404

@@ -98,6 +98,7 @@ class PublicInput(models.Model):
         QUESTION = "question", _("留言")
         PROPOSAL = "proposal", _("推荐项目")
         DEPUTY = "deputy", _("代表意见")
+        COMMENT = "comment", _("对候选项目的意见")
 
     class Category(models.TextChoices):
         JOBS = "jobs", _("就业")
@@ -188,6 +189,16 @@ class PublicInput(models.Model):
         editable=False,
         related_name="proposals",
         verbose_name="列为的候选项目",
+    )
+    # A comment on a candidate, while the list is out for comment before the vote.
+    about_candidate = models.ForeignKey(
+        "Candidate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="comments",
+        verbose_name="针对的候选项目",
     )
     # A 代表意见: the deputy's account (the public page says only 人大代表).
     deputy = models.ForeignKey(

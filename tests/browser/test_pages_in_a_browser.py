@@ -148,6 +148,7 @@ def test_the_api_reference_page_works_under_the_sites_content_policy(live_server
         "/api/v1/questions/",
         "/api/v1/proposals/",
         "/api/v1/candidates/",
+        "/api/v1/comments/",
         "/api/v1/tallies/",
         "/api/v1/ratings/",
     ]

@@ -50,6 +50,8 @@ NOT_SWEPT = {
     "propose": "the 2021 plan was entered directly: it has no public call (404)",
     "proposed": "the 2021 plan was entered directly: it has no public call (404)",
     "deputy_opinion": "for signed-in deputies only (a login redirect for the public)",
+    "comment": "the 2021 plan was entered directly: it has no candidates (404)",
+    "commented": "the 2021 plan was entered directly: it has no public call (404)",
 }
 
 
@@ -155,6 +157,7 @@ def public_urls(client, plan, project):
         "questions",
         "proposals",
         "candidates",
+        "comments",
         "tallies",
         "ratings",
     ]:
