@@ -30,6 +30,23 @@ from .models import (
 )
 
 
+def act_on_each(modeladmin, request, objects, act, done="", each=""):
+    """A bulk action: `act` on each object, each refusal said with its reason; then
+    `done` with the count of those acted on ({n}), or `each` for every one ({obj})."""
+    count = 0
+    for obj in objects:
+        try:
+            act(obj)
+        except ValidationError as error:
+            modeladmin.message_user(request, f"{obj}：{'；'.join(error.messages)}", messages.ERROR)
+        else:
+            count += 1
+            if each:
+                modeladmin.message_user(request, each.format(obj=obj))
+    if count and done:
+        modeladmin.message_user(request, done.format(n=count))
+
+
 def can_moderate(request):
     return request.user.has_perm("projects.moderate_publicinput")
 
@@ -173,15 +190,7 @@ class PublicInputAdmin(HistoryAdmin):
         return "尚未答复"
 
     def decide(self, request, queryset, verb, decision):
-        done = 0
-        for item in queryset:
-            try:
-                decision(item)
-                done += 1
-            except ValidationError as error:
-                self.message_user(request, f"{item}：{'；'.join(error.messages)}", messages.ERROR)
-        if done:
-            self.message_user(request, f"已{verb} {done} 条。")
+        act_on_each(self, request, queryset, decision, done=f"已{verb} {{n}} 条。")
 
     def note(self, request):
         return request.POST.get("note", "").strip()
@@ -355,28 +364,24 @@ class AnswerAdmin(HistoryAdmin):
 
     @admin.action(description="批准公开所选答复", permissions=["moderate"])
     def approve_selected(self, request, queryset):
-        done = 0
-        for answer in queryset.select_related("question"):
-            try:
-                answer.approve(request.user)
-                done += 1
-            except ValidationError as error:
-                self.message_user(request, f"{answer}：{'；'.join(error.messages)}", messages.ERROR)
-        if done:
-            self.message_user(request, f"已公开 {done} 条答复。")
+        act_on_each(
+            self,
+            request,
+            queryset.select_related("question"),
+            lambda answer: answer.approve(request.user),
+            done="已公开 {n} 条答复。",
+        )
 
     @admin.action(description="退回所选答复（填写退回意见）", permissions=["moderate"])
     def return_selected(self, request, queryset):
         note = request.POST.get("note", "")
-        done = 0
-        for answer in queryset:
-            try:
-                answer.return_to_writer(request.user, note)
-                done += 1
-            except ValidationError as error:
-                self.message_user(request, f"{answer}：{'；'.join(error.messages)}", messages.ERROR)
-        if done:
-            self.message_user(request, f"已退回 {done} 条答复。")
+        act_on_each(
+            self,
+            request,
+            queryset,
+            lambda answer: answer.return_to_writer(request.user, note),
+            done="已退回 {n} 条答复。",
+        )
 
 
 class CandidateTargetInline(admin.TabularInline):
@@ -499,23 +504,24 @@ class BallotAdmin(HistoryAdmin):
         description="公布所选票决的结果（当选项目成为年度民生实事）", permissions=["publish"]
     )
     def publish_selected(self, request, queryset):
-        for ballot in queryset:
-            try:
-                ballot.publish(request.user)
-            except ValidationError as error:
-                self.message_user(request, f"{ballot}：{'；'.join(error.messages)}", messages.ERROR)
-            else:
-                self.message_user(request, f"已公布：{ballot}。当选项目已成为年度民生实事。")
+        act_on_each(
+            self,
+            request,
+            queryset,
+            lambda ballot: ballot.publish(request.user),
+            each="已公布：{obj}。当选项目已成为年度民生实事。",
+        )
 
     @admin.action(description="作废所选票决记录（填写作废原因）", permissions=["publish"])
     def cancel_selected(self, request, queryset):
-        for ballot in queryset:
-            try:
-                ballot.cancel(request.user, request.POST.get("note", ""))
-            except ValidationError as error:
-                self.message_user(request, f"{ballot}：{'；'.join(error.messages)}", messages.ERROR)
-            else:
-                self.message_user(request, f"已作废：{ballot}。")
+        note = request.POST.get("note", "")
+        act_on_each(
+            self,
+            request,
+            queryset,
+            lambda ballot: ballot.cancel(request.user, note),
+            each="已作废：{obj}。",
+        )
 
 
 @admin.register(Rating)

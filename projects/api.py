@@ -328,10 +328,6 @@ class QuestionRecord(Record):
     url: Url | None = Field(description=_("本站页面上的该留言"))
 
 
-class ProposalFilters(Paging):
-    plan: WholeNumber() = Field(None, description=_("年度，如 2027；不填则为全部公开的年度计划"))
-
-
 class ProposalRecord(Record):
     id: int = Field(description=_("推荐编号，长期不变"))
     plan: int = Field(description=_("推荐给哪一年度的计划"))
@@ -548,6 +544,13 @@ def chosen_plans(year):
             f"plan: there is no published plan for {year}.",
         )
     return [plan]
+
+
+def in_plans(found, year, field="plan"):
+    """`found` within the published plan of `year` (?plan=), or every published plan's
+    when none is given."""
+    chosen = chosen_plans(year)
+    return found if chosen is None else found.filter(**{f"{field}__in": chosen})
 
 
 def decimal_text(value):
@@ -812,20 +815,15 @@ def plans(request, filters: Query[PlanFilters]):
 
 @endpoint("projects", ProjectRecord, _("民生实事及其完成率和状态。"))
 def projects(request, filters: Query[ProjectFilters]):
-    chosen = chosen_plans(filters.plan)
-    found = Project.objects.published()
-    if chosen is not None:
-        found = found.filter(plan__in=chosen)
+    found = in_plans(Project.objects.published(), filters.plan)
     found = found.with_progress(filters.as_of).order_by("-plan__year", "number")
     return paginated(request, filters, found, project_json)
 
 
 @endpoint("targets", TargetRecord, _("指标及其当前值、完成率和状态。"))
 def targets(request, filters: Query[TargetFilters]):
-    chosen = chosen_plans(filters.plan)
     found = Target.objects.filter(project__in=Project.objects.published())
-    if chosen is not None:
-        found = found.filter(project__plan__in=chosen)
+    found = in_plans(found, filters.plan, "project__plan")
     if filters.project is not None:
         found = found.filter(project__number=filters.project)
     found = (
@@ -855,24 +853,20 @@ def questions(request, filters: Query[QuestionFilters]):
         .filter(kind__in=PublicInput.ANSWERED_KINDS)
         .select_related("plan", "project", "answer__department")
     )
-    chosen = chosen_plans(filters.plan)
-    if chosen is not None:
-        found = found.filter(plan__in=chosen)
+    found = in_plans(found, filters.plan)
     if filters.project is not None:
         found = found.filter(project__number=filters.project)
     return paginated(request, filters, found.order_by("-received_at", "-pk"), question_json)
 
 
 @endpoint("proposals", ProposalRecord, _("经审核公开的群众推荐及其遴选结果，最新收到的在前。"))
-def proposals(request, filters: Query[ProposalFilters]):
+def proposals(request, filters: Query[CycleFilters]):
     found = (
         PublicInput.objects.public()
         .filter(kind=PublicInput.Kind.PROPOSAL)
         .select_related("plan", "candidate")
     )
-    chosen = chosen_plans(filters.plan)
-    if chosen is not None:
-        found = found.filter(plan__in=chosen)
+    found = in_plans(found, filters.plan)
     return paginated(request, filters, found.order_by("-received_at", "-pk"), proposal_json)
 
 
@@ -880,9 +874,7 @@ def proposals(request, filters: Query[ProposalFilters]):
 def candidates(request, filters: Query[CycleFilters]):
     found = Candidate.objects.public().select_related("plan", "lead_department", "project")
     found = found.prefetch_related("supporting_departments", "proposals")
-    chosen = chosen_plans(filters.plan)
-    if chosen is not None:
-        found = found.filter(plan__in=chosen)
+    found = in_plans(found, filters.plan)
     return paginated(request, filters, found.order_by("-plan__year", "order"), candidate_json)
 
 
@@ -893,9 +885,7 @@ def comments(request, filters: Query[CycleFilters]):
         .filter(kind=PublicInput.Kind.COMMENT)
         .select_related("plan", "about_candidate")
     )
-    chosen = chosen_plans(filters.plan)
-    if chosen is not None:
-        found = found.filter(plan__in=chosen)
+    found = in_plans(found, filters.plan)
     return paginated(request, filters, found.order_by("-received_at", "-pk"), comment_json)
 
 
@@ -905,9 +895,7 @@ def tallies(request, filters: Query[CycleFilters]):
     found = Tally.objects.filter(ballot__plan__in=published).select_related(
         "ballot__plan", "ballot__tied_from__tied_from", "candidate"
     )
-    chosen = chosen_plans(filters.plan)
-    if chosen is not None:
-        found = found.filter(ballot__plan__in=chosen)
+    found = in_plans(found, filters.plan, "ballot__plan")
     found = found.order_by(
         "-ballot__plan__year", "ballot__recorded_at", "ballot_id", "candidate__order"
     )
@@ -917,9 +905,7 @@ def tallies(request, filters: Query[CycleFilters]):
 @endpoint("ratings", RatingRecord, _("人大代表年终满意度测评的票数和结果。"))
 def ratings(request, filters: Query[CycleFilters]):
     found = Rating.objects.public().select_related("project__plan")
-    chosen = chosen_plans(filters.plan)
-    if chosen is not None:
-        found = found.filter(project__plan__in=chosen)
+    found = in_plans(found, filters.plan, "project__plan")
     found = found.order_by("-project__plan__year", "project__number")
     return paginated(request, filters, found, rating_json)
 

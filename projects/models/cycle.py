@@ -12,7 +12,6 @@ them, a candidate is no pledge: the plan's pages, the API and every figure count
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
@@ -21,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .plans import Department, Plan, PlanRule, Project, Target, value_field
+from .plans import Department, Plan, PlanRule, Project, Target, official_field, value_field
 
 
 class CandidateQuerySet(models.QuerySet):
@@ -69,14 +68,7 @@ class Candidate(models.Model):
         related_name="candidate",
         verbose_name="当选后的实事",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        editable=False,
-        related_name="+",
-        verbose_name="录入人",
-    )
+    created_by = official_field("录入人", blank=False)
 
     objects = CandidateQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[supporting_departments])
@@ -168,14 +160,7 @@ class Ballot(models.Model):
         verbose_name="同票后重新表决的上一轮",
         help_text="只在上一轮最后名额同票时填写：本轮只就同票的候选项目表决。",
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        editable=False,
-        related_name="+",
-        verbose_name="录入人",
-    )
+    recorded_by = official_field("录入人", blank=False)
     recorded_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
     published_at = models.DateTimeField("结果公布时间", null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField("作废时间", null=True, blank=True, editable=False)
@@ -441,14 +426,7 @@ class Rating(models.Model):
     satisfied = models.PositiveIntegerField("满意")
     basic = models.PositiveIntegerField("基本满意")
     unsatisfied = models.PositiveIntegerField("不满意")
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        editable=False,
-        related_name="+",
-        verbose_name="录入人",
-    )
+    recorded_by = official_field("录入人", blank=False)
     recorded_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
 
     objects = RatingQuerySet.as_manager()

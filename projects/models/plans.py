@@ -86,6 +86,19 @@ CALL_RULES = (
 )
 
 
+def official_field(verbose_name, blank=True):
+    """Who among the officials did something to a row: kept with it, never edited."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=blank,
+        editable=False,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 class PlanQuerySet(models.QuerySet):
     def published(self):
         """Plans the public may see."""

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import workdays
-from .plans import Department, Plan, PlanRule, Project
+from .plans import Department, Plan, PlanRule, Project, official_field
 
 # A question is read on a phone: long enough for a paragraph with its facts.
 TEXT_MIN = 5
@@ -201,26 +201,10 @@ class PublicInput(models.Model):
         verbose_name="针对的候选项目",
     )
     # A 代表意见: the deputy's account (the public page says only 人大代表).
-    deputy = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name="提出意见的代表",
-    )
+    deputy = official_field("提出意见的代表")
     received_at = models.DateTimeField("收到时间", default=timezone.now, editable=False)
     decided_at = models.DateTimeField("处理时间", null=True, blank=True, editable=False)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name="处理人",
-    )
+    decided_by = official_field("处理人")
 
     objects = PublicInputQuerySet.as_manager()
     # Every change of state, with who and when; never the writer's name or phone.
@@ -414,24 +398,9 @@ class Answer(models.Model):
     state = models.CharField(
         "状态", max_length=20, choices=State, default=State.SUBMITTED, editable=False
     )
-    written_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        editable=False,
-        related_name="+",
-        verbose_name="起草人",
-    )
+    written_by = official_field("起草人", blank=False)
     written_at = models.DateTimeField("提交时间", default=timezone.now, editable=False)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name="审核人",
-    )
+    reviewed_by = official_field("审核人")
     approved_at = models.DateTimeField("公开时间", null=True, blank=True, editable=False)
     return_note = models.TextField("退回意见", blank=True, editable=False)
 
