@@ -236,7 +236,7 @@ class DepartmentAdmin(HistoryAdmin):
 class TargetInline(admin.TabularInline):
     model = Target
     extra = 0
-    fields = ["order", "name", "unit", "target_value", "kind", "is_construction"]
+    fields = ["order", "name", "unit", "target_value", "kind", "is_construction", "counted_stage"]
     can_delete = False
 
 
@@ -350,6 +350,7 @@ class TargetAdmin(ScopedAdmin):
         "target_value",
         "kind",
         "is_construction",
+        "counted_stage",
     ]
     change_form_template = "admin/projects/target/change_form.html"
     show_full_result_count = False
@@ -759,5 +760,5 @@ class OfficialAdmin(UserAdmin):
         return "、".join(d.name for d in user.departments.all()) or "—"
 
 
-# The public's voice has its own module; registered with the same site.
-from . import admin_voice  # noqa: E402, F401
+# The public's voice and the sites have their own modules; registered with the same site.
+from . import admin_sites, admin_voice  # noqa: E402, F401

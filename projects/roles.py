@@ -31,6 +31,8 @@ READ = [
     "projects.view_planrule",
     "projects.view_candidate",
     "projects.view_candidatetarget",
+    "projects.view_site",
+    "projects.view_sitereport",
 ]
 
 PERMISSIONS = {
@@ -39,6 +41,11 @@ PERMISSIONS = {
         "projects.add_progressreport",
         "projects.change_progressreport",  # own departments' drafts and returned reports
         "projects.add_evidence",
+        # their departments' targets' sites, and each site's stage changes (reviewed)
+        "projects.add_site",
+        "projects.change_site",
+        "projects.add_sitereport",
+        "projects.change_sitereport",
         # the published questions about the projects their departments lead, and answers
         "projects.view_publicinput",
         "projects.view_answer",
@@ -51,6 +58,7 @@ PERMISSIONS = {
         "projects.view_all_departments",
         "projects.view_ledger",
         "projects.change_milestone",  # marks a dated step done
+        "projects.view_onlinerating",
     ],
     ADMINISTRATOR: [
         *READ,
@@ -61,6 +69,9 @@ PERMISSIONS = {
         ),
         "projects.delete_measure",
         "projects.delete_milestone",
+        "projects.add_site",
+        "projects.change_site",
+        "projects.view_onlinerating",
         "projects.add_plannedvalue",
         "projects.change_plannedvalue",
         "projects.delete_plannedvalue",
@@ -94,7 +105,9 @@ PERMISSIONS = {
         "projects.view_plan",
         "projects.view_candidate",  # a proposal is adopted into a candidate
         "projects.view_project",
+        "projects.view_site",  # a problem is raised at a site
         "projects.view_department",
+        "projects.view_onlinerating",  # a rating's comment is moderated
         "projects.view_publicinput",
         "projects.change_publicinput",
         "projects.moderate_publicinput",

@@ -32,22 +32,40 @@ def answer_changed(sender, instance, **kwargs):
         content_changed()
 
 
+def rating_changed(sender, instance, **kwargs):
+    # An online rating counts at once: its tallies are public.
+    content_changed()
+
+
 def connect():
     from .models import (
         Answer,
         Department,
         Measure,
         Milestone,
+        OnlineRating,
         Plan,
         PlannedValue,
         PlanRule,
         ProgressReport,
         Project,
         PublicInput,
+        Site,
+        SiteReport,
         Target,
     )
 
-    for model in (Plan, PlanRule, Department, Project, Measure, Milestone, Target, PlannedValue):
+    for model in (
+        Plan,
+        PlanRule,
+        Department,
+        Project,
+        Measure,
+        Milestone,
+        Target,
+        PlannedValue,
+        Site,
+    ):
         post_save.connect(content_changed, sender=model, dispatch_uid=f"fresh-save-{model}")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"fresh-delete-{model}")
     m2m_changed.connect(
@@ -58,4 +76,6 @@ def connect():
     post_save.connect(report_changed, sender=ProgressReport, dispatch_uid="fresh-report")
     post_save.connect(public_input_changed, sender=PublicInput, dispatch_uid="fresh-voice")
     post_save.connect(answer_changed, sender=Answer, dispatch_uid="fresh-answer")
+    post_save.connect(report_changed, sender=SiteReport, dispatch_uid="fresh-site-report")
+    post_save.connect(rating_changed, sender=OnlineRating, dispatch_uid="fresh-rating")
     post_migrate.connect(content_changed, dispatch_uid="fresh-migrate")

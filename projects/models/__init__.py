@@ -1,8 +1,9 @@
 """The app's models, by domain: `plans` (plans, projects, targets, reports: the
-tracking core), `cycle` (the candidates before the deputies' vote) and `voice` (what
-the public sends, and the answers). Lower floors never import higher ones; everything
-is importable from `projects.models`."""
+tracking core), `cycle` (the candidates before the deputies' vote), `voice` (what the
+public sends, and the answers) and `sites` (点位, their stages, 码上评). Lower floors
+never import higher ones; everything is importable from `projects.models`."""
 
 from .cycle import *  # noqa: F403
 from .plans import *  # noqa: F403
+from .sites import *  # noqa: F403
 from .voice import *  # noqa: F403

@@ -86,6 +86,19 @@ CALL_RULES = (
 )
 
 
+def hands_in_history(obj, fields):
+    """Whoever, in `obj`'s history, saved a change to any of `fields` (what it says):
+    none of them may approve it."""
+    hands, previous = set(), None
+    records = obj.history.order_by("history_date", "history_id")
+    for record in records.values("history_user_id", *fields):
+        entry = tuple(record[name] for name in fields)
+        if entry != previous:
+            hands.add(record["history_user_id"])
+        previous = entry
+    return hands - {None}
+
+
 def official_field(verbose_name, blank=True):
     """Who among the officials did something to a row: kept with it, never edited."""
     return models.ForeignKey(
@@ -342,6 +355,11 @@ class PlanRule(models.Model):
         PACE_SLOW_POINTS = "pace_slow_points", _("推进缓慢的界限（落后序时进度的百分点）")
         PACE_SEVERE_POINTS = "pace_severe_points", _("严重滞后的界限（落后序时进度的百分点）")
         ANSWER_WORKING_DAYS = "answer_working_days", _("留言答复时限（工作日）")
+        ONLINE_DISSATISFIED_SHARE = (
+            "online_dissatisfied_share",
+            _("码上评“不满意”占比的督查界限（百分比）"),
+        )
+        ONLINE_RATING_MINIMUM = "online_rating_minimum", _("码上评计入督查所需的当月评价数")
         ELECTION_SHARE = "election_share", _("当选所需赞成票（超过在任代表的百分比）")
         RATING_SHARE = "rating_share", _("满意度测评的界限（超过有效票的百分比）")
 
@@ -352,6 +370,8 @@ class PlanRule(models.Model):
         Name.ANSWER_WORKING_DAYS: "ANSWER_WORKING_DAYS",
         Name.ELECTION_SHARE: "ELECTION_SHARE_PERCENT",
         Name.RATING_SHARE: "RATING_SHARE_PERCENT",
+        Name.ONLINE_DISSATISFIED_SHARE: "ONLINE_DISSATISFIED_PERCENT",
+        Name.ONLINE_RATING_MINIMUM: "ONLINE_RATING_MINIMUM",
     }
     BOUNDS = {
         Name.PACE_SLOW_POINTS: (Decimal("0.1"), Decimal("100")),
@@ -359,9 +379,11 @@ class PlanRule(models.Model):
         Name.ANSWER_WORKING_DAYS: (Decimal("1"), Decimal("60")),
         Name.ELECTION_SHARE: (Decimal("1"), Decimal("99")),
         Name.RATING_SHARE: (Decimal("1"), Decimal("99")),
+        Name.ONLINE_DISSATISFIED_SHARE: (Decimal("1"), Decimal("99")),
+        Name.ONLINE_RATING_MINIMUM: (Decimal("1"), Decimal("10000")),
     }
     # Rules counted in whole units.
-    WHOLE = {Name.ANSWER_WORKING_DAYS}
+    WHOLE = {Name.ANSWER_WORKING_DAYS, Name.ONLINE_RATING_MINIMUM}
 
     plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, related_name="rules", verbose_name="年度计划"
@@ -920,6 +942,17 @@ class TargetQuerySet(models.QuerySet):
         return statuses
 
 
+class SiteStage(models.IntegerChoices):
+    """Where the work at a site (点位) stands, in order: a target that counts sites
+    counts those at or past its `counted_stage` (models/sites.py)."""
+
+    NOT_STARTED = 0, _("未开工")
+    STARTED = 1, _("已开工")
+    STRUCTURE_DONE = 2, _("主体完工")
+    COMPLETED = 3, _("已完工")
+    ACCEPTED = 4, _("已验收")
+
+
 class Target(models.Model):
     class Kind(models.TextChoices):
         QUANTITY = "quantity", "数量指标"
@@ -942,6 +975,14 @@ class Target(models.Model):
         default=False,
         help_text="承诺“开工建设”的指标，计入月度通报的开工率；"
         "有审核通过的进度（大于 0）即视为已开工。",
+    )
+    counted_stage = models.PositiveSmallIntegerField(
+        "按点位计数",
+        choices=SiteStage,
+        null=True,
+        blank=True,
+        help_text="指标数值为达到该阶段的点位个数时选择：数值由审核通过的点位阶段变化自动"
+        "写成填报，不再直接填报。留空则照常填报数值。",
     )
 
     objects = TargetQuerySet.as_manager()
@@ -972,6 +1013,8 @@ class Target(models.Model):
     def clean(self):
         if self.kind == self.Kind.MILESTONE and self.target_value != 1:
             raise ValidationError({"target_value": "节点指标的目标值为 1（完成即为 1）。"})
+        if self.counted_stage is not None and self.kind == self.Kind.MILESTONE:
+            raise ValidationError({"counted_stage": "节点指标不按点位计数。"})
 
     @property
     def is_reached(self):
@@ -1230,6 +1273,8 @@ class ProgressReport(models.Model):
         verbose_name="更正的填报",
         help_text="审核通过时，若本填报更正了此前公开的数值，记下被更正的那一条。",
     )
+    # Written by an approved stage change of a site (SiteReport.approve), never typed.
+    from_sites = models.BooleanField("由点位阶段计数", default=False, editable=False)
 
     objects = ProgressReportQuerySet.as_manager()
     history = HistoricalRecords()
@@ -1318,6 +1363,11 @@ class ProgressReport(models.Model):
             plan = self.target.project.plan
             if self.as_of < plan.period_start:
                 errors["as_of"] = f"截至日期不能早于计划开始日期（{plan.period_start:%Y-%m-%d}）。"
+        if self.target_id and self.target.counted_stage is not None and not self.from_sites:
+            raise ValidationError(
+                f"“{self.target.name}”按点位计数：数值由审核通过的点位阶段变化自动生成，"
+                "请在“点位”中填报各点位的阶段，不能直接填报数值。"
+            )
         if self.target_id and self.value is not None:
             if self.target.kind == Target.Kind.MILESTONE and self.value not in (0, 1):
                 errors["value"] = "节点指标只能填 1（已完成）或 0（未完成）。"
@@ -1386,13 +1436,7 @@ class ProgressReport(models.Model):
         history), submitted it, or attached its evidence: none of them may review it,
         whatever roles they hold now or are given later."""
         hands = {self.created_by_id, self.submitted_by_id}
-        previous = None
-        records = self.history.order_by("history_date", "history_id")
-        for record in records.values("history_user_id", *self.ENTRY_FIELDS):
-            entry = tuple(record[name] for name in self.ENTRY_FIELDS)
-            if entry != previous:
-                hands.add(record["history_user_id"])
-            previous = entry
+        hands |= hands_in_history(self, self.ENTRY_FIELDS)
         hands.update(self.evidence.values_list("uploaded_by_id", flat=True))
         return hands - {None}
 

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import workdays
-from .plans import Department, Plan, PlanRule, Project, official_field
+from .plans import Department, Plan, PlanRule, Project, hands_in_history, official_field
 
 # A question is read on a phone: long enough for a paragraph with its facts.
 TEXT_MIN = 5
@@ -99,6 +99,8 @@ class PublicInput(models.Model):
         PROPOSAL = "proposal", _("推荐项目")
         DEPUTY = "deputy", _("代表意见")
         COMMENT = "comment", _("对候选项目的意见")
+        PROBLEM = "problem", _("码上提")
+        RATING = "rating", _("码上评留言")
 
     class Category(models.TextChoices):
         JOBS = "jobs", _("就业")
@@ -135,7 +137,7 @@ class PublicInput(models.Model):
     # (its text stays, and it points to where it is answered).
     PUBLIC_STATES = (State.PUBLISHED, State.MERGED)
     # The kinds a department answers in public, within the plan's time limit.
-    ANSWERED_KINDS = (Kind.QUESTION, Kind.DEPUTY)
+    ANSWERED_KINDS = (Kind.QUESTION, Kind.DEPUTY, Kind.PROBLEM)
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField("类型", max_length=20, choices=Kind, default=Kind.QUESTION)
@@ -149,6 +151,15 @@ class PublicInput(models.Model):
         blank=True,
         related_name="public_input",
         verbose_name="实事",
+    )
+    # A problem raised at a site (码上提), or a rating's comment given there.
+    site = models.ForeignKey(
+        "Site",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="public_input",
+        verbose_name="点位",
     )
     title = models.CharField("项目名称", max_length=60, blank=True)  # a proposal's "what"
     category = models.CharField("类别", max_length=20, choices=Category, blank=True)
@@ -256,6 +267,8 @@ class PublicInput(models.Model):
         """Published, still without a public answer on `day`, and past its due day."""
         if self.state != self.State.PUBLISHED or self.received_on > day:
             return False
+        if self.kind not in self.ANSWERED_KINDS:
+            return False
         answer = self.public_answer()
         answered = answer is not None and answer.approved_on <= day
         return not answered and day > self.answer_due(limits)
@@ -263,6 +276,8 @@ class PublicInput(models.Model):
     def clean(self):
         if self.project_id and self.plan_id and self.project.plan_id != self.plan_id:
             raise ValidationError({"project": "实事不属于该年度计划。"})
+        if self.site_id and self.site.target.project_id != self.project_id:
+            raise ValidationError({"site": "点位不属于该实事。"})
         if self.plan_id and not self.plan.is_published:
             raise ValidationError("该年度计划尚未公开，不能留言。")
         if self.plan_id and self.plan.archived_at:
@@ -437,14 +452,7 @@ class Answer(models.Model):
     def hands(self):
         """Whoever wrote or changed the answer's text at any point (its history): none
         of them may approve it. A moderator who only returned it is not among them."""
-        hands, previous = {self.written_by_id}, None
-        for user, text in self.history.order_by("history_date", "history_id").values_list(
-            "history_user_id", "text"
-        ):
-            if text != previous:
-                hands.add(user)
-            previous = text
-        return hands - {None}
+        return ({self.written_by_id} | hands_in_history(self, ["text"])) - {None}
 
     def _move(self, user, from_states, to_state, **changes):
         if user.pk in self.hands():
@@ -557,15 +565,17 @@ def overdue_questions(plan, day):
 PAGE_QUESTIONS = 30
 
 
-def project_questions(project, day):
+def project_questions(project, day, site=None):
     """The newest public items about `project` received by `day` (at most
     PAGE_QUESTIONS), each with `shown_answer` (its answer if public by `day`), `due` and
     `days` (working days the answer took); and whether there are more (two queries,
-    however many there are)."""
+    however many there are). With `site`, only the items sent from that site."""
+    items = PublicInput.objects.public()
+    if site is not None:
+        items = items.filter(site=site)
     items = (
-        PublicInput.objects.public()
-        .filter(project=project, received_at__lt=end_of(day))
-        .select_related("answer__department")
+        items.filter(project=project, received_at__lt=end_of(day))
+        .select_related("answer__department", "site")
         .order_by("-received_at", "-pk")
     )
     shown = list(items[: PAGE_QUESTIONS + 1])

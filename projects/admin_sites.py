@@ -1,0 +1,233 @@
+"""The officials' side of the sites (点位).
+
+- 填报员: their departments' targets' sites (name, place, coordinates) and each
+  stage change with its photo; every save of a change goes (back) to review.
+- 审核员: approves or returns stage changes, as figures; the approval of a change
+  of a target that counts sites writes the target's figure (`SiteReport.approve`).
+- 管理员: keeps sites like the rest of the plan. Online ratings are read-only here:
+  their counts are public, their comments are moderated as public input.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import evidence, geo
+from .admin import ScopedAdmin
+from .admin_voice import act_on_each
+from .models import OnlineRating, Site, SiteReport, Target
+
+
+class SiteForm(forms.ModelForm):
+    """Coordinates as officials copy them: from 高德 or 腾讯地图 (GCJ-02, converted here)
+    or from a GPS or 天地图 (WGS-84, kept as typed)."""
+
+    GCJ02, WGS84 = "gcj02", "wgs84"
+    coordinate_system = forms.ChoiceField(
+        label="坐标来源",
+        choices=[
+            (GCJ02, "高德地图、腾讯地图（GCJ-02，保存时自动换算为 WGS-84）"),
+            (WGS84, "GPS、天地图（WGS-84 / CGCS2000，按原样保存）"),
+        ],
+        initial=GCJ02,
+        help_text="本系统按 WGS-84 保存坐标。从高德、腾讯地图复制的坐标请选第一项；"
+        "已保存的坐标显示为 WGS-84。",
+    )
+
+    class Meta:
+        model = Site
+        fields = ["target", "name", "street", "community", "address", "longitude", "latitude"]
+        help_texts = {
+            "longitude": "东经，如 114.0437（驿城区约 113.9–114.3）。",
+            "latitude": "北纬，如 32.9731（驿城区约 32.8–33.1）。",
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.has_point:
+            self.initial["coordinate_system"] = self.WGS84
+        if "target" in self.fields and user is not None:
+            self.fields["target"].queryset = Target.objects.visible_to(user).select_related(
+                "project__plan"
+            )
+
+    def clean(self):
+        data = super().clean()
+        lon, lat = data.get("longitude"), data.get("latitude")
+        if lon is None or lat is None:
+            return data
+        message = geo.check(lon, lat)
+        if message:
+            raise ValidationError({"latitude": message})
+        if data.get("coordinate_system") == self.GCJ02 and {
+            "longitude",
+            "latitude",
+            "coordinate_system",
+        } & set(self.changed_data):
+            w_lon, w_lat = geo.gcj02_to_wgs84(lon, lat)
+            data["longitude"], data["latitude"] = geo.rounded(w_lon), geo.rounded(w_lat)
+        return data
+
+
+class WithUser:
+    """Give the admin's form the signed-in user (it narrows the choices to theirs)."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class Bound(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, user=request.user, **inner)
+
+        return Bound
+
+
+@admin.register(Site)
+class SiteAdmin(WithUser, ScopedAdmin):
+    form = SiteForm
+    list_display = ["name", "street", "community", "target", "has_point_display", "qr_link"]
+    list_filter = ["target__project__plan", "street"]
+    search_fields = ["name", "street", "community", "address"]
+    list_select_related = ["target__project"]
+    readonly_fields = ["created_by", "created_at", "qr_link"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="坐标", boolean=True)
+    def has_point_display(self, site):
+        return site.has_point
+
+    @admin.display(description="民生码")
+    def qr_link(self, site):
+        if not site.pk:
+            return "—"
+        return format_html('<a href="/m/s{}/poster">民生码海报</a>', site.pk)
+
+
+class SiteReportForm(forms.ModelForm):
+    class Meta:
+        model = SiteReport
+        fields = ["site", "stage", "as_of", "note", "photo"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "site" in self.fields and user is not None:
+            self.fields["site"].queryset = Site.objects.visible_to(user).select_related(
+                "target__project"
+            )
+        if "photo" in self.fields:
+            self.fields["photo"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+            self.fields["photo"].help_text = "JPEG、PNG 或 WebP；位置等拍摄信息会被删除。"
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        if not upload or not hasattr(upload, "content_type"):  # unchanged or cleared
+            return upload
+        self.checked_photo = evidence.check_photo(upload, settings.EVIDENCE_MAX_BYTES)
+        return upload
+
+
+class ReturnForm(ActionForm):
+    note = forms.CharField(label="退回原因", required=False)
+
+
+@admin.register(SiteReport)
+class SiteReportAdmin(WithUser, ScopedAdmin):
+    form = SiteReportForm
+    list_display = ["site", "stage", "as_of", "state", "created_by", "reviewed_by", "photo_link"]
+    list_filter = ["state", "stage", "site__target__project__plan"]
+    list_select_related = ["site", "created_by", "reviewed_by"]
+    search_fields = ["site__name"]
+    action_form = ReturnForm
+    actions = ["approve_selected", "return_selected"]
+    readonly_fields = [
+        "state",
+        "created_by",
+        "created_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_note",
+        "photo_link",
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or obj.state in SiteReport.EDITABLE_STATES
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("projects.review_progressreport")
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.has_perm("projects.add_sitereport"):
+            raise PermissionDenied
+        if not change:
+            obj.created_by = request.user
+            obj.created_at = timezone.now()
+        obj.state = SiteReport.State.SUBMITTED  # every edit goes (back) to review
+        checked = getattr(form, "checked_photo", None)
+        if checked is not None:
+            obj.photo_type = checked.content_type
+            obj.photo_sha256 = checked.sha256
+            obj.photo.save(f"photo{obj.photo_extension}", checked.content, save=False)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="照片")
+    def photo_link(self, report):
+        if not report.photo:
+            return "—"
+        return format_html('<a href="/site-photos/{}/">查看</a>', report.key)
+
+    @admin.action(description="审核通过所选点位阶段", permissions=["review"])
+    def approve_selected(self, request, queryset):
+        act_on_each(
+            self,
+            request,
+            queryset.select_related("site__target__project__plan"),
+            lambda report: report.approve(request.user),
+            done="已审核通过 {n} 条点位阶段。",
+        )
+
+    @admin.action(description="退回所选点位阶段（填写退回原因）", permissions=["review"])
+    def return_selected(self, request, queryset):
+        note = request.POST.get("note", "")
+        act_on_each(
+            self,
+            request,
+            queryset.select_related("site"),
+            lambda report: report.return_to_reporter(request.user, note),
+            done="已退回 {n} 条点位阶段。",
+        )
+
+
+@admin.register(OnlineRating)
+class OnlineRatingAdmin(admin.ModelAdmin):
+    """Read-only: the counts are public anyway; never the browser or address hashes."""
+
+    list_display = ["project", "site", "verdict", "month", "rated_at", "comment"]
+    list_filter = ["verdict", "month", "project__plan"]
+    list_select_related = ["project", "site", "comment"]
+    fields = ["project", "site", "verdict", "month", "rated_at", "comment"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,484 @@
+"""Sites (点位): the named places where a pledge is delivered, their stages, and the
+online ratings (码上评) people give from a site's 民生码.
+
+Where each rule lives:
+- what the public may see: `Site.objects.public()` (a site with an approved stage),
+  `SiteReport.objects.approved()`; `OnlineRating` tallies count at once (a number, no
+  text); a rating's comment is a `PublicInput` and waits for a moderator;
+- a stage change is entered, reviewed and approved like a figure (`SiteReport.approve`,
+  `return_to_reporter`; nobody approves a change they entered or edited);
+- a target that counts sites (`Target.counted_stage`) takes its figures from its
+  sites only: each approved stage change writes the count as an approved report of the
+  target (`SiteReport.write_figures`), so every page, `?as_of=`, feed and export keeps
+  reading reports, and the number and the list cannot disagree;
+- one rating per browser per project per month, and a cap per client address
+  (`OnlineRating.check_limits`).
+"""
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .. import geo
+from .plans import (
+    PlanRule,
+    ProgressReport,
+    Project,
+    SiteStage,
+    Target,
+    hands_in_history,
+    official_field,
+)
+from .voice import PublicInput
+
+
+def month_of(day):
+    return date(day.year, day.month, 1)
+
+
+class SiteQuerySet(models.QuerySet):
+    def public(self):
+        """Sites of published projects with at least one approved stage: what anyone
+        may see."""
+        approved = SiteReport.objects.approved().filter(site=OuterRef("pk"))
+        return self.filter(Exists(approved), target__project__plan__is_published=True)
+
+    def visible_to(self, user):
+        return self.filter(target__in=Target.objects.visible_to(user))
+
+    def with_stages(self):
+        """Each site with `approved_reports` (oldest first) for `stage_on(day)`."""
+        return self.select_related("target__project__plan").prefetch_related(
+            models.Prefetch(
+                "reports",
+                queryset=SiteReport.objects.approved().order_by("as_of", "reviewed_at", "pk"),
+                to_attr="approved_reports",
+            )
+        )
+
+    def shown_on(self, day):
+        """The sites with a stage on `day`, each with `shown_stage` (two queries)."""
+        shown = []
+        for site in self.with_stages():
+            site.shown_stage = site.stage_on(day)
+            if site.shown_stage is not None:
+                shown.append(site)
+        return shown
+
+
+class Site(models.Model):
+    """A place where a target is delivered: a pocket park, a clinic, a road section."""
+
+    Stage = SiteStage
+
+    target = models.ForeignKey(
+        Target, on_delete=models.PROTECT, related_name="sites", verbose_name="指标"
+    )
+    name = models.CharField("点位名称", max_length=100)
+    street = models.CharField("街道（乡镇）", max_length=30)
+    community = models.CharField("社区（村）", max_length=30, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    # WGS-84 degrees (天地图's CGCS2000 is the same at this precision); the admin form
+    # converts GCJ-02 (高德、腾讯地图) on entry (projects/geo.py).
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    created_by = official_field("录入人")
+    created_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
+
+    objects = SiteQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["target", "street", "name", "pk"]
+        verbose_name = "点位"
+        verbose_name_plural = "点位"
+
+    def __str__(self):
+        return f"{self.name}（{self.street}）"
+
+    def get_absolute_url(self):
+        return reverse("projects:spot", args=["s", self.pk])
+
+    @property
+    def project(self):
+        return self.target.project
+
+    @property
+    def has_point(self):
+        return self.longitude is not None and self.latitude is not None
+
+    def clean(self):
+        if (self.longitude is None) != (self.latitude is None):
+            raise ValidationError("经度和纬度须同时填写，或都不填。")
+        message = geo.check(self.longitude, self.latitude)
+        if message:
+            raise ValidationError({"latitude": message})
+
+    def stage_on(self, day=None):
+        """The latest approved stage dated on or before `day` (needs `with_stages`), or
+        None before the first."""
+        reports = [r for r in self.approved_reports if day is None or r.as_of <= day]
+        return reports[-1] if reports else None
+
+    def reached(self, stage, day):
+        """Whether the site's stage on `day` is `stage` or later, from the database."""
+        latest = (
+            self.reports.approved()
+            .filter(as_of__lte=day)
+            .order_by("-as_of", "-reviewed_at", "-pk")
+            .values_list("stage", flat=True)
+            .first()
+        )
+        return latest is not None and latest >= stage
+
+
+def site_photo_path(report, filename):
+    return f"sites/{report.key.hex}{report.photo_extension}"
+
+
+class SiteReportQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(state=SiteReport.State.APPROVED)
+
+    def visible_to(self, user):
+        return self.filter(site__in=Site.objects.visible_to(user))
+
+
+class SiteReport(models.Model):
+    """A site's stage from a day on, with a photo: public once a reviewer approves it."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("待审核")
+        APPROVED = "approved", _("已审核")
+        RETURNED = "returned", _("已退回")
+
+    Stage = SiteStage
+    EDITABLE_STATES = (State.SUBMITTED, State.RETURNED)
+
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="reports", verbose_name="点位"
+    )
+    stage = models.PositiveSmallIntegerField("阶段", choices=SiteStage)
+    as_of = models.DateField("日期", help_text="达到该阶段的日期。")
+    note = models.TextField("说明", blank=True, help_text="阶段倒退（更正）时必须说明原因。")
+    photo = models.FileField("现场照片", upload_to=site_photo_path, max_length=200, blank=True)
+    photo_type = models.CharField(max_length=20, blank=True, editable=False)
+    photo_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    state = models.CharField(
+        "状态", max_length=20, choices=State, default=State.SUBMITTED, editable=False
+    )
+    created_by = official_field("填报人")
+    created_at = models.DateTimeField("填报时间", default=timezone.now, editable=False)
+    reviewed_by = official_field("审核人")
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True, editable=False)
+    review_note = models.TextField("退回原因", blank=True, editable=False)
+
+    objects = SiteReportQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-as_of", "-pk"]
+        verbose_name = "点位阶段填报"
+        verbose_name_plural = "点位阶段填报"
+
+    def __str__(self):
+        return f"{self.site.name}：{self.get_stage_display()}（{self.as_of:%Y-%m-%d}）"
+
+    @property
+    def photo_extension(self):
+        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}.get(
+            self.photo_type, ""
+        )
+
+    def previous(self):
+        """The site's approved stage dated on or before this one, other than itself."""
+        earlier = self.site.reports.approved().filter(as_of__lte=self.as_of)
+        if self.pk:
+            earlier = earlier.exclude(pk=self.pk)
+        return earlier.order_by("-as_of", "-reviewed_at", "-pk").first()
+
+    def clean(self):
+        if not (self.site_id and self.as_of and self.stage is not None):
+            return
+        plan = self.site.target.project.plan
+        if plan.archived_at:
+            raise ValidationError("该年度计划已归档，数据已定稿，不再接受填报或审核。")
+        today = timezone.localdate()
+        earliest = date(plan.period_start.year - 1, 1, 1)
+        if self.as_of > today:
+            raise ValidationError({"as_of": f"日期不能晚于今天（{today:%Y-%m-%d}）。"})
+        if self.as_of < earliest:
+            raise ValidationError(
+                {"as_of": f"日期不能早于 {earliest:%Y-%m-%d}（计划开始的前一年）。"}
+            )
+        previous = self.previous()
+        if previous is not None and self.stage < previous.stage and not self.note.strip():
+            raise ValidationError(
+                {
+                    "note": f"该点位截至 {previous.as_of:%Y-%m-%d} 已是“"
+                    f"{previous.get_stage_display()}”，阶段倒退属于更正，请说明原因。"
+                }
+            )
+
+    # Review, as for figures: each step claims the row in the state it was read in.
+
+    ENTRY_FIELDS = ("site_id", "stage", "as_of", "note", "photo")
+
+    def hands(self):
+        """Whoever entered or changed what the change says (its history)."""
+        return ({self.created_by_id} | hands_in_history(self, self.ENTRY_FIELDS)) - {None}
+
+    def check_reviewer(self, user):
+        # Who may review at all is the admin's action permission (review_progressreport),
+        # as for figures; here, that nobody reviews their own hand.
+        if user.pk in self.hands():
+            raise ValidationError("不能审核自己填报或修改过的点位阶段。")
+
+    def _move(self, user, to_state, **changes):
+        claimed = SiteReport.objects.filter(pk=self.pk, state=self.State.SUBMITTED).update(
+            state=to_state, reviewed_by=user, reviewed_at=timezone.now(), **changes
+        )
+        if not claimed:
+            self.refresh_from_db(fields=["state"])
+            raise ValidationError(f"该填报当前为“{self.get_state_display()}”，不能进行此操作。")
+        self.refresh_from_db()
+        self._history_user = user
+        self.save()
+
+    def approve(self, user):
+        self.check_reviewer(user)
+        self.clean()
+        with transaction.atomic():
+            # Approvals of one target's sites wait for each other: each counts the others.
+            target = Target.objects.select_for_update().get(pk=self.site.target_id)
+            self._move(user, self.State.APPROVED)
+            self.write_figures(target, user)
+
+    def return_to_reporter(self, user, reason):
+        if not reason.strip():
+            raise ValidationError("退回时必须说明原因。")
+        self.check_reviewer(user)
+        with transaction.atomic():
+            self._move(user, self.State.RETURNED, review_note=reason.strip())
+
+    def write_figures(self, target, reviewer):
+        """For a target that counts sites: the count on this change's day, and on each
+        later day the target has a figure for, written as approved reports where it
+        differs from the figure shown for that day (a later day's becomes a correction,
+        with its reason). The count is of the target's sites at or past the target's
+        `counted_stage` on that day."""
+        if target.counted_stage is None:
+            return
+        days = [
+            self.as_of,
+            *target.reports.approved().filter(as_of__gt=self.as_of).dates("as_of", "day"),
+        ]
+        sites = list(Site.objects.public().filter(target=target).with_stages())
+        for day in sorted(set(days)):
+            count = sum(
+                1
+                for site in sites
+                if (stage := site.stage_on(day)) is not None and stage.stage >= target.counted_stage
+            )
+            current = ProgressReport.objects.current_first(target, day).first()
+            if current is not None and current.value == count:
+                continue
+            if day == self.as_of:
+                note = f"点位“{self.site.name}”{self.as_of:%Y-%m-%d}{self.get_stage_display()}"
+            else:
+                note = f"补报点位“{self.site.name}”{self.as_of:%Y-%m-%d}的阶段后，按点位重新计数"
+            report = ProgressReport(
+                target=target,
+                value=count,
+                as_of=day,
+                note=note + (f"：{self.note.strip()}" if self.note.strip() else "。"),
+                state=ProgressReport.State.APPROVED,
+                created_by_id=self.created_by_id,
+                submitted_by_id=self.created_by_id,
+                submitted_at=self.created_at,
+                reviewed_by=reviewer,
+                reviewed_at=timezone.now(),
+                from_sites=True,
+            )
+            report.corrects = current if report.is_correction_of(current) else None
+            report._history_user = reviewer
+            report.save()
+
+
+class OnlineRatingQuerySet(models.QuerySet):
+    def tallies(self):
+        """Counts of each verdict, grouped by whatever `values()` came before."""
+        verdict = OnlineRating.Verdict
+        return self.annotate(
+            total=Count("pk"),
+            satisfied=Count("pk", filter=Q(verdict=verdict.SATISFIED)),
+            fair=Count("pk", filter=Q(verdict=verdict.FAIR)),
+            dissatisfied=Count("pk", filter=Q(verdict=verdict.DISSATISFIED)),
+        )
+
+    def public(self):
+        return self.filter(project__plan__is_published=True)
+
+
+class OnlineRating(models.Model):
+    """码上评: one person's verdict on a project (and the site they stood at), counted at
+    once. Unverified: one per browser per project per month and a cap per address is
+    all that can be checked without accounts, and the pages say so."""
+
+    class Verdict(models.TextChoices):
+        SATISFIED = "satisfied", _("满意")
+        FAIR = "fair", _("基本满意")
+        DISSATISFIED = "dissatisfied", _("不满意")
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="online_ratings", verbose_name="实事"
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="online_ratings",
+        verbose_name="点位",
+    )
+    verdict = models.CharField("评价", max_length=20, choices=Verdict)
+    month = models.DateField("月份", help_text="评价所在月份的第一天（北京时间）。")
+    rated_at = models.DateTimeField("评价时间", default=timezone.now)
+    # Keyed hashes of the browser's cookie and the client address, only to count; emptied
+    # by purge_contacts once the month is over (PIPL: kept no longer than needed).
+    # NULL, not "": the one-a-month constraint then leaves emptied rows alone.
+    browser = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    address = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    comment = models.OneToOneField(
+        PublicInput,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rating",
+        verbose_name="评价留言",
+    )
+
+    objects = OnlineRatingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-rated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "month", "browser"], name="one_online_rating_a_month"
+            )
+        ]
+        indexes = [models.Index(fields=["project", "month"], name="online_rating_month_idx")]
+        verbose_name = "码上评"
+        verbose_name_plural = "码上评"
+
+    def __str__(self):
+        return f"{self.project}：{self.get_verdict_display()}（{self.month:%Y-%m}）"
+
+    @staticmethod
+    def check_open(project):
+        plan = project.plan
+        if plan.archived_at or plan.stage not in (plan.Stage.DELIVERY, plan.Stage.RATING):
+            raise ValidationError(
+                "该年度计划已结束（或尚未实施），不再接受码上评。可以在码上提中反映问题。"
+            )
+
+    @classmethod
+    def check_limits(cls, project, month, browser, address):
+        rated = cls.objects.filter(project=project, month=month)
+        if browser and rated.filter(browser=browser).exists():
+            raise ValidationError(
+                f"本月（{month:%Y年%m月}）您已评价过这件实事，每月只能评价一次。"
+                "下个月可以再评；有具体问题请用码上提反映。"
+            )
+        if address and rated.filter(address=address).count() >= settings.ONLINE_RATINGS_PER_ADDRESS:
+            raise ValidationError("本月从您所在网络提交的评价已达上限。如需反映问题，请用码上提。")
+
+    @classmethod
+    def purge_fingerprints(cls, today):
+        """Empty the browser and address hashes of months already over."""
+        return (
+            cls.objects.filter(month__lt=month_of(today))
+            .exclude(browser__isnull=True, address__isnull=True)
+            .update(browser=None, address=None)
+        )
+
+
+def month_tallies(ratings):
+    """[{month, total, satisfied, fair, dissatisfied, dissatisfied_percent}], newest
+    month first, for a queryset of ratings (one query)."""
+    rows = list(ratings.order_by().values("month").tallies().order_by("-month"))
+    for row in rows:
+        row["dissatisfied_percent"] = round(100 * row["dissatisfied"] / row["total"], 1)
+    return rows
+
+
+def sites_geojson(sites, day, origin=""):
+    """An RFC 7946 FeatureCollection of the sites with a point (needs `with_stages`):
+    WGS-84, longitude first; each with its stage on `day` and the address of its page."""
+    features = []
+    for site in sites:
+        if not site.has_point:
+            continue
+        stage = site.stage_on(day)
+        features.append(
+            {
+                "type": "Feature",
+                "id": site.pk,
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [float(site.longitude), float(site.latitude)],
+                },
+                "properties": {
+                    "name": site.name,
+                    "street": site.street,
+                    "community": site.community,
+                    "address": site.address,
+                    "project": str(site.target.project),
+                    "target": site.target.name,
+                    "stage": stage.stage if stage else None,
+                    "stage_label": str(SiteStage(stage.stage).label) if stage else None,
+                    "stage_since": stage.as_of.isoformat() if stage else None,
+                    "url": origin + site.get_absolute_url(),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def dissatisfied_projects(plan, day):
+    """The plan's projects whose online ratings in `day`'s month, up to `day`, are more
+    than the plan's `online_dissatisfied_share` percent 不满意, once there are at least
+    `online_rating_minimum` of them (rules in force on `day`): the 督查台账's list.
+    Each with `tally` (two queries)."""
+    from .voice import end_of
+
+    rules = plan.rules_on(day).values
+    share = rules[PlanRule.Name.ONLINE_DISSATISFIED_SHARE]
+    minimum = rules[PlanRule.Name.ONLINE_RATING_MINIMUM]
+    rows = (
+        OnlineRating.objects.filter(project__plan=plan, month=month_of(day))
+        .filter(rated_at__lt=end_of(day))
+        .order_by()
+        .values("project")
+        .tallies()
+    )
+    flagged = {
+        row["project"]: row
+        for row in rows
+        if row["total"] >= minimum and 100 * row["dissatisfied"] > share * row["total"]
+    }
+    projects = Project.objects.filter(pk__in=flagged).select_related("lead_department")
+    for project in projects:
+        row = flagged[project.pk]
+        row["dissatisfied_percent"] = round(100 * row["dissatisfied"] / row["total"], 1)
+        project.tally = row
+    return sorted(projects, key=lambda p: p.number)
