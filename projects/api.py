@@ -48,13 +48,17 @@ from .models import (
     Ballot,
     Candidate,
     Evidence,
+    OnlineRating,
     Plan,
     ProgressReport,
     Project,
     PublicInput,
     Rating,
+    Site,
+    SiteStage,
     Tally,
     Target,
+    sites_geojson,
 )
 
 PAGE_SIZE = 100
@@ -309,8 +313,9 @@ class QuestionRecord(Record):
     plan: int = Field(description=_("年度"))
     project: int | None = Field(description=_("实事序号；不针对某件实事时为 null"))
     kind: Literal[tuple(PublicInput.ANSWERED_KINDS)] = Field(
-        description=_("类型：question（群众留言）或 deputy（人大代表意见）")
+        description=_("类型：question（群众留言）、deputy（人大代表意见）或 problem（码上提）")
     )
+    site: int | None = Field(description=_("在哪个点位提出（sites 的 id），或 null"))
     text: str = Field(description=_("留言内容（经审核公开；不含留言人的姓名和电话）"))
     place: str = Field(description=_("街道/社区（可能为空）"))
     photo_url: Url | None = Field(description=_("所附照片的地址，没有时为 null"))
@@ -411,6 +416,86 @@ class CommentRecord(Record):
     place: str = Field(description=_("街道/社区（可能为空）"))
     received_on: date = Field(description=_("收到日期"))
     url: Url = Field(description=_("本站征集页面上的该意见"))
+
+
+class SiteFilters(ProjectFilters):
+    as_of: Day = Field(None, description=_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
+    project: WholeNumber() = Field(None, description=_("实事序号，如 8"))
+
+
+class SiteRecord(Record):
+    id: int = Field(description=_("点位编号，长期不变（民生码的地址 /m/s 后面就是这个编号）"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    target: int = Field(description=_("指标编号（targets 的 id）"))
+    name: str = Field(description=_("点位名称"))
+    street: str = Field(description=_("街道（乡镇）"))
+    community: str = Field(description=_("社区（村），可能为空"))
+    address: str = Field(description=_("地址，可能为空"))
+    longitude: float | None = Field(
+        description=_("经度（WGS-84，六位小数），没有坐标时为 null"),
+        json_schema_extra={"x-unit": "度"},
+    )
+    latitude: float | None = Field(
+        description=_("纬度（WGS-84，六位小数），没有坐标时为 null"),
+        json_schema_extra={"x-unit": "度"},
+    )
+    stage: Literal[tuple(SiteStage.values)] = Field(
+        description=_("阶段：0 未开工、1 已开工、2 主体完工、3 已完工、4 已验收")
+    )
+    stage_label: str = Field(description=_("阶段的中文名称"))
+    stage_since: date = Field(description=_("达到该阶段的日期"))
+    url: Url = Field(description=_("点位的手机页面（民生码打开的地址）"))
+
+
+class OnlineRatingRecord(Record):
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    site: int | None = Field(
+        description=_("在哪个点位评价（sites 的 id）；在实事的民生码评价时为 null")
+    )
+    month: date = Field(description=_("月份（该月的第一天，北京时间）"))
+    satisfied: int = Field(description=_("满意"))
+    fair: int = Field(description=_("基本满意"))
+    dissatisfied: int = Field(description=_("不满意"))
+    total: int = Field(description=_("合计（未经核实的网上评价：每个浏览器每月一次）"))
+
+
+class GeoPoint(Record):
+    type: Literal["Point"]
+    coordinates: list[float] = Field(
+        min_length=2, max_length=2, description=_("[经度, 纬度]，WGS-84（RFC 7946）")
+    )
+
+
+class SiteProperties(Record):
+    name: str
+    street: str
+    community: str
+    address: str
+    project: str
+    target: str
+    stage: int | None
+    stage_label: str | None
+    stage_since: date | None
+    url: Url
+
+
+class SiteFeature(Record):
+    type: Literal["Feature"]
+    id: int
+    geometry: GeoPoint
+    properties: SiteProperties
+
+
+class SiteCollection(Record):
+    type: Literal["FeatureCollection"]
+    features: list[SiteFeature]
+
+
+class GeoFilters(Schema):
+    plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    as_of: Day = Field(None, description=_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
 
 
 T = TypeVar("T")
@@ -678,6 +763,7 @@ def question_json(item, request):
         "plan": item.plan.year,
         "project": item.project.number if item.project else None,
         "kind": item.kind,
+        "site": item.site_id,
         "text": item.text,
         "place": item.place,
         "photo_url": absolute(request, reverse("projects:voice_photo", args=[item.key]))
@@ -910,6 +996,88 @@ def ratings(request, filters: Query[CycleFilters]):
     return paginated(request, filters, found, rating_json)
 
 
+def public_sites(year, as_of, project=None):
+    """The public sites of the chosen plans with a stage on the day, in a stable order."""
+    found = in_plans(Site.objects.public(), year, "target__project__plan")
+    if project is not None:
+        found = found.filter(target__project__number=project)
+    found = found.order_by("-target__project__plan__year", "target__project__number", "pk")
+    return found.shown_on(as_of or timezone.localdate())
+
+
+def site_json(site, request):
+    stage = site.shown_stage
+    return {
+        "id": site.pk,
+        "plan": site.target.project.plan.year,
+        "project": site.target.project.number,
+        "target": site.target_id,
+        "name": site.name,
+        "street": site.street,
+        "community": site.community,
+        "address": site.address,
+        "longitude": float(site.longitude) if site.longitude is not None else None,
+        "latitude": float(site.latitude) if site.latitude is not None else None,
+        "stage": stage.stage,
+        "stage_label": str(stage.get_stage_display()),
+        "stage_since": stage.as_of,
+        "url": absolute(request, site.get_absolute_url()),
+    }
+
+
+@endpoint("sites", SiteRecord, _("经审核公开的点位及其阶段和坐标（WGS-84）。"))
+def sites(request, filters: Query[SiteFilters]):
+    return paginated(
+        request, filters, public_sites(filters.plan, filters.as_of, filters.project), site_json
+    )
+
+
+def online_rating_rows(found):
+    """Tallies of online ratings by project, site and month, in a stable order."""
+    return (
+        found.order_by()
+        .values("project__plan__year", "project__number", "site", "month")
+        .tallies()
+        .order_by("-project__plan__year", "project__number", "site", "-month")
+    )
+
+
+def online_rating_json(row, request):
+    return {
+        "plan": row["project__plan__year"],
+        "project": row["project__number"],
+        "site": row["site"],
+        "month": row["month"],
+        "satisfied": row["satisfied"],
+        "fair": row["fair"],
+        "dissatisfied": row["dissatisfied"],
+        "total": row["total"],
+    }
+
+
+@endpoint(
+    "online_ratings",
+    OnlineRatingRecord,
+    _("码上评：按实事、点位和月份统计的网上评价（未经核实，与人大代表测评不同）。"),
+)
+def online_ratings(request, filters: Query[CycleFilters]):
+    found = in_plans(OnlineRating.objects.public(), filters.plan, "project__plan")
+    return paginated(request, filters, online_rating_rows(found), online_rating_json)
+
+
+@api.get(
+    "/sites.geojson",
+    response={200: SiteCollection, **ERRORS},
+    url_name="api_sites_geojson",
+    operation_id="sites_geojson",
+    summary=_("点位的 GeoJSON（RFC 7946：WGS-84，经度在前），只含有坐标的点位。"),
+    openapi_extra=RATE_LIMITED,
+)
+def sites_geojson_view(request, filters: Query[GeoFilters]):
+    shown = public_sites(filters.plan, filters.as_of)
+    return sites_geojson(shown, filters.as_of or timezone.localdate(), absolute(request, "/")[:-1])
+
+
 # The open data page's documentation, read from the document above in the visitor's
 # language.
 
@@ -933,7 +1101,9 @@ def kind(schema):
     if len(options) > 1:
         return _("%(kind)s或 null") % {"kind": kind(main)}
     if "enum" in main:
-        return _("以下之一：%(values)s") % {"values": gettext("、").join(main["enum"])}
+        return _("以下之一：%(values)s") % {
+            "values": gettext("、").join(str(value) for value in main["enum"])
+        }
     if main.get("type") == "array":
         return _("%(kind)s列表") % {"kind": kind(main["items"])}
     if "$ref" in main:
@@ -953,6 +1123,8 @@ def documentation(example_year):
         operation = item["get"]
         page = operation["responses"][200]["content"]["application/json"]["schema"]
         page = components[page["$ref"].rsplit("/", 1)[-1]]
+        if "results" not in page["properties"]:  # the sites' GeoJSON: said on its own
+            continue
         record = components[page["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[-1]]
         parameters = sorted(operation["parameters"], key=lambda p: p["name"].startswith("page"))
         endpoints.append(

@@ -31,6 +31,7 @@ from . import api
 from .models import (
     Ballot,
     Candidate,
+    OnlineRating,
     Plan,
     PlanArchive,
     ProgressReport,
@@ -121,6 +122,20 @@ TABLES = [
         ["project"],
         [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
     ),
+    Table(
+        "sites",
+        "点位",
+        api.SiteRecord,
+        ["id"],
+        [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
+    ),
+    Table(
+        "online_ratings",
+        "码上评（未经核实的网上评价）",
+        api.OnlineRatingRecord,
+        [],  # site is empty for ratings at a project's code: no key of its columns
+        [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
+    ),
 ]
 
 # Table Schema types for the API's JSON Schema types.
@@ -166,7 +181,9 @@ def table_schema(table):
             for name, schema in properties.items()
             if not is_nested(schema)
         ]
-    schema = {"fields": fields, "primaryKey": table.primary_key, "missingValues": [""]}
+    schema = {"fields": fields, "missingValues": [""]}
+    if table.primary_key:
+        schema["primaryKey"] = table.primary_key
     if table.foreign_keys:
         schema["foreignKeys"] = table.foreign_keys
     return schema
@@ -257,6 +274,13 @@ def rows(plan, site):
         ],
         "tallies": [api.tally_json(t, site) for t in tallies],
         "ratings": [api.rating_json(r, site) for r in ratings.order_by("project__number")],
+        "sites": [api.site_json(s, site) for s in api.public_sites(plan.year, None)],
+        "online_ratings": [
+            api.online_rating_json(row, site)
+            for row in api.online_rating_rows(
+                OnlineRating.objects.public().filter(project__plan=plan)
+            )
+        ],
         "questions": [api.question_json(item, site) for item in questions],
         "proposals": [api.proposal_json(item, site) for item in proposals],
         "plan": [api.plan_json(plan, site)],

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import evidence, guard
-from .models import TEXT_MAX, TEXT_MIN, PublicInput
+from .models import TEXT_MAX, TEXT_MIN, OnlineRating, PublicInput
 
 # Mainland mobile numbers, and landlines with their area code (0396 is Zhumadian's).
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -157,7 +157,7 @@ class PublicForm(forms.Form):
             title=data.get("title", ""),
             category=data.get("category", ""),
             text=data["text"],
-            place=data["place"].strip(),
+            place=data.get("place", "").strip(),
             name=data.get("name", ""),
             phone=data.get("phone", ""),
         )
@@ -232,3 +232,47 @@ class CommentForm(PublicForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["text"].label = _("您对这个候选项目的意见")
+
+
+class ProblemForm(PublicForm):
+    """码上提: a problem seen at a site or with a project, answered by the lead
+    department within the plan's limit."""
+
+    kind = PublicInput.Kind.PROBLEM
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = _("您发现的问题")
+        self.fields["text"].help_text = _(
+            "如施工扰民、设施损坏、进度与公示不符。审核后公开，由牵头单位在时限内公开答复。"
+        )
+
+
+class RatingForm(PublicForm):
+    """码上评: 满意 / 基本满意 / 不满意, counted at once; a comment, if any, is public
+    input and waits for a moderator."""
+
+    kind = PublicInput.Kind.RATING
+    verdict = forms.ChoiceField(
+        label=_("您对这件实事的评价"),
+        choices=OnlineRating.Verdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("请选择满意、基本满意或不满意。"),
+            "invalid_choice": _("请从满意、基本满意、不满意中选择一项。"),
+        },
+    )
+    field_order = ["verdict", "text"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("place", "photo", "name", "phone", "consent"):
+            del self.fields[name]
+        text = self.fields["text"]
+        text.required = False
+        text.label = _("想说的话（选填）")
+        text.help_text = _("评价立即计入；这段话审核后公开。请不要写个人信息。")
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        return shown_text(text) if text else ""

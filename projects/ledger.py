@@ -1,10 +1,11 @@
 """The supervision ledger (督查台账): what a supervising office chases up.
 
-Four lists for one plan, judged on one day, by the same rules as the public pages
+Five lists for one plan, judged on one day, by the same rules as the public pages
 (`pace.py`): targets with no approved figure in LEDGER_STALE_DAYS days, projects behind
 pace, dated steps past their date that nobody marked done, and the public's published
 questions still without a public answer past the plan's time limit
-(`models.voice.overdue_questions`).
+(`models.voice.overdue_questions`), and projects whose 码上评 this month passes the
+plan's 不满意 threshold (`models.sites.dissatisfied_projects`).
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Milestone, Target, overdue_questions
+from .models import Milestone, Target, dissatisfied_projects, overdue_questions
 from .spreadsheets import plain_number, rounded_percent
 
 
@@ -24,6 +25,7 @@ class Ledger:
     behind_projects: list
     overdue_milestones: list
     overdue_questions: list
+    dissatisfied_projects: list
 
     @property
     def stale_days(self):
@@ -52,6 +54,7 @@ def build_ledger(plan, day=None):
         behind_projects=plan.progress(day).behind,
         overdue_milestones=list(milestones),
         overdue_questions=overdue_questions(plan, day),
+        dissatisfied_projects=dissatisfied_projects(plan, day),
     )
 
 
@@ -113,6 +116,20 @@ def ledger_sheets(ledger):
                     q.waited,
                 ]
                 for q in ledger.overdue_questions
+            ],
+        ),
+        (
+            "码上评不满意较多",
+            ["实事", "牵头单位", "本月评价", "不满意", "不满意占比（%）"],
+            [
+                [
+                    str(p),
+                    lead(p),
+                    p.tally["total"],
+                    p.tally["dissatisfied"],
+                    p.tally["dissatisfied_percent"],
+                ]
+                for p in ledger.dissatisfied_projects
             ],
         ),
     ]

@@ -1,9 +1,22 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from . import api, feeds, views, views_bulletin, views_data, views_table, views_voice
+from . import (
+    api,
+    feeds,
+    views,
+    views_bulletin,
+    views_data,
+    views_sites,
+    views_table,
+    views_voice,
+)
 from .freshness import cached_public
 
 app_name = "projects"
+
+# A 民生码's kind (p: a project, s: a site) and id; nine digits keep any id a database
+# column can hold and refuse the rest as a 404.
+SPOT = r"(?P<kind>[ps])(?P<pk>[0-9]{1,9})"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -26,6 +39,14 @@ urlpatterns = [
     ),
     path("plans/<int:year>/call/comment/sent/", views_voice.commented, name="commented"),
     path("plans/<int:year>/departments/", views.departments, name="departments"),
+    path("plans/<int:year>/sites/", views_sites.plan_sites, name="sites"),
+    # The 民生码's short, stable addresses: /m/p<project id>, /m/s<site id>.
+    re_path(rf"^m/{SPOT}$", views_sites.spot, name="spot"),
+    re_path(rf"^m/{SPOT}/poster$", views_sites.poster, name="poster"),
+    re_path(rf"^m/{SPOT}/qr\.png$", views_sites.qr_png, name="qr_png"),
+    re_path(rf"^m/{SPOT}/rate$", views_sites.rate, name="rate"),
+    re_path(rf"^m/{SPOT}/problem$", views_sites.problem, name="problem"),
+    re_path(rf"^m/{SPOT}/sent/(?P<what>rated|problem)$", views_sites.spot_sent, name="spot_sent"),
     path("plans/<int:year>/targets/", views_table.target_table, name="targets"),
     path("plans/<int:year>/bulletins/", views_bulletin.archive, name="bulletins"),
     path("plans/<int:year>/bulletins/<str:month>/", views_bulletin.bulletin, name="bulletin"),
@@ -44,4 +65,5 @@ urlpatterns = [
     path("care/<str:state>/", views.switch_care, name="care"),
     path("evidence/<uuid:key>/", views.evidence_file, name="evidence"),
     path("photos/<uuid:key>/", views_voice.photo, name="voice_photo"),
+    path("site-photos/<uuid:key>/", views_sites.site_photo, name="site_photo"),
 ]

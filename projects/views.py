@@ -15,7 +15,15 @@ from .asof import public_page
 from .context_processors import CARE_COOKIE
 from .formatting import display_name, percent
 from .freshness import cached_public
-from .models import Evidence, Plan, Project, answer_stats, project_questions, project_story
+from .models import (
+    Evidence,
+    Plan,
+    Project,
+    Site,
+    answer_stats,
+    project_questions,
+    project_story,
+)
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -126,10 +134,12 @@ def project_detail(request, year, number):
                 "end": rows[-1]["date"].isoformat(),
             }
         )
-    questions, more_questions = project_questions(project, request.as_of or timezone.localdate())
+    day = request.as_of or timezone.localdate()
+    questions, more_questions = project_questions(project, day)
     context = {
         **plan_context(request, project.plan),
         "project": project,
+        "site_list": Site.objects.public().filter(target__project=project).shown_on(day),
         "questions": questions,
         "story": project_story(project),
         "more_questions": more_questions,
@@ -190,6 +200,19 @@ def switch_care(request, state):
     return response
 
 
+def uploaded_file(file, content_type, filename, public, as_attachment=False, max_age=86400):
+    """An uploaded file (evidence, a photo), never rendered as a page of ours: under a
+    sandboxing Content-Security-Policy, its type not sniffed; cached by anyone only
+    when public."""
+    response = FileResponse(
+        file.open("rb"), content_type=content_type, as_attachment=as_attachment, filename=filename
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = f"public, max-age={max_age}" if public else "private, no-store"
+    return response
+
+
 def evidence_file(request, key):
     """An evidence file: for anyone once its report is approved, before that only for
     the officials who may see the report. Never rendered as a page of ours: images are
@@ -200,13 +223,10 @@ def evidence_file(request, key):
         evidence = Evidence.objects.visible_to(request.user).filter(key=key).first()
     if evidence is None:
         raise Http404("没有这个文件。")
-    response = FileResponse(
-        evidence.file.open("rb"),
-        content_type=evidence.content_type,
+    return uploaded_file(
+        evidence.file,
+        evidence.content_type,
+        f"evidence-{evidence.key.hex[:12]}{evidence.extension}",
+        public is not None,
         as_attachment=evidence.kind == Evidence.Kind.PDF,
-        filename=f"evidence-{evidence.key.hex[:12]}{evidence.extension}",
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
-    return response

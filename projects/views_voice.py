@@ -4,9 +4,10 @@ changes nothing public until a moderator publishes it (signals.py)."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -15,7 +16,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from . import guard
 from .forms_voice import CommentForm, DeputyForm, ProposalForm, QuestionForm
 from .models import Ballot, Candidate, Plan, PlanRule, Project, PublicInput, Rating
-from .views import plan_context
+from .views import plan_context, uploaded_file
 
 
 def open_project(year, number):
@@ -41,9 +42,21 @@ def form_context(request, project, form):
     }
 
 
-def take(request, form_class, context, template, plan, project=None, **fields):
+def store_item(form, plan, project=None, **fields):
+    """The default of `take`: the form's item, pending moderation."""
+    item = form.item(plan, project)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.full_clean()
+    form.store_photo(item)
+    item.save()
+
+
+def take(request, form_class, context, template, plan, project=None, store=store_item, **fields):
     """One public form: shown with the question past the soft limit, checked, and
-    stored as a pending item; None once stored (the caller redirects)."""
+    stored (`store`: by default as a pending item); None once stored (the caller
+    redirects). What `store` refuses (a ValidationError) is shown on the form, and
+    nothing of it is kept."""
     if request.method != "POST":
         challenge = guard.new_challenge() if guard.past_soft_limit(request) else None
         return render(request, template, {**context, "form": form_class(challenge=challenge)})
@@ -52,22 +65,21 @@ def take(request, form_class, context, template, plan, project=None, **fields):
     # a form shown again always carries a new one.
     challenge = guard.new_challenge() if verdict.over_soft else None
     form = form_class(request.POST, request.FILES, challenge=challenge)
-    if not form.is_valid():
-        if form.is_robot:
-            context = {**context, "form": form_class(), "refused": True}
-            return render(request, template, context, status=400)
-        if challenge is not None:
-            form.data = form.data.copy()
-            form.data["challenge_token"] = challenge.token
-            form.data["challenge_answer"] = ""
-        return render(request, template, {**context, "form": form}, status=400)
-    item = form.item(plan, project)
-    for name, value in fields.items():
-        setattr(item, name, value)
-    item.full_clean()
-    form.store_photo(item)
-    item.save()
-    return None
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                store(form, plan, project, **fields)
+            return None
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+    if form.is_robot:
+        context = {**context, "form": form_class(), "refused": True}
+        return render(request, template, context, status=400)
+    if challenge is not None:
+        form.data = form.data.copy()
+        form.data["challenge_token"] = challenge.token
+        form.data["challenge_answer"] = ""
+    return render(request, template, {**context, "form": form}, status=400)
 
 
 @never_cache
@@ -128,16 +140,14 @@ def photo(request, key):
         item = item.first()
     if item is None:
         raise Http404("没有这张照片。")
-    response = FileResponse(
-        item.photo.open("rb"),
-        content_type=item.photo_type,
-        filename=f"photo-{item.key.hex[:12]}{item.photo_extension}",
+    # Cached briefly: a moderator may still block a published item, and its photo with it.
+    return uploaded_file(
+        item.photo,
+        item.photo_type,
+        f"photo-{item.key.hex[:12]}{item.photo_extension}",
+        public is not None,
+        max_age=600,
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    # Short: a moderator may still block a published item, and its photo with it.
-    response["Cache-Control"] = "public, max-age=600" if public else "private, no-store"
-    return response
 
 
 # The public call (群众推荐) of a plan's year.

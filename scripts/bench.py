@@ -12,7 +12,9 @@ One run, on this machine, prints:
   BENCH_ROUNDS rounds; each page's rate against the static file's in the same round,
   and the median of those ratios (the machine's other work moves single rounds a lot);
 - bytes a browser transfers (compressed) for `/` with everything it loads, first visit
-  and repeat visit, measured in Debian's chromium.
+  and repeat visit, measured in Debian's chromium; and the same for the page a 民生码
+  opens (码上查), whose first visit must stay within SPOT_BUDGET_KB (60 KB: a weak
+  connection on a building site), or the run fails.
 No test asserts a time: this script is where speed is measured.
 
     python scripts/bench.py             # everything (a few minutes; databases kept in var/bench)
@@ -53,6 +55,7 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "3" if SMOKE else "30"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if SMOKE else "5"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "2" if SMOKE else "10"))
 BIND = "127.0.0.1:8765"
+SPOT_BUDGET_KB = 60
 
 
 def pages(year):
@@ -222,12 +225,15 @@ def wrk(url):
 
 
 def links(base):
-    """From `/`: the CSS it links to (its hashed name, as a browser asks) and the page of
-    its first project."""
+    """From `/`: the CSS it links to (its hashed name, as a browser asks), the page of
+    its first project, and from that the page its 民生码 opens."""
     with urllib.request.urlopen(base + "/") as response:  # noqa: S310 - loopback
         html = response.read().decode()
     css = re.search(r'href="(/static/css/site\.[0-9a-f]+\.css)"', html).group(1)
-    return css, re.search(r'href="(/plans/[0-9]+/projects/1/)"', html).group(1)
+    project = re.search(r'href="(/plans/[0-9]+/projects/1/)"', html).group(1)
+    with urllib.request.urlopen(base + project) as response:  # noqa: S310 - loopback
+        spot = re.search(r'href="(/m/p[0-9]+)"', response.read().decode()).group(1)
+    return css, project, spot
 
 
 def under_load():
@@ -249,22 +255,23 @@ def under_load():
     base = f"http://{BIND}"
     try:
         wait_for(base + "/healthz")
-        css, project = links(base)
+        css, project, spot = links(base)
         targets = [("static file (site CSS)", css), ("/", "/"), ("project page", project)]
         for _name, path in targets:  # every worker renders and keeps the pages first
             for _ in range(30):
                 urllib.request.urlopen(base + path).read()  # noqa: S310 - loopback
         rounds = [{name: wrk(base + path) for name, path in targets} for _ in range(ROUNDS)]
-        sizes = transfer_sizes(base)
+        sizes = transfer_sizes(base, "/")
+        spot_sizes = transfer_sizes(base, spot)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
         shutil.rmtree(var, ignore_errors=True)
-    return rounds, sizes
+    return rounds, sizes, spot_sizes
 
 
-def transfer_sizes(base):
-    """Bytes over the wire for `/` and everything it loads, in a real browser."""
+def transfer_sizes(base, path):
+    """Bytes over the wire for `path` and everything it loads, in a real browser."""
     from playwright.sync_api import sync_playwright
 
     def visit(page):
@@ -278,7 +285,7 @@ def transfer_sizes(base):
             sizes.append((request.url, status, body, headers))
 
         page.on("requestfinished", done)
-        page.goto(base + "/", wait_until="networkidle")
+        page.goto(base + path, wait_until="networkidle")
         page.remove_listener("requestfinished", done)
         return sizes
 
@@ -303,7 +310,26 @@ def transfer_sizes(base):
     return {"first": first, "repeat": repeat}
 
 
-def table(times, rounds, sizes):
+def transferred(entries):
+    return sum(max(body, 0) + headers for _, _, body, headers in entries)
+
+
+def size_rows(title, sizes):
+    lines = [
+        "",
+        f"| {title} in chromium | requests | bytes transferred (compressed bodies + headers) |",
+    ]
+    lines.append("| --- | ---: | ---: |")
+    for visit, entries in sizes.items():
+        lines.append(f"| {visit} visit | {len(entries)} | {transferred(entries) / 1024:.1f} KB |")
+        for url, status, body, headers in entries:
+            path = url.split(BIND)[-1][:60]
+            size = (max(body, 0) + headers) / 1024
+            lines.append(f"| &nbsp;&nbsp;{path} ({status}) | | {size:.1f} KB |")
+    return lines
+
+
+def table(times, rounds, sizes, spot_sizes):
     small_label, large_label = SIZES["1k"][0], SIZES["1m"][0]
     lines = [
         f"machine: {os.cpu_count()} cores; {REPEAT} timed requests per page and size;"
@@ -348,27 +374,26 @@ def table(times, rounds, sizes):
         f"median ratio to the static file: / {statistics.median(ratios['/']):.2f}×,"
         f" project page {statistics.median(ratios['project page']):.2f}× (goal ≥ 0.9×)",
         f"project page, server time {large_label} ÷ {small_label}: {growth:.2f}× (goal ≤ 1.3×)",
-        "",
-        "| `/` in chromium | requests | bytes transferred (compressed bodies + headers) |",
-        "| --- | ---: | ---: |",
     ]
-    for visit, entries in sizes.items():
-        total = sum(max(body, 0) + headers for _, _, body, headers in entries)
-        lines.append(f"| {visit} visit | {len(entries)} | {total / 1024:.1f} KB |")
-        for url, status, body, headers in entries:
-            path = url.split(BIND)[-1][:60]
-            size = (max(body, 0) + headers) / 1024
-            lines.append(f"| &nbsp;&nbsp;{path} ({status}) | | {size:.1f} KB |")
+    lines += size_rows("`/`", sizes)
+    lines += size_rows("民生码 page (码上查)", spot_sizes)
+    first = transferred(spot_sizes["first"]) / 1024
+    lines += ["", f"民生码 page, first visit: {first:.1f} KB (budget ≤ {SPOT_BUDGET_KB} KB)"]
     return "\n".join(lines)
 
 
 def main():
     times = server_times()
-    rounds, sizes = under_load()
-    print(table(times, rounds, sizes))
+    rounds, sizes, spot_sizes = under_load()
+    print(table(times, rounds, sizes, spot_sizes))
     bad = sum(b for measured in rounds for _, b in measured.values())
     if bad:
         sys.exit(f"{bad} responses were not 2xx")
+    first = transferred(spot_sizes["first"]) / 1024
+    if first > SPOT_BUDGET_KB:
+        sys.exit(
+            f"the 民生码 page weighs {first:.1f} KB on a first visit: over {SPOT_BUDGET_KB} KB"
+        )
 
 
 if __name__ == "__main__":

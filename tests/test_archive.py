@@ -101,6 +101,8 @@ def test_every_plans_package_is_valid_by_frictionless(client, demo, tmp_path):
             "comments",
             "tallies",
             "ratings",
+            "sites",
+            "online_ratings",
         ]
     assert len(table(tmp_path / "2021", "projects")) == 11
     year_2021 = Plan.objects.filter(year=2021)
@@ -154,12 +156,14 @@ def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path)
         "candidates.csv",
         "comments.csv",
         "evidence.csv",
+        "online_ratings.csv",
         "plan.csv",
         "projects.csv",
         "proposals.csv",
         "questions.csv",
         "ratings.csv",
         "reports.csv",
+        "sites.csv",
         "tallies.csv",
         "targets.csv",
     ]

@@ -13,7 +13,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from projects import api
-from projects.models import Ballot, Candidate, PublicInput, Rating, Tally
+from projects.models import (
+    Ballot,
+    Candidate,
+    OnlineRating,
+    PublicInput,
+    Rating,
+    Site,
+    SiteReport,
+    Tally,
+)
 
 from .conftest import build_plan
 from .factories import (
@@ -130,6 +139,12 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
     Rating.objects.create(
         project=target.project, held_on=date(2021, 12, 20), satisfied=60, basic=20, unsatisfied=5
     )
+    # A site with an approved stage, and an online rating.
+    site = Site.objects.create(target=target, name="西园小游园", street="西园街道")
+    SiteReport.objects.create(
+        site=site, stage=1, as_of=date(2021, 4, 1), state="approved", reviewed_at=timezone.now()
+    )
+    OnlineRating.objects.create(project=target.project, verdict="fair", month=date(2026, 11, 1))
     for endpoint in api.documentation(2021):
         (record,) = client.get(endpoint["path"]).json()["results"]
         documented = [name for name, _kind, _meaning in endpoint["fields"]]

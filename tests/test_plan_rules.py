@@ -48,6 +48,8 @@ def test_a_new_plan_takes_its_thresholds_from_the_settings(db, settings):
         PlanRule.Name.ANSWER_WORKING_DAYS: Decimal(15),
         PlanRule.Name.ELECTION_SHARE: Decimal(50),
         PlanRule.Name.RATING_SHARE: Decimal(50),
+        PlanRule.Name.ONLINE_DISSATISFIED_SHARE: Decimal(30),
+        PlanRule.Name.ONLINE_RATING_MINIMUM: Decimal(10),
     }
     target = TargetFactory(project__plan=plan, target_value=100)
     ReportFactory(target=target, value=44, as_of=HALF_WAY)  # 6 points behind

@@ -262,12 +262,34 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # No inline script or style anywhere: chart data travels in json_script blocks, which
 # are data, not code.
+# A map of the sites, where the deployment has a tile service (e.g. 天地图: a URL with
+# {z}/{x}/{y}, and {key} for MAP_TILE_KEY). Without one the sites page lists the sites by
+# 街道 and loses nothing. The tiles' host is added to the CSP's img-src.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_KEY = os.environ.get("MAP_TILE_KEY", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+MAP_TILE_SUBDOMAINS = os.environ.get("MAP_TILE_SUBDOMAINS", "")  # e.g. 01234567 for 天地图
+
+
+def tile_sources(url):
+    """The origin(s) the map's tiles come from, for the CSP."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return []
+    parts = urlsplit(url)
+    host = parts.netloc
+    if "{s}" in host:  # t{s}.tianditu.gov.cn: CSP takes a wildcard only as the first label
+        host = "*." + host.split(".", 1)[1]
+    return [f"{parts.scheme}://{host}"]
+
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *tile_sources(MAP_TILE_URL)],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
@@ -323,6 +345,14 @@ ANSWER_WORKING_DAYS = env_int("ANSWER_WORKING_DAYS", 15)
 # (基本满意 when 满意 and 基本满意 together do). A plan keeps its own, dated.
 ELECTION_SHARE_PERCENT = env_int("ELECTION_SHARE_PERCENT", 50)
 RATING_SHARE_PERCENT = env_int("RATING_SHARE_PERCENT", 50)
+# 码上评, the online ratings from a site's 民生码, for a new plan (a plan keeps its own,
+# dated): a project is listed in the 督查台账 when more than this percent of a month's
+# ratings are 不满意, once the month has at least ONLINE_RATING_MINIMUM of them.
+ONLINE_DISSATISFIED_PERCENT = env_int("ONLINE_DISSATISFIED_PERCENT", 30)
+ONLINE_RATING_MINIMUM = env_int("ONLINE_RATING_MINIMUM", 10)
+# One rating per browser per project per month; and from one client address at most this
+# many a project a month (a community office or a carrier's NAT shares an address).
+ONLINE_RATINGS_PER_ADDRESS = env_int("ONLINE_RATINGS_PER_ADDRESS", 20)
 # Names and phone numbers the public leaves are emptied this many days after their plan
 # is archived (manage.py purge_contacts; PIPL: kept no longer than needed).
 CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 180)

@@ -52,6 +52,7 @@ NOT_SWEPT = {
     "deputy_opinion": "for signed-in deputies only (a login redirect for the public)",
     "comment": "the 2021 plan was entered directly: it has no candidates (404)",
     "commented": "the 2021 plan was entered directly: it has no public call (404)",
+    "site_photo": "the 2021 plan has no sites (the announcement names none)",
 }
 
 
@@ -137,6 +138,13 @@ def public_urls(client, plan, project):
         f"/plans/{year}/projects/{project.number}/ask/",
         f"/plans/{year}/projects/{project.number}/ask/sent/",
         f"/plans/{year}/departments/",
+        f"/plans/{year}/sites/",
+        f"/m/p{project.pk}",
+        f"/m/p{project.pk}/poster",
+        f"/m/p{project.pk}/qr.png",
+        f"/m/p{project.pk}/rate",
+        f"/m/p{project.pk}/problem",
+        f"/m/p{project.pk}/sent/problem",
         f"/plans/{year}/targets/",
         f"/plans/{year}/targets/?export=csv",
         f"/plans/{year}/targets/?export=xlsx",
@@ -160,10 +168,13 @@ def public_urls(client, plan, project):
         "comments",
         "tallies",
         "ratings",
+        "sites",
+        "online_ratings",
     ]:
         urls.append(f"/api/v1/{name}/?page_size=500")
         urls.append(f"/api/v1/{name}/?plan={year}&page_size=500")
     urls.append(f"/api/v1/questions/?plan={year}&project={project.number}")
+    urls.append(f"/api/v1/sites.geojson?plan={year}")
     archive_page = client.get(f"/plans/{year}/bulletins/")
     urls += links_in(body_of(archive_page), f"/plans/{year}/bulletins/{year}-")
     package = json.loads(body_of(client.get(f"/data/{year}/datapackage.json")))

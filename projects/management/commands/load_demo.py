@@ -9,6 +9,10 @@ runs on its own database (var/demo.sqlite3): every plan it fills or makes is fla
   goes through the whole cycle on record: a public call last autumn with the public's
   proposals, candidates, the deputies' ballot electing some of them, and month-end
   figures up to today, so that on today's date some pledges lag and one is done.
+  Its pocket parks are counted by their sites (点位, in Yicheng's real 街道 with
+  demo names and points): each park's stages are entered and approved, and the approvals
+  write the target's figures; a few online ratings (码上评) and a problem raised at a
+  site (码上提), published and answered, show the 民生码's pages at work.
 - Next year's plan, invented as well, has its public call open today.
 
 Everything goes through the same path as real data, each step by a demo account of the
@@ -35,14 +39,19 @@ from PIL import Image, ImageDraw
 
 from projects import pace, roles
 from projects.models import (
+    Answer,
     Ballot,
     Candidate,
     CandidateTarget,
     Department,
     Evidence,
+    OnlineRating,
     Plan,
     ProgressReport,
     PublicInput,
+    Site,
+    SiteReport,
+    SiteStage,
     Tally,
     Target,
 )
@@ -199,6 +208,19 @@ CANDIDATES = [
         (97, 66, 33),
     ),
 ]
+
+
+# The demo's pocket parks: demo names in the district's real 街道, with points (WGS-84)
+# scattered around the district's centre. Invented, like every demo figure.
+DEMO_STREETS = ["西园街道", "东风街道", "南海街道", "新华街道", "人民街道", "老街街道"]
+PARK_TITLE = "口袋公园"
+
+
+def demo_point(n):
+    return (
+        Decimal("114.0100") + Decimal(n % 4) * Decimal("0.0210"),
+        Decimal("32.9500") + Decimal(n // 4) * Decimal("0.0160"),
+    )
 
 
 @dataclass(frozen=True)
@@ -559,6 +581,9 @@ class Command(BaseCommand):
             spec = specs[project.title]
             project.lead_department.members.add(accounts.reporter)
             length = (project.due_date - plan.period_start).days
+            if project.title == PARK_TITLE:
+                count += self.parks(project, spec, days, length, accounts)
+                continue
             for target in project.targets.all():
                 step = spec.targets[target.order - 1].step
                 for day in days:
@@ -573,6 +598,106 @@ class Command(BaseCommand):
                         self.attach_photo(report, accounts.reporter, f"DEMO {plan.year}")
                         break
         return count
+
+    def parks(self, project, spec, days, length, accounts):
+        """The pocket parks through their sites: each park 未开工 at the first month's
+        end, 已开工 two months before it is done, 已完工 at the month-end where the
+        pledge's pace says so; each stage entered and approved, the approvals writing
+        the target's figures. Then a few ratings and a problem answered."""
+        target = project.targets.get()
+        target.counted_stage = SiteStage.COMPLETED
+        target.full_clean()
+        target.save()
+        total = int(target.target_value)
+        done_by = {}  # park → the month-end it is done
+        for day in days:
+            share = Decimal(str(PACES[spec.pace]((day - project.plan.period_start).days / length)))
+            for n in range(min(total, int(total * share))):
+                done_by.setdefault(n, day)
+        sites = []
+        for n in range(total):
+            lon, lat = demo_point(n)
+            site = Site(
+                target=target,
+                name=f"演示口袋公园{n + 1}号",
+                street=DEMO_STREETS[n % len(DEMO_STREETS)],
+                address="演示地址",
+                longitude=lon,
+                latitude=lat,
+                created_by=accounts.reporter,
+            )
+            site.full_clean()
+            site.save()
+            sites.append(site)
+        stages = []
+        for n, site in enumerate(sites):
+            if days:
+                stages.append((days[0], site, SiteStage.NOT_STARTED))
+            done = done_by.get(n)
+            if done is not None:
+                started = max(days[0] + timedelta(days=1), done - timedelta(days=60))
+                stages.append((started, site, SiteStage.STARTED))
+                stages.append((done, site, SiteStage.COMPLETED))
+        count = 0
+        for day, site, stage in sorted(stages, key=lambda s: (s[0], s[1].pk, s[2])):
+            self.stage(site, stage, day, accounts, photo=stage == SiteStage.COMPLETED)
+            count += 1
+        if sites:
+            self.park_voices(project, sites[0], accounts)
+        return count
+
+    def stage(self, site, stage, day, accounts, photo=False):
+        """A site's stage entered by the reporter and approved by the reviewer, dated a
+        few days after the stage (never later than now), with the figures it wrote."""
+        last = ProgressReport.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        change = SiteReport(site=site, stage=stage, as_of=day, created_by=accounts.reporter)
+        if photo:
+            change.photo_type = "image/jpeg"
+            change.photo.save("demo.jpg", ContentFile(demo_photo(f"DEMO {site.pk}")), save=False)
+        change.full_clean()
+        change.save()
+        change.approve(accounts.reviewer)
+        now = timezone.now()
+        entered = min(at(day + timedelta(days=3), 10), now - timedelta(hours=2))
+        reviewed = min(entered + timedelta(days=1), now)
+        SiteReport.objects.filter(pk=change.pk).update(created_at=entered, reviewed_at=reviewed)
+        ProgressReport.objects.filter(pk__gt=last, from_sites=True).update(
+            created_at=entered, submitted_at=entered, reviewed_at=reviewed
+        )
+
+    def park_voices(self, project, site, accounts):
+        """码上评 from this month (a few, labelled demo by the page) and one 码上提 at
+        the first park, published and answered."""
+        today = timezone.localdate()
+        month = date(today.year, today.month, 1)
+        for n, verdict in enumerate(["satisfied"] * 5 + ["fair"] * 3 + ["dissatisfied"] * 2):
+            OnlineRating.objects.create(
+                project=project,
+                site=site if n % 2 else None,
+                verdict=verdict,
+                month=month,
+                rated_at=at(month, 9) if month < today else timezone.now(),
+            )
+        problem = PublicInput(
+            plan=project.plan,
+            project=project,
+            site=site,
+            kind=PublicInput.Kind.PROBLEM,
+            text="（演示）公园东侧路灯晚上不亮，散步的老人看不清台阶。",
+            place=site.street,
+        )
+        problem.full_clean()
+        problem.save()
+        problem.publish(accounts.moderator)
+        answer = Answer(
+            question=problem,
+            department=project.lead_department,
+            text="（演示）已安排维修路灯，三个工作日内完成，并在台阶处加装警示标识。",
+            written_by=accounts.reporter,
+        )
+        answer.check_writer(accounts.reporter)
+        answer.save()
+        answer.approve(accounts.moderator)
 
     # Next year's plan: its call open today.
 

@@ -1,16 +1,22 @@
 """Empty the names and phone numbers the public left, once they are no longer needed:
 CONTACT_RETENTION_DAYS after the item's plan was archived (PIPL: personal information
 kept no longer than its purpose needs). The text, the answer and the history stay; the
-history never held the contact details. Run it daily from cron, like sweep_files."""
+history never held the contact details. Also empties the keyed hashes that counted
+online ratings (码上评) once their month is over. Run it daily from cron, like
+sweep_files."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from projects.models import PublicInput
+from projects.models import OnlineRating, PublicInput
 
 
 class Command(BaseCommand):
-    help = "删除留言人的姓名和电话：所属年度计划归档满 CONTACT_RETENTION_DAYS 天后。"
+    help = (
+        "删除留言人的姓名和电话：所属年度计划归档满 CONTACT_RETENTION_DAYS 天后；"
+        "以及往月码上评的浏览器和网络标识。"
+    )
 
     def handle(self, *args, **options):
         purged = 0
@@ -18,4 +24,6 @@ class Command(BaseCommand):
             for item in PublicInput.objects.contacts_expired().select_for_update():
                 item.purge_contact()
                 purged += 1
+            hashes = OnlineRating.purge_fingerprints(timezone.localdate())
         self.stdout.write(f"已删除 {purged} 条留言的姓名和电话。")
+        self.stdout.write(f"已删除 {hashes} 条往月码上评的浏览器和网络标识。")

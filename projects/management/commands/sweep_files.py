@@ -8,11 +8,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from projects.models import Evidence, PublicInput
+from projects.models import Evidence, PublicInput, SiteReport
 
 
 class Command(BaseCommand):
-    help = "删除无人引用的上传文件（崩溃遗留的佐证材料和群众照片、未确认的导入文件）。"
+    help = "删除无人引用的上传文件（崩溃遗留的佐证材料、群众照片和点位照片、未确认的导入文件）。"
 
     def add_arguments(self, parser):
         parser.add_argument("--min-age", type=int, default=24 * 3600, help="秒，默认一天")
@@ -22,8 +22,9 @@ class Command(BaseCommand):
         before = time.time() - min_age
         kept = set(Evidence.objects.values_list("file", flat=True))
         kept |= set(PublicInput.objects.exclude(photo="").values_list("photo", flat=True))
+        kept |= set(SiteReport.objects.exclude(photo="").values_list("photo", flat=True))
         removed = 0
-        for folder in ("evidence", "imports", "voice"):
+        for folder in ("evidence", "imports", "voice", "sites"):
             for path in sorted((root / folder).glob("*")):
                 name = path.relative_to(root).as_posix()
                 if path.is_file() and name not in kept and path.stat().st_mtime < before:
