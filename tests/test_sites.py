@@ -654,3 +654,39 @@ def test_a_problem_with_a_disguised_or_oversized_photo_is_refused(
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not PublicInput.objects.exists()
+
+
+def test_the_code_pages_cost_a_fixed_number_of_queries(
+    queries_of, park, reporter, reviewer, moderator, django_assert_num_queries
+):
+    small = {
+        path: len(queries_of(path)) for path in (f"/m/s{park.pk}", f"/m/p{park.target.project.pk}")
+    }
+    for n in range(5):
+        site = new_site(park.target, f"园{n}")
+        stage(site, SiteStage.COMPLETED, date(2021, 5, n + 1), reporter, reviewer)
+        OnlineRating.objects.create(
+            project=park.target.project,
+            site=park,
+            verdict="fair",
+            month=date(2026, 11, 1),
+            browser=str(n),
+        )
+        item = PublicInput.objects.create(
+            plan=park.target.project.plan,
+            project=park.target.project,
+            site=park,
+            kind="problem",
+            text=f"问题{n}，请尽快处理。",
+        )
+        item.publish(moderator)
+    large = {path: len(queries_of(path)) for path in small}
+    assert large == small
+    # The site's: 1 the site with its target, project, plan and lead department, 2 its
+    # approved stages, 3 the project with its plan, lead department and rating, 4 its
+    # supporting departments, 5 its targets with their figures, 6 the problems raised
+    # there with their answers, 7 the answer limits, 8 the tallies by month, 9 the
+    # plan's rules, 10 whether any plan is demo data, 11 the published plans. The
+    # project's: the project found (1), then 2–6 and 7 as above, its sites and their
+    # stages instead of the site's (8, 9), 10–12 as above.
+    assert small == {f"/m/s{park.pk}": 11, f"/m/p{park.target.project.pk}": 12}
