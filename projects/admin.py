@@ -117,6 +117,20 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class ReadOnly:
+    """Rows nothing in the admin types (written by the site's own rules): listed and
+    read, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedAdmin(HistoryAdmin):
     """Lists, pages, history and autocomplete show only what the user may see."""
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import evidence, geo
-from .admin import ScopedAdmin
+from .admin import ReadOnly, ScopedAdmin
 from .admin_voice import act_on_each
 from .models import OnlineRating, Site, SiteReport, Target
 
@@ -214,7 +214,7 @@ class SiteReportAdmin(WithUser, ScopedAdmin):
 
 
 @admin.register(OnlineRating)
-class OnlineRatingAdmin(admin.ModelAdmin):
+class OnlineRatingAdmin(ReadOnly, admin.ModelAdmin):
     """Read-only: the counts are public anyway; never the browser or address hashes."""
 
     list_display = ["project", "site", "verdict", "month", "rated_at", "comment"]
@@ -222,12 +222,3 @@ class OnlineRatingAdmin(admin.ModelAdmin):
     list_select_related = ["project", "site", "comment"]
     fields = ["project", "site", "verdict", "month", "rated_at", "comment"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

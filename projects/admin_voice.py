@@ -16,12 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .admin import HistoryAdmin
+from .admin import HistoryAdmin, ReadOnly
 from .models import (
     Answer,
     Ballot,
     Candidate,
     CandidateTarget,
+    Notice,
     Plan,
     Project,
     PublicInput,
@@ -120,6 +121,8 @@ class PublicInputAdmin(HistoryAdmin):
         "block_selected",
         "adopt_selected",
         "reject_selected",
+        "uphold_selected",
+        "dismiss_selected",
     ]
     fields = [
         "kind",
@@ -139,6 +142,9 @@ class PublicInputAdmin(HistoryAdmin):
         "decision_note",
         "outcome",
         "outcome_note",
+        "outcome_at",
+        "outcome_by",
+        "notice",
         "candidate",
         "received_at",
         "decided_at",
@@ -161,6 +167,15 @@ class PublicInputAdmin(HistoryAdmin):
 
     def has_moderate_permission(self, request):
         return can_moderate(request)
+
+    def has_decide_permission(self, request):
+        return request.user.has_perm("projects.decide_objection")
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or self.has_decide_permission(request)
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or self.has_decide_permission(request)
 
     @admin.display(description="内容")
     def excerpt(self, item):
@@ -225,6 +240,20 @@ class PublicInputAdmin(HistoryAdmin):
     def reject_selected(self, request, queryset):
         note = self.note(request)
         self.decide(request, queryset, "不予采纳", lambda item: item.reject(request.user, note))
+
+    @admin.action(
+        description="异议：认定成立，实事转为整改中（在“说明”中写明理由）", permissions=["decide"]
+    )
+    def uphold_selected(self, request, queryset):
+        note = self.note(request)
+        self.decide(request, queryset, "认定异议成立", lambda item: item.uphold(request.user, note))
+
+    @admin.action(description="异议：认定不成立（在“说明”中写明理由）", permissions=["decide"])
+    def dismiss_selected(self, request, queryset):
+        note = self.note(request)
+        self.decide(
+            request, queryset, "认定异议不成立", lambda item: item.dismiss(request.user, note)
+        )
 
     @admin.action(description="屏蔽所选留言（辱骂、广告等滥用）", permissions=["moderate"])
     def block_selected(self, request, queryset):
@@ -546,3 +575,24 @@ class RatingAdmin(HistoryAdmin):
     @admin.display(description="结果")
     def verdict_label(self, rating):
         return rating.get_verdict_display()
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnly, HistoryAdmin):
+    """完成公示: opened by an approved figure, closed by the calendar or an upheld
+    objection; nothing here is typed, so everything is read-only (with its history)."""
+
+    list_display = ["project", "opens_on", "published_on", "closes_on", "days", "upheld_on"]
+    list_filter = ["project__plan"]
+    list_select_related = ["project"]
+    fields = [
+        "project",
+        "report",
+        "opens_on",
+        "published_on",
+        "closes_on",
+        "days",
+        "upheld_on",
+        "upheld_by",
+    ]
+    readonly_fields = fields

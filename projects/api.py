@@ -48,6 +48,7 @@ from .models import (
     Ballot,
     Candidate,
     Evidence,
+    Notice,
     OnlineRating,
     Plan,
     ProgressReport,
@@ -496,6 +497,32 @@ class SiteCollection(Record):
 class GeoFilters(Schema):
     plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
     as_of: Day = Field(None, description=_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
+
+
+class NoticeRecord(Record):
+    id: int = Field(description=_("公示编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    opens_on: date = Field(description=_("数字达到承诺的截至日期（公示从此计）"))
+    published_on: date = Field(description=_("达到承诺的数字公开的日期"))
+    closes_on: date = Field(description=_("公示截止日期（含）"))
+    days: int = Field(description=_("公示期（天）"), json_schema_extra={"x-unit": "天"})
+    upheld_on: date | None = Field(description=_("异议成立、实事转为整改中的日期，或 null"))
+
+
+class ObjectionRecord(Record):
+    id: int = Field(description=_("异议编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    notice: int = Field(description=_("针对的公示（notices 的 id）"))
+    text: str = Field(description=_("异议内容（经审核公开；不含姓名和电话）"))
+    received_on: date = Field(description=_("收到日期"))
+    outcome: Literal["upheld", "dismissed"] | None = Field(
+        description=_("upheld（成立）、dismissed（不成立），尚未认定时为 null")
+    )
+    outcome_note: str = Field(description=_("认定的理由（尚未认定时为空）"))
+    decided_on: date | None = Field(description=_("认定日期，或 null"))
+    url: Url = Field(description=_("本站实事页面上的该异议"))
 
 
 T = TypeVar("T")
@@ -1076,6 +1103,57 @@ def online_ratings(request, filters: Query[CycleFilters]):
 def sites_geojson_view(request, filters: Query[GeoFilters]):
     shown = public_sites(filters.plan, filters.as_of)
     return sites_geojson(shown, filters.as_of or timezone.localdate(), absolute(request, "/")[:-1])
+
+
+def notice_json(notice, request):
+    return {
+        "id": notice.pk,
+        "plan": notice.project.plan.year,
+        "project": notice.project.number,
+        "opens_on": notice.opens_on,
+        "published_on": notice.published_on,
+        "closes_on": notice.closes_on,
+        "days": notice.days,
+        "upheld_on": notice.upheld_on,
+    }
+
+
+def objection_json(item, request):
+    return {
+        "id": item.pk,
+        "plan": item.plan.year,
+        "project": item.project.number,
+        "notice": item.notice_id,
+        "text": item.text,
+        "received_on": item.received_on,
+        "outcome": item.outcome or None,
+        "outcome_note": item.outcome_note,
+        "decided_on": item.outcome_on,
+        "url": absolute(request, f"{item.project.get_absolute_url()}#q{item.pk}"),
+    }
+
+
+def public_objections():
+    return (
+        PublicInput.objects.public()
+        .filter(kind=PublicInput.Kind.OBJECTION, state=PublicInput.State.PUBLISHED)
+        .select_related("plan", "project__plan")
+    )
+
+
+@endpoint("notices", NoticeRecord, _("完成公示：数字达到承诺的实事，公示期和异议成立的日期。"))
+def notices(request, filters: Query[CycleFilters]):
+    found = in_plans(Notice.objects.public(), filters.plan, "project__plan")
+    found = found.select_related("project__plan").order_by(
+        "-project__plan__year", "project__number", "opens_on", "pk"
+    )
+    return paginated(request, filters, found, notice_json)
+
+
+@endpoint("objections", ObjectionRecord, _("经审核公开的对完成公示的异议，及督查部门的认定。"))
+def objections(request, filters: Query[CycleFilters]):
+    found = in_plans(public_objections(), filters.plan)
+    return paginated(request, filters, found.order_by("-received_at", "-pk"), objection_json)
 
 
 # The open data page's documentation, read from the document above in the visitor's

@@ -31,6 +31,7 @@ from . import api
 from .models import (
     Ballot,
     Candidate,
+    Notice,
     OnlineRating,
     Plan,
     PlanArchive,
@@ -121,6 +122,20 @@ TABLES = [
         api.RatingRecord,
         ["project"],
         [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
+    ),
+    Table(
+        "notices",
+        "完成公示",
+        api.NoticeRecord,
+        ["id"],
+        [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
+    ),
+    Table(
+        "objections",
+        "对完成公示的异议",
+        api.ObjectionRecord,
+        ["id"],
+        [{"fields": "notice", "reference": {"resource": "notices", "fields": "id"}}],
     ),
     Table(
         "sites",
@@ -274,6 +289,17 @@ def rows(plan, site):
         ],
         "tallies": [api.tally_json(t, site) for t in tallies],
         "ratings": [api.rating_json(r, site) for r in ratings.order_by("project__number")],
+        "notices": [
+            api.notice_json(n, site)
+            for n in Notice.objects.public()
+            .filter(project__plan=plan)
+            .select_related("project__plan")
+            .order_by("project__number", "opens_on", "pk")
+        ],
+        "objections": [
+            api.objection_json(o, site)
+            for o in api.public_objections().filter(plan=plan).order_by("received_at", "pk")
+        ],
         "sites": [api.site_json(s, site) for s in api.public_sites(plan.year, None)],
         "online_ratings": [
             api.online_rating_json(row, site)

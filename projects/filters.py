@@ -45,7 +45,8 @@ class TargetFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         label=_("状态"),
-        choices=pace.Status.choices,
+        # a target's statuses: 公示中 and 整改中 are its project's (pace.notice_status)
+        choices=[c for c in pace.Status.choices if c[0] not in pace.NOTICE_STATUSES],
         empty_label=_("全部状态"),
         error_messages={"invalid_choice": _("没有这个状态，请从列表中选择。")},
     )

@@ -276,3 +276,16 @@ class RatingForm(PublicForm):
     def clean_text(self):
         text = self.cleaned_data["text"]
         return shown_text(text) if text else ""
+
+
+class ObjectionForm(PublicForm):
+    """异议: an objection to a project's 公示, decided by the supervision office."""
+
+    kind = PublicInput.Kind.OBJECTION
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].label = _("您的异议")
+        self.fields["text"].help_text = _(
+            "请写明哪里与公示不符，例如“某小区的电梯尚未安装”。审核后公开，由督查部门认定成立或不成立。"
+        )

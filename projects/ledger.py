@@ -1,11 +1,12 @@
 """The supervision ledger (督查台账): what a supervising office chases up.
 
-Five lists for one plan, judged on one day, by the same rules as the public pages
+Six lists for one plan, judged on one day, by the same rules as the public pages
 (`pace.py`): targets with no approved figure in LEDGER_STALE_DAYS days, projects behind
 pace, dated steps past their date that nobody marked done, and the public's published
 questions still without a public answer past the plan's time limit
 (`models.voice.overdue_questions`), and projects whose 码上评 this month passes the
-plan's 不满意 threshold (`models.sites.dissatisfied_projects`).
+plan's 不满意 threshold (`models.sites.dissatisfied_projects`), and the objections to a
+公示 still waiting for the supervision office (`models.voice.open_objections`).
 """
 
 from dataclasses import dataclass
@@ -13,7 +14,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Milestone, Target, dissatisfied_projects, overdue_questions
+from .models import (
+    Milestone,
+    Target,
+    dissatisfied_projects,
+    open_objections,
+    overdue_questions,
+)
 from .spreadsheets import plain_number, rounded_percent
 
 
@@ -26,6 +33,7 @@ class Ledger:
     overdue_milestones: list
     overdue_questions: list
     dissatisfied_projects: list
+    open_objections: list
 
     @property
     def stale_days(self):
@@ -55,6 +63,7 @@ def build_ledger(plan, day=None):
         overdue_milestones=list(milestones),
         overdue_questions=overdue_questions(plan, day),
         dissatisfied_projects=dissatisfied_projects(plan, day),
+        open_objections=open_objections(plan, day),
     )
 
 
@@ -130,6 +139,21 @@ def ledger_sheets(ledger):
                     p.tally["dissatisfied_percent"],
                 ]
                 for p in ledger.dissatisfied_projects
+            ],
+        ),
+        (
+            "待认定的公示异议",
+            ["异议编号", "实事", "牵头单位", "收到日期", "公示截止", "已等待（天）"],
+            [
+                [
+                    o.pk,
+                    str(o.project),
+                    lead(o.project),
+                    o.received_on,
+                    o.notice.closes_on if o.notice else None,
+                    o.waited,
+                ]
+                for o in ledger.open_objections
             ],
         ),
     ]

@@ -10,7 +10,12 @@ judgement it was published with:
 
 - pace_slow_points: 推进缓慢 when a figure is more than this many percentage points
   behind the progress expected by the date;
-- pace_severe_points: 严重滞后 beyond this gap.
+- pace_severe_points: 严重滞后 beyond this gap;
+- notice_days: a project whose figures reach completion is 公示中 (published for
+  objection) until this many days after the completing figure was made public, then
+  已完成; an upheld objection makes it 整改中 until a new figure is approved, which
+  opens a new notice (`notice_status`). The rule is in force only from the day it was
+  set on a plan: a project finished before that is 已完成 at once, as it always was.
 A new plan takes them from the settings PACE_SLOW_POINTS (default 10) and
 PACE_SEVERE_POINTS (default 30), which follow the practice of local supervision
 offices' monthly bulletins: 10 points behind 序时进度 is 滞后, 30 is 严重滞后.
@@ -37,6 +42,8 @@ from django.utils.translation import gettext_lazy as _
 
 class Status(models.TextChoices):
     COMPLETE = "complete", _("已完成")
+    NOTICE = "notice", _("公示中")
+    RECTIFYING = "rectifying", _("整改中")
     ON_TRACK = "on_track", _("正常推进")
     SLOW = "slow", _("推进缓慢")
     SEVERE = "severe", _("严重滞后")
@@ -49,11 +56,15 @@ SEVERITY = [
     Status.OVERDUE,
     Status.SEVERE,
     Status.SLOW,
+    Status.RECTIFYING,
     Status.NOT_REPORTED,
     Status.ON_TRACK,
+    Status.NOTICE,
     Status.COMPLETE,
 ]
 BEHIND = frozenset({Status.SLOW, Status.SEVERE, Status.OVERDUE})
+# A project's only (`notice_status`); a target is never in either.
+NOTICE_STATUSES = (Status.NOTICE, Status.RECTIFYING)
 
 
 class DayNumber(Func):
@@ -162,3 +173,25 @@ def project_status(statuses):
     if not statuses:
         return Status.NOT_REPORTED
     return min(statuses, key=SEVERITY.index)
+
+
+def notice_status(status, notices, day):
+    """A project's status on `day` once 公示 is counted: `status` is what its figures
+    say (`project_status`), `notices` its notices (models/notice.py), oldest first.
+
+    Figures short of completion say what they say. Complete figures are 已完成 if no
+    notice was ever opened for them (finished before the plan's notice rule), else by
+    the latest notice opened by `day`: 整改中 from the day an objection to it was
+    upheld; 公示中 until it closes, or while an objection filed in it waits for a
+    decision; 已完成 after."""
+    if status != Status.COMPLETE:
+        return status
+    opened = [notice for notice in notices if notice.opens_on <= day]
+    if not opened:
+        return Status.COMPLETE
+    notice = opened[-1]
+    if notice.upheld_on is not None and notice.upheld_on <= day:
+        return Status.RECTIFYING
+    if day <= notice.closes_on or notice.undecided_on(day):
+        return Status.NOTICE
+    return Status.COMPLETE

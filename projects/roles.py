@@ -33,6 +33,7 @@ READ = [
     "projects.view_candidatetarget",
     "projects.view_site",
     "projects.view_sitereport",
+    "projects.view_notice",
 ]
 
 PERMISSIONS = {
@@ -59,6 +60,8 @@ PERMISSIONS = {
         "projects.view_ledger",
         "projects.change_milestone",  # marks a dated step done
         "projects.view_onlinerating",
+        # the supervision office decides the objections to a 公示
+        "projects.decide_objection",
     ],
     ADMINISTRATOR: [
         *READ,

@@ -29,6 +29,16 @@ urlpatterns = [
         views_voice.deputy_opinion,
         name="deputy_opinion",
     ),
+    path(
+        "plans/<int:year>/projects/<int:number>/objection/",
+        views_voice.objection,
+        name="objection",
+    ),
+    path(
+        "plans/<int:year>/projects/<int:number>/objection/sent/",
+        views_voice.objected,
+        name="objected",
+    ),
     path("plans/<int:year>/call/", views_voice.call, name="call"),
     path("plans/<int:year>/call/propose/", views_voice.propose, name="propose"),
     path("plans/<int:year>/call/propose/sent/", views_voice.proposed, name="proposed"),

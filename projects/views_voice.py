@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from . import guard
-from .forms_voice import CommentForm, DeputyForm, ProposalForm, QuestionForm
+from .forms_voice import CommentForm, DeputyForm, ObjectionForm, ProposalForm, QuestionForm
 from .models import Ballot, Candidate, Plan, PlanRule, Project, PublicInput, Rating
 from .views import plan_context, uploaded_file
 
@@ -121,6 +121,41 @@ def deputy_opinion(request, year, number):
 
 deputy_opinion.public_form = True
 ask.accepts_public_photo = True
+
+
+@never_cache
+@ensure_csrf_cookie
+def objection(request, year, number):
+    """异议 to a project's 公示: only while it runs (a 404 page says so otherwise)."""
+    project = get_object_or_404(
+        Project.objects.published().with_progress(), plan__year=year, number=number
+    )
+    notice = project.open_notice
+    context = {**form_context(request, project, None), "notice": notice}
+    if notice is None or project.plan.archived_at:
+        return render(request, "projects/objection_closed.html", context, status=404)
+    response = take(
+        request,
+        ObjectionForm,
+        context,
+        "projects/objection.html",
+        project.plan,
+        project,
+        notice=notice,
+    )
+    if response is not None:
+        return response
+    return redirect("projects:objected", year=year, number=number)
+
+
+objection.public_form = True
+objection.accepts_public_photo = True
+
+
+@never_cache
+def objected(request, year, number):
+    project = open_project(year, number)
+    return render(request, "projects/objected.html", form_context(request, project, None))
 
 
 @never_cache

@@ -122,11 +122,11 @@ def test_target_list_filters_by_plan_department_and_text(admin_client, plan):
 # filters, 5 the paginator's count (capped at 10001 rows for reports), 6 the page of rows
 # with what they show (targets with figures and status; reports with target, project
 # and author; submitted reports with previous value and evidence count), then whether
-# any plan carries demo data. The project list has 7 supporting departments and 8
-# targets with figures (prefetched) before the demo flag, 9.
+# any plan carries demo data. The project list has 7 supporting departments, 8 targets
+# with figures and 9 completion notices (公示; prefetched) before the demo flag, 10.
 ADMIN_LISTS = [
     ("admin:projects_target_changelist", 7),
-    ("admin:projects_project_changelist", 9),
+    ("admin:projects_project_changelist", 10),
     ("admin:projects_progressreport_changelist", 7),
     ("admin:projects_submittedreport_changelist", 7),
 ]

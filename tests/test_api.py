@@ -422,8 +422,9 @@ LIMIT = 1
         # 1 the count of published plans, 2 the page of plans
         ("/api/v1/plans/", 2),
         # 1 the plan of ?plan=, 2 the count, 3 the page of projects with plan and lead
-        # department, 4 their supporting departments, 5 their targets with figures
-        ("/api/v1/projects/?plan=2021", 5),
+        # department, 4 their supporting departments, 5 their targets with figures, 6
+        # their completion notices (公示)
+        ("/api/v1/projects/?plan=2021", 6),
         # 1 the plan of ?plan=, 2 the count, 3 the page of targets with figures,
         # project and plan
         ("/api/v1/targets/?plan=2021", 3),

@@ -101,6 +101,8 @@ def test_every_plans_package_is_valid_by_frictionless(client, demo, tmp_path):
             "comments",
             "tallies",
             "ratings",
+            "notices",
+            "objections",
             "sites",
             "online_ratings",
         ]
@@ -156,6 +158,8 @@ def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path)
         "candidates.csv",
         "comments.csv",
         "evidence.csv",
+        "notices.csv",
+        "objections.csv",
         "online_ratings.csv",
         "plan.csv",
         "projects.csv",

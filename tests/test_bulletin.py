@@ -344,10 +344,10 @@ def test_bulletin_pages_cost_a_fixed_number_of_queries(db, queries_of, django_as
     assert len(queries_of("/plans/2021/bulletins/")) == len(small_archive)
     # 1 the plan, 2 its targets' latest report date (the last month with a bulletin),
     # 3 its projects with lead departments, 4 supporting departments, 5 targets with
-    # figures, status and the latest reasons as of the month's end (subqueries),
-    # 6 whether any plan carries demo data, 7 the plan's rules that month, 8 the
-    # published plans for the navigation.
-    with django_assert_num_queries(8):
+    # figures, status and the latest reasons as of the month's end (subqueries), 6 the
+    # completion notices (公示), 7 whether any plan carries demo data, 8 the plan's rules
+    # that month, 9 the published plans for the navigation.
+    with django_assert_num_queries(9):
         queries_of(JUNE)
     # 1 the plan, 2 the months with their approved reports counted (one GROUP BY),
     # 3 whether any plan carries demo data, 4 the published plans for the navigation.

@@ -624,7 +624,10 @@ REJECT = (
     "not_adopted",
     "已不予采纳 1 条",
 )
-OTHERS = [LOGIN, IGNORED, DENIED, DENIED, None, DENIED, DENIED]  # None: the moderator
+# None: the moderator. The reviewer (the supervision office) has the list for the
+# objections to a 公示, with its own actions: a moderator's is not among them.
+NOT_OFFERED = "not offered"
+OTHERS = [LOGIN, IGNORED, NOT_OFFERED, DENIED, None, DENIED, DENIED]
 PROPOSAL_ACTIONS = [
     *(
         (actor, action, fields, state if outcome is None else "", message, outcome or DONE)
@@ -666,6 +669,9 @@ def test_only_the_moderator_adopts_or_rejects_a_proposal(
     elif outcome == REFUSED:
         assert response.status_code == 302
         assert message in messages_of(response)
+    elif outcome == NOT_OFFERED:
+        assert response.status_code == 302
+        assert "未选择动作" in messages_of(response)
     else:
         assert_refused(response, outcome)
     assert PublicInput.objects.values().get(pk=proposal.pk) == before

@@ -115,10 +115,10 @@ def test_dashboard_queries_do_not_grow_with_projects_and_reports(
     large_queries = queries_of("/")
     assert len(large_queries) == len(small_queries)
     # 1 the current plan, 2 its projects with lead departments, 3 supporting departments,
-    # 4 targets with their figures and status (subqueries), 5 any plan whose public call
-    # is open, 6 whether any plan carries demo data, 7 the plan's rules in force, 8 the
-    # published plans for the navigation.
-    with django_assert_num_queries(8):
+    # 4 targets with their figures and status (subqueries), 5 their completion notices
+    # (公示), 6 any plan whose public call is open, 7 whether any plan carries demo data,
+    # 8 the plan's rules in force, 9 the published plans for the navigation.
+    with django_assert_num_queries(9):
         queries_of("/")
 
 
@@ -137,8 +137,9 @@ def test_departments_page_queries_do_not_grow_with_projects_and_reports(
     large = queries_of("/plans/2022/departments/")
     assert len(large) == len(small)
     # 1 the plan, 2 its projects with lead departments, 3 supporting departments,
-    # 4 targets with their figures and status (subqueries), 5 the plan's answer time
-    # limits, 6 its published questions with their answers (the departments' statistics),
-    # 7 whether any plan carries demo data, 8 the published plans for the navigation.
-    with django_assert_num_queries(8):
+    # 4 targets with their figures and status (subqueries), 5 their completion notices
+    # (公示), 6 the plan's answer time limits, 7 its published questions with their
+    # answers (the departments' statistics), 8 whether any plan carries demo data, 9 the
+    # published plans for the navigation.
+    with django_assert_num_queries(9):
         queries_of("/plans/2022/departments/")

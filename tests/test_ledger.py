@@ -77,6 +77,7 @@ def test_ledger_page_and_its_spreadsheet_show_the_same_rows(client, running_plan
         "逾期未完成节点",
         "超期未答复留言",
         "码上评不满意较多",
+        "待认定的公示异议",
     ]
     rows = list(workbook["超期未填报指标"].iter_rows(values_only=True))
     assert rows[1][1] == "从未填报的指标"

@@ -16,6 +16,7 @@ from projects import api
 from projects.models import (
     Ballot,
     Candidate,
+    Notice,
     OnlineRating,
     PublicInput,
     Rating,
@@ -145,6 +146,23 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
         site=site, stage=1, as_of=date(2021, 4, 1), state="approved", reviewed_at=timezone.now()
     )
     OnlineRating.objects.create(project=target.project, verdict="fair", month=date(2026, 11, 1))
+    # A completion notice with an objection to it.
+    notice = Notice.objects.create(
+        project=target.project,
+        report=target.reports.get(),
+        opens_on=date(2021, 6, 30),
+        published_on=date(2021, 7, 2),
+        closes_on=date(2021, 7, 9),
+        days=7,
+    )
+    PublicInput.objects.create(
+        plan=plan,
+        project=target.project,
+        kind="objection",
+        notice=notice,
+        text="与实际不符",
+        state="published",
+    )
     for endpoint in api.documentation(2021):
         (record,) = client.get(endpoint["path"]).json()["results"]
         documented = [name for name, _kind, _meaning in endpoint["fields"]]

@@ -103,6 +103,7 @@ def test_project_page_queries_do_not_grow_with_reports(queries_of, django_assert
     # 10 each month's last report (the chart), 11 whether any plan carries demo data,
     # 12 the plan's rules in force, 13 the published plans for the navigation,
     # 14 the published questions with their answers, 15 the plan's answer time limits,
-    # 16 the project's public sites (their stages are a 17th only where there are any).
-    with django_assert_num_queries(16):
+    # 16 its completion notices (公示; their objections one more only where there are
+    # any), 17 the project's public sites (their stages one more only where there are any).
+    with django_assert_num_queries(17):
         queries_of("/plans/2022/projects/1/")

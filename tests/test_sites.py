@@ -684,9 +684,9 @@ def test_the_code_pages_cost_a_fixed_number_of_queries(
     assert large == small
     # The site's: 1 the site with its target, project, plan and lead department, 2 its
     # approved stages, 3 the project with its plan, lead department and rating, 4 its
-    # supporting departments, 5 its targets with their figures, 6 the problems raised
-    # there with their answers, 7 the answer limits, 8 the tallies by month, 9 the
-    # plan's rules, 10 whether any plan is demo data, 11 the published plans. The
-    # project's: the project found (1), then 2–6 and 7 as above, its sites and their
-    # stages instead of the site's (8, 9), 10–12 as above.
-    assert small == {f"/m/s{park.pk}": 11, f"/m/p{park.target.project.pk}": 12}
+    # supporting departments, 5 its targets with their figures, 6 its completion notices
+    # (公示), 7 the problems raised there with their answers, 8 the answer limits, 9 the
+    # tallies by month, 10 the plan's rules, 11 whether any plan is demo data, 12 the
+    # published plans. The project's: the project found (1), then 3–8 as above, its
+    # sites and their stages instead of the site's (9, 10), 11–13 as above.
+    assert small == {f"/m/s{park.pk}": 12, f"/m/p{park.target.project.pk}": 13}

@@ -16,16 +16,16 @@ role does not have, so the list is shown again and nothing runs; "admin" is 管�
 
 | column                          | anon  | rep. A  | rep. B  | reviewer | admin | moderator |
 |---------------------------------|-------|---------|---------|----------|-------|-----------|
-| question list (no name, phone)  | login | own     | own     | 403      | 403   | pending   |
-| the same, every state           | login | own     | own     | 403      | 403   | all       |
-| the same, pending ones          | login | none    | none    | 403      | 403   | pending   |
-| 甲's published question          | login | contact | nf      | 403      | 403   | contact   |
-| 甲's pending, blocked question   | login | nf      | nf      | 403      | 403   | contact   |
-| 社区食堂's question (甲 supports) | login | nf      | nf      | 403      | 403   | contact   |
-| 乙's question                    | login | nf      | contact | 403      | 403   | contact   |
+| question list (no name, phone)  | login | own     | own     | none †   | 403   | pending   |
+| the same, every state           | login | own     | own     | none †   | 403   | all       |
+| the same, pending ones          | login | none    | none    | none †   | 403   | pending   |
+| 甲's published question          | login | contact | nf      | nf †     | 403   | contact   |
+| 甲's pending, blocked question   | login | nf      | nf      | nf †     | 403   | contact   |
+| 社区食堂's question (甲 supports) | login | nf      | nf      | nf †     | 403   | contact   |
+| 乙's question                    | login | nf      | contact | nf †     | 403   | contact   |
 | history of 甲's published one    | login | view    | nf      | nf       | nf    | view      |
 | history of 甲's pending one      | login | nf      | nf      | nf       | nf    | view      |
-| publish, merge, decline, block  | login | ignored | ignored | 403      | 403   | done      |
+| publish, merge, decline, block  | login | ignored | ignored | not his †| 403   | done      |
 | rewrite, delete a question      |       | 403     |         |          |       | 403       |
 | answer list                     | login | own     | own     | 403      | 403   | all       |
 | answer 甲's published question   | login | stored  | refused | 403      | 403   | 403       |
@@ -35,6 +35,8 @@ role does not have, so the list is shown again and nothing runs; "admin" is 管�
 | photo, item pending or blocked  | 404   | 404     | 404     | 404      | 404   | file      |
 | photo, item published           | file  | file    | file    | file     | file  | file      |
 
+† the reviewer is the supervision office: its list holds the published objections to a
+公示 only (none here), with its own two actions (uphold, dismiss; tests/test_notice.py).
 * never an answer one wrote or changed (`Answer._move`): tested with a moderator who
 is also 甲's reporter, who may answer 甲's questions (and no other's).
 The tables below (READS, INDEX, DECISIONS, ANSWER_ADDS, ANSWER_EDITS, REVIEWS, PHOTOS)
@@ -232,15 +234,15 @@ OWN_A = {"published_a", "answered_a", "approved_a"}  # 甲's project, published
 QUEUE = {"pending_a"}  # what the moderator's list opens on
 READS = [
     # page                   anon   reporter 甲  reporter 乙      reviewer   manager    moderator
-    ("question list",         LOGIN, OWN_A,      {"published_b"}, DENIED,    DENIED,    QUEUE),
-    ("every question",        LOGIN, OWN_A,      {"published_b"}, DENIED,    DENIED,    ALL),
-    ("pending questions",     LOGIN, set(),      set(),           DENIED,    DENIED,    QUEUE),
-    ("pending 甲",            LOGIN, NOT_FOUND,  NOT_FOUND,       DENIED,    DENIED,    CONTACT),
-    ("published 甲",          LOGIN, CONTACT,    NOT_FOUND,       DENIED,    DENIED,    CONTACT),
-    ("answered 甲",           LOGIN, CONTACT,    NOT_FOUND,       DENIED,    DENIED,    CONTACT),
-    ("blocked 甲",            LOGIN, NOT_FOUND,  NOT_FOUND,       DENIED,    DENIED,    CONTACT),
-    ("published 甲 supports", LOGIN, NOT_FOUND,  NOT_FOUND,       DENIED,    DENIED,    CONTACT),
-    ("published 乙",          LOGIN, NOT_FOUND,  CONTACT,         DENIED,    DENIED,    CONTACT),
+    ("question list",         LOGIN, OWN_A,      {"published_b"}, set(),     DENIED,    QUEUE),
+    ("every question",        LOGIN, OWN_A,      {"published_b"}, set(),     DENIED,    ALL),
+    ("pending questions",     LOGIN, set(),      set(),           set(),     DENIED,    QUEUE),
+    ("pending 甲",            LOGIN, NOT_FOUND,  NOT_FOUND,       NOT_FOUND, DENIED,    CONTACT),
+    ("published 甲",          LOGIN, CONTACT,    NOT_FOUND,       NOT_FOUND, DENIED,    CONTACT),
+    ("answered 甲",           LOGIN, CONTACT,    NOT_FOUND,       NOT_FOUND, DENIED,    CONTACT),
+    ("blocked 甲",            LOGIN, NOT_FOUND,  NOT_FOUND,       NOT_FOUND, DENIED,    CONTACT),
+    ("published 甲 supports", LOGIN, NOT_FOUND,  NOT_FOUND,       NOT_FOUND, DENIED,    CONTACT),
+    ("published 乙",          LOGIN, NOT_FOUND,  CONTACT,         NOT_FOUND, DENIED,    CONTACT),
     ("pending 甲 history",    LOGIN, NOT_FOUND,  NOT_FOUND,       NOT_FOUND, NOT_FOUND, VIEW),
     ("published 甲 history",  LOGIN, VIEW,       NOT_FOUND,       NOT_FOUND, NOT_FOUND, VIEW),
     ("blocked 甲 history",    LOGIN, NOT_FOUND,  NOT_FOUND,       NOT_FOUND, NOT_FOUND, VIEW),
@@ -291,7 +293,7 @@ INDEX = [
     # actor: the voice links on the admin index (lists, and the add-answer page)
     ("reporter_a", {"publicinput_changelist", "answer_changelist", "answer_add"}),
     ("reporter_b", {"publicinput_changelist", "answer_changelist", "answer_add"}),
-    ("reviewer", set()),
+    ("reviewer", {"publicinput_changelist"}),  # the objections to a 公示
     ("manager", set()),
     ("moderator", {"publicinput_changelist", "answer_changelist"}),
 ]
@@ -315,16 +317,20 @@ PUBLISH = ("publish_selected", "pending_a", {}, "published", "已公开 1 条")
 MERGE = ("merge_selected", "pending_a", {"into": "published_a"}, "merged", "已合并 1 条")
 DECLINE = ("decline_off_topic", "pending_a", {}, "declined", "已不予公开 1 条")
 BLOCK = ("block_selected", "published_a", {"note": "辱骂"}, "blocked", "已屏蔽 1 条")
-OTHERS = [LOGIN, IGNORED, IGNORED, DENIED, DENIED]  # everyone but the moderator
+# everyone but the moderator; the reviewer (the supervision office) has the list for the
+# objections to a 公示, and its own actions there: a moderator's is not among them.
+NOT_OFFERED = "未选择动作"
+OTHERS = [LOGIN, IGNORED, IGNORED, NOT_OFFERED, DENIED]
+ANSWER_OTHERS = [LOGIN, IGNORED, IGNORED, DENIED, DENIED]  # the answers: no reviewer
 
 
-def each_actor(decision, before):
+def each_actor(decision, before, others=OTHERS):
     """One decision posted by each actor: only the moderator's POST moves the item."""
     *case, state, message = decision
     return [
         *(
             (actor, *case, before, outcome)
-            for actor, outcome in zip(ACTORS[:-1], OTHERS, strict=True)
+            for actor, outcome in zip(ACTORS[:-1], others, strict=True)
         ),
         ("moderator", *case, state, message),
     ]
@@ -534,8 +540,8 @@ ANSWER_LIST = reverse("admin:projects_answer_changelist")
 APPROVE = ("approve_selected", "submitted_answer", "", "approved", "已公开 1 条答复")
 RETURN = ("return_selected", "submitted_answer", "请写明厕所的位置", "returned", "已退回 1 条答复")
 REVIEWS = [
-    *each_actor(APPROVE, "submitted"),
-    *each_actor(RETURN, "submitted"),
+    *each_actor(APPROVE, "submitted", ANSWER_OTHERS),
+    *each_actor(RETURN, "submitted", ANSWER_OTHERS),
     # a return needs a note; an approved answer stays as it is; a moderator who is also
     # 甲's reporter approves an answer someone else wrote
     ("moderator", "return_selected", "submitted_answer", "", "submitted", "退回时必须说明原因"),

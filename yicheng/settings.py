@@ -339,6 +339,10 @@ LOGIN_URL = "admin:login"
 # The public's questions (projects/models/voice.py): the lead department answers in
 # public within this many working days, for a new plan (a plan keeps its own, dated).
 ANSWER_WORKING_DAYS = env_int("ANSWER_WORKING_DAYS", 15)
+# 公示: a project whose figures reach completion is published this many days for
+# objection before it is 已完成, for a plan from the day the rule is set on it (a plan
+# keeps its own, dated; projects finished before are not put through it).
+NOTICE_DAYS = env_int("NOTICE_DAYS", 7)
 # The deputies' ballot and year-end rating (projects/models/cycle.py), for a new plan:
 # a candidate is elected with votes for from more than this percent of the deputies in
 # office; a project is rated 满意 when 满意 votes exceed this percent of the valid votes

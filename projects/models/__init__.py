@@ -4,6 +4,7 @@ public sends, and the answers) and `sites` (点位, their stages, 码上评). Lo
 never import higher ones; everything is importable from `projects.models`."""
 
 from .cycle import *  # noqa: F403
+from .notice import *  # noqa: F403
 from .plans import *  # noqa: F403
 from .sites import *  # noqa: F403
 from .voice import *  # noqa: F403

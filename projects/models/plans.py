@@ -222,9 +222,13 @@ class Plan(models.Model):
             self.published_at = timezone.now()
         super().save(*args, **kwargs)
         if adding:
+            today = timezone.localdate()
             PlanRule.objects.bulk_create(
                 PlanRule(
-                    plan=self, name=name, value=PlanRule.default(name), valid_from=EARLIEST_DAY
+                    plan=self,
+                    name=name,
+                    value=PlanRule.default(name),
+                    valid_from=today if name in PlanRule.FROM_THE_DAY_SET else EARLIEST_DAY,
                 )
                 for name in PlanRule.Name
             )
@@ -360,6 +364,7 @@ class PlanRule(models.Model):
             _("码上评“不满意”占比的督查界限（百分比）"),
         )
         ONLINE_RATING_MINIMUM = "online_rating_minimum", _("码上评计入督查所需的当月评价数")
+        NOTICE_DAYS = "notice_days", _("完成公示期（天）")
         ELECTION_SHARE = "election_share", _("当选所需赞成票（超过在任代表的百分比）")
         RATING_SHARE = "rating_share", _("满意度测评的界限（超过有效票的百分比）")
 
@@ -372,6 +377,7 @@ class PlanRule(models.Model):
         Name.RATING_SHARE: "RATING_SHARE_PERCENT",
         Name.ONLINE_DISSATISFIED_SHARE: "ONLINE_DISSATISFIED_PERCENT",
         Name.ONLINE_RATING_MINIMUM: "ONLINE_RATING_MINIMUM",
+        Name.NOTICE_DAYS: "NOTICE_DAYS",
     }
     BOUNDS = {
         Name.PACE_SLOW_POINTS: (Decimal("0.1"), Decimal("100")),
@@ -381,9 +387,13 @@ class PlanRule(models.Model):
         Name.RATING_SHARE: (Decimal("1"), Decimal("99")),
         Name.ONLINE_DISSATISFIED_SHARE: (Decimal("1"), Decimal("99")),
         Name.ONLINE_RATING_MINIMUM: (Decimal("1"), Decimal("10000")),
+        Name.NOTICE_DAYS: (Decimal("1"), Decimal("60")),
     }
     # Rules counted in whole units.
-    WHOLE = {Name.ANSWER_WORKING_DAYS, Name.ONLINE_RATING_MINIMUM}
+    WHOLE = {Name.ANSWER_WORKING_DAYS, Name.ONLINE_RATING_MINIMUM, Name.NOTICE_DAYS}
+    # Rules in force only from the day they are set on a plan, never from its start: what
+    # a project went through before (公示) is not redone after the fact.
+    FROM_THE_DAY_SET = {Name.NOTICE_DAYS}
 
     plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, related_name="rules", verbose_name="年度计划"
@@ -557,9 +567,21 @@ class ProjectQuerySet(models.QuerySet):
         """Projects with their departments and their targets annotated by `with_progress`."""
         if targets is None:
             targets = Target.objects.with_progress(as_of)
-        # The year-end rating (models/cycle.py) comes in the same query.
-        return self.select_related("plan", "lead_department", "rating").prefetch_related(
-            "supporting_departments", Prefetch("targets", queryset=targets)
+        from .notice import Notice, with_objections  # a higher floor: 公示 follows figures
+
+        # The year-end rating (models/cycle.py) comes in the same query; the day judged
+        # goes with each project, for its 公示 (`Project.status`).
+        notices = with_objections(Notice.objects.order_by("opens_on", "pk"))
+        return (
+            self.select_related("plan", "lead_department", "rating")
+            .annotate(
+                judged_on=Value(as_of or timezone.localdate(), output_field=models.DateField())
+            )
+            .prefetch_related(
+                "supporting_departments",
+                Prefetch("targets", queryset=targets),
+                Prefetch("notices", queryset=notices, to_attr="shown_notices"),
+            )
         )
 
     def with_history(self, as_of=None):
@@ -664,9 +686,21 @@ class Project(models.Model):
         return fmean(t.expected_percent for t in targets) if targets else None
 
     @property
-    def status(self):
+    def figures_status(self):
         """The most severe status of its targets (rules in `pace.project_status`)."""
         return pace.project_status(t.status for t in self.targets.all())
+
+    @property
+    def status(self):
+        """Its figures' status with 公示 counted (`pace.notice_status`), on the day its
+        targets were judged (needs `with_progress`)."""
+        return pace.notice_status(self.figures_status, self.shown_notices, self.judged_on)
+
+    @property
+    def open_notice(self):
+        """The notice the public may object to today, if any (needs `with_progress`)."""
+        notices = [n for n in self.shown_notices if n.is_open(self.judged_on)]
+        return notices[-1] if notices else None
 
     def get_status_display(self):
         return pace.Status(self.status).label
@@ -739,7 +773,12 @@ class PlanProgress:
 
     @property
     def completed_count(self):
-        return sum(p.is_complete for p in self.projects)
+        """Projects 已完成: their figures complete and any notice period over."""
+        return sum(p.status == pace.Status.COMPLETE for p in self.projects)
+
+    @property
+    def notice_count(self):
+        return sum(p.status == pace.Status.NOTICE for p in self.projects)
 
     @property
     def behind(self):
@@ -748,8 +787,10 @@ class PlanProgress:
 
     @property
     def by_status(self):
-        """[(status, its projects)] for every status, most severe first."""
-        return [(s, [p for p in self.projects if p.status == s]) for s in pace.SEVERITY]
+        """[(status, its projects)] for every status, most severe first; 公示中 and
+        整改中 only where a project has them (a plan before 公示 reads as it did)."""
+        groups = [(s, [p for p in self.projects if p.status == s]) for s in pace.SEVERITY]
+        return [(s, found) for s, found in groups if found or s not in pace.NOTICE_STATUSES]
 
     @property
     def expected_percent(self):
@@ -1316,6 +1357,9 @@ class ProgressReport(models.Model):
         super().save(*args, **kwargs)
         if self.state == self.State.APPROVED:
             Target.objects.filter(pk=self.target_id).refresh_latest()
+            from .notice import open_notice  # a higher floor: 公示 follows figures
+
+            open_notice(self)
 
     @property
     def is_editable(self):

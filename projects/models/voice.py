@@ -61,6 +61,8 @@ class PublicInputQuerySet(models.QuerySet):
             return self.none()
         if user.has_perm("projects.moderate_publicinput"):
             return self
+        if user.has_perm("projects.decide_objection"):
+            return self.filter(kind=PublicInput.Kind.OBJECTION, state=PublicInput.State.PUBLISHED)
         if user.has_perm("projects.add_answer"):
             return self.filter(
                 state=PublicInput.State.PUBLISHED,
@@ -101,6 +103,7 @@ class PublicInput(models.Model):
         COMMENT = "comment", _("对候选项目的意见")
         PROBLEM = "problem", _("码上提")
         RATING = "rating", _("码上评留言")
+        OBJECTION = "objection", _("对完成公示的异议")
 
     class Category(models.TextChoices):
         JOBS = "jobs", _("就业")
@@ -118,6 +121,8 @@ class PublicInput(models.Model):
 
         ADOPTED = "adopted", _("列为候选")
         NOT_ADOPTED = "not_adopted", _("不予采纳")
+        UPHELD = "upheld", _("异议成立，整改")
+        DISMISSED = "dismissed", _("异议不成立")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待审")
@@ -192,6 +197,18 @@ class PublicInput(models.Model):
         "遴选结果", max_length=20, choices=Outcome, blank=True, editable=False
     )
     outcome_note = models.TextField("遴选说明", blank=True, editable=False)
+    # An objection (异议) to a 公示: the notice it objects to, and when it was decided.
+    notice = models.ForeignKey(
+        "Notice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="objections",
+        verbose_name="针对的完成公示",
+    )
+    outcome_at = models.DateTimeField("决定时间", null=True, blank=True, editable=False)
+    outcome_by = official_field("决定人")
     candidate = models.ForeignKey(
         "Candidate",
         on_delete=models.PROTECT,
@@ -232,6 +249,7 @@ class PublicInput(models.Model):
         permissions = [
             ("moderate_publicinput", "可以审核群众留言和答复"),
             ("send_deputy_opinion", "可以以人大代表身份提出代表意见"),
+            ("decide_objection", "可以认定对完成公示的异议成立或不成立"),
         ]
         verbose_name = "群众留言"
         verbose_name_plural = "群众留言"
@@ -252,6 +270,10 @@ class PublicInput(models.Model):
     @property
     def received_on(self):
         return timezone.localdate(self.received_at)
+
+    @property
+    def outcome_on(self):
+        return timezone.localdate(self.outcome_at) if self.outcome_at else None
 
     def answer_due(self, limits=None):
         """The last working day for a public answer, by the plan's rule on the day the
@@ -369,6 +391,43 @@ class PublicInput(models.Model):
         if not note.strip():
             raise ValidationError("不予采纳时必须说明原因。")
         self._settle(user, outcome=self.Outcome.NOT_ADOPTED, outcome_note=note.strip())
+
+    # An objection to a 公示, decided by the supervision office with its reason.
+
+    def _decide_objection(self, user, outcome, note):
+        if not note.strip():
+            raise ValidationError("认定异议成立或不成立，都必须写明理由。")
+        with transaction.atomic():
+            claimed = PublicInput.objects.filter(
+                pk=self.pk, kind=self.Kind.OBJECTION, state=self.State.PUBLISHED, outcome=""
+            ).update(
+                outcome=outcome,
+                outcome_note=note.strip(),
+                outcome_at=timezone.now(),
+                outcome_by=user,
+            )
+            if not claimed:
+                raise ValidationError("只有已公开、尚未决定的异议可以认定。")
+            self.refresh_from_db()
+            self._history_user = user
+            self.save()
+
+    def uphold(self, user, note):
+        """The objection stands: the project becomes 整改中 until a new figure is
+        approved, which opens a new notice."""
+        from .notice import Notice
+
+        with transaction.atomic():
+            notice = Notice.objects.select_for_update().get(pk=self.notice_id)
+            self._decide_objection(user, self.Outcome.UPHELD, note)
+            if notice.upheld_on is None:
+                notice.upheld_on = timezone.localdate()
+                notice.upheld_by = user
+                notice._history_user = user
+                notice.save()
+
+    def dismiss(self, user, note):
+        self._decide_objection(user, self.Outcome.DISMISSED, note)
 
     def purge_contact(self):
         self.name = ""
@@ -575,6 +634,7 @@ def project_questions(project, day, site=None):
         items = items.filter(site=site)
     items = (
         items.filter(project=project, received_at__lt=end_of(day))
+        .exclude(kind=PublicInput.Kind.OBJECTION)  # shown with their 公示
         .select_related("answer__department", "site")
         .order_by("-received_at", "-pk")
     )
@@ -591,3 +651,19 @@ def project_questions(project, day, site=None):
         if item.shown_answer:
             item.days = workdays.between(item.received_on, answer.approved_on)
     return shown, more
+
+
+def open_objections(plan, day):
+    """The plan's published objections to a 公示 still undecided on `day`, oldest first,
+    each with `waited` (days since it arrived): the 督查台账's list (one query)."""
+    found = (
+        PublicInput.objects.public()
+        .filter(plan=plan, kind=PublicInput.Kind.OBJECTION, received_at__lt=end_of(day))
+        .exclude(outcome_at__lt=end_of(day))
+        .select_related("project__lead_department", "notice")
+        .order_by("received_at", "pk")
+    )
+    found = list(found)
+    for item in found:
+        item.waited = (day - item.received_on).days
+    return found

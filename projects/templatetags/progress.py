@@ -29,3 +29,9 @@ class PlainJSONEncoder(DjangoJSONEncoder):
 def json_data(value, element_id):
     """`json_script` with Chinese written as itself."""
     return json_script(value, element_id, encoder=PlainJSONEncoder)
+
+
+@register.filter
+def undecided(notice, day):
+    """Whether an objection to `notice` was public and undecided on `day`."""
+    return notice.undecided_on(day)

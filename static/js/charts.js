@@ -5,6 +5,8 @@
 
   var STATUS_COLOURS = {
     complete: "#1d6b36",
+    notice: "#00695c",
+    rectifying: "#8e2455",
     on_track: "#2f5fa7",
     slow: "#9a5b00",
     severe: "#b3261e",

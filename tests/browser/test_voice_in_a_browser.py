@@ -53,6 +53,8 @@ NOT_SWEPT = {
     "comment": "the 2021 plan was entered directly: it has no candidates (404)",
     "commented": "the 2021 plan was entered directly: it has no public call (404)",
     "site_photo": "the 2021 plan has no sites (the announcement names none)",
+    "objection": "no 2021 project is in 公示 (finished before the rule): a 404 page",
+    "objected": "follows an objection, which no 2021 project takes",
 }
 
 
@@ -170,6 +172,8 @@ def public_urls(client, plan, project):
         "ratings",
         "sites",
         "online_ratings",
+        "notices",
+        "objections",
     ]:
         urls.append(f"/api/v1/{name}/?page_size=500")
         urls.append(f"/api/v1/{name}/?plan={year}&page_size=500")

@@ -1,0 +1,328 @@
+"""公示 before 已完成: a project whose figures reach completion is published for a notice
+period; an upheld objection makes it 整改中 until a new figure, which opens a new notice;
+a dismissed one leaves the notice to run out. Every surface at each step, and
+?as_of= for the days in between; a plan's projects finished before the rule existed are
+never put through it."""
+
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from projects import pace
+from projects.models import Notice, PlanRule, ProgressReport, PublicInput
+
+from .conftest import make_official
+from .factories import DepartmentFactory, PlanFactory, ProjectFactory, ReportFactory, TargetFactory
+
+SHANGHAI_NOON = 4  # 12:00 in Shanghai is 04:00 UTC
+
+
+def at(day):
+    return datetime(day.year, day.month, day.day, SHANGHAI_NOON, tzinfo=UTC)
+
+
+@pytest.fixture
+def plan(db):
+    # Made on 2026-11-26 (the suite's today in Shanghai): its notice rule runs from then.
+    return PlanFactory(year=2026)
+
+
+@pytest.fixture
+def lead(db):
+    return DepartmentFactory(name="区住建局")
+
+
+@pytest.fixture
+def project(plan, lead):
+    return ProjectFactory(plan=plan, number=1, title="加装电梯", lead_department=lead)
+
+
+@pytest.fixture
+def target(project):
+    return TargetFactory(project=project, name="加装电梯", unit="部", target_value=Decimal("10"))
+
+
+@pytest.fixture
+def supervisor(db):
+    return make_official("supervisor", "审核员")
+
+
+@pytest.fixture
+def moderator(db):
+    return make_official("moderator", "留言审核员")
+
+
+def figure(target, value, day):
+    return ReportFactory(target=target, value=Decimal(value), as_of=day)
+
+
+def status(client, plan, day=None):
+    """The project's status as every surface says it (on `day` with ?as_of=): the API,
+    the project page, the dashboard's table, the departments page; all must agree."""
+    query = f"?as_of={day:%Y-%m-%d}" if day else ""
+    (record,) = client.get(f"/api/v1/projects/?plan={plan.year}&{query[1:]}").json()["results"]
+    label = record["status_label"]
+    shown = {
+        "project page": f'<span class="status status-{record["status"]}">{label}</span>'
+        in client.get(f"/plans/{plan.year}/projects/1/{query}").content.decode(),
+        "dashboard": f"<td>{label}</td></tr>"
+        in client.get(f"/plans/{plan.year}/{query}").content.decode(),
+        "departments": f'<span class="status status-{record["status"]}">{label}</span>'
+        in client.get(f"/plans/{plan.year}/departments/{query}").content.decode(),
+    }
+    assert shown == dict.fromkeys(shown, True), (record["status"], shown)
+    return record["status"]
+
+
+def object_to(client, project, text="三号楼的电梯还没有安装，公示的数字不对。"):
+    url = reverse("projects:objection", args=[project.plan.year, project.number])
+    client.get(url)
+    return client.post(url, {"text": text})
+
+
+def decide(client, user, item, action, note):
+    client.force_login(user)
+    response = client.post(
+        reverse("admin:projects_publicinput_changelist") + "?state=all",
+        {"action": action, "_selected_action": [item.pk], "note": note},
+    )
+    client.logout()
+    return response
+
+
+def test_the_rule_runs_from_the_day_it_is_set_on_a_plan(plan):
+    (rule,) = plan.rules.filter(name=PlanRule.Name.NOTICE_DAYS)
+    assert (rule.value, rule.valid_from) == (7, date(2026, 11, 26))
+    assert PlanRule.Name.NOTICE_DAYS not in plan.rules_on(date(2026, 11, 25)).values
+
+
+def test_a_project_goes_through_notice_objections_and_rectification(
+    client, clock, plan, project, target, supervisor, moderator
+):
+    figure(target, 9, date(2026, 11, 20))
+    assert status(client, plan) == "on_track"
+
+    # 11-26: the figure reaches 10 → 公示中 for 7 days from the day it is public.
+    figure(target, 10, date(2026, 11, 26))
+    (first,) = Notice.objects.all()
+    assert (first.opens_on, first.published_on, first.closes_on, first.days) == (
+        date(2026, 11, 26),
+        date(2026, 11, 26),
+        date(2026, 12, 3),
+        7,
+    )
+    assert status(client, plan) == "notice"
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert "公示中" in page and "2026-11-26 起公示 7 天，至 2026-12-03" in page
+    assert reverse("projects:objection", args=[2026, 1]) in page
+    dashboard = client.get("/").content.decode()
+    assert "<td>公示中</td></tr>" in dashboard
+    assert client.get("/plans/2026/departments/").content.decode().count("公示中") >= 1
+
+    # 11-27: an objection, published by the moderator; 11-28 upheld → 整改中.
+    clock.move_to(at(date(2026, 11, 27)))
+    assert object_to(client, project).status_code == 302
+    objection = PublicInput.objects.get(kind="objection")
+    assert (objection.notice, objection.state) == (first, "pending")
+    objection.publish(moderator)
+    clock.move_to(at(date(2026, 11, 28)))
+    decide(client, moderator, objection, "uphold_selected", "已核实：三号楼尚未安装。")
+    objection.refresh_from_db()
+    assert objection.outcome == ""  # the moderator may not decide it
+    decide(client, supervisor, objection, "uphold_selected", "已核实：三号楼尚未安装。")
+    objection.refresh_from_db()
+    first.refresh_from_db()
+    assert (objection.outcome, first.upheld_on) == ("upheld", date(2026, 11, 28))
+    assert status(client, plan) == "rectifying"
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert "整改中" in page and "2026-11-28 异议成立" in page
+    assert "已核实：三号楼尚未安装。" in page
+    assert object_to(client, project, "再提一条异议，应当拒绝。").status_code == 404
+
+    # 12-01: a new approved figure → a new notice.
+    clock.move_to(at(date(2026, 12, 1)))
+    ReportFactory(target=target, value=Decimal(10), as_of=date(2026, 12, 1), note="三号楼已装好")
+    second = Notice.objects.order_by("pk").last()
+    assert (second.opens_on, second.closes_on) == (date(2026, 12, 1), date(2026, 12, 8))
+    assert status(client, plan) == "notice"
+
+    # 12-02: another objection, dismissed on 12-03 with its reason.
+    clock.move_to(at(date(2026, 12, 2)))
+    object_to(client, project, "电梯噪音太大，应当算没有完成。")
+    again = PublicInput.objects.filter(kind="objection").order_by("pk").last()
+    assert again.notice == second
+    again.publish(moderator)
+    clock.move_to(at(date(2026, 12, 3)))
+    decide(client, supervisor, again, "dismiss_selected", "噪音属于运行维护问题，不影响完成。")
+    assert status(client, plan) == "notice"  # the notice runs to its end
+
+    # 12-09: the notice is over, nothing upheld → 已完成.
+    clock.move_to(at(date(2026, 12, 9)))
+    assert status(client, plan) == "complete"
+    assert object_to(client, project).status_code == 404  # closed: nothing stored
+    assert PublicInput.objects.filter(kind="objection").count() == 2
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert "噪音属于运行维护问题，不影响完成。" in page and "督查部门认定异议不成立" in page
+
+    # ?as_of= for the days in between: each day as that day's notices and decisions said.
+    assert [status(client, plan, day) for day in DAYS] == EXPECTED
+
+
+DAYS = [
+    date(2026, 11, 25),
+    date(2026, 11, 27),
+    date(2026, 11, 28),
+    date(2026, 11, 30),
+    date(2026, 12, 2),
+    date(2026, 12, 8),
+    date(2026, 12, 9),
+]
+EXPECTED = [
+    "on_track",  # 9 of 10
+    "notice",
+    "rectifying",
+    "rectifying",
+    "notice",
+    "notice",
+    "complete",
+]
+
+
+def test_an_undecided_objection_keeps_the_notice_open_past_its_end(
+    client, clock, plan, project, target, moderator
+):
+    figure(target, 10, date(2026, 11, 26))
+    object_to(client, project)
+    PublicInput.objects.get(kind="objection").publish(moderator)
+    clock.move_to(at(date(2026, 12, 10)))
+    assert status(client, plan) == "notice"
+
+
+def test_completed_counts_only_projects_past_their_notice(
+    client, clock, plan, project, target, supervisor
+):
+    figure(target, 10, date(2026, 11, 26))
+    progress = plan.progress()
+    assert (progress.completed_count, progress.notice_count) == (0, 1)
+    clock.move_to(at(date(2026, 12, 4)))
+    progress = plan.progress()
+    assert (progress.completed_count, progress.notice_count) == (1, 0)
+
+
+def test_the_ledger_lists_open_objections_with_their_age(
+    client, clock, plan, project, target, supervisor, moderator
+):
+    figure(target, 10, date(2026, 11, 26))
+    object_to(client, project)
+    PublicInput.objects.get(kind="objection").publish(moderator)
+    clock.move_to(at(date(2026, 11, 30)))
+    client.force_login(supervisor)
+    ledger = reverse("admin:projects_ledger") + "?plan=2026"
+    page = client.get(ledger).content.decode()
+    assert "待认定的公示异议（1）" in page and "<td>4</td>" in page
+    book = load_workbook(io.BytesIO(client.get(ledger + "&format=xlsx").content))
+    rows = list(book["待认定的公示异议"].iter_rows(values_only=True))
+    assert rows[1][-1] == 4
+
+
+@pytest.mark.parametrize("actor", ["reporter", "moderator", "manager"])
+def test_only_the_supervision_office_decides_an_objection(
+    client, plan, project, target, lead, moderator, actor
+):
+    figure(target, 10, date(2026, 11, 26))
+    object_to(client, project)
+    item = PublicInput.objects.get(kind="objection")
+    item.publish(moderator)
+    users = {
+        "reporter": make_official("reporter", "填报员", lead),
+        "moderator": moderator,
+        "manager": make_official("manager", "管理员"),
+    }
+    decide(client, users[actor], item, "uphold_selected", "理由")
+    decide(client, users[actor], item, "dismiss_selected", "理由")
+    item.refresh_from_db()
+    assert item.outcome == ""
+    assert Notice.objects.get().upheld_on is None
+
+
+def test_a_decision_needs_its_reason(client, plan, project, target, supervisor, moderator):
+    figure(target, 10, date(2026, 11, 26))
+    object_to(client, project)
+    item = PublicInput.objects.get(kind="objection")
+    item.publish(moderator)
+    client.force_login(supervisor)
+    response = client.post(
+        reverse("admin:projects_publicinput_changelist") + "?state=all",
+        {"action": "uphold_selected", "_selected_action": [item.pk], "note": ""},
+        follow=True,
+    )
+    assert "必须写明理由" in response.content.decode()
+    item.refresh_from_db()
+    assert item.outcome == ""
+
+
+def test_no_objection_to_a_project_not_in_notice(client, plan, project, target):
+    figure(target, 6, date(2026, 11, 26))
+    response = object_to(client, project)
+    assert response.status_code == 404
+    assert "不在公示期" in response.content.decode()
+    assert not PublicInput.objects.exists()
+
+
+def test_a_project_finished_before_the_rule_is_never_put_through_it(client, plan_2021):
+    target = plan_2021.projects.get(number=4).targets.first()
+    for t in target.project.targets.all():
+        ReportFactory(target=t, value=t.target_value, as_of=date(2021, 10, 31))
+    assert not Notice.objects.exists()
+    # A later figure of a project already complete opens none either.
+    ReportFactory(target=target, value=target.target_value, as_of=date(2026, 11, 26), note="复核")
+    assert not Notice.objects.exists()
+    project = plan_2021.projects.get(number=4)
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert 'id="notice"' not in page and "已完成" in page
+    assert status_of(plan_2021, 4) == pace.Status.COMPLETE
+
+
+def status_of(plan, number):
+    return next(p.status for p in plan.progress().projects if p.number == number)
+
+
+def test_figures_that_fall_back_below_the_target_say_what_they_say(client, plan, project, target):
+    figure(target, 10, date(2026, 11, 26))
+    ProgressReport.objects.filter(target=target).update(value=Decimal(10))
+    ReportFactory(target=target, value=Decimal(8), as_of=date(2026, 11, 26), note="重复计数")
+    assert status(client, plan) in {"on_track", "slow", "severe"}
+
+
+def test_the_bulletin_counts_completed_after_the_notice_and_says_who_is_in_notice(
+    client, clock, plan, project, target
+):
+    figure(target, 10, date(2026, 11, 26))
+    page = client.get("/plans/2026/bulletins/2026-11/").content.decode()
+    assert '<th scope="row">公示中</th><td>1 件' in page
+    assert '<th scope="row">已完成</th><td>0 件' in page
+    clock.move_to(at(date(2026, 12, 4)))
+    page = client.get("/plans/2026/bulletins/2026-12/").content.decode()
+    assert '<th scope="row">已完成</th><td>1 件' in page
+    assert '<th scope="row">公示中</th>' not in page
+
+
+def test_a_flood_of_objections_meets_the_429_and_a_disguised_photo_is_refused(
+    client, plan, project, target, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    figure(target, 10, date(2026, 11, 26))
+    url = reverse("projects:objection", args=[2026, 1])
+    client.get(url)
+    fake = SimpleUploadedFile("a.jpg", b"<html>not a photo</html>", "image/jpeg")
+    response = client.post(url, {"text": "三号楼的电梯还没有安装。", "photo": fake})
+    assert response.status_code == 400
+    assert "只能上传 JPEG、PNG 或 WebP" in response.content.decode()
+    settings.VOICE_BROWSER_HARD = 1
+    assert client.post(url, {"text": "三号楼的电梯还没有安装。"}).status_code == 429
+    assert not PublicInput.objects.exists()
