@@ -26,7 +26,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .formatting import display_name, figure, percent
-from .models import Plan, ProgressReport, Project
+from .models import Notice, Plan, ProgressReport, Project
 
 FEED_ENTRIES = 50  # a few weeks of reports across the plan; older ones are on the pages
 
@@ -116,6 +116,10 @@ class PlanFeed(Feed):
         if source.project is not None:
             reports = reports.filter(target__project=source.project)
         reports = list(reports[:FEED_ENTRIES])
+        # A figure that completed its project opened its 公示 (models/notice.py).
+        notices = {n.report_id: n for n in Notice.objects.filter(report__in=reports)}
+        for report in reports:
+            report.opened_notice = notices.get(report.pk)
         for report in reports:  # what the item_ methods below need of the request
             report.entry_id = source.tag(
                 timezone.localdate(report.created_at), f"report-{report.pk}"
@@ -169,6 +173,15 @@ class PlanFeed(Feed):
                     "day": f"{report.corrects.as_of:%Y-%m-%d}",
                     "value": figure(report.corrects.value),
                     "unit": target.unit,
+                }
+            )
+        if report.opened_notice:
+            notice = report.opened_notice
+            lines.append(
+                _("这一数字使实事达到承诺：公示 %(start)s 至 %(end)s，期间任何人都可以提出异议。")
+                % {
+                    "start": f"{notice.published_on:%Y-%m-%d}",
+                    "end": f"{notice.closes_on:%Y-%m-%d}",
                 }
             )
         for label, text in (

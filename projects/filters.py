@@ -45,8 +45,8 @@ class TargetFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         label=_("状态"),
-        # a target's statuses: 公示中 and 整改中 are its project's (pace.notice_status)
-        choices=[c for c in pace.Status.choices if c[0] not in pace.NOTICE_STATUSES],
+        choices=pace.Status.choices,
+        method="filter_status",
         empty_label=_("全部状态"),
         error_messages={"invalid_choice": _("没有这个状态，请从列表中选择。")},
     )
@@ -57,11 +57,12 @@ class TargetFilter(django_filters.FilterSet):
         error_messages={"max_length": _("关键词最多 %(limit_value)d 个字。")},
     )
 
-    def __init__(self, data=None, *args, plan, **kwargs):
+    def __init__(self, data=None, *args, plan, notice_statuses=None, **kwargs):
         data = data.copy() if data is not None else QueryDict(mutable=True)
         data.setdefault("plan", str(plan.year))
         super().__init__(data, *args, **kwargs)
         self.plan = plan
+        self.notice_statuses = notice_statuses or {}
         # A list, not a queryset: a select without an empty option would query its
         # queryset once more only to decide on its `required` attribute.
         self.filters["plan"].extra["choices"] = [
@@ -69,6 +70,17 @@ class TargetFilter(django_filters.FilterSet):
             for year in Plan.objects.published().values_list("year", flat=True)
         ]
         self.filters["department"].queryset = Department.objects.of_plan(plan)
+
+    def filter_status(self, queryset, name, status):
+        """A target's status; a target that met its number in a project 公示中 or 整改中
+        has its project's (`PlanProgress.notice_statuses`)."""
+        noticed = self.notice_statuses
+        if status in pace.NOTICE_STATUSES:
+            projects = [pk for pk, found in noticed.items() if found == status]
+            return queryset.filter(status=pace.Status.COMPLETE, project__in=projects)
+        if status == pace.Status.COMPLETE:
+            return queryset.filter(status=status).exclude(project__in=list(noticed))
+        return queryset.filter(status=status)
 
     def filter_department(self, queryset, name, department):
         """Targets of projects the department leads or supports."""

@@ -107,12 +107,20 @@ class TargetTable(tables.Table):
         per_page = 25
         empty_text = _("没有符合条件的指标。")
 
-    def __init__(self, data, *, plan, order_by=None, **kwargs):
+    def __init__(self, data, *, plan, order_by=None, notice_statuses=None, **kwargs):
         # One column at a time (`?sort=a,b` sorts by a): each column's `order` sorts the
         # whole queryset, so a second one would silently replace the first.
         first = order_by.split(",")[0] if isinstance(order_by, str) else order_by
         super().__init__(data, order_by=first, **kwargs)
         self.plan = plan
+        self.notice_statuses = notice_statuses or {}
+
+    def shown_status(self, record):
+        """The target's status; for a target that met its number in a project 公示中 or
+        整改中, its project's."""
+        if record.status == pace.Status.COMPLETE:
+            return self.notice_statuses.get(record.project_id, record.status)
+        return record.status
 
     def render_department(self, value):
         return display_name(value)
@@ -147,7 +155,7 @@ class TargetTable(tables.Table):
         return rounded_percent(value)
 
     def value_status(self, record):
-        return record.get_status_display()
+        return pace.Status(self.shown_status(record)).label
 
     def value_last_reported_on(self, value):
         return value

@@ -25,10 +25,18 @@ def target_table(request, year):
         .with_progress(request.as_of)
         .select_related("project__plan", "project__lead_department")
     )
-    filterset = TargetFilter(request.GET, queryset=targets, plan=plan)
+    notice_statuses = plan.progress(request.as_of).notice_statuses
+    filterset = TargetFilter(
+        request.GET, queryset=targets, plan=plan, notice_statuses=notice_statuses
+    )
     if other := filterset.other_plan_year():
         return redirect(same_query_for_plan(request, other))
-    table = TargetTable(filterset.qs, plan=plan, order_by=request.GET.get("sort"))
+    table = TargetTable(
+        filterset.qs,
+        plan=plan,
+        order_by=request.GET.get("sort"),
+        notice_statuses=notice_statuses,
+    )
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         return export_response(request, plan, table, export)

@@ -326,3 +326,29 @@ def test_a_flood_of_objections_meets_the_429_and_a_disguised_photo_is_refused(
     settings.VOICE_BROWSER_HARD = 1
     assert client.post(url, {"text": "三号楼的电梯还没有安装。"}).status_code == 429
     assert not PublicInput.objects.exists()
+
+
+def test_the_table_its_filter_and_its_export_show_the_projects_notice(
+    client, clock, plan, project, target
+):
+    other = TargetFactory(project=ProjectFactory(plan=plan, number=2), target_value=Decimal(5))
+    ReportFactory(target=other, value=Decimal(5), as_of=date(2026, 11, 1))  # before the rule
+    figure(target, 10, date(2026, 11, 26))
+    table = "/plans/2026/targets/"
+    page = client.get(table).content.decode()
+    assert '<span class="status status-notice">公示中</span>' in page
+    assert '<span class="status status-complete">已完成</span>' in page
+    notice_rows = client.get(table + "?status=notice").context["table"].rows
+    assert [row.record.pk for row in notice_rows] == [target.pk]
+    complete_rows = client.get(table + "?status=complete").context["table"].rows
+    assert [row.record.pk for row in complete_rows] == [other.pk]
+    csv = client.get(table + "?export=csv&status=notice").content.decode("utf-8-sig")
+    assert "公示中" in csv and "已完成" not in csv
+
+
+def test_the_feed_says_when_a_figure_opened_a_notice(client, plan, project, target):
+    figure(target, 10, date(2026, 11, 26))
+    feed = client.get("/plans/2026/projects/1/feed/").content.decode()
+    assert (
+        "这一数字使实事达到承诺：公示 2026-11-26 至 2026-12-03，期间任何人都可以提出异议。" in feed
+    )

@@ -35,3 +35,16 @@ def json_data(value, element_id):
 def undecided(notice, day):
     """Whether an objection to `notice` was public and undecided on `day`."""
     return notice.undecided_on(day)
+
+
+@register.filter
+def shown_status(table, record):
+    """A target's status as its table shows it (`TargetTable.shown_status`)."""
+    return table.shown_status(record)
+
+
+@register.filter
+def status_label(status):
+    from projects.pace import Status
+
+    return Status(status).label
