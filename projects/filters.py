@@ -73,7 +73,7 @@ class TargetFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset, name, status):
         """A target's status; a target that met its number in a project 公示中 or 整改中
-        has its project's (`PlanProgress.notice_statuses`)."""
+        has its project's (`models.notice.notice_statuses`)."""
         noticed = self.notice_statuses
         if status in pace.NOTICE_STATUSES:
             projects = [pk for pk, found in noticed.items() if found == status]

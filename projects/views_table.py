@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from . import models
 from .asof import public_page
 from .filters import TargetFilter
 from .models import Target
@@ -25,7 +26,7 @@ def target_table(request, year):
         .with_progress(request.as_of)
         .select_related("project__plan", "project__lead_department")
     )
-    notice_statuses = plan.progress(request.as_of).notice_statuses
+    notice_statuses = models.notice_statuses(plan, request.as_of)
     filterset = TargetFilter(
         request.GET, queryset=targets, plan=plan, notice_statuses=notice_statuses
     )

@@ -390,13 +390,13 @@ def test_table_queries_do_not_grow_with_targets_and_reports(
     query = f"?department={department}&status=overdue&q=指标&sort=-status&plan="
     large_queries = queries_of(f"/plans/2022/targets/{query}2022&page=2")
     assert len(large_queries) == len(small_queries)
-    # 1 the plan, 2–5 its projects' statuses with 公示 (projects, supporting departments,
-    # targets with figures, notices), 6 the published plans' years for the plan select,
-    # 7 the department chosen, 8 the count of the filtered rows, 9 their latest report
-    # date, 10 whether any plan carries demo data, 11 the plan's departments for the
-    # select, 12 the page's rows with their projects, lead departments, figures and
-    # status (subqueries), 13 the published plans for the navigation.
-    with django_assert_num_queries(13):
+    # 1 the plan, 2 whether any of its projects has a notice (公示; none here), 3 the
+    # published plans' years for the plan select, 4 the department chosen, 5 the count of
+    # the filtered rows, 6 their latest report date, 7 whether any plan carries demo data,
+    # 8 the plan's departments for the select, 9 the page's rows with their projects,
+    # lead departments, figures and status (subqueries), 10 the published plans for the
+    # navigation.
+    with django_assert_num_queries(10):
         queries_of(f"/plans/2022/targets/{query}2022")
-    with django_assert_num_queries(12):  # no department chosen: no 7
+    with django_assert_num_queries(9):  # no department chosen: no 4
         queries_of("/plans/2022/targets/?page=2")

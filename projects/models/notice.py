@@ -21,6 +21,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .. import pace
 from .plans import PlanRule, ProgressReport, Project, official_field
 
 
@@ -111,3 +112,17 @@ def open_notice(report):
 
 def is_complete(project, day):
     return Project.objects.with_progress(day).get(pk=project.pk).is_complete
+
+
+def notice_statuses(plan, as_of=None):
+    """{project id: 公示中 or 整改中} of the plan's projects in either on the day: what a
+    table of targets shows for those projects' targets that met their numbers. One query
+    while no project of the plan has a notice; a few more, for those projects only, once
+    some have."""
+    day = as_of or timezone.localdate()
+    noticed = Project.objects.filter(plan=plan, notices__opens_on__lte=day).distinct()
+    if not noticed.exists():
+        return {}
+    return {
+        p.pk: p.status for p in noticed.with_progress(as_of) if p.status in pace.NOTICE_STATUSES
+    }

@@ -777,12 +777,6 @@ class PlanProgress:
         return sum(p.status == pace.Status.COMPLETE for p in self.projects)
 
     @property
-    def notice_statuses(self):
-        """{project id: 公示中 or 整改中} for the projects in either: what a table of
-        targets shows for the targets of those projects that met their numbers."""
-        return {p.pk: p.status for p in self.projects if p.status in pace.NOTICE_STATUSES}
-
-    @property
     def notice_count(self):
         return sum(p.status == pace.Status.NOTICE for p in self.projects)
 
