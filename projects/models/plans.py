@@ -1527,6 +1527,10 @@ class SubmittedReport(ProgressReport):
         verbose_name_plural = "待审核填报"
 
 
+# A stored image's file name extension, by the type its content was checked to be.
+IMAGE_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+
 def evidence_path(evidence, filename):
     """evidence/<random>.<ext>: a name nobody can guess, the extension from the content."""
     return f"evidence/{evidence.key.hex}{evidence.extension}"
@@ -1603,9 +1607,7 @@ class Evidence(models.Model):
 
     @property
     def extension(self):
-        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}.get(
-            self.content_type, ".pdf"
-        )
+        return IMAGE_EXTENSIONS.get(self.content_type, ".pdf")
 
 
 class Counter(models.Model):

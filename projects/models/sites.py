@@ -29,6 +29,7 @@ from simple_history.models import HistoricalRecords
 
 from .. import geo
 from .plans import (
+    IMAGE_EXTENSIONS,
     PlanRule,
     ProgressReport,
     Project,
@@ -128,17 +129,6 @@ class Site(models.Model):
         reports = [r for r in self.approved_reports if day is None or r.as_of <= day]
         return reports[-1] if reports else None
 
-    def reached(self, stage, day):
-        """Whether the site's stage on `day` is `stage` or later, from the database."""
-        latest = (
-            self.reports.approved()
-            .filter(as_of__lte=day)
-            .order_by("-as_of", "-reviewed_at", "-pk")
-            .values_list("stage", flat=True)
-            .first()
-        )
-        return latest is not None and latest >= stage
-
 
 def site_photo_path(report, filename):
     return f"sites/{report.key.hex}{report.photo_extension}"
@@ -195,9 +185,7 @@ class SiteReport(models.Model):
 
     @property
     def photo_extension(self):
-        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}.get(
-            self.photo_type, ""
-        )
+        return IMAGE_EXTENSIONS.get(self.photo_type, "")
 
     def previous(self):
         """The site's approved stage dated on or before this one, other than itself."""

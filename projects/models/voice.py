@@ -32,7 +32,15 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import workdays
-from .plans import Department, Plan, PlanRule, Project, hands_in_history, official_field
+from .plans import (
+    IMAGE_EXTENSIONS,
+    Department,
+    Plan,
+    PlanRule,
+    Project,
+    hands_in_history,
+    official_field,
+)
 
 # A question is read on a phone: long enough for a paragraph with its facts.
 TEXT_MIN = 5
@@ -263,9 +271,7 @@ class PublicInput(models.Model):
 
     @property
     def photo_extension(self):
-        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}.get(
-            self.photo_type, ""
-        )
+        return IMAGE_EXTENSIONS.get(self.photo_type, "")
 
     @property
     def received_on(self):
