@@ -34,16 +34,16 @@ run: $(VENV)/.run var/secret_key
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) load_plan 2021
 	$(MANAGE) ensure_admin
-	DEBUG=1 $(MANAGE) runserver $(HOST)
+	DEBUG=1 WORKER_PYTHON=$(BIN)/python scripts/with-worker $(MANAGE) runserver $(HOST)
 
-# The production way: gunicorn, whitenoise, JSON request logs. Set SECRET_KEY,
+# The production way: gunicorn (and the task worker beside it), whitenoise, JSON request logs. Set SECRET_KEY,
 # ALLOWED_HOSTS, DATABASE_URL, HTTPS=1 … as README › Deployment says.
 serve: export REQUEST_LOG ?= 1
 serve: $(VENV)/.run var/secret_key
 	$(MANAGE) check --deploy
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(BIN)/gunicorn --config yicheng/gunicorn.py yicheng.wsgi
+	WORKER_PYTHON=$(BIN)/python scripts/with-worker $(BIN)/gunicorn --config yicheng/gunicorn.py yicheng.wsgi
 
 # Like run, on a separate database with a generated history: every page says "演示数据".
 demo: export DATABASE_URL = sqlite:///$(CURDIR)/var/demo.sqlite3
@@ -54,7 +54,7 @@ demo: $(VENV)/.run var/secret_key
 	$(MANAGE) load_plan 2021
 	$(MANAGE) load_demo
 	$(MANAGE) ensure_admin
-	DEBUG=1 $(MANAGE) runserver $(HOST)
+	DEBUG=1 WORKER_PYTHON=$(BIN)/python scripts/with-worker $(MANAGE) runserver $(HOST)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .

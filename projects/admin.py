@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -664,6 +665,7 @@ class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
         "as_of",
         "submitted_by",
         "submitted_at",
+        "waited",
         "delay_reason",
         "evidence_display",
         "open_link",
@@ -690,6 +692,11 @@ class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_review_permission(request)
+
+    @admin.display(description="已等待", ordering="submitted_at")
+    def waited(self, report):
+        days = (timezone.localdate() - timezone.localdate(report.submitted_at)).days
+        return f"{days} 天"
 
     def has_add_permission(self, request):
         return False
@@ -775,4 +782,4 @@ class OfficialAdmin(UserAdmin):
 
 
 # The public's voice and the sites have their own modules; registered with the same site.
-from . import admin_sites, admin_voice  # noqa: E402, F401
+from . import admin_alerts, admin_sites, admin_voice  # noqa: E402, F401

@@ -57,6 +57,7 @@ from .models import (
     Rating,
     Site,
     SiteStage,
+    Supervision,
     Tally,
     Target,
     sites_geojson,
@@ -508,6 +509,26 @@ class NoticeRecord(Record):
     closes_on: date = Field(description=_("公示截止日期（含）"))
     days: int = Field(description=_("公示期（天）"), json_schema_extra={"x-unit": "天"})
     upheld_on: date | None = Field(description=_("异议成立、实事转为整改中的日期，或 null"))
+
+
+class SupervisionRecord(Record):
+    id: int = Field(description=_("督办编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    kind: Literal["lagging", "report", "question"] = Field(
+        description=_(
+            "事由：lagging（实事进度滞后）、report（逾期未报）、question（留言或代表意见超期未答复）"
+        )
+    )
+    project: int | None = Field(description=_("实事序号，或 null"))
+    department: str = Field(description=_("责任单位"))
+    problem: str = Field(description=_("问题"))
+    requirement: str = Field(description=_("整改要求"))
+    opened_on: date = Field(description=_("挂牌日期"))
+    deadline: date = Field(description=_("整改时限"))
+    closed_on: date | None = Field(description=_("销号日期；未销号为 null"))
+    response: str = Field(description=_("整改结果（销号后公开；未销号时为空）"))
+    review_note: str = Field(description=_("督查部门的核查意见（销号后公开）"))
+    url: Url = Field(description=_("本站挂牌督办页面上的该督办"))
 
 
 class ObjectionRecord(Record):
@@ -1133,6 +1154,26 @@ def objection_json(item, request):
     }
 
 
+def supervision_json(item, request):
+    closed = item.state == Supervision.State.CLOSED
+    return {
+        "id": item.pk,
+        "plan": item.plan.year,
+        "kind": item.kind,
+        "project": item.project.number if item.project else None,
+        "department": str(item.department),
+        "problem": item.problem,
+        "requirement": item.requirement,
+        "opened_on": item.opened_on,
+        "deadline": item.deadline,
+        "closed_on": item.closed_on,
+        "response": item.response if closed else "",
+        "review_note": item.review_note if closed else "",
+        "url": absolute(request, reverse("projects:supervision", args=[item.plan.year]))
+        + f"#s{item.pk}",
+    }
+
+
 def public_objections():
     return (
         PublicInput.objects.public()
@@ -1154,6 +1195,17 @@ def notices(request, filters: Query[CycleFilters]):
 def objections(request, filters: Query[CycleFilters]):
     found = in_plans(public_objections(), filters.plan)
     return paginated(request, filters, found.order_by("-received_at", "-pk"), objection_json)
+
+
+@endpoint(
+    "supervisions",
+    SupervisionRecord,
+    _("挂牌督办：问题、责任单位、整改要求和时限；销号后公开整改结果。"),
+)
+def supervisions(request, filters: Query[CycleFilters]):
+    found = in_plans(Supervision.objects.public(), filters.plan)
+    found = found.select_related("plan", "project", "department").order_by("-opened_at", "-pk")
+    return paginated(request, filters, found, supervision_json)
 
 
 # The open data page's documentation, read from the document above in the visitor's

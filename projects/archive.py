@@ -39,6 +39,7 @@ from .models import (
     Project,
     PublicInput,
     Rating,
+    Supervision,
     Tally,
     Target,
 )
@@ -136,6 +137,13 @@ TABLES = [
         api.ObjectionRecord,
         ["id"],
         [{"fields": "notice", "reference": {"resource": "notices", "fields": "id"}}],
+    ),
+    Table(
+        "supervisions",
+        "挂牌督办",
+        api.SupervisionRecord,
+        ["id"],
+        [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
     ),
     Table(
         "sites",
@@ -299,6 +307,13 @@ def rows(plan, site):
         "objections": [
             api.objection_json(o, site)
             for o in api.public_objections().filter(plan=plan).order_by("received_at", "pk")
+        ],
+        "supervisions": [
+            api.supervision_json(item, site)
+            for item in Supervision.objects.public()
+            .filter(plan=plan)
+            .select_related("plan", "project", "department")
+            .order_by("opened_at", "pk")
         ],
         "sites": [api.site_json(s, site) for s in api.public_sites(plan.year, None)],
         "online_ratings": [

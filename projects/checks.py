@@ -41,3 +41,19 @@ def site_address_is_set(app_configs, **kwargs):
             id="yicheng.W002",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def robots_go_to_robots(app_configs, **kwargs):
+    """ALERT_ROBOT_RECEIVER sends every robot message to a plain-http receiver instead of
+    the robot: for the tests' receiver on loopback, never on a server."""
+    if settings.DEBUG or not settings.ALERT_ROBOT_RECEIVER:
+        return []
+    return [
+        Error(
+            "ALERT_ROBOT_RECEIVER 只用于测试：设置后群机器人消息不会发给企业微信或钉钉。"
+            "ALERT_ROBOT_RECEIVER is for tests only: robot messages would not reach the robots.",
+            hint="Unset ALERT_ROBOT_RECEIVER.",
+            id="yicheng.E005",
+        )
+    ]

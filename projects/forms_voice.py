@@ -38,7 +38,51 @@ def shown_text(text):
     return text.strip()
 
 
-class PublicForm(forms.Form):
+class GuardedForm(forms.Form):
+    """What every public form carries against robots (guard.py): the honeypot, and the
+    question past the soft limit."""
+
+    # A field no person sees (guard.py): a robot fills it.
+    website = forms.CharField(required=False, label=_("请勿填写此项"))
+    challenge_token = forms.CharField(required=False, widget=forms.HiddenInput)
+    challenge_answer = forms.CharField(
+        required=False,
+        max_length=10,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 4}),
+    )
+
+    def __init__(self, *args, challenge=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.challenge = challenge
+        if challenge is not None:
+            self.fields["challenge_token"].initial = challenge.token
+            self.fields["challenge_answer"].label = challenge.question
+            self.fields["challenge_answer"].required = True
+            self.fields["challenge_answer"].error_messages["required"] = _(
+                "请回答这道题，用数字或汉字都可以。"
+            )
+            self.initial["challenge_token"] = challenge.token
+
+    def clean(self):
+        data = super().clean()
+        if data.get("website"):
+            raise ValidationError(
+                _("提交未被接受：表单中有一项不应填写的内容。请刷新页面后重新填写。"),
+                code="honeypot",
+            )
+        if self.challenge is not None and "challenge_answer" in data:
+            if not guard.passes(data.get("challenge_token"), data.get("challenge_answer")):
+                self.add_error(
+                    "challenge_answer", _("答案不对，或这道题已过期。请回答下面的新题。")
+                )
+        return data
+
+    @property
+    def is_robot(self):
+        return any(error.code == "honeypot" for error in self.non_field_errors().as_data())
+
+
+class PublicForm(GuardedForm):
     """What every kind of public input asks (guard.py's honeypot and question included);
     each kind's form adds its own fields and says which kind it makes."""
 
@@ -84,26 +128,6 @@ class PublicForm(forms.Form):
         label=_("我已阅读上面的个人信息说明，同意为答复本留言使用我填写的姓名和电话。"),
         required=False,
     )
-    # A field no person sees (guard.py): a robot fills it.
-    website = forms.CharField(required=False, label=_("请勿填写此项"))
-    challenge_token = forms.CharField(required=False, widget=forms.HiddenInput)
-    challenge_answer = forms.CharField(
-        required=False,
-        max_length=10,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 4}),
-    )
-
-    def __init__(self, *args, challenge=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.challenge = challenge
-        if challenge is not None:
-            self.fields["challenge_token"].initial = challenge.token
-            self.fields["challenge_answer"].label = challenge.question
-            self.fields["challenge_answer"].required = True
-            self.fields["challenge_answer"].error_messages["required"] = _(
-                "请回答这道题，用数字或汉字都可以。"
-            )
-            self.initial["challenge_token"] = challenge.token
 
     def clean_text(self):
         return shown_text(self.cleaned_data["text"])
@@ -125,26 +149,12 @@ class PublicForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("website"):
-            raise ValidationError(
-                _("提交未被接受：表单中有一项不应填写的内容。请刷新页面后重新填写。"),
-                code="honeypot",
-            )
         name, phone, text = data.get("name"), data.get("phone"), data.get("text") or ""
         if (name or phone) and not data.get("consent"):
             self.add_error("consent", _("留下姓名或电话时，请勾选同意，否则请把这两栏留空。"))
         if name and len(name) >= 2 and name in text:
             self.add_error("text", _("内容中出现了您填写的姓名。留言会公开，请从内容中删去。"))
-        if self.challenge is not None and "challenge_answer" in data:
-            if not guard.passes(data.get("challenge_token"), data.get("challenge_answer")):
-                self.add_error(
-                    "challenge_answer", _("答案不对，或这道题已过期。请回答下面的新题。")
-                )
         return data
-
-    @property
-    def is_robot(self):
-        return any(error.code == "honeypot" for error in self.non_field_errors().as_data())
 
     def item(self, plan, project=None):
         """The unsaved item this valid form describes; its photo, if any, waits in
@@ -289,3 +299,22 @@ class ObjectionForm(PublicForm):
         self.fields["text"].help_text = _(
             "请写明哪里与公示不符，例如“某小区的电梯尚未安装”。审核后公开，由督查部门认定成立或不成立。"
         )
+
+
+class FollowForm(GuardedForm):
+    """关注: an e-mail address to send a project's news to, once confirmed."""
+
+    email = forms.EmailField(
+        label=_("电子邮件地址"),
+        max_length=254,
+        help_text=_("只用于发送本实事的进度通知，不公开；可随时一键退订。"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("请填写电子邮件地址。"),
+            "invalid": _("请填写有效的电子邮件地址，如 name@example.com。"),
+            "max_length": _("电子邮件地址最多 %(limit_value)d 个字符。"),
+        },
+    )
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()

@@ -1,25 +1,28 @@
 """The supervision ledger (督查台账): what a supervising office chases up.
 
-Six lists for one plan, judged on one day, by the same rules as the public pages
-(`pace.py`): targets with no approved figure in LEDGER_STALE_DAYS days, projects behind
+Seven lists for one plan, judged on one day, by the same rules as the public pages
+(`pace.py`): targets 逾期未报 by the plan's reporting calendar
+(`models.supervision.overdue_targets`), projects behind
 pace, dated steps past their date that nobody marked done, and the public's published
 questions still without a public answer past the plan's time limit
 (`models.voice.overdue_questions`), and projects whose 码上评 this month passes the
-plan's 不满意 threshold (`models.sites.dissatisfied_projects`), and the objections to a
-公示 still waiting for the supervision office (`models.voice.open_objections`).
+plan's 不满意 threshold (`models.sites.dissatisfied_projects`), the objections to a
+公示 still waiting for the supervision office (`models.voice.open_objections`), and the
+挂牌督办 not yet closed (`models.supervision.open_supervisions`).
 """
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.utils import timezone
 
 from .models import (
     Milestone,
-    Target,
+    ReportingWindow,
     dissatisfied_projects,
     open_objections,
+    open_supervisions,
     overdue_questions,
+    overdue_targets,
 )
 from .spreadsheets import plain_number, rounded_percent
 
@@ -28,27 +31,18 @@ from .spreadsheets import plain_number, rounded_percent
 class Ledger:
     plan: object
     day: object
-    stale_targets: list
+    window: object  # the reporting window of `day` (None before the first reporting day)
+    overdue_targets: list
     behind_projects: list
     overdue_milestones: list
     overdue_questions: list
     dissatisfied_projects: list
     open_objections: list
-
-    @property
-    def stale_days(self):
-        return settings.LEDGER_STALE_DAYS
+    open_supervisions: list
 
 
 def build_ledger(plan, day=None):
     day = day or timezone.localdate()
-    targets = (
-        Target.objects.filter(project__plan=plan)
-        .with_progress(day)
-        .stale(day, settings.LEDGER_STALE_DAYS)
-        .select_related("project__lead_department")
-        .order_by("project__number", "order")
-    )
     milestones = (
         Milestone.objects.filter(project__plan=plan)
         .overdue(day)
@@ -58,12 +52,14 @@ def build_ledger(plan, day=None):
     return Ledger(
         plan=plan,
         day=day,
-        stale_targets=list(targets),
+        window=ReportingWindow.of(plan, day),
+        overdue_targets=overdue_targets(plan, day),
         behind_projects=plan.progress(day).behind,
         overdue_milestones=list(milestones),
         overdue_questions=overdue_questions(plan, day),
         dissatisfied_projects=dissatisfied_projects(plan, day),
         open_objections=open_objections(plan, day),
+        open_supervisions=open_supervisions(plan, day),
     )
 
 
@@ -74,20 +70,33 @@ def ledger_sheets(ledger):
     lead = lambda project: str(project.lead_department or "公告未列明")  # noqa: E731
     return [
         (
-            "超期未填报指标",
-            ["实事", "指标", "牵头单位", "当前值", "目标值", "单位", "最近填报截至", "状态"],
+            "逾期未报指标",
+            [
+                "实事",
+                "指标",
+                "牵头单位",
+                "填报截止日",
+                "已逾期（天）",
+                "当前值",
+                "目标值",
+                "单位",
+                "最近填报截至",
+                "状态",
+            ],
             [
                 [
                     str(t.project),
                     t.name,
                     lead(t.project),
+                    t.due,
+                    t.days_overdue,
                     plain_number(t.current_value),
                     plain_number(t.target_value),
                     t.unit,
                     t.last_reported_on,
                     t.get_status_display(),
                 ]
-                for t in ledger.stale_targets
+                for t in ledger.overdue_targets
             ],
         ),
         (
@@ -154,6 +163,34 @@ def ledger_sheets(ledger):
                     o.waited,
                 ]
                 for o in ledger.open_objections
+            ],
+        ),
+        (
+            "挂牌督办",
+            [
+                "编号",
+                "事由",
+                "实事",
+                "责任单位",
+                "挂牌日期",
+                "整改时限",
+                "状态",
+                "问题",
+                "整改要求",
+            ],
+            [
+                [
+                    item.pk,
+                    item.get_kind_display(),
+                    str(item.project or "—"),
+                    str(item.department),
+                    item.opened_on,
+                    item.deadline,
+                    item.get_state_display(),
+                    item.problem,
+                    item.requirement,
+                ]
+                for item in ledger.open_supervisions
             ],
         ),
     ]

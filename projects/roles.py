@@ -34,6 +34,7 @@ READ = [
     "projects.view_site",
     "projects.view_sitereport",
     "projects.view_notice",
+    "projects.view_supervision",
 ]
 
 PERMISSIONS = {
@@ -52,6 +53,8 @@ PERMISSIONS = {
         "projects.view_answer",
         "projects.add_answer",
         "projects.change_answer",
+        # their departments' 挂牌督办: the response (整改情况), nothing else
+        "projects.change_supervision",
     ],
     REVIEWER: [
         *READ,
@@ -60,8 +63,14 @@ PERMISSIONS = {
         "projects.view_ledger",
         "projects.change_milestone",  # marks a dated step done
         "projects.view_onlinerating",
-        # the supervision office decides the objections to a 公示
+        # the supervision office decides the objections to a 公示, opens 挂牌督办 and
+        # closes or sends back each one, and reads the alerts sent
         "projects.decide_objection",
+        "projects.add_supervision",
+        "projects.change_supervision",
+        "projects.close_supervision",
+        "projects.view_alert",
+        "projects.view_delivery",
     ],
     ADMINISTRATOR: [
         *READ,
@@ -87,6 +96,13 @@ PERMISSIONS = {
         "projects.delete_candidatetarget",
         "projects.view_all_departments",
         "projects.view_ledger",
+        # where each department's alerts go, and what became of them
+        "projects.view_channel",
+        "projects.add_channel",
+        "projects.change_channel",
+        "projects.view_alert",
+        "projects.view_delivery",
+        "projects.change_delivery",  # 重新发送 a delivery that gave up
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

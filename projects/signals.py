@@ -16,9 +16,38 @@ def content_changed(**kwargs):
 
 
 def report_changed(sender, instance, **kwargs):
-    # Drafts, submissions and returns change nothing the public sees.
-    if instance.state == instance.State.APPROVED:
+    # Drafts change nothing the public sees; a submission or a return does (逾期未报 on
+    # the departments page counts submitted reports), an approval the figures.
+    if instance.state != instance.State.DRAFT:
         content_changed()
+
+
+def stage_changed(sender, instance, **kwargs):
+    # Every save of a stage change submits or reviews it: 逾期未报 counts submissions.
+    content_changed()
+
+
+def figure_approved(sender, instance, **kwargs):
+    """Followers of the project hear of a new approved figure, from the task worker."""
+    from .models import Follow
+    from .tasks import announce_figure
+
+    if kwargs.get("raw") or instance.state != instance.State.APPROVED:
+        return  # (raw: loaded from a backup, long announced)
+    if Follow.objects.filter(
+        project__targets=instance.target_id, confirmed_at__isnull=False
+    ).exists():
+        announce_figure.enqueue(instance.pk)
+
+
+def input_received(sender, instance, created, raw=False, **kwargs):
+    """The supervision office hears of a new item to moderate, from the task worker."""
+    from .models import Channel
+    from .tasks import announce_received
+
+    if created and not raw:
+        if Channel.objects.filter(department__isnull=True, active=True).exists():
+            announce_received.enqueue(instance.pk)
 
 
 def public_input_changed(sender, instance, **kwargs):
@@ -52,6 +81,7 @@ def connect():
         PublicInput,
         Site,
         SiteReport,
+        Supervision,
         Target,
     )
 
@@ -65,6 +95,7 @@ def connect():
         Target,
         PlannedValue,
         Site,
+        Supervision,
     ):
         post_save.connect(content_changed, sender=model, dispatch_uid=f"fresh-save-{model}")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"fresh-delete-{model}")
@@ -74,8 +105,10 @@ def connect():
         dispatch_uid="fresh-supporting",
     )
     post_save.connect(report_changed, sender=ProgressReport, dispatch_uid="fresh-report")
+    post_save.connect(figure_approved, sender=ProgressReport, dispatch_uid="alert-figure")
+    post_save.connect(input_received, sender=PublicInput, dispatch_uid="alert-received")
     post_save.connect(public_input_changed, sender=PublicInput, dispatch_uid="fresh-voice")
     post_save.connect(answer_changed, sender=Answer, dispatch_uid="fresh-answer")
-    post_save.connect(report_changed, sender=SiteReport, dispatch_uid="fresh-site-report")
+    post_save.connect(stage_changed, sender=SiteReport, dispatch_uid="fresh-site-report")
     post_save.connect(rating_changed, sender=OnlineRating, dispatch_uid="fresh-rating")
     post_migrate.connect(content_changed, dispatch_uid="fresh-migrate")

@@ -20,7 +20,9 @@ from .models import (
     Plan,
     Project,
     Site,
+    Supervision,
     answer_stats,
+    overdue_by_department,
     project_questions,
     project_story,
 )
@@ -157,9 +159,14 @@ def departments(request, year):
     plan = published_plan(year)
     progress = plan.progress(request.as_of)
     groups, unassigned = progress.by_department
-    answers = answer_stats(plan, request.as_of or timezone.localdate())
+    day = request.as_of or timezone.localdate()
+    answers = answer_stats(plan, day)
+    overdue = overdue_by_department(plan, day)
+    supervised = Supervision.objects.public().filter(plan=plan).counts(day)
     for department, _rows in groups:
         department.answer_stats = answers.get(department.pk)
+        department.overdue_targets = overdue.get(department.pk, [])
+        department.supervision_counts = supervised.get(department.pk)
     context = {
         **plan_context(request, plan),
         "progress": progress,

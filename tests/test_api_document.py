@@ -103,6 +103,7 @@ def test_the_document_declares_every_operation_and_the_rate_limit(client, db):
         "/api/v1/sites.geojson",
         "/api/v1/notices/",
         "/api/v1/objections/",
+        "/api/v1/supervisions/",
     ]
     for item in document["paths"].values():
         responses = item["get"]["responses"]

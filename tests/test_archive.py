@@ -103,6 +103,7 @@ def test_every_plans_package_is_valid_by_frictionless(client, demo, tmp_path):
             "ratings",
             "notices",
             "objections",
+            "supervisions",
             "sites",
             "online_ratings",
         ]
@@ -168,6 +169,7 @@ def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path)
         "ratings.csv",
         "reports.csv",
         "sites.csv",
+        "supervisions.csv",
         "tallies.csv",
         "targets.csv",
     ]

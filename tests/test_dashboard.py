@@ -139,7 +139,13 @@ def test_departments_page_queries_do_not_grow_with_projects_and_reports(
     # 1 the plan, 2 its projects with lead departments, 3 supporting departments,
     # 4 targets with their figures and status (subqueries), 5 their completion notices
     # (公示), 6 the plan's answer time limits, 7 its published questions with their
-    # answers (the departments' statistics), 8 whether any plan carries demo data, 9 the
-    # published plans for the navigation.
-    with django_assert_num_queries(9):
+    # answers (the departments' statistics), 8 the plan's reporting days (no reporting
+    # day has passed for a plan made today: no 逾期未报 to look for), 9 the 挂牌督办
+    # counted by department, 10 whether any plan carries demo data, 11 the published
+    # plans for the navigation.
+    with django_assert_num_queries(11):
+        queries_of("/plans/2022/departments/")
+    # Once a reporting day has passed, one more: the targets without a report since.
+    large_plan.rules.filter(name="reporting_day").update(valid_from=large_plan.period_start)
+    with django_assert_num_queries(12):
         queries_of("/plans/2022/departments/")

@@ -22,6 +22,7 @@ from projects.models import (
     Rating,
     Site,
     SiteReport,
+    Supervision,
     Tally,
 )
 
@@ -163,6 +164,12 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
         text="与实际不符",
         state="published",
     )
+    # A 挂牌督办, closed.
+    Supervision.objects.create(
+        plan=plan, kind="lagging", project=target.project,
+        department=target.project.lead_department, problem="滞后", requirement="追赶",
+        deadline=date(2021, 8, 1), response="已追上", state="closed", closed_at=timezone.now(),
+    )  # fmt: skip
     for endpoint in api.documentation(2021):
         (record,) = client.get(endpoint["path"]).json()["results"]
         documented = [name for name, _kind, _meaning in endpoint["fields"]]

@@ -229,7 +229,7 @@ def pages(w):
         "queued report": (admin("submittedreport_change", w.submitted_a.pk), "新建口袋公园"),
         "add report": (admin("progressreport_add"), "上传佐证材料"),
         "import": (admin("import"), "上传并检查"),
-        "ledger": (admin("ledger"), TARGETS),
+        "ledger": (admin("ledger"), PROJECTS),  # all 逾期未完成 by now
     }
 
 

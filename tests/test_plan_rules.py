@@ -50,7 +50,8 @@ def test_a_new_plan_takes_its_thresholds_from_the_settings(db, settings):
         PlanRule.Name.RATING_SHARE: Decimal(50),
         PlanRule.Name.ONLINE_DISSATISFIED_SHARE: Decimal(30),
         PlanRule.Name.ONLINE_RATING_MINIMUM: Decimal(10),
-    }
+        PlanRule.Name.REVIEW_DAYS: Decimal(5),
+    }  # 公示 and the reporting day only from the day the plan is made
     target = TargetFactory(project__plan=plan, target_value=100)
     ReportFactory(target=target, value=44, as_of=HALF_WAY)  # 6 points behind
     assert status_on(target, HALF_WAY) == "slow"

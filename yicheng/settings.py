@@ -121,6 +121,8 @@ INSTALLED_APPS = [
     "projects.apps.AxesConfig",  # django-axes, named in Chinese in the admin
     "csp",
     "ninja",  # its templates and vendored Swagger UI for /api/v1/docs/ (no CDN)
+    "django_tasks",
+    "django_tasks_db",
     "projects",
 ]
 
@@ -371,8 +373,48 @@ VOICE_WINDOW = 3600
 # A photo from the public: a phone photo, resized and stripped like evidence.
 VOICE_PHOTO_MAX_BYTES = env_int("VOICE_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 
-# The supervision ledger lists targets with no approved figure dated in this many days.
-LEDGER_STALE_DAYS = env_int("LEDGER_STALE_DAYS", 30)
+# The reporting calendar (projects/models/supervision.py), for a new plan from the day it
+# is created (a plan keeps its own, dated): by this day of each month (a day past the
+# month's end means its last day) every unfinished target needs a report submitted since
+# the previous one; a report waiting this many days for review is chased up.
+REPORTING_DAY = env_int("REPORTING_DAY", 25)
+REVIEW_DAYS = env_int("REVIEW_DAYS", 5)
+
+# Work a request sets off (an approval's mails to followers, a new question's alert) runs
+# in a worker (`manage.py db_worker`, started by make run and make serve): Django 6's
+# Tasks framework (the django-tasks backport) with its database backend, so a task is
+# written in the same transaction as the change that set it off.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Alerts (projects/alerting.py, projects/sending.py; manage.py send_alerts). Mail goes
+# through Django's SMTP settings from the environment; a refusal is a failure.
+EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="民生实事进度看板 <noreply@localhost>")
+# Group robots only on these hosts, over https: 企业微信's and 钉钉's public ones; a
+# district adds its 政务钉钉 host. A robot's address is resolved once, checked, and the
+# connection goes to that address.
+ALERT_ROBOT_HOSTS = env_list(
+    "ALERT_ROBOT_HOSTS", default=["qyapi.weixin.qq.com", "oapi.dingtalk.com"]
+)
+# Tests only: every robot message goes to this plain-http receiver on loopback instead
+# (path and query kept). `checks.py` refuses it outside DEBUG.
+ALERT_ROBOT_RECEIVER = env_str("ALERT_ROBOT_RECEIVER", default="")
+# A failed delivery is tried again after these many minutes, then given up (admin shows
+# it, with the error, and can send it again).
+ALERT_RETRY_MINUTES = [1, 5, 30, 120, 360]
+# How long a sender holds a delivery it is sending before another may take it.
+ALERT_LEASE_SECONDS = env_int("ALERT_LEASE_SECONDS", 120)
+ALERT_TIMEOUT_SECONDS = 10
+# The weekly digest goes on this ISO weekday (1 = Monday).
+ALERT_DIGEST_WEEKDAY = env_int("ALERT_DIGEST_WEEKDAY", 1)
+# A follow not confirmed within this many days is deleted (purge_contacts).
+FOLLOW_CONFIRM_DAYS = env_int("FOLLOW_CONFIRM_DAYS", 7)
 
 # Evidence files: a phone photo is 2–6 MB and a scanned document a few MB; 10 MB leaves
 # room without letting one upload fill the disk. Images are resized to this long side.

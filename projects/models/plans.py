@@ -311,6 +311,21 @@ class Plan(models.Model):
         )
         return RulesInForce(day, values, changes)
 
+    def dated_rule(self, name):
+        """day → the value of rule `name` in force that day, None before it was first
+        set: one query, for as many days as need it."""
+        rows = list(
+            self.rules.filter(name=name)
+            .order_by("valid_from", "pk")
+            .values_list("valid_from", "value")
+        )
+
+        def value(day):
+            found = [value for valid_from, value in rows if valid_from <= day]
+            return found[-1] if found else None
+
+        return value
+
     def progress(self, as_of=None):
         """The plan's projects with their figures, and the plan's totals (a few queries)."""
         projects = list(self.projects.with_progress(as_of))
@@ -365,6 +380,8 @@ class PlanRule(models.Model):
         )
         ONLINE_RATING_MINIMUM = "online_rating_minimum", _("码上评计入督查所需的当月评价数")
         NOTICE_DAYS = "notice_days", _("完成公示期（天）")
+        REPORTING_DAY = "reporting_day", _("每月填报截止日（日，超过当月天数按月末）")
+        REVIEW_DAYS = "review_days", _("填报等待审核的提醒界限（天）")
         ELECTION_SHARE = "election_share", _("当选所需赞成票（超过在任代表的百分比）")
         RATING_SHARE = "rating_share", _("满意度测评的界限（超过有效票的百分比）")
 
@@ -378,6 +395,8 @@ class PlanRule(models.Model):
         Name.ONLINE_DISSATISFIED_SHARE: "ONLINE_DISSATISFIED_PERCENT",
         Name.ONLINE_RATING_MINIMUM: "ONLINE_RATING_MINIMUM",
         Name.NOTICE_DAYS: "NOTICE_DAYS",
+        Name.REPORTING_DAY: "REPORTING_DAY",
+        Name.REVIEW_DAYS: "REVIEW_DAYS",
     }
     BOUNDS = {
         Name.PACE_SLOW_POINTS: (Decimal("0.1"), Decimal("100")),
@@ -388,12 +407,21 @@ class PlanRule(models.Model):
         Name.ONLINE_DISSATISFIED_SHARE: (Decimal("1"), Decimal("99")),
         Name.ONLINE_RATING_MINIMUM: (Decimal("1"), Decimal("10000")),
         Name.NOTICE_DAYS: (Decimal("1"), Decimal("60")),
+        Name.REPORTING_DAY: (Decimal("1"), Decimal("31")),
+        Name.REVIEW_DAYS: (Decimal("1"), Decimal("30")),
     }
     # Rules counted in whole units.
-    WHOLE = {Name.ANSWER_WORKING_DAYS, Name.ONLINE_RATING_MINIMUM, Name.NOTICE_DAYS}
+    WHOLE = {
+        Name.ANSWER_WORKING_DAYS,
+        Name.ONLINE_RATING_MINIMUM,
+        Name.NOTICE_DAYS,
+        Name.REPORTING_DAY,
+        Name.REVIEW_DAYS,
+    }
     # Rules in force only from the day they are set on a plan, never from its start: what
-    # a project went through before (公示) is not redone after the fact.
-    FROM_THE_DAY_SET = {Name.NOTICE_DAYS}
+    # a project went through before (公示) is not redone after the fact, and no report
+    # was due before there was a reporting day to meet.
+    FROM_THE_DAY_SET = {Name.NOTICE_DAYS, Name.REPORTING_DAY}
 
     plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, related_name="rules", verbose_name="年度计划"
@@ -927,14 +955,6 @@ class TargetQuerySet(models.QuerySet):
         return self.update(
             latest_value=Subquery(latest.values("value")[:1]),
             latest_as_of=Subquery(latest.values("as_of")[:1]),
-        )
-
-    def stale(self, day, days):
-        """Unfinished targets with no approved figure dated in the `days` before `day`
-        (needs `with_progress`)."""
-        cutoff = day - timedelta(days=days)
-        return self.exclude(status=pace.Status.COMPLETE).filter(
-            Q(last_reported_on__isnull=True) | Q(last_reported_on__lt=cutoff)
         )
 
     def with_candidate(self, value, day):

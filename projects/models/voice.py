@@ -566,16 +566,8 @@ class AnswerStats:
 def answer_limits(plan):
     """day → the plan's answer time limit (working days) in force that day: one query,
     for as many items as need it."""
-    rows = list(
-        plan.rules.filter(name=PlanRule.Name.ANSWER_WORKING_DAYS)
-        .order_by("valid_from", "pk")
-        .values_list("valid_from", "value")
-    )
-
-    def limit(day):
-        return int([value for valid_from, value in rows if valid_from <= day][-1])
-
-    return limit
+    value = plan.dated_rule(PlanRule.Name.ANSWER_WORKING_DAYS)
+    return lambda day: int(value(day))
 
 
 def end_of(day):

@@ -55,6 +55,8 @@ NOT_SWEPT = {
     "site_photo": "the 2021 plan has no sites (the announcement names none)",
     "objection": "no 2021 project is in 公示 (finished before the rule): a 404 page",
     "objected": "follows an objection, which no 2021 project takes",
+    "confirm_follow": "a follow's own link, from its mail: none in the demo (test_alerts.py)",
+    "unfollow": "a follow's own link, from its mail: none in the demo (test_alerts.py)",
 }
 
 
@@ -140,6 +142,9 @@ def public_urls(client, plan, project):
         f"/plans/{year}/projects/{project.number}/ask/",
         f"/plans/{year}/projects/{project.number}/ask/sent/",
         f"/plans/{year}/departments/",
+        f"/plans/{year}/supervision/",
+        f"/plans/{year}/projects/{project.number}/follow/",
+        f"/plans/{year}/projects/{project.number}/follow/sent/",
         f"/plans/{year}/sites/",
         f"/m/p{project.pk}",
         f"/m/p{project.pk}/poster",
@@ -174,6 +179,7 @@ def public_urls(client, plan, project):
         "online_ratings",
         "notices",
         "objections",
+        "supervisions",
     ]:
         urls.append(f"/api/v1/{name}/?page_size=500")
         urls.append(f"/api/v1/{name}/?plan={year}&page_size=500")

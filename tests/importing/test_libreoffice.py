@@ -244,16 +244,22 @@ def test_the_ledger_opened_in_libreoffice_sums_its_current_values(db, client, li
     plan = Plan.objects.create(
         year=2030, title="进行中的计划", period_start=start, period_end=start + timedelta(days=364)
     )
+    plan.rules.filter(name="reporting_day").update(valid_from=start)  # reporting all year
     for number, value in ((1, 900), (2, "12.5"), (3, None)):
         target = TargetFactory(project__plan=plan, project__number=number, target_value=1800)
-        if value is not None:  # reported long ago: each is in the ledger
-            ReportFactory(target=target, value=value, as_of=today - timedelta(days=60))
+        if value is not None:  # sent long ago: each is 逾期未报 in the ledger
+            sent = timezone.now() - timedelta(days=60)
+            ReportFactory(
+                target=target, value=value, as_of=today - timedelta(days=60),
+                created_at=sent, submitted_at=sent,
+            )  # fmt: skip
     client.force_login(make_official("checker", "审核员"))
     response = client.get(reverse("admin:projects_ledger") + "?plan=2030&format=xlsx")
     workbook = load_workbook(io.BytesIO(response.content))
-    sheet = workbook["超期未填报指标"]
-    assert sheet["D1"].value == "当前值"
-    sheet.append(["合计", None, None, f"=SUM(D2:D{sheet.max_row})"])
+    sheet = workbook["逾期未报指标"]
+    assert sheet["F1"].value == "当前值"
+    sheet.append(["合计", None, None, None, None, f"=SUM(F2:F{sheet.max_row})"])
     content = libreoffice(saved(workbook), CSV.format(UTF8), name="台账.xlsx")
-    # The CSV holds the workbook's first sheet, 超期未填报指标, as LibreOffice computed it.
-    assert list(csv.reader(io.StringIO(content.decode())))[-1][:4] == ["合计", "", "", "912.5"]
+    # The CSV holds the workbook's first sheet, 逾期未报指标, as LibreOffice computed it.
+    last = list(csv.reader(io.StringIO(content.decode())))[-1][:6]
+    assert last == ["合计", "", "", "", "", "912.5"]

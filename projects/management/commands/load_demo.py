@@ -13,6 +13,11 @@ runs on its own database (var/demo.sqlite3): every plan it fills or makes is fla
   demo names and points): each park's stages are entered and approved, and the approvals
   write the target's figures; a few online ratings (码上评) and a problem raised at a
   site (码上提), published and answered, show the 民生码's pages at work.
+  Its reporting calendar runs from its start: one department has missed the last two
+  reporting days (逾期未报), a report waits past the review limit, a 挂牌督办 is past
+  its deadline without a response and another is closed, and every department has demo
+  e-mail addresses (and a 企业微信 and a 钉钉 robot, whose demo keys no robot accepts),
+  so `send_alerts` has alerts to send on any day it is run.
 - Next year's plan, invented as well, has its public call open today.
 
 Everything goes through the same path as real data, each step by a demo account of the
@@ -43,15 +48,18 @@ from projects.models import (
     Ballot,
     Candidate,
     CandidateTarget,
+    Channel,
     Department,
     Evidence,
     OnlineRating,
     Plan,
+    PlanRule,
     ProgressReport,
     PublicInput,
     Site,
     SiteReport,
     SiteStage,
+    Supervision,
     Tally,
     Target,
 )
@@ -214,6 +222,8 @@ CANDIDATES = [
 # scattered around the district's centre. Invented, like every demo figure.
 DEMO_STREETS = ["西园街道", "东风街道", "南海街道", "新华街道", "人民街道", "老街街道"]
 PARK_TITLE = "口袋公园"
+# This year's slow pledge's department stopped reporting this many days ago.
+LATE_DAYS = 60
 
 
 def demo_point(n):
@@ -454,7 +464,11 @@ class Command(BaseCommand):
         ballot.publish(accounts.staff)
         plan.refresh_from_db()
         elected = plan.projects.count()
+        # The district set its reporting day before the year began (the rule of a plan
+        # made today would otherwise start today).
+        plan.rules.filter(name=PlanRule.Name.REPORTING_DAY).update(valid_from=plan.period_start)
         count = self.deliver(plan, today, accounts)
+        self.supervise(plan, today, accounts)
         self.stdout.write(
             f"{year}年：征集、遴选 {len(candidates)} 个候选项目、代表票决 {elected} 件当选，"
             f"已生成 {count} 条演示填报（已审核）。"
@@ -577,7 +591,10 @@ class Command(BaseCommand):
         specs = {spec.title: spec for spec in CANDIDATES}
         days = [month_end(m, plan.year) for m in range(1, 13) if month_end(m, plan.year) < today]
         count = 0
-        for project in plan.projects.select_related("lead_department"):
+        projects = list(plan.projects.select_related("lead_department").order_by("number"))
+        # the department of the slow pledge has stopped reporting (逾期未报)
+        late = self.late = next(p for p in projects if specs[p.title].pace == "slow")
+        for project in projects:
             spec = specs[project.title]
             project.lead_department.members.add(accounts.reporter)
             length = (project.due_date - plan.period_start).days
@@ -587,6 +604,8 @@ class Command(BaseCommand):
             for target in project.targets.all():
                 step = spec.targets[target.order - 1].step
                 for day in days:
+                    if project == late and day > today - timedelta(days=LATE_DAYS):
+                        break  # this department has stopped reporting (逾期未报)
                     share = Decimal(str(PACES[spec.pace]((day - plan.period_start).days / length)))
                     value = (target.target_value * share / step).quantize(
                         Decimal(1), ROUND_DOWN
@@ -700,6 +719,70 @@ class Command(BaseCommand):
         answer.approve(accounts.moderator)
 
     # Next year's plan: its call open today.
+
+    def supervise(self, plan, today, accounts):
+        """Where the alerts go, and what they are about: each department's demo mailbox,
+        a 企业微信 robot of the late department and a 钉钉 robot of the office; a report
+        waiting past the review limit, a 督办 past its deadline without a response and
+        one closed."""
+        departments = Department.objects.of_plan(plan).order_by("name")
+        for n, department in enumerate(departments, start=1):
+            Channel.objects.create(
+                department=department, kind="email", address=f"dept{n}@demo.invalid",
+                name="演示邮箱",
+            )  # fmt: skip
+        Channel.objects.create(
+            department=self.late.lead_department, kind="wecom", name="演示企业微信群",
+            address="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=DEMO-KEY",
+        )  # fmt: skip
+        Channel.objects.create(
+            kind="dingtalk", name="演示督查室钉钉群", secret="SECDEMO",  # noqa: S106 - a demo's
+            address="https://oapi.dingtalk.com/robot/send?access_token=DEMO-TOKEN",
+        )  # fmt: skip
+        Channel.objects.create(kind="email", address="duchashi@demo.invalid", name="演示督查室")
+
+        target = (
+            Target.objects.filter(project__plan=plan, latest_value__isnull=False)
+            .exclude(project__title=PARK_TITLE)
+            .order_by("-project__number")
+            .first()
+        )
+        if target is not None:
+            waiting = ProgressReport(
+                target=target, value=target.latest_value, as_of=target.latest_as_of,
+                note="演示：核对后数值不变，等待审核。", created_by=accounts.reporter,
+                delay_reason="演示", next_steps="演示",
+            )  # fmt: skip
+            waiting.save()
+            waiting.submit(accounts.reporter)
+            entered = timezone.now() - timedelta(days=10)
+            ProgressReport.objects.filter(pk=waiting.pk).update(
+                created_at=entered, submitted_at=entered
+            )
+        project = self.late
+        late = Supervision(
+            plan=plan, kind=Supervision.Kind.REPORT, project=project,
+            target=project.targets.first(), department=project.lead_department,
+            problem="演示：连续两个填报截止日没有提交进度。",
+            requirement="演示：五个工作日内补报进度并说明原因。",
+            deadline=today - timedelta(days=3), opened_by=accounts.reviewer,
+            opened_at=timezone.now() - timedelta(days=12),
+        )  # fmt: skip
+        late.save()
+        done = Supervision(
+            plan=plan, kind=Supervision.Kind.LAGGING, project=project,
+            department=project.lead_department,
+            problem="演示：进度一度落后于序时进度。",
+            requirement="演示：制定追赶计划，增加施工力量。", deadline=today - timedelta(days=20),
+            opened_by=accounts.reviewer, opened_at=timezone.now() - timedelta(days=40),
+        )  # fmt: skip
+        done.save()
+        done.respond(accounts.reporter, "演示：已增加两个施工班组，进度已追上。")
+        done.close(accounts.reviewer, "演示：经核查，整改到位。")
+        Supervision.objects.filter(pk=done.pk).update(
+            responded_at=timezone.now() - timedelta(days=25),
+            closed_at=timezone.now() - timedelta(days=22),
+        )
 
     def next_year(self, today, accounts):
         year = today.year + 1
