@@ -782,4 +782,4 @@ class OfficialAdmin(UserAdmin):
 
 
 # The public's voice and the sites have their own modules; registered with the same site.
-from . import admin_alerts, admin_sites, admin_voice  # noqa: E402, F401
+from . import admin_alerts, admin_matters, admin_sites, admin_voice  # noqa: E402, F401

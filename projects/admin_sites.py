@@ -9,16 +9,17 @@
 """
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import evidence, geo
+from . import geo
 from .admin import ReadOnly, ScopedAdmin
 from .admin_voice import act_on_each
+from .forms import CheckedPhoto
 from .models import OnlineRating, Site, SiteReport, Target
 
 
@@ -114,7 +115,7 @@ class SiteAdmin(WithUser, ScopedAdmin):
         return format_html('<a href="/m/s{}/poster">民生码海报</a>', site.pk)
 
 
-class SiteReportForm(forms.ModelForm):
+class SiteReportForm(CheckedPhoto, forms.ModelForm):
     class Meta:
         model = SiteReport
         fields = ["site", "stage", "as_of", "note", "photo"]
@@ -125,29 +126,20 @@ class SiteReportForm(forms.ModelForm):
             self.fields["site"].queryset = Site.objects.visible_to(user).select_related(
                 "target__project"
             )
-        if "photo" in self.fields:
-            self.fields["photo"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
-            self.fields["photo"].help_text = "JPEG、PNG 或 WebP；位置等拍摄信息会被删除。"
-
-    def clean_photo(self):
-        upload = self.cleaned_data.get("photo")
-        if not upload or not hasattr(upload, "content_type"):  # unchanged or cleared
-            return upload
-        self.checked_photo = evidence.check_photo(upload, settings.EVIDENCE_MAX_BYTES)
-        return upload
+        self.accept_photos("JPEG、PNG 或 WebP；位置等拍摄信息会被删除。")
 
 
 class ReturnForm(ActionForm):
     note = forms.CharField(label="退回原因", required=False)
 
 
-@admin.register(SiteReport)
-class SiteReportAdmin(WithUser, ScopedAdmin):
-    form = SiteReportForm
-    list_display = ["site", "stage", "as_of", "state", "created_by", "reviewed_by", "photo_link"]
-    list_filter = ["state", "stage", "site__target__project__plan"]
-    list_select_related = ["site", "created_by", "reviewed_by"]
-    search_fields = ["site__name"]
+class ReviewedEntryAdmin(WithUser, ScopedAdmin):
+    """An entry officials type and a reviewer approves, as a figure (a site's stage
+    change, a practical matter): every save goes (back) to review and is never edited
+    once approved; reviewers approve or return in bulk (`review_progressreport`, never
+    their own: the model's `check_reviewer`); nobody deletes; a photo is checked like
+    evidence (the form's `checked_photo`). A subclass names what it reviews."""
+
     action_form = ReturnForm
     actions = ["approve_selected", "return_selected"]
     readonly_fields = [
@@ -159,11 +151,15 @@ class SiteReportAdmin(WithUser, ScopedAdmin):
         "review_note",
         "photo_link",
     ]
+    add_permission = None  # "projects.add_…": who may enter one
+    photo_url = None  # the URL name of its photos
+    approve_related = ()  # what approving reads of each
+    done_approving = done_returning = ""
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
-        return obj is None or obj.state in SiteReport.EDITABLE_STATES
+        return obj is None or obj.state in self.model.EDITABLE_STATES
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -172,12 +168,12 @@ class SiteReportAdmin(WithUser, ScopedAdmin):
         return request.user.has_perm("projects.review_progressreport")
 
     def save_model(self, request, obj, form, change):
-        if not request.user.has_perm("projects.add_sitereport"):
+        if not request.user.has_perm(self.add_permission):
             raise PermissionDenied
         if not change:
             obj.created_by = request.user
             obj.created_at = timezone.now()
-        obj.state = SiteReport.State.SUBMITTED  # every edit goes (back) to review
+        obj.state = self.model.State.SUBMITTED  # every edit goes (back) to review
         checked = getattr(form, "checked_photo", None)
         if checked is not None:
             obj.photo_type = checked.content_type
@@ -186,31 +182,47 @@ class SiteReportAdmin(WithUser, ScopedAdmin):
         super().save_model(request, obj, form, change)
 
     @admin.display(description="照片")
-    def photo_link(self, report):
-        if not report.photo:
+    def photo_link(self, entry):
+        if not entry.photo:
             return "—"
-        return format_html('<a href="/site-photos/{}/">查看</a>', report.key)
+        return format_html('<a href="{}">查看</a>', reverse(self.photo_url, args=[entry.key]))
 
-    @admin.action(description="审核通过所选点位阶段", permissions=["review"])
+    @admin.action(description="审核通过所选%(verbose_name_plural)s", permissions=["review"])
     def approve_selected(self, request, queryset):
         act_on_each(
             self,
             request,
-            queryset.select_related("site__target__project__plan"),
-            lambda report: report.approve(request.user),
-            done="已审核通过 {n} 条点位阶段。",
+            queryset.select_related(*self.approve_related),
+            lambda entry: entry.approve(request.user),
+            done=self.done_approving,
         )
 
-    @admin.action(description="退回所选点位阶段（填写退回原因）", permissions=["review"])
+    @admin.action(
+        description="退回所选%(verbose_name_plural)s（填写退回原因）", permissions=["review"]
+    )
     def return_selected(self, request, queryset):
         note = request.POST.get("note", "")
         act_on_each(
             self,
             request,
-            queryset.select_related("site"),
-            lambda report: report.return_to_reporter(request.user, note),
-            done="已退回 {n} 条点位阶段。",
+            queryset,
+            lambda entry: entry.return_to_reporter(request.user, note),
+            done=self.done_returning,
         )
+
+
+@admin.register(SiteReport)
+class SiteReportAdmin(ReviewedEntryAdmin):
+    form = SiteReportForm
+    list_display = ["site", "stage", "as_of", "state", "created_by", "reviewed_by", "photo_link"]
+    list_filter = ["state", "stage", "site__target__project__plan"]
+    list_select_related = ["site", "created_by", "reviewed_by"]
+    search_fields = ["site__name"]
+    add_permission = "projects.add_sitereport"
+    photo_url = "projects:site_photo"
+    approve_related = ["site__target__project__plan"]
+    done_approving = "已审核通过 {n} 条点位阶段。"
+    done_returning = "已退回 {n} 条点位阶段。"
 
 
 @admin.register(OnlineRating)

@@ -26,6 +26,37 @@ from .spreadsheets import XLSX_TYPE, attachment, xlsx_response
 IMPORT_SESSION_KEY = "pending_import"
 
 
+class PendingImport:
+    """An upload that passed its dry run, kept (under a random token, named in the
+    uploader's session) until it is confirmed; then read from there, checked again and
+    imported all or nothing. A token that is not this session's is refused. Shared by
+    the imports of reports and of practical matters."""
+
+    def __init__(self, request, key):
+        self.request, self.key = request, key
+
+    def keep(self, data, name, **extra):
+        token = secrets.token_hex(16)
+        default_storage.save(f"imports/{token}", ContentFile(data))
+        self.request.session[self.key] = {"token": token, "name": name, **extra}
+        return token
+
+    def take(self):
+        """(the file as uploaded, what `keep` was given), or None for a foreign token."""
+        pending = self.request.session.get(self.key) or {}
+        token = self.request.POST.get("token", "")
+        if not token or pending.get("token") != token:
+            messages.error(self.request, "导入已失效或不是您上传的文件，请重新上传。")
+            return None
+        with default_storage.open(f"imports/{token}") as stored:
+            data = stored.read()
+        return ContentFile(data, name=pending["name"]), pending
+
+    def done(self):
+        pending = self.request.session.pop(self.key)
+        default_storage.delete(f"imports/{pending['token']}")
+
+
 def require(request, permission):
     if not request.user.has_perm(f"projects.{permission}"):
         raise PermissionDenied
@@ -77,6 +108,7 @@ class ImportForm(forms.Form):
 def import_reports(request):
     require(request, "add_progressreport")
     context = admin_context(request, "从 Excel 导入进度")
+    context["columns"] = ["指标编号", "新累计值", "截至日期"]  # what each row shows
     form = ImportForm()
     if request.method == "POST" and "confirm" in request.POST:
         return confirm_import(request, context)
@@ -87,30 +119,25 @@ def import_reports(request):
             data = upload.read()
             check = check_file(ContentFile(data, name=upload.name), request.user)
             if check.ok and check.new_rows:
-                token = secrets.token_hex(16)
-                default_storage.save(f"imports/{token}", ContentFile(data))
-                request.session[IMPORT_SESSION_KEY] = {"token": token, "name": upload.name}
-                context["token"] = token
+                context["token"] = PendingImport(request, IMPORT_SESSION_KEY).keep(
+                    data, upload.name
+                )
             context.update(check=check, file_name=upload.name)
     context["form"] = form
     return TemplateResponse(request, "admin/projects/import.html", context)
 
 
 def confirm_import(request, context):
-    pending = request.session.get(IMPORT_SESSION_KEY) or {}
-    token = request.POST.get("token", "")
-    if not token or pending.get("token") != token:
-        messages.error(request, "导入已失效或不是您上传的文件，请重新上传。")
+    pending = PendingImport(request, IMPORT_SESSION_KEY)
+    taken = pending.take()
+    if taken is None:
         return redirect("admin:projects_import")
-    path = f"imports/{token}"
-    with default_storage.open(path) as stored:
-        data = stored.read()
-    check, created = import_file(ContentFile(data, name=pending["name"]), request.user)
+    upload, kept = taken
+    check, created = import_file(upload, request.user)
     if not check.ok:
-        context.update(check=check, file_name=pending["name"], form=ImportForm())
+        context.update(check=check, file_name=kept["name"], form=ImportForm())
         return TemplateResponse(request, "admin/projects/import.html", context)
-    default_storage.delete(path)
-    del request.session[IMPORT_SESSION_KEY]
+    pending.done()
     messages.success(request, f"已导入 {created} 条填报，状态为“已提交”，审核通过后公开。")
     url = reverse("admin:projects_progressreport_changelist")
     return redirect(f"{url}?state__exact=submitted")

@@ -48,6 +48,7 @@ from .models import (
     Ballot,
     Candidate,
     Evidence,
+    Matter,
     Notice,
     OnlineRating,
     Plan,
@@ -106,6 +107,7 @@ PARAMETER_ERRORS = {
         f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}.",
     ),
     "page": ("参数 page 须为正整数。", "page must be a positive whole number."),
+    "q": ("参数 q 最多 50 个字。", "q may have at most 50 characters."),
 }
 
 
@@ -529,6 +531,32 @@ class SupervisionRecord(Record):
     response: str = Field(description=_("整改结果（销号后公开；未销号时为空）"))
     review_note: str = Field(description=_("督查部门的核查意见（销号后公开）"))
     url: Url = Field(description=_("本站挂牌督办页面上的该督办"))
+
+
+class MatterFilters(Paging):
+    plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    q: str = Field(None, max_length=50, description=_("在事项、地点和说明中搜索的文字"))
+
+
+class MatterRecord(Record):
+    id: int = Field(description=_("事项编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    department: str = Field(description=_("责任单位"))
+    done_on: date = Field(description=_("办结日期"))
+    title: str = Field(description=_("事项"))
+    category: str = Field(
+        description=_(
+            "类别代码：jobs、education、health、elderly、housing、transport、environment、services、other"
+        )
+    )
+    category_label: str = Field(description=_("类别"))
+    place: str = Field(description=_("街道/社区（可为空）"))
+    beneficiaries: int | None = Field(
+        description=_("受益人数；未填时为 null"), json_schema_extra={"x-unit": "人"}
+    )
+    description: str = Field(description=_("简要说明（可为空）"))
+    photo_url: Url | None = Field(description=_("现场照片，或 null"))
+    url: Url = Field(description=_("本站为群众办实事页面上的该事项"))
 
 
 class ObjectionRecord(Record):
@@ -1174,6 +1202,26 @@ def supervision_json(item, request):
     }
 
 
+def matter_json(matter, request):
+    return {
+        "id": matter.pk,
+        "plan": matter.plan.year,
+        "department": matter.department.name,
+        "done_on": matter.done_on,
+        "title": matter.title,
+        "category": matter.category,
+        "category_label": matter.get_category_display(),
+        "place": matter.place,
+        "beneficiaries": matter.beneficiaries,
+        "description": matter.description,
+        "photo_url": absolute(request, reverse("projects:matter_photo", args=[matter.key]))
+        if matter.photo
+        else None,
+        "url": absolute(request, reverse("projects:matters", args=[matter.plan.year]))
+        + f"#m{matter.pk}",
+    }
+
+
 def public_objections():
     return (
         PublicInput.objects.public()
@@ -1206,6 +1254,17 @@ def supervisions(request, filters: Query[CycleFilters]):
     found = in_plans(Supervision.objects.public(), filters.plan)
     found = found.select_related("plan", "project", "department").order_by("-opened_at", "-pk")
     return paginated(request, filters, found, supervision_json)
+
+
+@endpoint(
+    "matters",
+    MatterRecord,
+    _("为群众办实事：各责任单位登记、经审核公开的事项。"),
+)
+def matters(request, filters: Query[MatterFilters]):
+    found = in_plans(Matter.objects.public(), filters.plan).search(filters.q)
+    found = found.select_related("plan", "department").order_by("-done_on", "-pk")
+    return paginated(request, filters, found, matter_json)
 
 
 # The open data page's documentation, read from the document above in the visitor's

@@ -31,6 +31,7 @@ from . import api
 from .models import (
     Ballot,
     Candidate,
+    Matter,
     Notice,
     OnlineRating,
     Plan,
@@ -138,6 +139,7 @@ TABLES = [
         ["id"],
         [{"fields": "notice", "reference": {"resource": "notices", "fields": "id"}}],
     ),
+    Table("matters", "为群众办实事", api.MatterRecord, ["id"], []),
     Table(
         "supervisions",
         "挂牌督办",
@@ -307,6 +309,13 @@ def rows(plan, site):
         "objections": [
             api.objection_json(o, site)
             for o in api.public_objections().filter(plan=plan).order_by("received_at", "pk")
+        ],
+        "matters": [
+            api.matter_json(matter, site)
+            for matter in Matter.objects.public()
+            .filter(plan=plan)
+            .select_related("plan", "department")
+            .order_by("done_on", "pk")
         ],
         "supervisions": [
             api.supervision_json(item, site)

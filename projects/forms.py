@@ -1,11 +1,13 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 
+from . import evidence
 from .evidence import check_upload
 from .formatting import figure
-from .models import VALUE_ERRORS, Evidence, ProgressReport, evidence_path
+from .models import VALUE_ERRORS, Department, Evidence, Matter, Plan, ProgressReport, evidence_path
 
 # A figure this many times its target is almost always a typo (an extra zero, a figure
 # in the wrong unit); it is accepted only once the reporter confirms it.
@@ -147,3 +149,54 @@ def store_evidence(evidence, written):
         default_storage.delete(name)
         raise EvidenceNotStored from None
     written.append(evidence.file.name)
+
+
+class CheckedPhoto:
+    """A model form's optional photo, checked and re-encoded like evidence; the form
+    keeps the result in `checked_photo` for the admin to store."""
+
+    def accept_photos(self, help_text):
+        if "photo" in self.fields:
+            self.fields["photo"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+            self.fields["photo"].help_text = help_text
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        if not upload or not hasattr(upload, "content_type"):  # unchanged or cleared
+            return upload
+        self.checked_photo = evidence.check_photo(upload, settings.EVIDENCE_MAX_BYTES)
+        return upload
+
+
+class MatterForm(CheckedPhoto, forms.ModelForm):
+    class Meta:
+        model = Matter
+        fields = [
+            "plan",
+            "department",
+            "done_on",
+            "title",
+            "category",
+            "place",
+            "beneficiaries",
+            "description",
+            "photo",
+        ]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and "department" in self.fields:
+            departments = Department.objects.all()
+            if not user.has_perm("projects.view_all_departments"):
+                departments = user.departments.all()
+            self.fields["department"].queryset = departments
+            self.fields["department"].error_messages["invalid_choice"] = "只能登记本单位的事项。"
+        if "plan" in self.fields:
+            self.fields["plan"].queryset = Plan.objects.filter(archived_at__isnull=True)
+        if "beneficiaries" in self.fields:
+            self.fields["beneficiaries"].error_messages.update(
+                invalid="受益人数请填写整数。",
+                min_value="受益人数不能为负数。",
+                max_value="受益人数不能超过 100 万（全区人口）。",
+            )
+        self.accept_photos("选填；JPEG、PNG 或 WebP，位置等拍摄信息会被删除。")

@@ -238,16 +238,17 @@ def template_xlsx(plan, targets):
     return out.getvalue()
 
 
-def check_file(upload, user):
-    """Read and validate an upload as `user` would enter it; nothing is saved."""
-    check = ImportCheck()
+def read_sheet(upload, check, required, known):
+    """(headers, rows) of an upload for an import, or None with `check.file_errors`
+    saying why: not a readable table within the budgets, a required column missing, a
+    column named twice. Columns not `known` are noted and not read."""
     try:
-        headers, rows = read_table(upload, settings.IMPORT_MAX_BYTES, header=REQUIRED_COLUMNS)
+        headers, rows = read_table(upload, settings.IMPORT_MAX_BYTES, header=required)
     except ValidationError as error:
         check.file_errors = error.messages
-        return check
-    missing = [c for c in REQUIRED_COLUMNS if c not in headers]
-    added = [h for h in headers if h and h not in INPUT_COLUMNS and h not in INFO_COLUMNS]
+        return None
+    missing = [c for c in required if c not in headers]
+    added = [h for h in headers if h and h not in known]
     if missing:
         check.file_errors.append(
             f"找不到必需的列：{'、'.join(missing)}。请在表头行写上这些列名（可从下载的模板复制），"
@@ -257,8 +258,16 @@ def check_file(upload, user):
         check.notes.append(f"以下列不属于模板，未读取：{'、'.join(added)}。")
     if len(set(h for h in headers if h)) != len([h for h in headers if h]):
         check.file_errors.append("表头中有重复的列名。")
-    if check.file_errors:
+    return None if check.file_errors else (headers, rows)
+
+
+def check_file(upload, user):
+    """Read and validate an upload as `user` would enter it; nothing is saved."""
+    check = ImportCheck()
+    sheet = read_sheet(upload, check, REQUIRED_COLUMNS, [*INPUT_COLUMNS, *INFO_COLUMNS])
+    if sheet is None:
         return check
+    headers, rows = sheet
 
     entered = []
     letters = {h: get_column_letter(i) for i, h in enumerate(headers, start=1) if h}

@@ -35,6 +35,7 @@ READ = [
     "projects.view_sitereport",
     "projects.view_notice",
     "projects.view_supervision",
+    "projects.view_matter",
 ]
 
 PERMISSIONS = {
@@ -55,6 +56,9 @@ PERMISSIONS = {
         "projects.change_answer",
         # their departments' 挂牌督办: the response (整改情况), nothing else
         "projects.change_supervision",
+        # their departments' practical matters (为群众办实事), reviewed like figures
+        "projects.add_matter",
+        "projects.change_matter",
     ],
     REVIEWER: [
         *READ,

@@ -70,6 +70,7 @@ def connect():
     from .models import (
         Answer,
         Department,
+        Matter,
         Measure,
         Milestone,
         OnlineRating,
@@ -96,6 +97,7 @@ def connect():
         PlannedValue,
         Site,
         Supervision,
+        Matter,  # a submission changes nothing public: bumping on it costs one render
     ):
         post_save.connect(content_changed, sender=model, dispatch_uid=f"fresh-save-{model}")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"fresh-delete-{model}")

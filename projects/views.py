@@ -17,11 +17,13 @@ from .formatting import display_name, percent
 from .freshness import cached_public
 from .models import (
     Evidence,
+    Matter,
     Plan,
     Project,
     Site,
     Supervision,
     answer_stats,
+    end_of,
     overdue_by_department,
     project_questions,
     project_story,
@@ -96,11 +98,15 @@ def render_dashboard(request, plan, open_calls=()):
             "projects": _("实事件数"),
         },
     }
+    matters = Matter.objects.public().filter(plan=plan)
+    if request.as_of:
+        matters = matters.filter(reviewed_at__lt=end_of(request.as_of))
     context = {
         **plan_context(request, plan),
         "progress": progress,
         "chart": chart,
         "open_calls": open_calls,
+        "matters_count": matters.count(),
     }
     return render(request, "projects/dashboard.html", context)
 

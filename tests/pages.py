@@ -9,6 +9,7 @@ PUBLIC_PAGES = [
     "/plans/2021/projects/10/",
     "/plans/2021/departments/",
     "/plans/2021/supervision/",
+    "/plans/2021/matters/",
     "/plans/2021/targets/",
     "/plans/2021/targets/?status=overdue&sort=-percent",
     "/plans/2021/bulletins/",

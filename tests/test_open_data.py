@@ -16,6 +16,7 @@ from projects import api
 from projects.models import (
     Ballot,
     Candidate,
+    Matter,
     Notice,
     OnlineRating,
     PublicInput,
@@ -169,6 +170,11 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
         plan=plan, kind="lagging", project=target.project,
         department=target.project.lead_department, problem="滞后", requirement="追赶",
         deadline=date(2021, 8, 1), response="已追上", state="closed", closed_at=timezone.now(),
+    )  # fmt: skip
+    # A practical matter, approved.
+    Matter.objects.create(
+        plan=plan, department=target.project.lead_department, done_on=date(2021, 5, 1),
+        title="修路", category="transport", state="approved",
     )  # fmt: skip
     for endpoint in api.documentation(2021):
         (record,) = client.get(endpoint["path"]).json()["results"]

@@ -112,6 +112,67 @@ def official_field(verbose_name, blank=True):
     )
 
 
+class ReviewedEntry(models.Model):
+    """An entry officials type and a reviewer approves, as a figure (a site's stage
+    change, a practical matter): its state, who entered and who reviewed it, when. Each
+    review step claims the row in the state it was read in (two reviewers cannot both
+    act), and nobody reviews what their own hand entered or changed (`ENTRY_FIELDS` in
+    its history). `WHAT` names it in messages."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("待审核")
+        APPROVED = "approved", _("已审核")
+        RETURNED = "returned", _("已退回")
+
+    EDITABLE_STATES = (State.SUBMITTED, State.RETURNED)
+    ENTRY_FIELDS = ()
+    WHAT = "填报"
+
+    state = models.CharField(
+        "状态", max_length=20, choices=State, default=State.SUBMITTED, editable=False
+    )
+    created_by = official_field("填报人")
+    created_at = models.DateTimeField("填报时间", default=timezone.now, editable=False)
+    reviewed_by = official_field("审核人")
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True, editable=False)
+    review_note = models.TextField("退回原因", blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def hands(self):
+        """Whoever entered or changed what the entry says (its history)."""
+        return ({self.created_by_id} | hands_in_history(self, self.ENTRY_FIELDS)) - {None}
+
+    def check_reviewer(self, user):
+        # Who may review at all is the admin's action permission (review_progressreport),
+        # as for figures; here, that nobody reviews their own hand.
+        if user.pk in self.hands():
+            raise ValidationError(f"不能审核自己填报或修改过的{self.WHAT}。")
+
+    def _move(self, user, to_state, **changes):
+        claimed = (
+            type(self)
+            .objects.filter(pk=self.pk, state=self.State.SUBMITTED)
+            .update(state=to_state, reviewed_by=user, reviewed_at=timezone.now(), **changes)
+        )
+        if not claimed:
+            self.refresh_from_db(fields=["state"])
+            raise ValidationError(
+                f"该{self.WHAT}当前为“{self.get_state_display()}”，不能进行此操作。"
+            )
+        self.refresh_from_db()
+        self._history_user = user
+        self.save()
+
+    def return_to_reporter(self, user, reason):
+        if not reason.strip():
+            raise ValidationError("退回时必须说明原因。")
+        self.check_reviewer(user)
+        with transaction.atomic():
+            self._move(user, self.State.RETURNED, review_note=reason.strip())
+
+
 class PlanQuerySet(models.QuerySet):
     def published(self):
         """Plans the public may see."""
@@ -204,6 +265,13 @@ class Plan(models.Model):
         "征集截止", null=True, blank=True, help_text=f"征集期不少于 {CALL_MIN_DAYS} 天。"
     )
     call_rules = models.TextField("征集要求", blank=True, default=CALL_RULES)
+    matters_claim = models.CharField(
+        "公告所称为群众办实事",
+        max_length=200,
+        blank=True,
+        help_text="公告原话，如“截至目前，全区各级各部门为群众办实事1000余项”；"
+        "公开页面把已登记、经审核的事项数与它并列。",
+    )
 
     objects = PlanQuerySet.as_manager()
     history = HistoricalRecords()

@@ -33,9 +33,9 @@ from .plans import (
     PlanRule,
     ProgressReport,
     Project,
+    ReviewedEntry,
     SiteStage,
     Target,
-    hands_in_history,
     official_field,
 )
 from .voice import PublicInput
@@ -142,16 +142,11 @@ class SiteReportQuerySet(models.QuerySet):
         return self.filter(site__in=Site.objects.visible_to(user))
 
 
-class SiteReport(models.Model):
+class SiteReport(ReviewedEntry):
     """A site's stage from a day on, with a photo: public once a reviewer approves it."""
 
-    class State(models.TextChoices):
-        SUBMITTED = "submitted", _("待审核")
-        APPROVED = "approved", _("已审核")
-        RETURNED = "returned", _("已退回")
-
     Stage = SiteStage
-    EDITABLE_STATES = (State.SUBMITTED, State.RETURNED)
+    WHAT = "点位阶段"
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     site = models.ForeignKey(
@@ -163,14 +158,6 @@ class SiteReport(models.Model):
     photo = models.FileField("现场照片", upload_to=site_photo_path, max_length=200, blank=True)
     photo_type = models.CharField(max_length=20, blank=True, editable=False)
     photo_sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    state = models.CharField(
-        "状态", max_length=20, choices=State, default=State.SUBMITTED, editable=False
-    )
-    created_by = official_field("填报人")
-    created_at = models.DateTimeField("填报时间", default=timezone.now, editable=False)
-    reviewed_by = official_field("审核人")
-    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True, editable=False)
-    review_note = models.TextField("退回原因", blank=True, editable=False)
 
     objects = SiteReportQuerySet.as_manager()
     history = HistoricalRecords()
@@ -217,30 +204,7 @@ class SiteReport(models.Model):
                 }
             )
 
-    # Review, as for figures: each step claims the row in the state it was read in.
-
     ENTRY_FIELDS = ("site_id", "stage", "as_of", "note", "photo")
-
-    def hands(self):
-        """Whoever entered or changed what the change says (its history)."""
-        return ({self.created_by_id} | hands_in_history(self, self.ENTRY_FIELDS)) - {None}
-
-    def check_reviewer(self, user):
-        # Who may review at all is the admin's action permission (review_progressreport),
-        # as for figures; here, that nobody reviews their own hand.
-        if user.pk in self.hands():
-            raise ValidationError("不能审核自己填报或修改过的点位阶段。")
-
-    def _move(self, user, to_state, **changes):
-        claimed = SiteReport.objects.filter(pk=self.pk, state=self.State.SUBMITTED).update(
-            state=to_state, reviewed_by=user, reviewed_at=timezone.now(), **changes
-        )
-        if not claimed:
-            self.refresh_from_db(fields=["state"])
-            raise ValidationError(f"该填报当前为“{self.get_state_display()}”，不能进行此操作。")
-        self.refresh_from_db()
-        self._history_user = user
-        self.save()
 
     def approve(self, user):
         self.check_reviewer(user)
@@ -250,13 +214,6 @@ class SiteReport(models.Model):
             target = Target.objects.select_for_update().get(pk=self.site.target_id)
             self._move(user, self.State.APPROVED)
             self.write_figures(target, user)
-
-    def return_to_reporter(self, user, reason):
-        if not reason.strip():
-            raise ValidationError("退回时必须说明原因。")
-        self.check_reviewer(user)
-        with transaction.atomic():
-            self._move(user, self.State.RETURNED, review_note=reason.strip())
 
     def write_figures(self, target, reviewer):
         """For a target that counts sites: the count on this change's day, and on each

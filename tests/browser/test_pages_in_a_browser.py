@@ -157,6 +157,7 @@ def test_the_api_reference_page_works_under_the_sites_content_policy(live_server
         "/api/v1/notices/",
         "/api/v1/objections/",
         "/api/v1/supervisions/",
+        "/api/v1/matters/",
     ]
     page.locator("#operations-default-plans").click()
     page.get_by_role("button", name="Try it out").click()

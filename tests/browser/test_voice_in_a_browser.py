@@ -57,6 +57,7 @@ NOT_SWEPT = {
     "objected": "follows an objection, which no 2021 project takes",
     "confirm_follow": "a follow's own link, from its mail: none in the demo (test_alerts.py)",
     "unfollow": "a follow's own link, from its mail: none in the demo (test_alerts.py)",
+    "matter_photo": "the 2021 register is empty (nothing is invented for it)",
 }
 
 
@@ -143,6 +144,8 @@ def public_urls(client, plan, project):
         f"/plans/{year}/projects/{project.number}/ask/sent/",
         f"/plans/{year}/departments/",
         f"/plans/{year}/supervision/",
+        f"/plans/{year}/matters/",
+        f"/plans/{year}/matters/?export=csv",
         f"/plans/{year}/projects/{project.number}/follow/",
         f"/plans/{year}/projects/{project.number}/follow/sent/",
         f"/plans/{year}/sites/",
@@ -180,6 +183,7 @@ def public_urls(client, plan, project):
         "notices",
         "objections",
         "supervisions",
+        "matters",
     ]:
         urls.append(f"/api/v1/{name}/?page_size=500")
         urls.append(f"/api/v1/{name}/?plan={year}&page_size=500")

@@ -51,6 +51,7 @@ from projects.models import (
     Channel,
     Department,
     Evidence,
+    Matter,
     OnlineRating,
     Plan,
     PlanRule,
@@ -222,6 +223,27 @@ CANDIDATES = [
 # scattered around the district's centre. Invented, like every demo figure.
 DEMO_STREETS = ["西园街道", "东风街道", "南海街道", "新华街道", "人民街道", "老街街道"]
 PARK_TITLE = "口袋公园"
+# This year's demo register of practical matters: (title, category, people or None).
+DEMO_MATTERS = [
+    ("为独居老人安装紧急呼叫器", "elderly", 120),
+    ("修复小区破损路面", "transport", 860),
+    ("开设周末义诊", "health", 300),
+    ("更换老旧路灯", "transport", None),
+    ("为零就业家庭推荐岗位", "jobs", 45),
+    ("校门口增设护学岗", "education", 1500),
+    ("清理背街小巷垃圾", "environment", None),
+    ("社保业务就近可办", "services", 2300),
+    ("为困难家庭维修房屋", "housing", 12),
+    ("开办社区老年食堂", "elderly", 200),
+    ("疏通雨水管网", "environment", 3400),
+    ("开展技能培训", "jobs", 160),
+    ("增设公交站亭", "transport", None),
+    ("为学生配送课后服务", "education", 420),
+    ("上门办理残疾人证", "services", 36),
+    ("小区加装充电设施", "other", 500),
+    ("整治农贸市场环境", "environment", 2000),
+    ("为环卫工人设爱心驿站", "other", 80),
+]
 # This year's slow pledge's department stopped reporting this many days ago.
 LATE_DAYS = 60
 
@@ -469,6 +491,7 @@ class Command(BaseCommand):
         plan.rules.filter(name=PlanRule.Name.REPORTING_DAY).update(valid_from=plan.period_start)
         count = self.deliver(plan, today, accounts)
         self.supervise(plan, today, accounts)
+        self.register(plan, today, accounts)
         self.stdout.write(
             f"{year}年：征集、遴选 {len(candidates)} 个候选项目、代表票决 {elected} 件当选，"
             f"已生成 {count} 条演示填报（已审核）。"
@@ -783,6 +806,33 @@ class Command(BaseCommand):
             responded_at=timezone.now() - timedelta(days=25),
             closed_at=timezone.now() - timedelta(days=22),
         )
+
+    def register(self, plan, today, accounts):
+        """A labelled demo register of practical matters (为群众办实事), entered by the
+        departments' reporter and approved, but for the last two, waiting for review."""
+        departments = list(Department.objects.of_plan(plan).order_by("name"))
+        days = (today - plan.period_start).days
+        if days < 1:
+            return
+        for department in departments:
+            department.members.add(accounts.reporter)
+        for n, (title, category, people) in enumerate(DEMO_MATTERS):
+            matter = Matter(
+                plan=plan,
+                department=departments[n % len(departments)],
+                done_on=plan.period_start + timedelta(days=(n * 37) % days),
+                title=f"演示：{title}",
+                category=category,
+                place=DEMO_STREETS[n % len(DEMO_STREETS)],
+                beneficiaries=people,
+                description="演示数据，不是真实事项。",
+                created_by=accounts.reporter,
+            )
+            matter.full_clean()
+            matter._history_user = accounts.reporter
+            matter.save()
+            if n < len(DEMO_MATTERS) - 2:
+                matter.approve(accounts.reviewer)
 
     def next_year(self, today, accounts):
         year = today.year + 1

@@ -54,6 +54,7 @@ def load(data):
         source_name=spec.get("source_name", ""),
         source_url=spec.get("source_url", ""),
         source_text=source_text,
+        matters_claim=spec.get("matters_claim", ""),
     )
     for item in data["projects"]:
         lead = item.get("lead_department")

@@ -1,0 +1,110 @@
+"""The public register of practical matters (为群众办实事) of a plan: its totals by
+department, category and month (a chart with its table twin), search, a paginated list
+and the CSV; approved matters only (`Matter.objects.public()`)."""
+
+import csv
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from .asof import public_page
+from .freshness import cached_public
+from .models import Category, Department, Matter, matter_totals
+from .views import plan_context, published_plan, uploaded_file
+
+PAGE_SIZE = 50
+CSV_HEADERS = ["编号", "责任单位", "办结日期", "事项", "类别", "街道/社区", "受益人数", "简要说明"]
+
+
+def chosen(request):
+    """The page's filters as given: ?q=, ?department= (an id), ?category=; bad values
+    are a 404, not a page that silently shows everything."""
+    q = request.GET.get("q", "").strip()[:50]
+    department = request.GET.get("department", "")
+    if department and not (department.isdigit() and len(department) <= 9):
+        raise Http404("没有这个责任单位。")
+    category = request.GET.get("category", "")
+    if category and category not in Category.values:
+        raise Http404("没有这个类别。")
+    return q, int(department) if department else None, category
+
+
+def filtered(plan, q, department, category):
+    matters = Matter.objects.public().filter(plan=plan).search(q)
+    if department:
+        matters = matters.filter(department_id=department)
+    if category:
+        matters = matters.filter(category=category)
+    return matters
+
+
+@cached_public
+@public_page
+def matters(request, year):
+    plan = published_plan(year)
+    q, department, category = chosen(request)
+    found = filtered(plan, q, department, category)
+    if request.GET.get("export") == "csv":
+        return matters_csv(plan, found)
+    totals = matter_totals(found)
+    pages = Paginator(found.select_related("department").order_by("-done_on", "-pk"), PAGE_SIZE)
+    page = pages.get_page(request.GET.get("page"))
+    chart = {
+        "months": [{"label": f"{day:%Y-%m}", "count": n} for day, n, _people in totals["months"]],
+        "text": {"count": _("事项数")},
+    }
+    departments = Department.objects.filter(matters__in=Matter.objects.public().filter(plan=plan))
+    context = {
+        **plan_context(request, plan),
+        "totals": totals,
+        "page": page,
+        "q": q,
+        "department": department,
+        "category": category,
+        "categories": Category.choices,
+        "departments": departments.distinct().order_by("name"),
+        "chart": chart,
+        "filtering": bool(q or department or category),
+    }
+    return render(request, "projects/matters.html", context)
+
+
+def matters_csv(plan, found):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="matters-{plan.year}.csv"'
+    response.write("\ufeff")  # Excel reads UTF-8 with its mark
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADERS)
+    for matter in found.select_related("department").order_by("done_on", "pk"):
+        writer.writerow(
+            [
+                matter.pk,
+                matter.department.name,
+                f"{matter.done_on:%Y-%m-%d}",
+                matter.title,
+                matter.get_category_display(),
+                matter.place,
+                "" if matter.beneficiaries is None else matter.beneficiaries,
+                matter.description,
+            ]
+        )
+    return response
+
+
+def matter_photo(request, key):
+    """A matter's photo: for anyone once the matter is public, before that only for
+    the officials who may see it."""
+    public = Matter.objects.public().filter(key=key).exclude(photo="").first()
+    matter = public
+    if matter is None and request.user.is_authenticated and request.user.is_staff:
+        matter = Matter.objects.visible_to(request.user).filter(key=key).exclude(photo="").first()
+    if matter is None:
+        raise Http404("没有这张照片。")
+    return uploaded_file(
+        matter.photo,
+        matter.photo_type,
+        f"matter-{matter.key.hex[:12]}{matter.photo_extension}",
+        public is not None,
+    )

@@ -1,0 +1,320 @@
+"""The register of practical matters (为群众办实事): entered by a department's reporters,
+approved by a reviewer, public only then: totals by department, category and month, the
+search, the list, the CSV and the API; the plan page's count beside the announced
+figure; bad input refused in Chinese; who may do what, over HTTP."""
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from projects.models import Matter, Plan
+
+from .conftest import make_official
+from .factories import DepartmentFactory, PlanFactory
+
+TODAY = date(2026, 11, 26)
+ADD = reverse("admin:projects_matter_add")
+LIST = reverse("admin:projects_matter_changelist")
+
+
+@pytest.fixture
+def plan(db):
+    return PlanFactory(year=2026)
+
+
+@pytest.fixture
+def housing(db):
+    return DepartmentFactory(name="区住建局")
+
+
+@pytest.fixture
+def health(db):
+    return DepartmentFactory(name="区卫健委")
+
+
+@pytest.fixture
+def reporter(housing):
+    return make_official("zj-reporter", "填报员", housing)
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_official("checker", "审核员")
+
+
+def matter(plan, department, title, day, category="housing", people=None, approved=True):
+    return Matter.objects.create(
+        plan=plan,
+        department=department,
+        title=title,
+        done_on=day,
+        category=category,
+        beneficiaries=people,
+        place="西园街道",
+        state="approved" if approved else "submitted",
+        reviewed_at=timezone.now() if approved else None,
+    )
+
+
+def entry(plan, department, **fields):
+    data = {
+        "plan": plan.pk,
+        "department": department.pk,
+        "done_on": "2026-10-12",
+        "title": "为独居老人安装紧急呼叫器",
+        "category": "elderly",
+        "place": "西园街道",
+        "beneficiaries": "120",
+        "description": "120 户独居老人家中安装。",
+    }
+    data.update(fields)
+    return data
+
+
+def test_a_reporter_enters_a_matter_a_reviewer_approves_it_and_then_it_is_public(
+    client, plan, housing, reporter, reviewer
+):
+    client.force_login(reporter)
+    assert client.post(ADD, entry(plan, housing)).status_code == 302
+    item = Matter.objects.get()
+    assert (item.state, item.created_by) == ("submitted", reporter)
+    page = client.get("/plans/2026/matters/").content.decode()
+    assert "为独居老人安装紧急呼叫器" not in page  # not before review
+    assert "还没有经审核公开的事项" in page
+    client.post(LIST, {"action": "approve_selected", "_selected_action": [item.pk]})
+    item.refresh_from_db()
+    assert item.state == "submitted"  # a reporter approves nothing
+    client.force_login(reviewer)
+    client.post(LIST, {"action": "approve_selected", "_selected_action": [item.pk]})
+    item.refresh_from_db()
+    assert (item.state, item.reviewed_by) == ("approved", reviewer)
+    page = client.get("/plans/2026/matters/").content.decode()
+    assert "为独居老人安装紧急呼叫器" in page and "受益 120 人" in page
+    assert item.history.count() == 2  # entered, approved
+
+
+def test_nobody_approves_a_matter_they_entered_or_changed(client, plan, housing):
+    both = make_official("both", "填报员", housing)
+    both.groups.add(*make_official("x", "审核员").groups.all())
+    client.force_login(both)
+    client.post(ADD, entry(plan, housing))
+    item = Matter.objects.get()
+    page = client.post(
+        LIST, {"action": "approve_selected", "_selected_action": [item.pk]}, follow=True
+    )
+    assert "不能审核自己填报或修改过的事项" in page.content.decode()
+    item.refresh_from_db()
+    assert item.state == "submitted"
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"done_on": "2025-12-31"}, "办结日期须在本年度计划的周期内（2026-01-01 至 2026-12-31）"),
+        ({"done_on": "2026-12-01"}, "办结日期不能晚于今天"),
+        ({"done_on": "2026-02-30"}, "有效的日期"),
+        ({"beneficiaries": "-3"}, "受益人数不能为负数"),
+        ({"beneficiaries": "5000000"}, "受益人数不能超过 100 万"),
+        ({"beneficiaries": "许多"}, "受益人数请填写整数"),
+        ({"category": "toys"}, "选择一个有效的选项"),
+        ({"title": ""}, "这个字段是必填项"),
+    ],
+)
+def test_a_bad_matter_is_refused_in_chinese_and_nothing_is_kept(
+    client, plan, housing, reporter, fields, message
+):
+    client.force_login(reporter)
+    page = client.post(ADD, entry(plan, housing, **fields))
+    assert message in page.content.decode()
+    assert not Matter.objects.exists()
+
+
+def test_a_matter_for_another_department_is_refused(client, plan, housing, health, reporter):
+    client.force_login(reporter)
+    page = client.post(ADD, entry(plan, health))
+    assert "只能登记本单位的事项" in page.content.decode()
+    assert not Matter.objects.exists()
+
+
+def test_a_disguised_photo_is_refused(client, plan, housing, reporter):
+    client.force_login(reporter)
+    fake = SimpleUploadedFile("x.jpg", b"%PDF-1.4 not a photo", content_type="image/jpeg")
+    page = client.post(ADD, {**entry(plan, housing), "photo": fake})
+    assert "只能上传 JPEG、PNG 或 WebP 照片" in page.content.decode()
+    assert not Matter.objects.exists()
+
+
+def test_the_page_totals_by_department_category_and_month_and_searches(
+    client, plan, housing, health
+):
+    matter(plan, housing, "修复小区破损路面", date(2026, 3, 2), "transport", 860)
+    matter(plan, housing, "为困难家庭维修房屋", date(2026, 3, 20), "housing", 12)
+    matter(plan, health, "开设周末义诊", date(2026, 5, 9), "health")
+    matter(plan, health, "未审核的事项", date(2026, 5, 10), approved=False)
+    html = client.get("/plans/2026/matters/").content.decode()
+    assert "已登记并经审核公开 3 项。" in html
+    assert "未审核的事项" not in html
+    assert '<tr><th scope="row">区住建局</th><td>2</td><td>872</td></tr>' in html
+    assert '<tr><th scope="row">区卫健委</th><td>1</td><td>—</td></tr>' in html
+    assert '<tr><th scope="row">交通</th><td>1</td><td>860</td></tr>' in html
+    assert '<tr><th scope="row">2026-03</th><td>2</td><td>872</td></tr>' in html
+    assert '<tr><th scope="row">2026-05</th><td>1</td><td>—</td></tr>' in html
+    found = client.get("/plans/2026/matters/?q=义诊").content.decode()
+    assert "找到 1 项。" in found and "开设周末义诊" in found and "修复小区" not in found
+    only = client.get(f"/plans/2026/matters/?department={housing.pk}&category=housing")
+    assert "为困难家庭维修房屋" in only.content.decode()
+    assert "开设周末义诊" not in only.content.decode()
+    for bad in ["?department=abc", "?category=toys", "?department=12345678901"]:
+        assert client.get("/plans/2026/matters/" + bad).status_code == 404
+
+
+def test_the_csv_has_the_filtered_list(client, plan, housing, health):
+    matter(plan, housing, "修复小区破损路面", date(2026, 3, 2), "transport", 860)
+    matter(plan, health, "开设周末义诊", date(2026, 5, 9), "health")
+    response = client.get("/plans/2026/matters/?q=义诊&export=csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["编号", "责任单位", "办结日期", "事项"]
+    assert [r[3] for r in rows[1:]] == ["开设周末义诊"]
+    assert rows[1][6] == ""  # no number of people: empty, not 0
+
+
+def test_the_list_is_paginated(client, plan, housing):
+    Matter.objects.bulk_create(
+        Matter(
+            plan=plan, department=housing, title=f"事项{n}", done_on=date(2026, 4, 1),
+            category="other", state="approved",
+        )
+        for n in range(60)
+    )  # fmt: skip
+    first = client.get("/plans/2026/matters/").content.decode()
+    assert "第 1 页，共 2 页" in first and 'rel="next"' in first
+    second = client.get("/plans/2026/matters/?page=2").content.decode()
+    assert second.count('<li id="m') == 10
+
+
+@pytest.mark.parametrize("size", [10, 10_000])
+def test_the_page_costs_the_same_with_10_or_10000_matters(
+    plan, housing, health, size, queries_of, django_assert_num_queries
+):
+    Matter.objects.bulk_create(
+        Matter(
+            plan=plan, department=(housing, health)[n % 2], title=f"事项{n}",
+            done_on=date(2026, 1, 1) + timedelta(days=n % 300), category="other",
+            beneficiaries=n % 50, state="approved",
+        )
+        for n in range(size)
+    )  # fmt: skip
+    # 1 the plan, 2-5 the totals (overall, by department, category, month), 6 the
+    # departments for the filter, 7 the page's count, 8 its rows, 9 whether any plan
+    # carries demo data, 10 the published plans for the navigation
+    with django_assert_num_queries(10):
+        queries_of("/plans/2026/matters/")
+
+
+def test_the_plan_page_shows_the_count_beside_the_announced_figure(client, db):
+    call_command("load_plan", "2021", stdout=io.StringIO())
+    html = client.get("/plans/2021/").content.decode()
+    assert "已登记并经审核公开 0 项。" in html
+    assert "公告称：“截至目前，全区各级各部门为群众办实事1000余项”。" in html
+    register = client.get("/plans/2021/matters/").content.decode()
+    assert "还没有经审核公开的事项" in register and "1000余项" in register
+
+
+def test_the_api_lists_public_matters_with_search(client, plan, housing):
+    matter(plan, housing, "修复小区破损路面", date(2026, 3, 2), "transport", 860)
+    matter(plan, housing, "未审核", date(2026, 3, 3), approved=False)
+    body = client.get("/api/v1/matters/?plan=2026").json()
+    assert [r["title"] for r in body["results"]] == ["修复小区破损路面"]
+    record = body["results"][0]
+    assert (record["category"], record["category_label"], record["beneficiaries"]) == (
+        "transport",
+        "交通",
+        860,
+    )
+    assert client.get("/api/v1/matters/?q=路面").json()["count"] == 1
+    assert client.get("/api/v1/matters/?q=义诊").json()["count"] == 0
+    assert client.get("/api/v1/matters/?q=" + "长" * 51).status_code == 400
+
+
+# Who may do what
+
+
+ACTORS = {
+    "public": None,
+    "reporter": ("r", "填报员"),
+    "other reporter": ("o", "填报员"),
+    "reviewer": ("s", "审核员"),
+    "administrator": ("a", "管理员"),
+    "moderator": ("m", "留言审核员"),
+    "deputy": ("d", "人大代表"),
+}
+SEES = {
+    "list": {"reporter", "other reporter", "reviewer", "administrator"},
+    "add": {"reporter", "other reporter"},
+    "page": {"reporter", "reviewer", "administrator"},
+}
+
+
+@pytest.mark.parametrize("who", ACTORS)
+@pytest.mark.parametrize("page", SEES)
+def test_who_may_see_each_admin_page_of_the_register(client, plan, housing, who, page):
+    item = matter(plan, housing, "修复小区破损路面", date(2026, 3, 2), approved=False)
+    if ACTORS[who]:
+        name, role = ACTORS[who]
+        own = housing if who == "reporter" else DepartmentFactory(name="区教体局")
+        client.force_login(make_official(name, role, own))
+    url = {
+        "list": LIST,
+        "add": ADD,
+        "page": reverse("admin:projects_matter_change", args=[item.pk]),
+    }
+    response = client.get(url[page])
+    if who in SEES[page]:
+        assert response.status_code == 200
+    elif who == "public":
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    else:
+        assert response.status_code in (302, 403)
+
+
+def test_an_approved_matter_is_never_edited_and_a_pending_photo_is_not_public(
+    client, plan, housing, reporter
+):
+    item = matter(plan, housing, "修复小区破损路面", date(2026, 3, 2))
+    client.force_login(reporter)
+    change = reverse("admin:projects_matter_change", args=[item.pk])
+    client.post(change, entry(plan, housing, title="改过的标题"))
+    item.refresh_from_db()
+    assert item.title == "修复小区破损路面"
+    assert Plan.objects.get(year=2026).matters.count() == 1
+
+
+def png():
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, "PNG")
+    return SimpleUploadedFile("现场.png", out.getvalue(), content_type="image/png")
+
+
+def test_a_matters_photo_is_public_only_once_the_matter_is_approved(
+    client, plan, housing, reporter, reviewer
+):
+    client.force_login(reporter)
+    client.post(ADD, {**entry(plan, housing), "photo": png()})
+    item = Matter.objects.get()
+    url = reverse("projects:matter_photo", args=[item.key])
+    assert client.get(url).status_code == 200  # the department sees its own
+    client.logout()
+    assert client.get(url).status_code == 404  # the public, not before approval
+    item.approve(reviewer)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert url in client.get("/plans/2026/matters/").content.decode()
