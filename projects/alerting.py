@@ -334,36 +334,34 @@ def digest_rules(plan, day, settings_weekday):
     open_items = {}
     for item in Supervision.objects.filter(plan=plan).open().select_related("department"):
         open_items.setdefault(item.department, []).append(item)
+    counted = [
+        ("逾期未报指标", overdue, "项"),
+        ("进度滞后指标", behind, "项"),
+        ("超期未答复留言", questions, "条"),
+        ("未销号的挂牌督办", open_items, "件"),
+    ]
+
+    def body(count):
+        return "\n".join(f"{name}：{count(found)} {unit}" for name, found, unit in counted)
+
     departments = {d for d in (*overdue, *behind, *questions, *open_items) if d is not None}
     for department in sorted(departments, key=lambda d: d.name):
-        lines = [
-            f"逾期未报指标：{len(overdue.get(department, []))} 项",
-            f"进度滞后指标：{len(behind.get(department, []))} 项",
-            f"超期未答复留言：{len(questions.get(department, []))} 条",
-            f"未销号的挂牌督办：{len(open_items.get(department, []))} 件",
-        ]
         yield Due(
             key=f"{Alert.Rule.DIGEST}:{plan.pk}:{department.pk}:{year}-W{week:02d}",
             rule=Alert.Rule.DIGEST,
             plan=plan,
             department=department,
             subject=f"【每周汇总】{department}：{plan.year}年民生实事待办（{day:%Y-%m-%d}）",
-            body="\n".join(lines),
+            body=body(lambda found: len(found.get(department, []))),  # noqa: B023 - used at once
             link=department_link(plan),
         )
-    totals = [
-        f"逾期未报指标：{sum(map(len, overdue.values()))} 项",
-        f"进度滞后指标：{sum(map(len, behind.values()))} 项",
-        f"超期未答复留言：{sum(map(len, questions.values()))} 条",
-        f"未销号的挂牌督办：{sum(map(len, open_items.values()))} 件",
-    ]
     yield Due(
         key=f"{Alert.Rule.DIGEST}:{plan.pk}:office:{year}-W{week:02d}",
         rule=Alert.Rule.DIGEST,
         plan=plan,
         department=OFFICE,
         subject=f"【每周汇总】{plan.year}年民生实事全区待办（{day:%Y-%m-%d}）",
-        body="\n".join(totals),
+        body=body(lambda found: sum(map(len, found.values()))),
         link=reverse("admin:projects_ledger"),
     )
 
