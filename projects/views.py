@@ -226,6 +226,24 @@ def uploaded_file(file, content_type, filename, public, as_attachment=False, max
     return response
 
 
+def photo_of(request, key, public, visible, prefix, max_age=86400):
+    """The photo of the row `key` names: for anyone if it is in `public`, else only for
+    the officials `visible(user)` shows it to. Served like evidence: never as a page."""
+    found = public.filter(key=key).exclude(photo="").first()
+    is_public = found is not None
+    if found is None and request.user.is_authenticated and request.user.is_staff:
+        found = visible(request.user).filter(key=key).exclude(photo="").first()
+    if found is None:
+        raise Http404("没有这张照片。")
+    return uploaded_file(
+        found.photo,
+        found.photo_type,
+        f"{prefix}-{found.key.hex[:12]}{found.photo_extension}",
+        is_public,
+        max_age=max_age,
+    )
+
+
 def evidence_file(request, key):
     """An evidence file: for anyone once its report is approved, before that only for
     the officials who may see the report. Never rendered as a page of ours: images are

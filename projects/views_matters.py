@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from .asof import public_page
 from .freshness import cached_public
 from .models import Category, Department, Matter, matter_totals
-from .views import plan_context, published_plan, uploaded_file
+from .views import photo_of, plan_context, published_plan
 
 PAGE_SIZE = 50
 CSV_HEADERS = ["编号", "责任单位", "办结日期", "事项", "类别", "街道/社区", "受益人数", "简要说明"]
@@ -96,15 +96,4 @@ def matters_csv(plan, found):
 def matter_photo(request, key):
     """A matter's photo: for anyone once the matter is public, before that only for
     the officials who may see it."""
-    public = Matter.objects.public().filter(key=key).exclude(photo="").first()
-    matter = public
-    if matter is None and request.user.is_authenticated and request.user.is_staff:
-        matter = Matter.objects.visible_to(request.user).filter(key=key).exclude(photo="").first()
-    if matter is None:
-        raise Http404("没有这张照片。")
-    return uploaded_file(
-        matter.photo,
-        matter.photo_type,
-        f"matter-{matter.key.hex[:12]}{matter.photo_extension}",
-        public is not None,
-    )
+    return photo_of(request, key, Matter.objects.public(), Matter.objects.visible_to, "matter")

@@ -37,7 +37,7 @@ from .models import (
     project_questions,
     sites_geojson,
 )
-from .views import plan_context, published_plan, uploaded_file
+from .views import photo_of, plan_context, published_plan
 from .views_voice import form_context, store_item, take
 
 
@@ -243,25 +243,9 @@ def spot_sent(request, kind, pk, what):
 
 def site_photo(request, key):
     """A stage's photo: for anyone once the stage is approved, before that only for the
-    officials who may see the site. Served like evidence: never as a page."""
-    public = (
-        SiteReport.objects.approved()
-        .filter(key=key, site__in=Site.objects.public())
-        .exclude(photo="")
-    )
-    report = public.first()
-    is_public = report is not None
-    if report is None and request.user.is_authenticated and request.user.is_staff:
-        report = SiteReport.objects.visible_to(request.user).filter(key=key).exclude(photo="")
-        report = report.first()
-    if report is None:
-        raise Http404("没有这张照片。")
-    return uploaded_file(
-        report.photo,
-        report.photo_type,
-        f"site-{report.key.hex[:12]}{report.photo_extension}",
-        is_public,
-    )
+    officials who may see the site."""
+    public = SiteReport.objects.approved().filter(site__in=Site.objects.public())
+    return photo_of(request, key, public, SiteReport.objects.visible_to, "site")
 
 
 @cached_public

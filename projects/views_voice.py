@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -16,7 +15,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from . import guard
 from .forms_voice import CommentForm, DeputyForm, ObjectionForm, ProposalForm, QuestionForm
 from .models import Ballot, Candidate, Plan, PlanRule, Project, PublicInput, Rating
-from .views import plan_context, uploaded_file
+from .views import photo_of, plan_context
 
 
 def open_project(year, number):
@@ -167,22 +166,10 @@ def asked(request, year, number):
 
 def photo(request, key):
     """A photo sent with an item: for anyone once the item is public, before that only
-    for the officials who may see the item. Served like evidence: never as a page."""
-    public = PublicInput.objects.public().filter(key=key).exclude(photo="").first()
-    item = public
-    if item is None and request.user.is_authenticated and request.user.is_staff:
-        item = PublicInput.objects.visible_to(request.user).filter(key=key).exclude(photo="")
-        item = item.first()
-    if item is None:
-        raise Http404("没有这张照片。")
+    for the officials who may see the item."""
     # Cached briefly: a moderator may still block a published item, and its photo with it.
-    return uploaded_file(
-        item.photo,
-        item.photo_type,
-        f"photo-{item.key.hex[:12]}{item.photo_extension}",
-        public is not None,
-        max_age=600,
-    )
+    public = PublicInput.objects.public()
+    return photo_of(request, key, public, PublicInput.objects.visible_to, "photo", max_age=600)
 
 
 # The public call (群众推荐) of a plan's year.

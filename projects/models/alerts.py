@@ -279,9 +279,7 @@ class Delivery(models.Model):
             changes["state"] = self.State.FAILED
         else:
             changes["next_attempt_at"] = now + timedelta(minutes=delays[attempts - 1])
-        Delivery.objects.filter(pk=self.pk).update(**changes)
-        for name, value in changes.items():
-            setattr(self, name, value)
+        self.record(changes)
 
     def sent(self, now=None):
         now = now or timezone.now()
@@ -291,6 +289,10 @@ class Delivery(models.Model):
             "attempts": self.attempts + 1,
             "leased_until": None,
         }
+        self.record(changes)
+
+    def record(self, changes):
+        """Write `changes` to this row alone (not a save: a sender holds only its lease)."""
         Delivery.objects.filter(pk=self.pk).update(**changes)
         for name, value in changes.items():
             setattr(self, name, value)
