@@ -220,6 +220,15 @@ def database_url():
     return f"postgres://{s['USER']}@/{s['NAME']}?host={host}&port={port}"
 
 
+def machine_clock_env(**overrides):
+    """os.environ for a process that must read the machine's one clock. Under the CI run
+    with faketime ("@…"), each process's clock starts afresh at the same instant, so a
+    process started later can read an earlier time than one before it: a lease written
+    by one `send_alerts` run would not yet be over for the next."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")}
+    return {**env, **overrides}
+
+
 @pytest.fixture(params=["database", "Redis"])
 def counted_in(request, settings):
     """Each limit's counters in both places they are kept (projects/counters.py)."""

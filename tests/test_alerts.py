@@ -32,7 +32,7 @@ from projects.models import (
     reporting_days,
 )
 
-from .conftest import database_url, make_official
+from .conftest import database_url, machine_clock_env, make_official
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory, ReportFactory, TargetFactory
 from .receivers import Mailbox, RobotReceiver, dingtalk_sign
 
@@ -552,14 +552,14 @@ def test_send_alerts_killed_halfway_loses_nothing_and_resends_only_the_one_in_fl
         Channel.objects.create(department=housing, kind="email", address=f"zj{n}@example.gov.cn")
     addresses = sorted(Channel.objects.filter(kind="email").values_list("address", flat=True))
     with Mailbox(hold_at=3, hold_in=moment) as box:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(box.port),
-            "ALERT_ROBOT_RECEIVER": robots.url,
-            "DEBUG": "1",  # the receiver is refused by the deployment checks otherwise
-        }
+        # The runs take and hand on leases by the clock they share, the machine's.
+        env = machine_clock_env(
+            DATABASE_URL=database_url(),
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(box.port),
+            ALERT_ROBOT_RECEIVER=robots.url,
+            DEBUG="1",  # the receiver is refused by the deployment checks otherwise
+        )
         command = [sys.executable, "manage.py", "send_alerts", "--day", TODAY.isoformat()]
         # The first run's lease ends at once, so the next run may take what it left.
         first = subprocess.Popen(  # noqa: S603

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import make_official
+from ..conftest import machine_clock_env, make_official
 from ..factories import DepartmentFactory, TargetFactory
 
 
@@ -61,10 +61,9 @@ def libreoffice(tmp_path_factory):
             pytest.fail("CI is set but LibreOffice is missing: .ci/run installs it.")
         pytest.skip("!!! no LibreOffice: apt-get install libreoffice-calc-nogui !!!")
     home = tmp_path_factory.mktemp("libreoffice")
-    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")}
     # The locale decides how a cell is shown in a CSV (1,100 or 1.100): the same on
     # every machine.
-    env.update(HOME=str(home), LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    env = machine_clock_env(HOME=str(home), LANG="C.UTF-8", LC_ALL="C.UTF-8")
     profile = f"-env:UserInstallation={(home / 'profile').as_uri()}"
 
     def save_as(content, to, name="填报.xlsx"):
