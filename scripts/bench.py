@@ -1,4 +1,5 @@
-"""make bench: how fast the pages are at about 1,000 reports and at about 1.1 million.
+"""make bench: how fast the pages are at about 1,000 reports and at about 1.1 million
+(and 1,000 and 10,000 practical matters in the plan whose pages are measured).
 
 One run, on this machine, prints:
 - server time per request (median and p95 of repeated requests, measured in-process
@@ -22,6 +23,7 @@ No test asserts a time: this script is where speed is measured.
     python scripts/bench.py measure     # one database: server time and queries (JSON)
 """
 
+import hashlib
 import json
 import os
 import re
@@ -43,13 +45,19 @@ WORK = Path(os.environ.get("BENCH_DIR", ROOT / "var" / "bench"))
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 # name: (label, arguments of bench_data.py)
 SIZES = {
-    "1k": ("1k", ["--plans", "1", "--days", "7"]),
-    "1m": ("1m", ["--plans", "20", "--days", "365"]),
+    "1k": ("1k", ["--plans", "1", "--days", "7", "--matters", "1000"]),
+    "1m": ("1m", ["--plans", "20", "--days", "365", "--matters", "10000"]),
 }
 if SMOKE:
     SIZES = {
-        "1k": ("smoke-small", ["--plans", "1", "--projects", "3", "--days", "3"]),
-        "1m": ("smoke-large", ["--plans", "2", "--projects", "3", "--days", "20"]),
+        "1k": (
+            "smoke-small",
+            ["--plans", "1", "--projects", "3", "--days", "3", "--matters", "20"],
+        ),
+        "1m": (
+            "smoke-large",
+            ["--plans", "2", "--projects", "3", "--days", "20", "--matters", "200"],
+        ),
     }
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3" if SMOKE else "30"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if SMOKE else "5"))
@@ -68,8 +76,12 @@ def pages(year):
         ("API reports list", f"/api/v1/reports/?plan={year}"),
         ("CSV export (table)", f"/plans/{year}/targets/?export=csv&sort=-percent"),
         ("bulletin", f"/plans/{year}/bulletins/{year}-01/"),
+        ("practical matters (totals, chart, list)", f"/plans/{year}/matters/"),
+        ("practical matters, searched", f"/plans/{year}/matters/?q=东风"),
+        ("practical matters CSV", f"/plans/{year}/matters/?export=csv"),
         ("admin: report list", "/admin/projects/progressreport/"),
         ("admin: review queue", "/admin/projects/submittedreport/"),
+        ("admin: practical matters", "/admin/projects/matter/"),
     ]
 
 
@@ -163,15 +175,18 @@ def manage(env, *args):
 
 def database(size):
     """A database of that size, generated once and kept between runs; the environment
-    that uses it (the page cache off: the server time is the real work)."""
+    that uses it (the page cache off: the server time is the real work). Its name
+    carries the generator's and the size's fingerprint, so a changed generator makes a
+    new database rather than measuring a stale one."""
     name, arguments = SIZES[size]
-    path = WORK / f"{name}.sqlite3"
+    generator = (ROOT / "scripts" / "bench_data.py").read_bytes() + repr(arguments).encode()
+    path = WORK / f"{name}-{hashlib.sha256(generator).hexdigest()[:8]}.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "PAGE_CACHE": "0"}
     if not path.exists():
         WORK.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
-        for leftover in WORK.glob(f"{name}.partial*"):
-            leftover.unlink()
+        for leftover in [*WORK.glob(f"{name}.*"), *WORK.glob(f"{name}-*")]:
+            leftover.unlink()  # older generations and unfinished ones
         build_env = {**env, "DATABASE_URL": f"sqlite:///{partial}"}
         print(f"generating the {name} database …", file=sys.stderr)
         manage(build_env, "migrate", "--noinput", "-v0")

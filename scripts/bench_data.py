@@ -6,7 +6,8 @@ Benchmark scaffolding: it lives here, not among the product's commands.
 
 Every plan has the same shape, so the newest plan's pages look the same at both sizes
 and only the data behind them grows. Reports are approved (one a day per target),
-plus one submitted report per target waiting for review and one draft. Written with
+plus one submitted report per target waiting for review and one draft. Each plan also
+has --matters practical matters (为群众办实事), nine in ten approved. Written with
 bulk_create, so the history tables (django-simple-history) stay empty: the benchmark
 measures the pages, not the audit trail. Refuses a database that has plans already.
 """
@@ -29,7 +30,15 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from projects.models import Department, Plan, ProgressReport, Project, Target  # noqa: E402
+from projects.models import (  # noqa: E402
+    Category,
+    Department,
+    Matter,
+    Plan,
+    ProgressReport,
+    Project,
+    Target,
+)
 
 BATCH = 5000
 
@@ -40,12 +49,13 @@ def main():
     parser.add_argument("--projects", type=int, default=50)
     parser.add_argument("--targets", type=int, default=3)
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--matters", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2021)
     args = parser.parse_args()
-    generate(args.plans, args.projects, args.targets, args.days, args.seed)
+    generate(args.plans, args.projects, args.targets, args.days, args.matters, args.seed)
 
 
-def generate(plans, projects, targets, days, seed):
+def generate(plans, projects, targets, days, matters, seed):
     if Plan.objects.exists():
         sys.exit("this database has plans already: bench data goes into an empty one")
     # Reproducible synthetic data, no secret: a seeded generator is what is wanted.
@@ -63,7 +73,9 @@ def generate(plans, projects, targets, days, seed):
         year = last_year - plans + 1 + offset
         with transaction.atomic():
             total += make_plan(year, projects, targets, days, departments, rng, reporter, reviewer)
-        print(f"{year}: {total} reports", file=sys.stderr)
+            plan = Plan.objects.get(year=year)
+            make_matters(plan, matters, departments, rng, reporter, reviewer)
+        print(f"{year}: {total} reports, {matters} practical matters", file=sys.stderr)
     print(f"{total} reports in all (with those waiting for review and drafts)", file=sys.stderr)
 
 
@@ -144,6 +156,35 @@ def make_plan(year, projects, targets, days, departments, rng, reporter, reviewe
     count += len(ProgressReport.objects.bulk_create(reports, batch_size=BATCH))
     Target.objects.filter(project__plan=plan).refresh_latest()  # bulk_create skips save()
     return count
+
+
+def make_matters(plan, count, departments, rng, reporter, reviewer):
+    last = min(plan.period_end, timezone.localdate())
+    span = (last - plan.period_start).days + 1
+    places = ["顺河街道", "东风街道", "西园街道", "新华街道", "南海街道", "雪松街道"]
+    matters = []
+    for n in range(1, count + 1):
+        done_on = plan.period_start + timedelta(days=rng.randrange(span))
+        approved = rng.random() < 0.9
+        stamp = timezone.make_aware(datetime.combine(done_on, time(16)))
+        matters.append(
+            Matter(
+                plan=plan,
+                department=rng.choice(departments),
+                done_on=done_on,
+                title=f"为群众办实事{n}：{rng.choice(places)}社区服务",
+                category=rng.choice(Category.values),
+                place=rng.choice(places),
+                beneficiaries=rng.choice([None, rng.randrange(1, 5000)]),
+                description="基准数据。",
+                state=Matter.State.APPROVED if approved else Matter.State.SUBMITTED,
+                created_by=reporter,
+                created_at=stamp,
+                reviewed_by=reviewer if approved else None,
+                reviewed_at=stamp + timedelta(hours=4) if approved else None,
+            )
+        )
+    Matter.objects.bulk_create(matters, batch_size=BATCH)
 
 
 if __name__ == "__main__":
