@@ -19,8 +19,10 @@ The rules, for published plans in 实施, judged on one day:
   past the plan's limit; to the lead department and the office (key: item);
 - objection_waiting: an objection still undecided after its 公示 closed; to the office
   (key: item);
-- digest: on ALERT_DIGEST_WEEKDAY, each department's open items and the office's
-  totals (key: recipient, ISO week);
+- digest: on ALERT_DIGEST_WEEKDAY, to each department leading a pledge (or with a 督办)
+  its open items, none included, and to the office the totals (key: recipient, ISO week);
+- also_office alerts and the digest's office copy go to the channels without a
+  department; an alert to followers goes to them alone (`recipients`);
 - follow_status: a followed project's status changed since the last run; to its
   confirmed followers (key: project, status, day).
 Set off by a request (`projects/tasks.py`): received (a new public item to moderate; to
@@ -29,6 +31,7 @@ the office), follow_confirm, follow_figure (a followed project's new approved fi
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -40,6 +43,7 @@ from .models import (
     Alert,
     Channel,
     Delivery,
+    Department,
     Follow,
     Plan,
     PlanRule,
@@ -71,6 +75,22 @@ class Due:
     link: str = ""
     also_office: bool = False
     follows: list = field(default_factory=list)
+    then: object = None  # a callable run in the transaction that records the alert
+
+
+def recipients(due):
+    """The active channels `due` goes to: its department's, and the office's when it is
+    for the office or `also_office`. An alert to the public's follows goes to them alone:
+    a follower's mail is nobody's business in a department's group."""
+    if due.follows:
+        return Channel.objects.none()
+    owners = {getattr(due.department, "pk", None)}
+    if due.also_office:
+        owners.add(None)
+    channels = Channel.objects.filter(active=True)
+    return channels.filter(department__in=[o for o in owners if o]) | (
+        channels.filter(department__isnull=True) if None in owners else channels.none()
+    )
 
 
 def record(due, day):
@@ -78,6 +98,8 @@ def record(due, day):
     the new alert, or None."""
     try:
         with transaction.atomic():
+            if due.then:
+                due.then()
             if Alert.objects.filter(key=due.key).exists():
                 return None
             alert = Alert.objects.create(
@@ -90,15 +112,8 @@ def record(due, day):
                 body=due.body,
                 link=due.link,
             )
-            owners = {getattr(due.department, "pk", None)}
-            if due.also_office:
-                owners.add(None)
-            channels = Channel.objects.filter(active=True)
-            channels = channels.filter(department__in=[o for o in owners if o]) | (
-                channels.filter(department__isnull=True) if None in owners else channels.none()
-            )
             Delivery.objects.bulk_create(
-                [Delivery(alert=alert, channel=c) for c in channels]
+                [Delivery(alert=alert, channel=c) for c in recipients(due)]
                 + [Delivery(alert=alert, follow=f) for f in due.follows]
             )
             return alert
@@ -232,7 +247,9 @@ def mark(project_id, target_id, day, status):
 
 def status_rules(plan, day):
     """Mark each target's and project's status on `day`; a target gone behind and worse
-    than before alerts its department, a project's new status its followers."""
+    than before alerts its department, a project's new status its followers. A mark
+    that comes with an alert is written with it, so a run killed between the two
+    cannot have marked a change whose alert was never recorded."""
     before = last_marks(plan, day)
     as_of = None if day == timezone.localdate() else day
     targets = Target.objects.filter(project__plan=plan).with_progress(as_of)
@@ -240,10 +257,13 @@ def status_rules(plan, day):
         was = before.get((target.project_id, target.pk))
         if was == target.status:
             continue
-        mark(target.project_id, target.pk, day, target.status)
-        if was is None or target.status not in pace.BEHIND:
-            continue
-        if pace.SEVERITY.index(target.status) >= pace.SEVERITY.index(was):
+        marked = partial(mark, target.project_id, target.pk, day, target.status)
+        if (
+            was is None
+            or target.status not in pace.BEHIND
+            or pace.SEVERITY.index(target.status) >= pace.SEVERITY.index(was)
+        ):
+            marked()
             continue
         label = pace.Status(target.status).label
         yield Due(
@@ -256,20 +276,21 @@ def status_rules(plan, day):
             f"{pace.Status(was).label}”转为“{label}”（{day:%Y-%m-%d}）。"
             "请在下次填报中写明滞后原因和下一步措施。",
             link=target.get_absolute_url(),
+            then=marked,
         )
     for project in plan.progress(as_of).projects:
         was = before.get((project.pk, None))
         if was == project.status:
             continue
-        mark(project.pk, None, day, project.status)
-        if was is None:
+        marked = partial(mark, project.pk, None, day, project.status)
+        follows = [] if was is None else list(project.follows.filter(confirmed_at__isnull=False))
+        if not follows:
+            marked()
             continue
-        follows = list(project.follows.filter(confirmed_at__isnull=False))
-        if follows:
-            yield follow_status_due(project, was, day, follows)
+        yield follow_status_due(project, was, day, follows, then=marked)
 
 
-def follow_status_due(project, was, day, follows):
+def follow_status_due(project, was, day, follows, then=None):
     label = pace.Status(project.status).label
     return Due(
         key=f"{Alert.Rule.FOLLOW_STATUS}:{project.pk}:{project.status}:{day}",
@@ -281,6 +302,7 @@ def follow_status_due(project, was, day, follows):
         f"由“{pace.Status(was).label}”变为“{label}”（{day:%Y-%m-%d}）。",
         link=project.get_absolute_url(),
         follows=follows,
+        then=then,
     )
 
 
@@ -344,7 +366,10 @@ def digest_rules(plan, day, settings_weekday):
     def body(count):
         return "\n".join(f"{name}：{count(found)} {unit}" for name, found, unit in counted)
 
+    # Every department leading a pledge hears weekly, with nothing open too: a silent
+    # week would look the same as a broken channel.
     departments = {d for d in (*overdue, *behind, *questions, *open_items) if d is not None}
+    departments.update(Department.objects.filter(led_projects__plan=plan))
     for department in sorted(departments, key=lambda d: d.name):
         yield Due(
             key=f"{Alert.Rule.DIGEST}:{plan.pk}:{department.pk}:{year}-W{week:02d}",

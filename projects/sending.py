@@ -71,7 +71,9 @@ def check_robot_url(url, kind):
 
 def checked_address(host, port):
     """The address `host` resolves to, once; refused if it is this machine, a link, or
-    a multicast or unspecified address (no robot lives there)."""
+    a multicast or unspecified address (no robot lives there). Private ranges are let
+    through on purpose: a district's 政务钉钉 host on the 政务外网 resolves to one, and
+    only hosts on ALERT_ROBOT_HOSTS get this far."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as error:

@@ -351,11 +351,15 @@ def test_the_weekly_digest_goes_on_monday_to_each_department_and_the_office(
     assert not Alert.objects.filter(rule=Alert.Rule.DIGEST).exists()
     run(monday)
     digests = Alert.objects.filter(rule=Alert.Rule.DIGEST)
-    assert sorted(str(d.department or "督查室") for d in digests) == ["区住建局", "督查室"]
+    assert sorted(str(d.department or "督查室") for d in digests) == [
+        "区住建局", "区教体局", "督查室",
+    ]  # fmt: skip
     office = digests.get(department=None)
     assert "逾期未报指标：1 项" in office.body
+    quiet = digests.get(department__name="区教体局")  # nothing open: said so, weekly
+    assert "逾期未报指标：0 项" in quiet.body and "未销号的挂牌督办：0 件" in quiet.body
     run(monday + timedelta(days=1))
-    assert digests.count() == 2
+    assert digests.count() == 3
 
 
 def test_send_alerts_refuses_a_malformed_day(db):
@@ -634,8 +638,35 @@ def test_followers_hear_when_the_projects_status_changes_between_runs(
     assert Mailbox.subject(mail) == "您关注的“新建学校”现为“严重滞后”"
     assert "由“正常推进”变为“严重滞后”（2026-11-26）" in Mailbox.text(mail)
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # the follower's mail, not the department's group (which hears of the target)
+    alert = Alert.objects.get(rule=Alert.Rule.FOLLOW_STATUS)
+    assert [(d.follow_id, d.channel_id) for d in alert.deliveries.all()] == [(follow.pk, None)]
     run()
     assert len(mailbox.to("parent@example.com")) == 1
+
+
+def test_a_run_killed_before_a_status_alert_is_recorded_alerts_it_on_the_next_run(
+    district, plan, mailbox, robots
+):
+    from projects import alerting
+
+    busy = district["busy"]
+    busy.target_value = 10
+    busy.save()
+    ReportFactory(
+        target=busy, value=9, as_of=date(2026, 11, 10), submitted_at=noon(date(2026, 11, 10))
+    )
+    run(date(2026, 11, 20))
+    ReportFactory(
+        target=busy, value=5, as_of=date(2026, 11, 21), submitted_at=noon(date(2026, 11, 21))
+    )
+    for due in alerting.due_alerts(TODAY, 0):
+        if due.rule == Alert.Rule.STATUS_WORSE:
+            break  # killed here: found, never recorded
+    assert not Alert.objects.filter(rule=Alert.Rule.STATUS_WORSE).exists()
+    run(TODAY + timedelta(days=1))
+    (alert,) = Alert.objects.filter(rule=Alert.Rule.STATUS_WORSE)
+    assert alert.subject == "【进度预警】新建学校：开工学校转为“严重滞后”"
 
 
 def test_a_failed_delivery_of_a_task_comes_back_to_the_queue_when_its_retry_is_due(

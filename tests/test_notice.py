@@ -5,7 +5,7 @@ a dismissed one leaves the notice to run out. Every surface at each step, and
 never put through it."""
 
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -352,3 +352,29 @@ def test_the_feed_says_when_a_figure_opened_a_notice(client, plan, project, targ
     assert (
         "这一数字使实事达到承诺：公示 2026-11-26 至 2026-12-03，期间任何人都可以提出异议。" in feed
     )
+
+
+def test_an_objection_undecided_past_the_notices_end_alerts_the_office_once(
+    client, clock, plan, project, target, moderator
+):
+    from django.core.management import call_command
+
+    from projects.models import Alert, Channel
+
+    Channel.objects.create(department=None, kind="email", address="dc@example.gov.cn")
+    figure(target, 10, date(2026, 11, 26))
+    object_to(client, project)
+    item = PublicInput.objects.get(kind="objection")
+    item.publish(moderator)
+    closes_on = item.notice.closes_on
+    waiting = Alert.objects.filter(rule=Alert.Rule.OBJECTION_WAITING)
+    clock.move_to(at(closes_on))
+    call_command("send_alerts", stdout=io.StringIO())
+    assert not waiting.exists()  # the notice still runs today
+    for later in (1, 2):
+        clock.move_to(at(closes_on) + timedelta(days=later))
+        call_command("send_alerts", stdout=io.StringIO())
+    (alert,) = waiting
+    assert (alert.key, alert.department) == (f"objection_waiting:{item.pk}", None)
+    assert alert.subject == f"【公示异议】异议 #{item.pk} 在公示截止后仍待认定"
+    assert [d.channel.address for d in alert.deliveries.all()] == ["dc@example.gov.cn"]
