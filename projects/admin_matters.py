@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from . import importing_matters
+from .admin import CappedCountPaginator
 from .admin_sites import ReviewedEntryAdmin
 from .admin_views import PendingImport
 from .forms import MatterForm
@@ -54,15 +55,28 @@ class MatterAdmin(ReviewedEntryAdmin):
         "created_by",
         "photo_link",
     ]
-    list_filter = ["state", "plan", "category", "department"]
+    # Years of matters: no full count and no date hierarchy (each a scan of all of
+    # them); the done_on filter (this month, this year …) and the plan narrow instead.
+    list_filter = ["state", "plan", "category", "department", "done_on"]
     list_select_related = ["department", "created_by"]
     search_fields = ["title", "place", "description"]
-    date_hierarchy = "done_on"
+    show_full_result_count = False
+    paginator = CappedCountPaginator
     add_permission = "projects.add_matter"
     photo_url = "projects:matter_photo"
     approve_related = ["plan"]
     done_approving = "已审核通过 {n} 项，已公开。"
     done_returning = "已退回 {n} 项。"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        item = self.get_object(request, object_id)
+        if request.method == "GET" and item is not None and item.state == Matter.State.APPROVED:
+            messages.warning(
+                request,
+                "该事项已审核公开。保存更正后将重新进入待审核，审核通过前不在公开清单中；"
+                "更正前的内容保留在“历史”中。",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         view = self.admin_site.admin_view

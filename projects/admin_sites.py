@@ -135,8 +135,9 @@ class ReturnForm(ActionForm):
 
 class ReviewedEntryAdmin(WithUser, ScopedAdmin):
     """An entry officials type and a reviewer approves, as a figure (a site's stage
-    change, a practical matter): every save goes (back) to review and is never edited
-    once approved; reviewers approve or return in bulk (`review_progressreport`, never
+    change, a practical matter): every save goes (back) to review; only what the
+    model's `EDITABLE_STATES` allows is edited (a site's stage never once approved);
+    reviewers approve or return in bulk (`review_progressreport`, never
     their own: the model's `check_reviewer`); nobody deletes; a photo is checked like
     evidence (the form's `checked_photo`). A subclass names what it reviews."""
 

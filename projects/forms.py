@@ -200,3 +200,11 @@ class MatterForm(CheckedPhoto, forms.ModelForm):
                 max_value="受益人数不能超过 100 万（全区人口）。",
             )
         self.accept_photos("选填；JPEG、PNG 或 WebP，位置等拍摄信息会被删除。")
+
+
+class MatterRowForm(MatterForm):
+    """A row of the import: its plan and department were checked once for the whole
+    file (`importing_matters.check_file`), so a row costs no query of its own."""
+
+    class Meta(MatterForm.Meta):
+        fields = [f for f in MatterForm.Meta.fields if f not in ("plan", "department")]

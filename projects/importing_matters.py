@@ -1,9 +1,10 @@
 """Importing practical matters (为群众办实事) from a department's sheet, as reports are
 imported (`importing.py`): the same reader and budgets (`spreadsheets.read_table`), the
 same writings of dates and numbers (`read_date`, `read_figure`), each row through the
-same form as a matter typed into the admin (`MatterForm`, `Matter.clean`), a dry run
-listing every row's result, all or nothing, and a re-upload adding only what is new (a
-row the same as a matter already entered: department, date and title). The same
+same form as a matter typed into the admin (`MatterRowForm`, `Matter.clean`; its plan
+and department checked once for the file, so the queries do not grow with the rows), a
+dry run listing every row's result, all or nothing, and a re-upload adding only what is
+new (a row the same as a matter already entered: department, date and title). The same
 matter twice in one file is an error. Imported matters enter as 待审核."""
 
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from openpyxl.utils import get_column_letter
 
-from .forms import MatterForm
+from .forms import MatterRowForm
 from .importing import ImportCheck, Row, read_date, read_figure, read_sheet
 from .models import Category, Matter
 from .spreadsheets import cell_text, xlsx_bytes
@@ -109,19 +110,21 @@ def check_file(upload, user, plan):
             continue
         data = {field: values.get(column, "").strip() for column, field in INPUT_COLUMNS.items()}
         errors = []
-        name = data["department"]
-        data["department"] = departments.get(name, "")
-        if name and not data["department"]:
-            errors.append((DEPARTMENT, f"只能登记本单位的事项：“{name}”不是您所在的单位。"))
+        name = data.pop("department")
+        department = departments.get(name)
+        if department is None:
+            errors.append(
+                (DEPARTMENT, f"只能登记本单位的事项：“{name}”不是您所在的单位。")
+                if name
+                else (DEPARTMENT, "请填写责任单位。")
+            )
         data["category"] = written.get(data["category"], data["category"])
         data["done_on"] = read_date(data["done_on"])
         try:
             data["beneficiaries"] = read_figure(data["beneficiaries"], "人")
         except ValidationError as error:
             errors.append(("受益人数", error.messages[0]))
-        data["plan"] = plan.pk
-        form = MatterForm(data=data, user=user)
-        form.fields["plan"].queryset = form.fields["plan"].queryset.filter(pk=plan.pk)
+        form = MatterRowForm(data=data, instance=Matter(plan=plan, department_id=department))
         if not errors and form.is_valid():
             matter = form.instance
             key = (matter.department_id, matter.done_on, matter.title)

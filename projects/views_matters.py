@@ -77,19 +77,16 @@ def matters_csv(plan, found):
     response.write("\ufeff")  # Excel reads UTF-8 with its mark
     writer = csv.writer(response)
     writer.writerow(CSV_HEADERS)
-    for matter in found.select_related("department").order_by("done_on", "pk"):
-        writer.writerow(
-            [
-                matter.pk,
-                matter.department.name,
-                f"{matter.done_on:%Y-%m-%d}",
-                matter.title,
-                matter.get_category_display(),
-                matter.place,
-                "" if matter.beneficiaries is None else matter.beneficiaries,
-                matter.description,
-            ]
-        )
+    labels = dict(Category.choices)
+    rows = found.order_by("done_on", "pk").values_list(
+        "pk", "department__name", "done_on", "title", "category", "place", "beneficiaries",
+        "description",
+    )  # fmt: skip
+    writer.writerows(
+        [pk, department, f"{done_on:%Y-%m-%d}", title, labels[category], place,
+         "" if people is None else people, description]
+        for pk, department, done_on, title, category, place, people, description in rows
+    )  # fmt: skip
     return response
 
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import Matter, Plan
+from projects.models import Matter
 
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory
@@ -283,16 +283,67 @@ def test_who_may_see_each_admin_page_of_the_register(client, plan, housing, who,
         assert response.status_code in (302, 403)
 
 
-def test_an_approved_matter_is_never_edited_and_a_pending_photo_is_not_public(
-    client, plan, housing, reporter
+def test_correcting_an_approved_matter_sends_it_back_to_review_and_keeps_what_it_said(
+    client, plan, housing, reporter, reviewer
 ):
-    item = matter(plan, housing, "修复小区破损路面", date(2026, 3, 2))
+    item = matter(plan, housing, "修复小区破损路面", date(2026, 3, 2), people=50)
     client.force_login(reporter)
     change = reverse("admin:projects_matter_change", args=[item.pk])
-    client.post(change, entry(plan, housing, title="改过的标题"))
+    assert "保存更正后将重新进入待审核" in client.get(change).content.decode()
+    fixed = entry(
+        plan, housing, title="修复小区破损路面", done_on="2026-03-02", beneficiaries="500"
+    )
+    assert client.post(change, fixed).status_code == 302
     item.refresh_from_db()
-    assert item.title == "修复小区破损路面"
-    assert Plan.objects.get(year=2026).matters.count() == 1
+    assert (item.state, item.beneficiaries) == ("submitted", 500)
+    said = item.history.order_by("history_date", "history_id")
+    assert [(h.state, h.beneficiaries) for h in said] == [("approved", 50), ("submitted", 500)]
+    assert said.last().history_user == reporter
+    client.logout()
+    assert "修复小区破损路面" not in client.get("/plans/2026/matters/").content.decode()
+    client.force_login(reporter)
+    client.post(LIST, {"action": "approve_selected", "_selected_action": [item.pk]})
+    item.refresh_from_db()
+    assert item.state == "submitted"  # not by the hand that corrected it
+    client.force_login(reviewer)
+    client.post(LIST, {"action": "approve_selected", "_selected_action": [item.pk]})
+    client.logout()
+    page = client.get("/plans/2026/matters/").content.decode()
+    assert "修复小区破损路面" in page and "受益 500 人" in page
+
+
+def test_a_reviewer_returns_a_matter_with_a_reason_and_the_reporter_resubmits_it(
+    client, plan, housing, reporter, reviewer
+):
+    item = matter(plan, housing, "修复小区破损路面", date(2026, 3, 2), approved=False)
+    client.force_login(reviewer)
+    back = {"action": "return_selected", "_selected_action": [item.pk], "note": ""}
+    assert "退回时必须说明原因" in client.post(LIST, back, follow=True).content.decode()
+    item.refresh_from_db()
+    assert item.state == "submitted"
+    client.post(LIST, {**back, "note": "请写明受益人数。"})
+    item.refresh_from_db()
+    assert (item.state, item.review_note, item.reviewed_by) == (
+        "returned",
+        "请写明受益人数。",
+        reviewer,
+    )
+    client.force_login(reporter)
+    change = reverse("admin:projects_matter_change", args=[item.pk])
+    fixed = entry(plan, housing, title="修复小区破损路面", done_on="2026-03-02", beneficiaries="80")
+    assert client.post(change, fixed).status_code == 302
+    item.refresh_from_db()
+    assert (item.state, item.beneficiaries) == ("submitted", 80)
+
+
+def test_another_departments_reporter_cannot_correct_a_matter(client, plan, housing, health):
+    item = matter(plan, housing, "修复小区破损路面", date(2026, 3, 2), people=50)
+    client.force_login(make_official("wj-reporter", "填报员", health))
+    change = reverse("admin:projects_matter_change", args=[item.pk])
+    response = client.post(change, entry(plan, housing, beneficiaries="500"))
+    assert response.status_code in (302, 403)
+    item.refresh_from_db()
+    assert (item.state, item.beneficiaries, item.history.count()) == ("approved", 50, 1)
 
 
 def png():

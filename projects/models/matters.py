@@ -4,8 +4,9 @@ people beside the pledges, behind a public claim of a number ("1000余项").
 Where each rule lives:
 - what the public may see: `Matter.objects.public()` (approved, of a published plan);
 - who enters and reviews: a department's reporters enter their department's matters
-  (`MatterQuerySet.visible_to`), every save goes (back) to review, and a reviewer
-  approves or returns it, never one they entered or changed (`Matter.hands`);
+  (`MatterQuerySet.visible_to`), every save goes (back) to review, an approved one's
+  correction too (`Matter.EDITABLE_STATES`), and a reviewer approves or returns it,
+  never one they entered or changed (`Matter.hands`);
 - what a matter may say: `Matter.clean` (the date within the plan's year and not after
   today, a sane number of people);
 - the totals the public page shows: `matter_totals` (by department, category, month).
@@ -61,6 +62,10 @@ class MatterQuerySet(models.QuerySet):
 
 class Matter(ReviewedEntry):
     WHAT = "事项"
+    # Unlike a figure, which a later report corrects, a matter has nothing after it: an
+    # approved one is corrected in place, goes back to review (and off the public list)
+    # until approved again, and its history keeps what it said before.
+    EDITABLE_STATES = (*ReviewedEntry.EDITABLE_STATES, ReviewedEntry.State.APPROVED)
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     plan = models.ForeignKey(
@@ -96,6 +101,8 @@ class Matter(ReviewedEntry):
         ordering = ["-done_on", "-pk"]
         indexes = [
             models.Index(fields=["plan", "state", "-done_on"], name="matter_public_idx"),
+            # the admin's list of every plan's matters, newest first
+            models.Index(fields=["-done_on", "-id"], name="matter_newest_idx"),
         ]
         verbose_name = "为群众办实事"
         verbose_name_plural = "为群众办实事"

@@ -111,6 +111,22 @@ def test_a_dry_run_saves_nothing_and_the_import_adds_only_what_is_new(client, pl
     assert outcomes(again) == [(2, "duplicate"), (3, "duplicate"), (4, "duplicate"), (5, "new")]
 
 
+@pytest.mark.parametrize("rows", [3, 40])
+def test_checking_a_sheet_costs_the_same_queries_however_many_rows(
+    plan, reporter, rows, django_assert_num_queries
+):
+    from django.core.files.base import ContentFile
+
+    from projects.importing_matters import check_file
+
+    lines = ["责任单位,办结日期,事项,类别,受益人数"]
+    lines += [f"区住建局,2026-03-{1 + n % 28:02d},第{n + 1}件事,养老,{n}" for n in range(rows)]
+    # 1 the reporter's departments, 2 the matters they entered before: nothing per row
+    with django_assert_num_queries(2):
+        check = check_file(ContentFile("\n".join(lines).encode(), name="事项.csv"), reporter, plan)
+    assert [r.outcome for r in check.rows] == ["new"] * rows
+
+
 @pytest.mark.parametrize(
     "row, column, message",
     [
