@@ -19,6 +19,7 @@ import http.client
 import ipaddress
 import json
 import logging
+import smtplib
 import socket
 import ssl
 import time
@@ -194,7 +195,16 @@ def send_one(delivery, connection):
     channel = delivery.channel
     if channel is None or channel.kind == Channel.Kind.EMAIL:
         # One recipient a message: a refusal of it by the server raises here.
-        email_message(delivery, connection).send(fail_silently=False)
+        try:
+            email_message(delivery, connection).send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as error:
+            (address, (code, reply)), *_ = error.recipients.items()
+            said = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+            raise SendError(f"邮件服务器拒收 {address}（{code} {said}）") from error
+        except smtplib.SMTPResponseException as error:
+            said = error.smtp_error
+            said = said.decode(errors="replace") if isinstance(said, bytes) else said
+            raise SendError(f"邮件服务器拒绝发送（{error.smtp_code} {said}）") from error
         return
     url = channel.address
     message = check_robot_url(url, channel.kind)

@@ -224,7 +224,8 @@ def test_a_refusal_by_the_smtp_server_is_a_failure_retried_with_backoff_then_giv
     run()
     refused = Delivery.objects.get(channel__address="nobody@example.gov.cn")
     assert (refused.state, refused.attempts) == ("pending", 1)
-    assert "Recipient address rejected" in refused.last_error
+    assert refused.last_error.startswith("邮件服务器拒收 nobody@example.gov.cn（550 ")
+    assert "Recipient address rejected" in refused.last_error  # the server's own words
     delays = []
     for _ in settings.ALERT_RETRY_MINUTES:
         refused.refresh_from_db()

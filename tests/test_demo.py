@@ -66,3 +66,21 @@ def test_demo_data_is_never_mixed_with_real_reports():
     with pytest.raises(CommandError, match="已有真实填报"):
         call_command("load_demo", stdout=StringIO())
     assert not Plan.objects.get(year=2021).demo_data
+
+
+@pytest.mark.django_db
+def test_the_demo_register_is_labelled_and_only_this_years_plan_has_one(client):
+    from projects.models import Matter
+
+    load_demo()
+    year = timezone.localdate().year
+    assert not Matter.objects.filter(plan__year=2021).exists()  # 2021's stays as published
+    matters = Matter.objects.filter(plan__year=year)
+    assert all(m.title.startswith("演示：") for m in matters)
+    assert list(matters.exclude(state="approved").values_list("state", flat=True)) == [
+        "submitted",
+        "submitted",
+    ]
+    page = client.get(f"/plans/{year}/matters/").content.decode()
+    assert "本站目前显示的进度数字是由 make demo 生成的演示数据" in page
+    assert f"已登记并经审核公开 {matters.count() - 2} 项。" in page  # the two waiting are not

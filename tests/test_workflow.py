@@ -1,6 +1,7 @@
 """Review before publication: draft → submitted → approved or returned."""
 
-from datetime import date
+import re
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -136,6 +137,10 @@ def test_review_queue_is_oldest_first_with_the_previous_approved_value(
     other = TargetFactory(project=target.project, name="第二项", target_value=10)
     first = draft(other, reporter, value=5)
     first.submit(reporter)
+    # submitted on 11-16 at noon in Shanghai; the suite's today there is 11-26
+    ProgressReport.objects.filter(pk=first.pk).update(
+        submitted_at=datetime(2026, 11, 16, 4, tzinfo=UTC)
+    )
     second = draft(target, reporter, value=55)
     second.submit(reporter)
     client.force_login(reviewer)
@@ -146,6 +151,8 @@ def test_review_queue_is_oldest_first_with_the_previous_approved_value(
     html = response.content.decode()
     assert '<td class="field-previous_display">30</td>' in html
     assert '<td class="field-previous_display">无</td>' in html
+    waited = re.findall(r'<td class="field-waited">([^<]*)</td>', html)
+    assert waited == ["10 天", "0 天"]  # how long each has waited
 
 
 def test_a_reviewer_approves_several_at_once(client, target, reporter, reviewer):
