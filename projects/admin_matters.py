@@ -68,9 +68,20 @@ class MatterAdmin(ReviewedEntryAdmin):
     done_approving = "已审核通过 {n} 项，已公开。"
     done_returning = "已退回 {n} 项。"
 
+    def has_change_permission(self, request, obj=None):
+        # An archived plan's register is closed, approved or not.
+        if obj is not None and obj.plan.archived_at:
+            return False
+        return super().has_change_permission(request, obj)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         item = self.get_object(request, object_id)
-        if request.method == "GET" and item is not None and item.state == Matter.State.APPROVED:
+        if (
+            request.method == "GET"
+            and item is not None
+            and item.state == Matter.State.APPROVED
+            and self.has_change_permission(request, item)
+        ):
             messages.warning(
                 request,
                 "该事项已审核公开。保存更正后将重新进入待审核，审核通过前不在公开清单中；"

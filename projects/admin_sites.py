@@ -175,6 +175,7 @@ class ReviewedEntryAdmin(WithUser, ScopedAdmin):
             obj.created_by = request.user
             obj.created_at = timezone.now()
         obj.state = self.model.State.SUBMITTED  # every edit goes (back) to review
+        obj.reviewed_by = obj.reviewed_at = None  # the last review is in its history
         checked = getattr(form, "checked_photo", None)
         if checked is not None:
             obj.photo_type = checked.content_type

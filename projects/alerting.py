@@ -61,6 +61,7 @@ from .models import (
 )
 
 OFFICE = None  # the department of an alert to the supervision office
+FOLLOWERS_ONLY = {Alert.Rule.FOLLOW_CONFIRM, Alert.Rule.FOLLOW_FIGURE, Alert.Rule.FOLLOW_STATUS}
 SOON_DAYS = 3
 
 
@@ -82,7 +83,7 @@ def recipients(due):
     """The active channels `due` goes to: its department's, and the office's when it is
     for the office or `also_office`. An alert to the public's follows goes to them alone:
     a follower's mail is nobody's business in a department's group."""
-    if due.follows:
+    if due.rule in FOLLOWERS_ONLY:
         return Channel.objects.none()
     owners = {getattr(due.department, "pk", None)}
     if due.also_office:

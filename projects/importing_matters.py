@@ -85,6 +85,9 @@ def check_file(upload, user, plan):
     """Read and validate an upload as `user` would enter each row for `plan`; nothing
     is saved."""
     check = ImportCheck()
+    if plan.archived_at:  # between the dry run and the confirmation, too
+        check.file_errors.append(f"{plan.year}年度计划已归档，不能再登记事项。")
+        return check
     sheet = read_sheet(upload, check, REQUIRED_COLUMNS, INPUT_COLUMNS)
     if sheet is None:
         return check

@@ -19,6 +19,7 @@ import http.client
 import ipaddress
 import json
 import logging
+import re
 import smtplib
 import socket
 import ssl
@@ -200,6 +201,9 @@ def send_one(delivery, connection):
         except smtplib.SMTPRecipientsRefused as error:
             (address, (code, reply)), *_ = error.recipients.items()
             said = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+            if delivery.follow_id:  # a follower's address is shown nowhere, errors included
+                said = re.sub(re.escape(address), "…", said, flags=re.IGNORECASE)
+                address = "关注者的地址"
             raise SendError(f"邮件服务器拒收 {address}（{code} {said}）") from error
         except smtplib.SMTPResponseException as error:
             said = error.smtp_error

@@ -83,7 +83,7 @@ def matters_csv(plan, found):
         "description",
     )  # fmt: skip
     writer.writerows(
-        [pk, department, f"{done_on:%Y-%m-%d}", title, labels[category], place,
+        [pk, department, f"{done_on:%Y-%m-%d}", title, labels.get(category, category), place,
          "" if people is None else people, description]
         for pk, department, done_on, title, category, place, people, description in rows
     )  # fmt: skip

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import Matter
+from projects.models import Matter, Plan
 
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory
@@ -217,6 +217,42 @@ def test_the_page_costs_the_same_with_10_or_10000_matters(
         queries_of("/plans/2026/matters/")
 
 
+def many_matters(plan, departments, size):
+    Matter.objects.bulk_create(
+        Matter(
+            plan=plan, department=departments[n % 2], title=f"事项{n}",
+            done_on=date(2026, 1, 1) + timedelta(days=n % 300), category="other",
+            beneficiaries=n % 50, state="approved",
+        )
+        for n in range(size)
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("size", [10, 10_000])
+def test_the_csv_costs_the_same_queries_with_10_or_10000_matters(
+    client, plan, housing, health, size, queries_of, django_assert_num_queries
+):
+    many_matters(plan, (housing, health), size)
+    # 1 the plan, 2 the rows with their department's name
+    with django_assert_num_queries(2):
+        queries_of("/plans/2026/matters/?export=csv")
+    lines = client.get("/plans/2026/matters/?export=csv").content.decode().splitlines()
+    assert len(lines) == size + 1 and ",其他," in lines[1]  # the category's label
+
+
+@pytest.mark.parametrize("size", [10, 10_000])
+def test_the_admin_list_costs_the_same_queries_with_10_or_10000_matters(
+    client, plan, housing, health, reviewer, size, queries_of, django_assert_num_queries
+):
+    many_matters(plan, (housing, health), size)
+    client.force_login(reviewer)
+    # 1 the session, 2 the user, 3-4 their permissions, 5 the plans and 6 the
+    # departments for the filters, 7 the count (capped at 10,001), 8 the page's rows,
+    # 9 whether any plan carries demo data
+    with django_assert_num_queries(9):
+        queries_of(LIST)
+
+
 def test_the_plan_page_shows_the_count_beside_the_announced_figure(client, db):
     call_command("load_plan", "2021", stdout=io.StringIO())
     html = client.get("/plans/2021/").content.decode()
@@ -295,7 +331,7 @@ def test_correcting_an_approved_matter_sends_it_back_to_review_and_keeps_what_it
     )
     assert client.post(change, fixed).status_code == 302
     item.refresh_from_db()
-    assert (item.state, item.beneficiaries) == ("submitted", 500)
+    assert (item.state, item.beneficiaries, item.reviewed_at) == ("submitted", 500, None)
     said = item.history.order_by("history_date", "history_id")
     assert [(h.state, h.beneficiaries) for h in said] == [("approved", 50), ("submitted", 500)]
     assert said.last().history_user == reporter
@@ -334,6 +370,22 @@ def test_a_reviewer_returns_a_matter_with_a_reason_and_the_reporter_resubmits_it
     assert client.post(change, fixed).status_code == 302
     item.refresh_from_db()
     assert (item.state, item.beneficiaries) == ("submitted", 80)
+
+
+def test_an_archived_plans_matter_is_not_corrected_and_reviewers_get_no_warning(
+    client, plan, housing, reporter, reviewer
+):
+    item = matter(plan, housing, "修复小区破损路面", date(2026, 3, 2), people=50)
+    change = reverse("admin:projects_matter_change", args=[item.pk])
+    client.force_login(reviewer)  # reads, may not change: nothing to warn of
+    page = client.get(change).content.decode()
+    assert "修复小区破损路面" in page and "保存更正后将重新进入待审核" not in page
+    Plan.objects.filter(pk=plan.pk).update(archived_at=timezone.now())
+    client.force_login(reporter)
+    assert "保存更正后将重新进入待审核" not in client.get(change).content.decode()
+    client.post(change, entry(plan, housing, title="修复小区破损路面", beneficiaries="500"))
+    item.refresh_from_db()
+    assert (item.state, item.beneficiaries) == ("approved", 50)
 
 
 def test_another_departments_reporter_cannot_correct_a_matter(client, plan, housing, health):

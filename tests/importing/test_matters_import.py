@@ -165,6 +165,17 @@ def test_the_same_matter_twice_in_a_file_is_an_error(client, plan, reporter):
     assert not Matter.objects.exists()
 
 
+def test_a_plan_archived_before_the_confirmation_takes_nothing(client, plan, reporter):
+    from django.utils import timezone
+
+    dry = upload(client, plan, saved(sheet_with(client, matters(2))))
+    assert dry.context["check"].ok
+    type(plan).objects.filter(pk=plan.pk).update(archived_at=timezone.now())
+    done = confirm(client, dry)
+    assert "2026年度计划已归档，不能再登记事项。" in done.content.decode()
+    assert not Matter.objects.exists()
+
+
 def test_a_file_that_is_not_a_table_is_refused(client, plan, reporter):
     response = upload(client, plan, b"%PDF-1.4 not a sheet", name="事项.xlsx")
     assert response.context["check"].file_errors
