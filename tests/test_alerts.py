@@ -316,24 +316,36 @@ def test_a_supervision_alerts_its_department_on_the_day_and_after_it_the_office_
     assert Alert.objects.filter(rule="supervision_missed").count() == 1
 
 
-def test_a_target_turning_slow_alerts_its_department_once_and_not_on_the_first_run(
-    district, plan, mailbox, robots
-):
+def on_pace_at_the_first_run(district):
+    """The school target made 10 and reported 9 on 11-10 (on pace); a first run on
+    11-20 marks its status."""
     busy = district["busy"]
     busy.target_value = 10
     busy.save()
     ReportFactory(
         target=busy, value=9, as_of=date(2026, 11, 10), submitted_at=noon(date(2026, 11, 10))
     )
-    run(date(2026, 11, 20))  # first run: marks only (9 of 10 is on pace)
-    assert list(StatusMark.objects.filter(target=busy).values_list("status", flat=True)) == [
-        "on_track"
-    ]
-    assert not Alert.objects.filter(rule=Alert.Rule.STATUS_WORSE).exists()
+    run(date(2026, 11, 20))
+    return busy
+
+
+def falls_behind(busy):
+    """A corrected figure: 5 of 10 with 90% of the year gone (严重滞后)."""
     ReportFactory(
         target=busy, value=5, as_of=date(2026, 11, 21), note="更正：复核后为 5 所。",
         submitted_at=noon(date(2026, 11, 21)),
     )  # fmt: skip
+
+
+def test_a_target_turning_slow_alerts_its_department_once_and_not_on_the_first_run(
+    district, plan, mailbox, robots
+):
+    busy = on_pace_at_the_first_run(district)  # the run marks only
+    assert list(StatusMark.objects.filter(target=busy).values_list("status", flat=True)) == [
+        "on_track"
+    ]
+    assert not Alert.objects.filter(rule=Alert.Rule.STATUS_WORSE).exists()
+    falls_behind(busy)
     run(TODAY)  # 5 of 10 with 90% of the year gone
     (alert,) = Alert.objects.filter(rule=Alert.Rule.STATUS_WORSE)
     assert alert.subject == "【进度预警】新建学校：开工学校转为“严重滞后”"
@@ -636,18 +648,9 @@ def test_followers_hear_when_the_projects_status_changes_between_runs(
 ):
     follow = Follow.objects.create(project=district["school"], email="parent@example.com")
     follow.confirm()
-    busy = district["busy"]
-    busy.target_value = 10
-    busy.save()
-    ReportFactory(
-        target=busy, value=9, as_of=date(2026, 11, 10), submitted_at=noon(date(2026, 11, 10))
-    )
-    run(date(2026, 11, 20))  # marks only: on pace
+    busy = on_pace_at_the_first_run(district)  # marks only
     assert mailbox.to("parent@example.com") == []
-    ReportFactory(
-        target=busy, value=5, as_of=date(2026, 11, 21), note="更正：复核后为 5 所。",
-        submitted_at=noon(date(2026, 11, 21)),
-    )  # fmt: skip
+    falls_behind(busy)
     run()
     (mail,) = mailbox.to("parent@example.com")
     assert Mailbox.subject(mail) == "您关注的“新建学校”现为“严重滞后”"
@@ -665,16 +668,8 @@ def test_a_run_killed_before_a_status_alert_is_recorded_alerts_it_on_the_next_ru
 ):
     from projects import alerting
 
-    busy = district["busy"]
-    busy.target_value = 10
-    busy.save()
-    ReportFactory(
-        target=busy, value=9, as_of=date(2026, 11, 10), submitted_at=noon(date(2026, 11, 10))
-    )
-    run(date(2026, 11, 20))
-    ReportFactory(
-        target=busy, value=5, as_of=date(2026, 11, 21), submitted_at=noon(date(2026, 11, 21))
-    )
+    busy = on_pace_at_the_first_run(district)
+    falls_behind(busy)
     for due in alerting.due_alerts(TODAY, 0):
         if due.rule == Alert.Rule.STATUS_WORSE:
             break  # killed here: found, never recorded
