@@ -7,7 +7,8 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -20,6 +21,7 @@ from django.core.management import call_command
 from projects.models import Plan
 
 from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory, UserFactory
+from .worlds import Snapshot, World
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -43,13 +45,42 @@ def pytest_generate_tests(metafunc):
         )
 
 
+def pytest_collection_modifyitems(items):
+    """A test that saves a file with LibreOffice starts a process too; every test that
+    starts processes goes to one pytest-xdist worker (`--dist loadgroup`), so that the
+    timed races and kills among them never share the cores with each other."""
+    for item in items:
+        if "libreoffice" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.processes)
+        if item.get_closest_marker("processes"):
+            item.add_marker(pytest.mark.xdist_group("processes"))
+
+
+def schemathesis_cases():
+    """Cases sent per API operation by tests/test_api_document.py in this process."""
+    module = sys.modules.get("tests.test_api_document")
+    return dict(module.CASES) if module else {}
+
+
+# Under pytest-xdist each worker counts its own cases and hands them to the controller.
+WORKERS_CASES = Counter()
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["schemathesis_cases"] = schemathesis_cases()
+
+
+def pytest_testnodedown(node, error):
+    WORKERS_CASES.update(getattr(node, "workeroutput", {}).get("schemathesis_cases", {}))
+
+
 def pytest_terminal_summary(terminalreporter):
     """How many cases schemathesis sent each API operation (tests/test_api_document.py),
     also written to var/schemathesis-cases.json for the record."""
-    module = sys.modules.get("tests.test_api_document")
-    if module is None or not module.CASES:
+    cases = dict(sorted((Counter(schemathesis_cases()) + WORKERS_CASES).items()))
+    if not cases:
         return
-    cases = dict(sorted(module.CASES.items()))
     terminalreporter.write_sep("-", f"schemathesis: {sum(cases.values())} API cases")
     for operation, count in cases.items():
         terminalreporter.write_line(f"{count:6d}  {operation}")
@@ -102,10 +133,13 @@ def chinese_first():
     translation.deactivate()
 
 
+# Real hashing costs ~0.3 s per account by design; tests make many accounts.
+FAST_HASHING = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
-    """Real hashing costs ~0.3 s per account by design; tests make many accounts."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHING
 
 
 @pytest.fixture(autouse=True)
@@ -115,6 +149,71 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(scope="session")
+def world_clock():
+    """The instant the shared worlds are built at: ten minutes before the suite's clock,
+    the same day in Shanghai, so that what a test does comes after what its world did, as
+    when the test built it itself (a history is read in order). The browser tests, on the
+    machine's clock, override it with None."""
+    return NOW - timedelta(minutes=10)
+
+
+@pytest.fixture(scope="session")
+def build_once(django_db_setup, django_db_blocker, tmp_path_factory, world_clock):
+    """build_once(build) → a World: what `build()` made in the database and under
+    MEDIA_ROOT, at `world_clock`, kept and then rolled back; `world.restored()` puts it
+    into a test's database and returns (a copy of) what `build` returned
+    (tests/worlds.py). Call it from a fixture of module or session scope."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    def run(build):
+        folder = tmp_path_factory.mktemp("world")
+        travel = time_machine.travel(world_clock) if world_clock else contextlib.nullcontext()
+        with (
+            django_db_blocker.unblock(),
+            travel,
+            override_settings(MEDIA_ROOT=folder / "media", PASSWORD_HASHERS=FAST_HASHING),
+            transaction.atomic(),
+        ):
+            made = build()
+            world = World(Snapshot.take(folder / "media-copy"), made)
+            transaction.set_rollback(True)
+        return world
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def demo_world(build_once):
+    """`make demo`'s world (manage.py load_demo: the 2021 plan with its history, this
+    year's and next year's), built once per test run."""
+    return build_once(lambda: call_command("load_demo", stdout=StringIO()))
+
+
+@pytest.fixture
+def demo(db, demo_world, media_root):
+    """The demo's world in this test's database and media folder; returns the 2021 plan."""
+    demo_world.restored()
+    return Plan.objects.get(year=2021)
+
+
+def shared_world(build):
+    """The fixtures `built_world` and `world` for a module whose tests share one world:
+    `build()` runs once per module and `world` is what it returned, restored for each
+    test (`built_world, world = shared_world(make_world)`)."""
+
+    @pytest.fixture(scope="module", name="built_world")
+    def built(build_once):
+        return build_once(build)
+
+    @pytest.fixture(name="world")
+    def restored(db, built_world, media_root):
+        return built_world.restored()
+
+    return built, restored
+
+
 @pytest.fixture
 def plan_2021(db):
     """The real 2021 plan, loaded by the same command `make run` uses."""
@@ -122,9 +221,13 @@ def plan_2021(db):
     return Plan.objects.get(year=2021)
 
 
+def make_plan():
+    return PlanFactory(year=2021, period_start=date(2021, 1, 1), period_end=date(2021, 12, 31))
+
+
 @pytest.fixture
 def plan(db):
-    return PlanFactory(year=2021, period_start=date(2021, 1, 1), period_end=date(2021, 12, 31))
+    return make_plan()
 
 
 def build_plan(plan, projects, targets_per_project=2, reports_per_target=3):
@@ -245,13 +348,15 @@ def counted_in(request, settings):
 
 def redis_url():
     """The address of the throwaway Redis that `make test` starts (scripts/with-redis):
-    without it, a failure in CI and a loud skip elsewhere."""
+    without it, a failure in CI and a loud skip elsewhere. Each pytest-xdist worker has
+    a database of its own there, so one's flush never empties another's."""
     url = os.environ.get("TEST_REDIS_URL")
     if not url:
         if os.environ.get("CI"):
             pytest.fail("CI is set but TEST_REDIS_URL is not: run through scripts/with-redis.")
         pytest.skip("!!! no Redis (TEST_REDIS_URL unset): `make test` starts one !!!")
-    return url
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1")
+    return f"{url}?db={int(worker.removeprefix('gw')) + 1}"
 
 
 @contextlib.contextmanager

@@ -480,6 +480,7 @@ def follow_link(message, name):
     return found.group(1)
 
 
+@pytest.mark.processes
 @pytest.mark.django_db(transaction=True)
 def test_following_a_project_by_mail_double_opt_in_news_and_one_click_unsubscribe(
     client, district, plan, mailbox, robots
@@ -556,6 +557,7 @@ def test_unconfirmed_follows_are_deleted_after_a_week(district, clock):
     assert list(Follow.objects.values_list("email", flat=True)) == ["b@example.com"]
 
 
+@pytest.mark.processes
 @pytest.mark.django_db(transaction=True)
 def test_a_new_public_question_alerts_the_office_through_the_worker(
     client, district, mailbox, robots
@@ -571,6 +573,7 @@ def test_a_new_public_question_alerts_the_office_through_the_worker(
     assert "电梯什么时候" not in Mailbox.text(mail)  # unmoderated text stays inside
 
 
+@pytest.mark.processes
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("moment", ["data", "rcpt"])
 def test_send_alerts_killed_halfway_loses_nothing_and_resends_only_the_one_in_flight(
@@ -621,13 +624,10 @@ def test_send_alerts_killed_halfway_loses_nothing_and_resends_only_the_one_in_fl
 
 
 def test_the_demo_has_alerts_due_and_one_run_delivers_them_by_mail_and_both_robots(
-    db, settings, mailbox
+    demo, settings, mailbox
 ):
-    from io import StringIO
-
     with RobotReceiver(secrets={"DEMO-TOKEN": "SECDEMO"}) as demo_robots:
         settings.ALERT_ROBOT_RECEIVER = demo_robots.url
-        call_command("load_demo", stdout=StringIO())
         run()
         rules = set(Alert.objects.values_list("rule", flat=True))
         assert {"report_missed", "review_waiting", "supervision_missed"} <= rules

@@ -29,13 +29,6 @@ ZIP = "/data/2021/yicheng-minsheng-shishi-2021.zip"
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_plan", "2021", stdout=StringIO())
-    call_command("load_demo", stdout=StringIO())
-    return Plan.objects.get(year=2021)
-
-
-@pytest.fixture
 def site(settings):
     settings.SITE_URL = SITE
     settings.ALLOWED_HOSTS = ["jd.example.gov.cn", "testserver"]

@@ -39,8 +39,7 @@ def files(root):
     return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def test_backup_and_restore_bring_back_every_record_and_file(tmp_path, media_root):
-    call_command("load_demo", stdout=StringIO())
+def test_backup_and_restore_bring_back_every_record_and_file(tmp_path, media_root, demo):
     make_official("wang", "填报员")
     before, before_files = everything(), files(media_root)
     photos = SiteReport.objects.exclude(photo="").count()  # the demo's parks, 已完工

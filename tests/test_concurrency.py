@@ -14,7 +14,7 @@ from projects.models import ProgressReport, Target
 from .conftest import database_url, make_official
 from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.processes]
 
 WORKERS = 4
 ROOT = Path(__file__).resolve().parents[1]

@@ -85,7 +85,7 @@ from projects.roles import (
     REVIEWER,
 )
 
-from .conftest import make_official
+from .conftest import make_official, shared_world
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory
 from .test_plan_rules import plan_form
 
@@ -112,8 +112,7 @@ VOTED_ON = date(2026, 11, 20)
 VOTES = [(80, 5, 5), (60, 20, 10), (30, 50, 10)]
 
 
-@pytest.fixture
-def world(db):
+def make_world():
     """The plans, candidates, proposals, rating and the seven actors described above."""
     a = DepartmentFactory(name="区园林局")
     rating_plan = PlanFactory(year=2026, stage=Plan.Stage.RATING)
@@ -163,6 +162,9 @@ def world(db):
         staff=make_official("staff", CONGRESS_STAFF),
         deputy=make_official("deputy", DEPUTY),
     )
+
+
+built_world, world = shared_world(make_world)
 
 
 def move(plan, stage):

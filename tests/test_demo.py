@@ -18,9 +18,8 @@ def load_demo():
     return Plan.objects.get(year=2021)
 
 
-@pytest.mark.django_db
-def test_demo_history_shows_every_status_over_the_year():
-    plan = load_demo()
+def test_demo_history_shows_every_status_over_the_year(demo):
+    plan = demo
     seen = set()
     for day in (date(2021, 2, 28), date(2021, 6, 30), date(2021, 10, 31), None):
         seen |= {p.status for p in plan.progress(day).projects}
@@ -34,9 +33,7 @@ def test_demo_history_shows_every_status_over_the_year():
     assert ProgressReport.objects.exclude(delay_reason="").exists()
 
 
-@pytest.mark.django_db
-def test_every_page_says_the_figures_are_demo_data(client):
-    load_demo()
+def test_every_page_says_the_figures_are_demo_data(client, demo):
     for url in ("/", "/plans/2021/projects/8/", "/plans/2021/departments/", "/admin/login/"):
         assert (
             "本站目前显示的进度数字是由 make demo 生成的演示数据"
@@ -50,9 +47,7 @@ def test_the_real_site_carries_no_demo_banner(client):
     assert "演示数据" not in client.get("/").content.decode()
 
 
-@pytest.mark.django_db
-def test_loading_the_demo_twice_changes_nothing():
-    load_demo()
+def test_loading_the_demo_twice_changes_nothing(demo):
     count = ProgressReport.objects.count()
     load_demo()
     assert ProgressReport.objects.count() == count
@@ -68,11 +63,9 @@ def test_demo_data_is_never_mixed_with_real_reports():
     assert not Plan.objects.get(year=2021).demo_data
 
 
-@pytest.mark.django_db
-def test_the_demo_register_is_labelled_and_only_this_years_plan_has_one(client):
+def test_the_demo_register_is_labelled_and_only_this_years_plan_has_one(client, demo):
     from projects.models import Matter
 
-    load_demo()
     year = timezone.localdate().year
     assert not Matter.objects.filter(plan__year=2021).exists()  # 2021's stays as published
     matters = Matter.objects.filter(plan__year=year)

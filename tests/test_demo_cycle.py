@@ -36,8 +36,7 @@ def stages_on_record(plan):
     return stages
 
 
-def test_this_years_plan_went_through_the_whole_cycle_on_record(db):
-    load_demo()
+def test_this_years_plan_went_through_the_whole_cycle_on_record(demo):
     plan = Plan.objects.get(year=THIS)
     assert (plan.stage, plan.demo_data, plan.is_published) == ("delivery", True, True)
     assert stages_on_record(plan) == ["call", "shortlist", "vote", "delivery"]
@@ -68,8 +67,7 @@ def test_this_years_plan_went_through_the_whole_cycle_on_record(db):
     )
 
 
-def test_this_years_pledges_lag_and_finish_on_todays_date(client, db):
-    load_demo()
+def test_this_years_pledges_lag_and_finish_on_todays_date(client, demo):
     plan = Plan.objects.get(year=THIS)
     statuses = {p.title: p.status for p in plan.progress().projects}
     assert pace.Status.COMPLETE in statuses.values()
@@ -100,8 +98,7 @@ def test_this_years_pledges_lag_and_finish_on_todays_date(client, db):
     assert counted and all("点位“演示口袋公园" in r.note for r in counted)
 
 
-def test_next_years_call_is_open_today_with_published_proposals(client, db):
-    load_demo()
+def test_next_years_call_is_open_today_with_published_proposals(client, demo):
     plan = Plan.objects.get(year=NEXT)
     today = timezone.localdate()
     assert (plan.stage, plan.demo_data, plan.is_published) == ("call", True, True)
@@ -120,8 +117,7 @@ def test_next_years_call_is_open_today_with_published_proposals(client, db):
     assert f'href="/plans/{NEXT}/call/"' in front
 
 
-def test_every_page_of_the_new_plans_says_it_is_demo_data(client, db):
-    load_demo()
+def test_every_page_of_the_new_plans_says_it_is_demo_data(client, demo):
     plan = Plan.objects.get(year=THIS)
     pages = [
         f"/plans/{THIS}/",
@@ -142,8 +138,7 @@ def test_every_page_of_the_new_plans_says_it_is_demo_data(client, db):
         assert BANNER in response.content.decode(), url
 
 
-def test_loading_the_demo_twice_changes_nothing_in_the_new_plans(db):
-    load_demo()
+def test_loading_the_demo_twice_changes_nothing_in_the_new_plans(demo):
     counts = [
         model.objects.count() for model in (ProgressReport, PublicInput, Candidate, Ballot, Plan)
     ]

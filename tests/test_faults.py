@@ -18,7 +18,7 @@ from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetF
 from .files import image_bytes
 from .test_concurrency import ROOT
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.processes]
 
 
 def start(*args):

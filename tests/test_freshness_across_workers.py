@@ -20,7 +20,7 @@ import pytest
 from .conftest import gunicorn_serving, make_official, redis_url
 from .factories import DepartmentFactory, ReportFactory, TargetFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.processes]
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = 3

@@ -3,11 +3,9 @@ the machine's Java; `make test` installs it)."""
 
 import shutil
 import subprocess
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.test import override_settings
 
 from .pages import PUBLIC_PAGES
@@ -17,12 +15,10 @@ VNU = (
 )
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_every_public_page_is_valid_html(client, tmp_path, language):
+def test_every_public_page_is_valid_html(client, demo, tmp_path, language):
     if not VNU.exists() or not shutil.which("java"):
         pytest.fail("The Nu HTML checker needs node_modules/vnu-jar (make test) and java.")
-    call_command("load_demo", stdout=StringIO())
     client.get(f"/language/{language}/")
     files = []
     with override_settings(DEBUG=False):

@@ -46,7 +46,7 @@ from PIL import Image
 
 from projects.models import Evidence, Milestone, ProgressReport
 
-from .conftest import make_official, report_form
+from .conftest import make_official, make_plan, report_form, shared_world
 from .factories import (
     DepartmentFactory,
     ProjectFactory,
@@ -68,10 +68,10 @@ OWN = "own"  # 200 listing the actor's departments' rows and no other's
 ALL = "all"  # 200 listing every department's rows
 
 
-@pytest.fixture
-def world(plan):
+def make_world():
     """The two departments' projects, targets, dated steps and reports in every state,
     the five actors, and a superuser the admin role must not see."""
+    plan = make_plan()
     a = DepartmentFactory(name="区园林局")
     b = DepartmentFactory(name="区公路局")
     c = DepartmentFactory(name="区民政局")
@@ -133,6 +133,9 @@ def world(plan):
         # One reporter_b entered and submitted, whose figure the reviewer changed once.
         touched_submitted=touched(submitted(target_b, 45, date(2021, 6, 5), reporter_b), reviewer),
     )
+
+
+built_world, world = shared_world(make_world)
 
 
 def touched(report, user):

@@ -18,7 +18,7 @@ import pytest
 from .conftest import gunicorn_serving
 from .factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.processes]
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = "jd.example.gov.cn"

@@ -13,7 +13,7 @@ from PIL import Image
 from projects.models import OnlineRating, Site, SiteReport, SiteStage
 from projects.roles import ADMINISTRATOR, CONGRESS_STAFF, DEPUTY, MODERATOR, REPORTER, REVIEWER
 
-from .conftest import make_official
+from .conftest import make_official, make_plan, shared_world
 from .factories import DepartmentFactory, ProjectFactory, TargetFactory
 from .test_voice_permissions import (
     DENIED,
@@ -30,8 +30,8 @@ Image.new("RGB", (8, 8), (40, 160, 80)).save(PNG, format="PNG")
 PNG = PNG.getvalue()
 
 
-@pytest.fixture
-def world(plan):
+def make_world():
+    plan = make_plan()
     a, b = DepartmentFactory(name="区园林局"), DepartmentFactory(name="区公路局")
     park = TargetFactory(
         project=ProjectFactory(plan=plan, number=1, title="口袋公园", lead_department=a),
@@ -69,6 +69,9 @@ def world(plan):
         project=park.project, verdict="fair", month=date(2026, 11, 1)
     )
     return w
+
+
+built_world, world = shared_world(make_world)
 
 
 def log_in(client, world, actor):

@@ -11,7 +11,6 @@ from collections import Counter
 from datetime import date
 from fnmatch import fnmatch
 from html.parser import HTMLParser
-from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -247,9 +246,7 @@ def entered_by_officials():
     return sorted(lines - {""}, key=len, reverse=True)
 
 
-@pytest.mark.django_db
-def test_english_pages_have_no_chinese_punctuation_outside_what_officials_typed(client):
-    call_command("load_demo", stdout=StringIO())
+def test_english_pages_have_no_chinese_punctuation_outside_what_officials_typed(client, demo):
     client.get("/language/en/")
     entered = entered_by_officials()
     found = {}

@@ -58,7 +58,7 @@ from PIL import Image
 from projects.models import Answer, PublicInput
 from projects.roles import ADMINISTRATOR, MODERATOR, REPORTER, REVIEWER
 
-from .conftest import make_official
+from .conftest import make_official, make_plan, shared_world
 from .factories import DepartmentFactory, ProjectFactory
 
 ACTORS = ["anonymous", "reporter_a", "reporter_b", "reviewer", "manager", "moderator"]
@@ -91,10 +91,10 @@ Image.new("RGB", (8, 8), (40, 160, 80)).save(PNG, format="PNG")
 PNG = PNG.getvalue()
 
 
-@pytest.fixture
-def world(plan):
+def make_world():
     """The departments, projects and officials of test_permissions.py, a moderator, one
     who is both moderator and 甲's reporter, and the questions and answers above."""
+    plan = make_plan()
     a = DepartmentFactory(name="区园林局")
     b = DepartmentFactory(name="区公路局")
     c = DepartmentFactory(name="区民政局")
@@ -135,6 +135,9 @@ def world(plan):
     w.approved_answer = answer(w.approved_a, reporter_a, ANSWERS["approved_answer"])
     w.approved_answer.approve(moderator)
     return w
+
+
+built_world, world = shared_world(make_world)
 
 
 def answer(question, writer, text):

@@ -84,6 +84,12 @@ def vnu_jar():
     return path
 
 
+@pytest.fixture(scope="session")
+def world_clock():
+    """The demo's world is built on the machine's clock too."""
+    return None
+
+
 @pytest.fixture(autouse=True)
 def clock():
     """The server keeps the real clock here: chromium is another process on the real

@@ -7,11 +7,9 @@ page and the proposal form as a person sees them: axe, the Nu checker, 360 px.
 """
 
 from datetime import date, datetime, timedelta
-from io import StringIO
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -259,11 +257,10 @@ def test_the_whole_year_of_a_pledge(live_server, browser, client, travel, plan, 
 
 
 def test_the_cycles_pages_are_accessible_valid_and_fit_a_phone(
-    live_server, browser, axe_source, vnu_jar, tmp_path
+    live_server, browser, axe_source, vnu_jar, tmp_path, demo
 ):
     # make demo's live picture: this year's plan elected by a demo ballot and in 实施,
     # next year's with its call open (both built from today's date).
-    call_command("load_demo", stdout=StringIO())
     this, following = TODAY.year, TODAY.year + 1
     paths = {
         "call and ballot": f"/plans/{this}/call/",

@@ -3,19 +3,12 @@ scrolling sideways on a phone, no accessibility violations (axe-core) in either
 language."""
 
 import json
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from tests.pages import PUBLIC_PAGES
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo():
-    call_command("load_demo", stdout=StringIO())
 
 
 def chart_data(page, canvas_id):

@@ -9,10 +9,8 @@ configured (Leaflet, from our own static files)."""
 import os
 import shutil
 import subprocess
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from projects.models import Answer, OnlineRating, Plan, PublicInput, Site
@@ -24,11 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PROBLEM = "三号门旁的健身器材螺丝松了，孩子玩的时候有点晃。"
 ANSWER = "已派人紧固器材并全面检查，今后每周巡查一次。"
 COMMENT = "晚上灯光再亮一些就更好了。"
-
-
-@pytest.fixture
-def demo():
-    call_command("load_demo", stdout=StringIO())
 
 
 @pytest.fixture

@@ -62,11 +62,6 @@ NOT_SWEPT = {
 
 
 @pytest.fixture
-def demo():
-    call_command("load_demo", stdout=StringIO())
-
-
-@pytest.fixture
 def project(demo):
     """四、市三中综合楼、市七中教学楼 of the demo's 2021 plan, led by 区教育局."""
     project = Project.objects.select_related("plan", "lead_department").get(

@@ -1,0 +1,120 @@
+"""Worlds built once per test run and put back for each test that reads them.
+
+Building the demo takes about ten seconds of Python (every figure is judged and
+approved as an official's would be), and some forty tests read it. So the world is
+built once, inside a transaction that is then rolled back, after its rows and files were
+copied; each test that asks for it gets those rows written back into its own
+transaction (a few milliseconds), and its files into its own media folder. The test's
+rollback (or flush, for a test with a live server) then leaves the database as empty as
+before.
+
+A snapshot is the whole database, the tables `migrate` fills included (content types,
+permissions, the roles' groups): a flush and its post_migrate make those again under new
+ids, and the world's rows refer to the ids it was built with.
+"""
+
+import copy
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.color import no_style
+from django.db import connection, transaction
+
+# Rows no world changes, and that SQLite keeps for itself.
+UNTOUCHED = {"django_migrations", "sqlite_sequence"}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every table's rows at one moment, and a copy of the media folder."""
+
+    tables: dict  # table → (columns, rows on SQLite | COPY text on PostgreSQL)
+    media: Path | None
+
+    @classmethod
+    def take(cls, media_copy):
+        """The database as this connection sees it now (inside its transaction), and
+        the files under MEDIA_ROOT copied to `media_copy`."""
+        tables = {}
+        with connection.cursor() as cursor:
+            for table in sorted(set(connection.introspection.table_names(cursor)) - UNTOUCHED):
+                columns = [
+                    c.name for c in connection.introspection.get_table_description(cursor, table)
+                ]
+                tables[table] = (columns, _read(cursor, table, columns))
+        media = Path(settings.MEDIA_ROOT)
+        if media.exists():
+            shutil.copytree(media, media_copy)
+            return cls(tables, Path(media_copy))
+        return cls(tables, None)
+
+    def restore(self):
+        """Make the database exactly the snapshot, in one transaction (nested in the
+        test's own when it has one), and copy its files under MEDIA_ROOT."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            _empty(cursor, list(self.tables))
+            for table, (columns, rows) in self.tables.items():
+                _write(cursor, table, columns, rows)
+            for statement in connection.ops.sequence_reset_sql(
+                no_style(), apps.get_models(include_auto_created=True)
+            ):
+                cursor.execute(statement)
+        ContentType.objects.clear_cache()
+        if self.media is not None:
+            shutil.copytree(self.media, settings.MEDIA_ROOT, dirs_exist_ok=True)
+
+
+@dataclass(frozen=True)
+class World:
+    """A snapshot and what its builder returned (model instances, as it made them)."""
+
+    snapshot: Snapshot
+    made: object
+
+    def restored(self):
+        """Put the world into the test's database; a copy of what the builder returned,
+        so that a test changing an instance leaves the next test's as they were."""
+        self.snapshot.restore()
+        return copy.deepcopy(self.made)
+
+
+def _quoted(name):
+    return connection.ops.quote_name(name)
+
+
+def _read(cursor, table, columns):
+    if connection.vendor == "postgresql":
+        names = ", ".join(map(_quoted, columns))
+        with cursor.cursor.copy(f"COPY {_quoted(table)} ({names}) TO STDOUT") as copy:
+            return b"".join(bytes(block) for block in copy)
+    # `+column` is the stored value as it is: an expression has no declared type, so
+    # the sqlite3 module's converters (dates, booleans) leave it alone, and writing the
+    # plain value back stores exactly what was read.
+    names = ", ".join(f"+{_quoted(c)}" for c in columns)
+    return cursor.execute(f"SELECT {names} FROM {_quoted(table)}").fetchall()  # noqa: S608
+
+
+def _empty(cursor, tables):
+    if connection.vendor == "postgresql":
+        cursor.execute(f"TRUNCATE {', '.join(map(_quoted, tables))}")
+        return
+    # Django's SQLite foreign keys are checked at commit, so the order does not matter.
+    for table in tables:
+        cursor.execute(f"DELETE FROM {_quoted(table)}")  # noqa: S608
+
+
+def _write(cursor, table, columns, rows):
+    if not rows:
+        return
+    names = ", ".join(map(_quoted, columns))
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {_quoted(table)} ({names}) FROM STDIN") as copy:
+            copy.write(rows)
+        return
+    marks = ", ".join("?" * len(columns))
+    sql = f"INSERT INTO {_quoted(table)} ({names}) VALUES ({marks})"  # noqa: S608
+    cursor.connection.executemany(sql, rows)
