@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run demo serve test test-pg bench load lint deploy-check audit clean
+.PHONY: run demo serve test test-pg packages bench load lint deploy-check audit clean
+
+# The suite on every core (pytest-xdist); the tests that start processes share one worker.
+XDIST ?= -n auto --dist loadgroup
 
 # Base install for serving; the test install adds the dev extras on top.
 $(VENV)/.run: pyproject.toml
@@ -71,17 +74,22 @@ deploy-check: $(VENV)/.run
 audit: $(VENV)/.test
 	$(BIN)/pip-audit --strict --skip-editable
 
-test: $(VENV)/.test var/secret_key node_modules/.installed lint deploy-check
+# The Debian packages the tests need (chromium, postgresql, redis-server, LibreOffice …),
+# installed when missing if run as root with apt, else listed and their tests skipped.
+packages:
+	scripts/test-packages
+
+test: packages $(VENV)/.test var/secret_key node_modules/.installed lint deploy-check
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	scripts/with-redis $(BIN)/pytest
+	scripts/with-redis $(BIN)/pytest $(XDIST)
 	$(BIN)/pytest tests/browser
 
 # The same suite on PostgreSQL: a throwaway cluster from Debian's postgresql package.
-test-pg: $(VENV)/.test var/secret_key node_modules/.installed
+test-pg: packages $(VENV)/.test var/secret_key node_modules/.installed
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	scripts/with-postgres scripts/with-redis sh -c '$(BIN)/pytest && $(BIN)/pytest tests/browser'
+	scripts/with-postgres scripts/with-redis sh -c '$(BIN)/pytest $(XDIST) && $(BIN)/pytest tests/browser'
 
 # Speed at about 1,000 and 1.1 million reports (the databases are generated once into
 # var/bench/, a few minutes), under load with gunicorn and wrk, and the page weight.

@@ -25,7 +25,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import admin_views, roles
+from . import admin_views, clock, roles
 from .formatting import figure, percent
 from .forms import (
     EvidenceForm,
@@ -695,7 +695,7 @@ class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
 
     @admin.display(description="已等待", ordering="submitted_at")
     def waited(self, report):
-        days = (timezone.localdate() - timezone.localdate(report.submitted_at)).days
+        days = (clock.today() - timezone.localdate(report.submitted_at)).days
         return f"{days} 天"
 
     def has_add_permission(self, request):

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
 
+from . import clock
 from .admin import HistoryAdmin, ReadOnly
 from .admin_voice import act_on_each
 from .models import Alert, Channel, Delivery, Plan, Supervision
@@ -102,7 +103,7 @@ class SupervisionAdmin(HistoryAdmin):
             if not self.has_add_permission(request):
                 raise PermissionDenied
             obj.opened_by = request.user
-            obj.opened_at = timezone.now()
+            obj.opened_at = clock.now()
             super().save_model(request, obj, form, change)
             return
         if not self.may_respond(request, obj):
@@ -125,7 +126,7 @@ class SupervisionAdmin(HistoryAdmin):
 
     @admin.display(description="逾期", boolean=True)
     def late(self, item):
-        return item.is_late(timezone.localdate())
+        return item.is_late(clock.today())
 
     @admin.action(description="销号所选督办（整改已落实）", permissions=["close"])
     def close_selected(self, request, queryset):

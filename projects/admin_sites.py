@@ -13,10 +13,9 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
-from . import geo
+from . import clock, geo
 from .admin import ReadOnly, ScopedAdmin
 from .admin_voice import act_on_each
 from .forms import CheckedPhoto
@@ -173,7 +172,7 @@ class ReviewedEntryAdmin(WithUser, ScopedAdmin):
             raise PermissionDenied
         if not change:
             obj.created_by = request.user
-            obj.created_at = timezone.now()
+            obj.created_at = clock.now()
         obj.state = self.model.State.SUBMITTED  # every edit goes (back) to review
         obj.reviewed_by = obj.reviewed_at = None  # the last review is in its history
         checked = getattr(form, "checked_photo", None)

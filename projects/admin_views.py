@@ -15,9 +15,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from . import clock
 from .importing import check_file, import_file, template_xlsx
 from .ledger import build_ledger, ledger_sheets
 from .models import Plan, ProgressReport, Target
@@ -146,7 +146,7 @@ def confirm_import(request, context):
 def ledger(request):
     require(request, "view_ledger")
     plan = chosen_plan(request)
-    book = build_ledger(plan, timezone.localdate())
+    book = build_ledger(plan, clock.today())
     if request.GET.get("format") == "xlsx":
         name = f"{plan.year}-{book.day:%Y%m%d}.xlsx"
         return xlsx_response(f"督查台账-{name}", ledger_sheets(book), f"ledger-{name}")

@@ -13,9 +13,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
+from . import clock
 from .admin import HistoryAdmin, ReadOnly
 from .models import (
     Answer,
@@ -378,7 +378,7 @@ class AnswerAdmin(HistoryAdmin):
             raise PermissionDenied
         obj.department = obj.question.project.lead_department
         obj.written_by = request.user
-        obj.written_at = timezone.now()
+        obj.written_at = clock.now()
         obj.state = Answer.State.SUBMITTED  # every edit goes back to the moderator
         super().save_model(request, obj, form, change)
 

@@ -37,7 +37,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from . import pace
+from . import clock, pace
 from .formatting import figure
 from .models import (
     Alert,
@@ -252,7 +252,7 @@ def status_rules(plan, day):
     that comes with an alert is written with it, so a run killed between the two
     cannot have marked a change whose alert was never recorded."""
     before = last_marks(plan, day)
-    as_of = None if day == timezone.localdate() else day
+    as_of = None if day == clock.today() else day
     targets = Target.objects.filter(project__plan=plan).with_progress(as_of)
     for target in targets.select_related("project__lead_department"):
         was = before.get((target.project_id, target.pk))
@@ -345,7 +345,7 @@ def digest_rules(plan, day, settings_weekday):
     behind = by_department(
         t
         for t in Target.objects.filter(project__plan=plan)
-        .with_progress(None if day == timezone.localdate() else day)
+        .with_progress(None if day == clock.today() else day)
         .select_related("project__lead_department")
         if t.status in pace.BEHIND
     )

@@ -40,7 +40,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from . import pace
+from . import clock, pace
 from .asof import parse_as_of
 from .formatting import figure, percent_value
 from .freshness import cached_public
@@ -1078,7 +1078,7 @@ def public_sites(year, as_of, project=None):
     if project is not None:
         found = found.filter(target__project__number=project)
     found = found.order_by("-target__project__plan__year", "target__project__number", "pk")
-    return found.shown_on(as_of or timezone.localdate())
+    return found.shown_on(as_of or clock.today())
 
 
 def site_json(site, request):
@@ -1151,7 +1151,7 @@ def online_ratings(request, filters: Query[CycleFilters]):
 )
 def sites_geojson_view(request, filters: Query[GeoFilters]):
     shown = public_sites(filters.plan, filters.as_of)
-    return sites_geojson(shown, filters.as_of or timezone.localdate(), absolute(request, "/")[:-1])
+    return sites_geojson(shown, filters.as_of or clock.today(), absolute(request, "/")[:-1])
 
 
 def notice_json(notice, request):

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from pydantic import ConfigDict, Field
 
-from . import api
+from . import api, clock
 from .models import (
     Ballot,
     Candidate,
@@ -377,7 +377,7 @@ def zip_name(plan):
 
 def build(plan, site, created=None):
     """{file name: bytes}: the CSVs and datapackage.json describing them."""
-    created = timezone.localtime(created or timezone.now())
+    created = timezone.localtime(created or clock.now())
     records = rows(plan, site)
     files, resources = {}, []
     for table in TABLES:
@@ -468,7 +468,7 @@ def files_of(plan, request):
         files[zip_name(plan)] = bytes(archived.package)
         return files
     files = build(plan, request)
-    files[zip_name(plan)] = zipped(files, timezone.now())
+    files[zip_name(plan)] = zipped(files, clock.now())
     return files
 
 
@@ -483,7 +483,7 @@ def archive(plan, user=None):
         raise ValidationError(
             f"{plan.year} 年度计划已于 {timezone.localtime(plan.archived_at):%Y-%m-%d} 归档。"
         )
-    if plan.period_end >= timezone.localdate():
+    if plan.period_end >= clock.today():
         raise ValidationError(
             f"{plan.year} 年度计划的周期到 {plan.period_end:%Y-%m-%d} 才结束，结束后才能归档。"
         )
@@ -496,7 +496,7 @@ def archive(plan, user=None):
         raise ValidationError(
             "请先设置 SITE_URL（本站的正式地址）：数据包中的网址以它为准，归档后不再改变。"
         )
-    now = timezone.now()
+    now = clock.now()
     plan.archived_at = now
     plan.stage = Plan.Stage.ARCHIVED
     plan.save(update_fields=["archived_at", "stage"])

@@ -9,9 +9,9 @@ with the message, and the context processor puts both in every template.
 import functools
 from datetime import date
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import clock
 from .models import EARLIEST_DAY
 
 
@@ -27,7 +27,7 @@ def parse_as_of(value):
         return None, _(
             "日期“%(value)s”无法识别，请使用 年-月-日 格式，如 2021-06-30。以下为最新数据。"
         ) % {"value": value[:40]}
-    today = timezone.localdate()
+    today = clock.today()
     if day > today:
         return None, _("不能查看未来的日期，以下为最新数据。")
     if day < EARLIEST_DAY:

@@ -21,9 +21,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import override_settings
-from django.utils import timezone
 
-from . import freshness
+from . import clock, freshness
 
 FORMAT = 1
 # Rebuilt by `migrate` on any install, with install-specific ids: not backed up.
@@ -74,7 +73,7 @@ def write_backup(path):
     files = {str(p.relative_to(root)): p.read_bytes() for p in media_files()}
     manifest = {
         "format": FORMAT,
-        "created_at": timezone.now().isoformat(),
+        "created_at": clock.now().isoformat(),
         "database_engine": connection.vendor,
         "database": {"name": "database.json", "sha256": sha256(database)},
         "files": {name: sha256(data) for name, data in files.items()},

@@ -15,9 +15,8 @@ from datetime import date
 
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
-from . import pace
+from . import clock, pace
 from .formatting import percent_value
 from .models import PlanProgress, ProgressReport, Target
 
@@ -88,7 +87,7 @@ def bulletin_months(plan, today=None, counts=True):
     `counts`, each with the number of reports dated in it, for the archive: that groups
     every report of the plan, so a single bulletin asks only for its last month, which
     the targets' latest figures tell without reading the reports."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if counts:
         counts = {
             row["month"]: row
@@ -127,7 +126,7 @@ def bulletin_months(plan, today=None, counts=True):
 def unavailable(plan, month, months, today=None):
     """Why `month` has no bulletin: 'future', 'before' (the plan's start) or 'after'
     (its end, with no report since); None if it has one."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if any(m.month == month for m in months):
         return None
     if month > first_of_month(today):

@@ -8,14 +8,14 @@ remembers when the last hit came. Keys may hold an address or a user name: they 
 gone soon after their window ends (PIPL: kept no longer than needed).
 """
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Case, F, Q, Value, When
-from django.utils import timezone
+
+from . import clock
 
 REDIS = "django.core.cache.backends.redis.RedisCache"
 
@@ -43,11 +43,11 @@ def hit(key, seconds):
         except ValueError:  # the window ended between the two: start the next one
             cache.add(name, 0, seconds)
             hits = cache.incr(name)
-        cache.set(f"{name}:last", time.time(), seconds)
-        return Count(hits, timezone.now())
+        cache.set(f"{name}:last", clock.seconds(), seconds)
+        return Count(hits, clock.now())
     from .models import Counter
 
-    now = timezone.now()
+    now = clock.now()
     # The row first (a no-op when it is there), then one UPDATE that counts, or starts a
     # new window when the last one has ended. The database runs each UPDATE of a row
     # after the other's, on the row as the other left it, so no hit is lost, not even
@@ -76,7 +76,7 @@ def hit_on_the_clock(key, seconds):
     Cheaper than `hit` for a limit on every request: one statement on the database, an
     upsert that counts and returns the count, no window to reset (the next window is
     another key)."""
-    now = time.time()
+    now = clock.seconds()
     number = int(now // seconds)
     ends = (number + 1) * seconds
     name = f"{key}:{number}"
@@ -118,7 +118,7 @@ def hit_on_the_clock(key, seconds):
 def count_on_the_clock(key, seconds):
     """The hits `hit_on_the_clock` has counted on `key` in the current window, without
     counting one."""
-    name = f"{key}:{int(time.time() // seconds)}"
+    name = f"{key}:{int(clock.seconds() // seconds)}"
     if in_redis():
         return cache.get(f"counter:{name}") or 0
     from .models import Counter
@@ -151,7 +151,7 @@ def peek(key):
     from .models import Counter
 
     row = (
-        Counter.objects.filter(key=key, window_ends__gt=timezone.now())
+        Counter.objects.filter(key=key, window_ends__gt=clock.now())
         .values_list("count", "last_at")
         .first()
     )

@@ -40,7 +40,6 @@ import os
 import re
 import secrets
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -52,6 +51,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from django.utils.text import compress_string
 
+from . import clock
 from .context_processors import CARE_COOKIE
 
 logger = logging.getLogger(__name__)
@@ -184,9 +184,9 @@ class Today:
 
     def __call__(self):
         day, start, end = self.known
-        now = time.time()
+        now = clock.seconds()
         if not start <= now < end:
-            day = timezone.localdate()
+            day = clock.today()
             zone = timezone.get_current_timezone()
             midnight = datetime.datetime.combine(day, datetime.time(), zone)
             next_midnight = midnight + datetime.timedelta(days=1)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
+from . import clock
 from .formatting import figure
 from .forms import ProgressReportForm, as_id
 from .models import CURRENT_FIRST, ProgressReport, Target
@@ -455,7 +455,7 @@ def import_file(upload, user):
     check = check_file(upload, user)
     if not check.ok:
         return check, 0
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         for row in check.new_rows:
             report = row.form.save(commit=False)

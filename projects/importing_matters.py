@@ -9,9 +9,10 @@ matter twice in one file is an error. Imported matters enter as 待审核."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from openpyxl.utils import get_column_letter
 
+from . import clock
 from .forms import MatterRowForm
 from .importing import ImportCheck, Row, read_date, read_figure, read_sheet
 from .models import Category, Matter
@@ -159,7 +160,7 @@ def import_file(upload, user, plan):
     check = check_file(upload, user, plan)
     if not check.ok:
         return check, 0
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         for row in check.new_rows:
             matter = row.form.save(commit=False)

@@ -13,8 +13,7 @@ plan's 不满意 threshold (`models.sites.dissatisfied_projects`), the objection
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-
+from . import clock
 from .models import (
     Milestone,
     ReportingWindow,
@@ -42,7 +41,7 @@ class Ledger:
 
 
 def build_ledger(plan, day=None):
-    day = day or timezone.localdate()
+    day = day or clock.today()
     milestones = (
         Milestone.objects.filter(project__plan=plan)
         .overdue(day)

@@ -15,11 +15,10 @@ from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.utils import timezone
 
 from yicheng.clientaddr import client_address
 
-from . import counters
+from . import clock, counters
 
 HOUR = 3600
 
@@ -49,7 +48,7 @@ def seconds_to_wait(request, name):
         return None
     failures = counters.peek(user_key(name))
     if failures.hits >= settings.LOGIN_USER_FAILURES and failures.last_at:
-        waited = (timezone.now() - failures.last_at).total_seconds()
+        waited = (clock.now() - failures.last_at).total_seconds()
         if waited < settings.LOGIN_USER_WAIT:
             return max(1, round(settings.LOGIN_USER_WAIT - waited))
     return 0

@@ -23,7 +23,6 @@ import re
 import smtplib
 import socket
 import ssl
-import time
 from datetime import timedelta
 from urllib.parse import quote_plus, urlsplit
 
@@ -31,8 +30,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 
+from . import clock
 from .models import Channel, Delivery
 
 logger = logging.getLogger(__name__)
@@ -141,7 +140,7 @@ def post_json(url, payload):
 
 def dingtalk_signed(url, secret, now_ms=None):
     """钉钉 加签: timestamp and sign (HMAC-SHA256 of "timestamp\\nsecret", Base64, URL-encoded)."""
-    timestamp = str(now_ms if now_ms is not None else int(time.time() * 1000))
+    timestamp = str(now_ms if now_ms is not None else int(clock.seconds() * 1000))
     digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
     sign = quote_plus(base64.b64encode(digest))
     return f"{url}&timestamp={timestamp}&sign={sign}"
@@ -231,7 +230,7 @@ def take(delivery, now):
 
 def deliver(deliveries=None):
     """Send the deliveries that are due (of `deliveries`, or all); (sent, failed)."""
-    now = timezone.now()
+    now = clock.now()
     queue = (deliveries if deliveries is not None else Delivery.objects.all()).due(now)
     queue = queue.select_related("alert", "channel", "follow").filter(
         Q(channel__isnull=True) | Q(channel__active=True)

@@ -7,15 +7,14 @@ with backoff by a later task and by `send_alerts`."""
 
 from datetime import timedelta
 
-from django.utils import timezone
 from django_tasks import task
 
-from . import alerting, sending
+from . import alerting, clock, sending
 from .models import Delivery, Follow, ProgressReport, PublicInput
 
 
 def send_now(due, day=None):
-    alert = alerting.record(due, day or timezone.localdate())
+    alert = alerting.record(due, day or clock.today())
     if alert is not None:
         deliver_alert(alert.pk)
 
@@ -30,7 +29,7 @@ def retry_later(alert_pk):
     waiting = Delivery.objects.filter(alert_id=alert_pk, state=Delivery.State.PENDING)
     first = waiting.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
     if first is not None:
-        retry_alert.using(run_after=max(first, timezone.now() + timedelta(seconds=1))).enqueue(
+        retry_alert.using(run_after=max(first, clock.now() + timedelta(seconds=1))).enqueue(
             alert_pk
         )
 
@@ -60,4 +59,4 @@ def announce_figure(report_pk):
 def send_follow_confirmation(follow_pk):
     follow = Follow.objects.select_related("project__plan").filter(pk=follow_pk).first()
     if follow is not None and follow.confirmed_at is None:
-        send_now(alerting.follow_confirm_due(follow, timezone.now()))
+        send_now(alerting.follow_confirm_due(follow, clock.now()))

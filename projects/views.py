@@ -5,12 +5,11 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from . import pace
+from . import clock, pace
 from .asof import public_page
 from .context_processors import CARE_COOKIE
 from .formatting import display_name, percent
@@ -40,7 +39,7 @@ def plan_context(request, plan, day=None):
     """What every page of a plan shows around its content: the plan, the other plans,
     and the plan's rules as they stood on the day shown (read only if the page shows
     them, as the 计算方法 does)."""
-    day = day or getattr(request, "as_of", None) or timezone.localdate()
+    day = day or getattr(request, "as_of", None) or clock.today()
     return {
         "plan": plan,
         "plans": Plan.objects.published().only("year", "title", "title_en"),
@@ -142,7 +141,7 @@ def project_detail(request, year, number):
                 "end": rows[-1]["date"].isoformat(),
             }
         )
-    day = request.as_of or timezone.localdate()
+    day = request.as_of or clock.today()
     questions, more_questions = project_questions(project, day)
     context = {
         **plan_context(request, project.plan),
@@ -165,7 +164,7 @@ def departments(request, year):
     plan = published_plan(year)
     progress = plan.progress(request.as_of)
     groups, unassigned = progress.by_department
-    day = request.as_of or timezone.localdate()
+    day = request.as_of or clock.today()
     answers = answer_stats(plan, day)
     overdue = overdue_by_department(plan, day)
     supervised = Supervision.objects.public().filter(plan=plan).counts(day)

@@ -11,10 +11,10 @@ from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
+from . import clock
 from .asof import public_page
 from .forms_voice import FollowForm
 from .freshness import cached_public
@@ -99,7 +99,7 @@ def supervision(request, year):
     """The 挂牌督办 of a plan as they stood on the day shown: each problem, the department
     responsible, the 整改 required, its deadline, and once closed, the response."""
     plan = published_plan(year)
-    day = request.as_of or timezone.localdate()
+    day = request.as_of or clock.today()
     items = list(
         Supervision.objects.public()
         .filter(plan=plan)

@@ -15,13 +15,12 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from yicheng.clientaddr import client_address
 
-from . import guard
+from . import clock, guard
 from .asof import public_page
 from .forms_voice import ProblemForm, RatingForm
 from .freshness import cached_public
@@ -87,7 +86,7 @@ def spot_context(request, project, site):
 def spot(request, kind, pk):
     """码上查: the page a 民生码 opens, made for a phone on a weak connection."""
     project, site = find_spot(kind, pk)
-    day = request.as_of or timezone.localdate()
+    day = request.as_of or clock.today()
     project = Project.objects.with_progress(request.as_of).select_related("plan").get(pk=project.pk)
     if site is not None:
         site.shown_stage = site.stage_on(day)
@@ -165,7 +164,7 @@ def rate(request, kind, pk):
 
     def store(form, plan, project, **fields):
         OnlineRating.check_open(project)
-        month = month_of(timezone.localdate())
+        month = month_of(clock.today())
         browser = fingerprint(guard.browser_key(request))
         address = fingerprint(client_address(request))
         OnlineRating.check_limits(project, month, browser, address)
@@ -253,7 +252,7 @@ def site_photo(request, key):
 def plan_sites(request, year):
     """Every public site of a plan, by 街道, on a map where tiles are configured."""
     plan = published_plan(year)
-    day = request.as_of or timezone.localdate()
+    day = request.as_of or clock.today()
     sites = (
         Site.objects.public()
         .filter(target__project__plan=plan)

@@ -8,11 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from . import guard
+from . import clock, guard
 from .forms_voice import CommentForm, DeputyForm, ObjectionForm, ProposalForm, QuestionForm
 from .models import Ballot, Candidate, Plan, PlanRule, Project, PublicInput, Rating
 from .views import photo_of, plan_context
@@ -35,9 +34,7 @@ def form_context(request, project, form):
         "project": project,
         "form": form,
         "retention_days": settings.CONTACT_RETENTION_DAYS,
-        "answer_days": plan.rules_on(timezone.localdate()).values[
-            PlanRule.Name.ANSWER_WORKING_DAYS
-        ],
+        "answer_days": plan.rules_on(clock.today()).values[PlanRule.Name.ANSWER_WORKING_DAYS],
     }
 
 

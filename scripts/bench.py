@@ -39,6 +39,8 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+from projects import clock
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 WORK = Path(os.environ.get("BENCH_DIR", ROOT / "var" / "bench"))
@@ -136,14 +138,13 @@ def import_check(year, user):
     from django.core.files.base import ContentFile
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
 
     from projects.importing import check_file
     from projects.models import Plan, Target
 
     plan = Plan.objects.get(year=year)
     ends, day = [], plan.period_start
-    while len(ends) < 12 and day <= min(plan.period_end, timezone.localdate()):
+    while len(ends) < 12 and day <= min(plan.period_end, clock.today()):
         following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
         ends.append(following - timedelta(days=1))
         day = following

@@ -30,6 +30,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from projects import clock  # noqa: E402
 from projects.models import (  # noqa: E402
     Category,
     Department,
@@ -68,7 +69,7 @@ def generate(plans, projects, targets, days, matters, seed):
     )
     total = 0
     # The newest plan ends today, so its pages judge pace mid-way, as in real use.
-    last_year = timezone.localdate().year
+    last_year = clock.today().year
     for offset in range(plans):
         year = last_year - plans + 1 + offset
         with transaction.atomic():
@@ -109,7 +110,7 @@ def make_plan(year, projects, targets, days, departments, rng, reporter, reviewe
         for project in project_objects
         for order in range(1, targets + 1)
     )
-    today = timezone.localdate()
+    today = clock.today()
     reports = []
     count = 0
     for target in target_objects:
@@ -159,7 +160,7 @@ def make_plan(year, projects, targets, days, departments, rng, reporter, reviewe
 
 
 def make_matters(plan, count, departments, rng, reporter, reviewer):
-    last = min(plan.period_end, timezone.localdate())
+    last = min(plan.period_end, clock.today())
     span = (last - plan.period_start).days + 1
     places = ["顺河街道", "东风街道", "西园街道", "新华街道", "南海街道", "雪松街道"]
     matters = []

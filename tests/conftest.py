@@ -18,9 +18,11 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from projects import clock as product_clock
 from projects.models import Plan
 
 from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory, UserFactory
+from .htmlcheck import NuChecker
 from .worlds import Snapshot, World
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -75,9 +77,35 @@ def pytest_testnodedown(node, error):
     WORKERS_CASES.update(getattr(node, "workeroutput", {}).get("schemathesis_cases", {}))
 
 
-def pytest_terminal_summary(terminalreporter):
-    """How many cases schemathesis sent each API operation (tests/test_api_document.py),
+STARTED = time.monotonic()  # the run's start, as near as a conftest gets to it
+
+
+def pytest_runtest_logreport(report):
+    """Each phase's time of each test, appended to $TEST_DURATIONS when it is set (.ci/run
+    reads it for its 25 slowest), by the one process that sees every report."""
+    path = os.environ.get("TEST_DURATIONS")
+    if path and not os.environ.get("PYTEST_XDIST_WORKER"):
+        with open(path, "a") as out:
+            out.write(f"{os.environ.get('CI_PHASE', '')}\t{report.nodeid}\t{report.duration}\n")
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The run's outcome for $TEST_RUNS (.ci/run's table: tests per pass and their time);
+    how many cases schemathesis sent each API operation (tests/test_api_document.py),
     also written to var/schemathesis-cases.json for the record."""
+    path = os.environ.get("TEST_RUNS")
+    if path and not os.environ.get("PYTEST_XDIST_WORKER"):
+        what = "browser" if any("tests/browser" in str(a) for a in config.args) else "suite"
+        if config.option.markexpr:
+            what += f" -m '{config.option.markexpr}'"
+        counts = {k: len(terminalreporter.stats.get(k, [])) for k in ("passed", "skipped")}
+        failed = sum(len(terminalreporter.stats.get(k, [])) for k in ("failed", "error"))
+        seconds = time.monotonic() - STARTED
+        with open(path, "a") as out:
+            out.write(
+                f"{os.environ.get('CI_PHASE', '')}\t{what}\t{seconds:.0f}\t{counts['passed']}"
+                f"\t{counts['skipped']}\t{failed}\n"
+            )
     cases = dict(sorted((Counter(schemathesis_cases()) + WORKERS_CASES).items()))
     if not cases:
         return
@@ -97,7 +125,19 @@ def clock(request):
     concurrency workers) keep the real clock; CI also runs the suite under faketime."""
     frozen = getattr(request, "param", None)
     with time_machine.travel(frozen or NOW, tick=frozen is None) as traveller:
-        yield traveller
+        yield TestClock(traveller)
+
+
+class TestClock:
+    """The test's clock: moved by the test, read as the product reads it (projects.clock),
+    so a test may name it `clock` and still ask `clock.now()`."""
+
+    def __init__(self, traveller):
+        self.move_to, self.shift = traveller.move_to, traveller.shift
+
+    now = staticmethod(product_clock.now)
+    today = staticmethod(product_clock.today)
+    seconds = staticmethod(product_clock.seconds)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -147,6 +187,15 @@ def media_root(settings, tmp_path):
     """Uploaded files go to a fresh folder per test, never into var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(scope="session")
+def nu_checker(tmp_path_factory):
+    """The Nu HTML checker, started once per test run (tests/htmlcheck.py):
+    `nu_checker.errors({name: html})` is {} when every page is valid."""
+    checker = NuChecker(tmp_path_factory.mktemp("vnu") / "vnu.log")
+    yield checker
+    checker.close()
 
 
 @pytest.fixture(scope="session")

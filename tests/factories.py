@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
+from projects import clock
 from projects.models import Department, Plan, ProgressReport, Project, Target
 
 
@@ -68,5 +68,5 @@ class ReportFactory(factory.django.DjangoModelFactory):
     as_of = factory.LazyAttribute(lambda o: o.target.project.plan.period_start)
     state = ProgressReport.State.APPROVED
     reviewed_at = factory.LazyAttribute(
-        lambda o: timezone.now() if o.state == ProgressReport.State.APPROVED else None
+        lambda o: clock.now() if o.state == ProgressReport.State.APPROVED else None
     )

@@ -10,13 +10,14 @@ import hmac
 import json
 import socket
 import threading
-import time
 from email import message_from_bytes
 from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
+
+from projects import clock
 
 
 def free_port():
@@ -158,7 +159,10 @@ class RobotReceiver:
             if secret:
                 timestamp = query.get("timestamp", [""])[0]
                 sign = query.get("sign", [""])[0]
-                if not timestamp.isdigit() or abs(time.time() * 1000 - int(timestamp)) > 3600_000:
+                if (
+                    not timestamp.isdigit()
+                    or abs(clock.seconds() * 1000 - int(timestamp)) > 3600_000
+                ):
                     return "dingtalk: timestamp missing or more than an hour off", payload
                 if not hmac.compare_digest(sign, dingtalk_sign(secret, timestamp)):
                     return "dingtalk: sign does not match", payload

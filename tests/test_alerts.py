@@ -15,10 +15,9 @@ from urllib.parse import quote_plus
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from projects import sending
+from projects import clock, sending
 from projects.models import (
     Alert,
     Channel,
@@ -162,7 +161,7 @@ def test_a_submitted_report_clears_the_overdue_mark_on_the_next_request(client, 
     assert "逾期未报 1 项" in client.get("/plans/2026/departments/").content.decode()
     ReportFactory(
         target=district["quiet"], value=40, as_of=TODAY, state=ProgressReport.State.SUBMITTED,
-        submitted_at=timezone.now(),
+        submitted_at=clock.now(),
     )  # fmt: skip
     assert "逾期未报" not in client.get("/plans/2026/departments/").content.decode()
 
@@ -229,7 +228,7 @@ def test_a_refusal_by_the_smtp_server_is_a_failure_retried_with_backoff_then_giv
     delays = []
     for _ in settings.ALERT_RETRY_MINUTES:
         refused.refresh_from_db()
-        delays.append(round((refused.next_attempt_at - timezone.now()).total_seconds() / 60))
+        delays.append(round((refused.next_attempt_at - clock.now()).total_seconds() / 60))
         clock.move_to(refused.next_attempt_at + timedelta(seconds=1))
         run()
     refused.refresh_from_db()
@@ -243,7 +242,7 @@ def test_a_refused_followers_address_is_not_written_in_the_error(district, mailb
     from projects import alerting
 
     follow = Follow.objects.create(project=district["lifts"], email="nobody@example.gov.cn")
-    alerting.record(alerting.follow_confirm_due(follow, timezone.now()), TODAY)
+    alerting.record(alerting.follow_confirm_due(follow, clock.now()), TODAY)
     sending.deliver()
     delivery = Delivery.objects.get(follow=follow)
     assert (delivery.state, delivery.attempts) == ("pending", 1)
@@ -517,7 +516,7 @@ def test_following_a_project_by_mail_double_opt_in_news_and_one_click_unsubscrib
     reviewer = make_official("checker", "审核员")
     report = ReportFactory(
         target=district["quiet"], value=Decimal("45"), as_of=TODAY,
-        state=ProgressReport.State.SUBMITTED, submitted_at=timezone.now(),
+        state=ProgressReport.State.SUBMITTED, submitted_at=clock.now(),
         delay_reason="电梯井道改造", next_steps="十二月完成招标",
     )  # fmt: skip
     report.approve(reviewer)
@@ -552,7 +551,7 @@ def test_unconfirmed_follows_are_deleted_after_a_week(district, clock):
     Follow.objects.create(project=district["lifts"], email="a@example.com")
     kept = Follow.objects.create(project=district["lifts"], email="b@example.com")
     kept.confirm()
-    clock.move_to(timezone.now() + timedelta(days=8))
+    clock.move_to(clock.now() + timedelta(days=8))
     call_command("purge_contacts")
     assert list(Follow.objects.values_list("email", flat=True)) == ["b@example.com"]
 

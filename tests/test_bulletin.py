@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
+from projects import clock
 from projects.bulletin import build_bulletin, bulletin_months, parse_month
 from projects.models import Plan
 
@@ -176,7 +176,7 @@ def test_a_report_dated_after_the_months_end_is_not_counted(client, june):
 
 
 def test_a_month_not_yet_over_is_judged_on_today(client, db):
-    today = timezone.localdate()
+    today = clock.today()
     plan = PlanFactory(
         year=2030, period_start=today - timedelta(days=200), period_end=today + timedelta(days=164)
     )
@@ -267,7 +267,7 @@ def test_archive_lists_every_month_newest_first_with_links(client, plan):
 
 
 def test_archive_stops_at_the_current_month(client, db):
-    today = timezone.localdate()
+    today = clock.today()
     PlanFactory(
         year=2030, period_start=today - timedelta(days=40), period_end=today + timedelta(300)
     )
@@ -280,7 +280,7 @@ def test_archive_stops_at_the_current_month(client, db):
 
 
 def test_archive_of_a_plan_not_yet_started_says_so(client, db):
-    start = timezone.localdate() + timedelta(days=60)
+    start = clock.today() + timedelta(days=60)
     PlanFactory(year=2030, period_start=start, period_end=start + timedelta(days=364))
     page = text(client.get("/plans/2030/bulletins/"))
     assert f"本计划自 {start:%Y-%m-%d} 开始，尚无月度通报。" in page

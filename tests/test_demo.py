@@ -6,8 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
 
+from projects import clock
 from projects.models import Plan, ProgressReport
 
 from .factories import ReportFactory
@@ -27,7 +27,7 @@ def test_demo_history_shows_every_status_over_the_year(demo):
     # every figure approved, but for this year's one waiting past the review limit
     waiting = ProgressReport.objects.exclude(state="approved")
     assert list(waiting.values_list("state", "target__project__plan__year")) == [
-        ("submitted", timezone.localdate().year)
+        ("submitted", clock.today().year)
     ]
     assert ProgressReport.objects.filter(corrects__isnull=False).count() == 2
     assert ProgressReport.objects.exclude(delay_reason="").exists()
@@ -66,7 +66,7 @@ def test_demo_data_is_never_mixed_with_real_reports():
 def test_the_demo_register_is_labelled_and_only_this_years_plan_has_one(client, demo):
     from projects.models import Matter
 
-    year = timezone.localdate().year
+    year = clock.today().year
     assert not Matter.objects.filter(plan__year=2021).exists()  # 2021's stays as published
     matters = Matter.objects.filter(plan__year=year)
     assert all(m.title.startswith("演示：") for m in matters)

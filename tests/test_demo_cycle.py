@@ -7,9 +7,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
-from projects import pace
+from projects import clock, pace
 from projects.models import Ballot, Candidate, Plan, ProgressReport, PublicInput
 
 from .conftest import SHANGHAI
@@ -82,9 +81,9 @@ def test_this_years_pledges_lag_and_finish_on_todays_date(client, demo):
     # one waits for review, past the plan's limit (an alert for the supervision office)
     assert reports.exists() and reports.exclude(state="approved").count() == 1
     reports = reports.filter(state="approved")
-    today = timezone.localdate()
+    today = clock.today()
     assert all(plan.period_start <= r.as_of < today for r in reports)
-    assert all(r.reviewed_at <= timezone.now() for r in reports)
+    assert all(r.reviewed_at <= clock.now() for r in reports)
     for report in reports.select_related("target__project__lead_department"):
         assert report.created_by.username == "demo-reporter"
         assert report.reviewed_by.username == "demo-reviewer"
@@ -100,7 +99,7 @@ def test_this_years_pledges_lag_and_finish_on_todays_date(client, demo):
 
 def test_next_years_call_is_open_today_with_published_proposals(client, demo):
     plan = Plan.objects.get(year=NEXT)
-    today = timezone.localdate()
+    today = clock.today()
     assert (plan.stage, plan.demo_data, plan.is_published) == ("call", True, True)
     assert plan.call_opens <= today <= plan.call_closes
     assert (plan.call_closes - plan.call_opens).days + 1 >= 30

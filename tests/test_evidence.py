@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from projects import clock
 from projects.models import Evidence, ProgressReport
 
 from .conftest import make_official, report_form
@@ -207,7 +208,6 @@ def test_files_written_before_a_failure_later_in_the_save_are_removed(
 
 def test_the_sweep_removes_old_files_no_row_refers_to(client, reporter, target, settings):
     import os
-    import time
     from io import StringIO
 
     from django.core.management import call_command
@@ -218,7 +218,7 @@ def test_the_sweep_removes_old_files_no_row_refers_to(client, reporter, target, 
     (settings.MEDIA_ROOT / "evidence" / "fresh-orphan.pdf").write_bytes(MINIMAL_PDF)
     (settings.MEDIA_ROOT / "imports").mkdir()
     (settings.MEDIA_ROOT / "imports" / "unconfirmed").write_bytes(b"x")
-    old = time.time() - 2 * 24 * 3600
+    old = clock.seconds() - 2 * 24 * 3600
     for path in ("evidence/orphan.pdf", "imports/unconfirmed", kept):
         os.utime(settings.MEDIA_ROOT / path, (old, old))
     out = StringIO()

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from projects import clock
 from projects.ledger import build_ledger
 from projects.models import Milestone, Plan, PlanRule, ProgressReport
 
@@ -23,7 +24,7 @@ LEDGER = reverse("admin:projects_ledger")
 def running_plan(db):
     """A plan in its middle: a year that started 200 days ago, reporting by the 25th of
     each month since its start."""
-    today = timezone.localdate()
+    today = clock.today()
     start = today - timedelta(days=200)
     plan = Plan.objects.create(
         year=2030, title="进行中的计划", period_start=start, period_end=start + timedelta(days=364)
@@ -34,7 +35,7 @@ def running_plan(db):
 
 def sent(target, value, days_ago, state=ProgressReport.State.APPROVED):
     """A report of `value` submitted `days_ago` days ago (as of that day)."""
-    when = timezone.now() - timedelta(days=days_ago)
+    when = clock.now() - timedelta(days=days_ago)
     return ReportFactory(
         target=target,
         value=value,
@@ -46,7 +47,7 @@ def sent(target, value, days_ago, state=ProgressReport.State.APPROVED):
 
 
 def test_ledger_lists_overdue_reports_lagging_projects_and_overdue_steps(running_plan):
-    today = timezone.localdate()
+    today = clock.today()
     # Today is 2026-11-25 or 26 (any hour): the last reporting day on or before it is
     # 2026-11-25, and a report was due after 2026-10-25.
     fresh = TargetFactory(project__plan=running_plan, project__number=1, name="近期已报")

@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
+from projects import clock
 from projects.models import Matter, Plan
 
 from .conftest import make_official
@@ -58,7 +58,7 @@ def matter(plan, department, title, day, category="housing", people=None, approv
         beneficiaries=people,
         place="西园街道",
         state="approved" if approved else "submitted",
-        reviewed_at=timezone.now() if approved else None,
+        reviewed_at=clock.now() if approved else None,
     )
 
 
@@ -380,7 +380,7 @@ def test_an_archived_plans_matter_is_not_corrected_and_reviewers_get_no_warning(
     client.force_login(reviewer)  # reads, may not change: nothing to warn of
     page = client.get(change).content.decode()
     assert "修复小区破损路面" in page and "保存更正后将重新进入待审核" not in page
-    Plan.objects.filter(pk=plan.pk).update(archived_at=timezone.now())
+    Plan.objects.filter(pk=plan.pk).update(archived_at=clock.now())
     client.force_login(reporter)
     assert "保存更正后将重新进入待审核" not in client.get(change).content.decode()
     client.post(change, entry(plan, housing, title="修复小区破损路面", beneficiaries="500"))

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from projects import api
+from projects import api, clock
 from projects.models import (
     Ballot,
     Candidate,
@@ -131,7 +130,7 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
         deputies=100,
         present=90,
         seats=1,
-        published_at=timezone.now(),
+        published_at=clock.now(),
     )
     Tally.objects.create(
         ballot=ballot, candidate=candidate, votes_for=80, votes_against=5, abstentions=5
@@ -145,7 +144,7 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
     # A site with an approved stage, and an online rating.
     site = Site.objects.create(target=target, name="西园小游园", street="西园街道")
     SiteReport.objects.create(
-        site=site, stage=1, as_of=date(2021, 4, 1), state="approved", reviewed_at=timezone.now()
+        site=site, stage=1, as_of=date(2021, 4, 1), state="approved", reviewed_at=clock.now()
     )
     OnlineRating.objects.create(project=target.project, verdict="fair", month=date(2026, 11, 1))
     # A completion notice with an objection to it.
@@ -169,7 +168,7 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
     Supervision.objects.create(
         plan=plan, kind="lagging", project=target.project,
         department=target.project.lead_department, problem="滞后", requirement="追赶",
-        deadline=date(2021, 8, 1), response="已追上", state="closed", closed_at=timezone.now(),
+        deadline=date(2021, 8, 1), response="已追上", state="closed", closed_at=clock.now(),
     )  # fmt: skip
     # A practical matter, approved.
     Matter.objects.create(

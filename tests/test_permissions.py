@@ -40,10 +40,10 @@ from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 from PIL import Image
 
+from projects import clock
 from projects.models import Evidence, Milestone, ProgressReport
 
 from .conftest import make_official, make_plan, report_form, shared_world
@@ -93,7 +93,7 @@ def make_world():
 
     def submitted(target, value, as_of, by):
         return report(
-            target, value, as_of, "submitted", by, submitted_by=by, submitted_at=timezone.now()
+            target, value, as_of, "submitted", by, submitted_by=by, submitted_at=clock.now()
         )
 
     return SimpleNamespace(

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
+from projects import clock
 from projects.models import ProgressReport, Target
 
 from .conftest import report_form
@@ -49,11 +49,9 @@ def test_value_must_be_a_non_negative_number(admin_client, target, value, messag
 
 
 def test_as_of_date_may_not_be_in_the_future(admin_client, target):
-    tomorrow = timezone.localdate() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     response = post_report(admin_client, target, as_of=tomorrow.isoformat())
-    assert errors_of(response)["as_of"] == [
-        f"截至日期不能晚于今天（{timezone.localdate():%Y-%m-%d}）。"
-    ]
+    assert errors_of(response)["as_of"] == [f"截至日期不能晚于今天（{clock.today():%Y-%m-%d}）。"]
     assert ProgressReport.objects.count() == 0
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from projects import workdays
+from projects import clock, workdays
 from projects.models import Answer, PublicInput
 
 from .conftest import make_official
@@ -147,7 +147,7 @@ def test_a_project_of_an_unpublished_plan_or_a_forged_number_takes_no_question(c
 
 
 def test_an_archived_plan_takes_no_question(client, project):
-    project.plan.archived_at = timezone.now()
+    project.plan.archived_at = clock.now()
     project.plan.save()
     assert question(client, project).status_code == 404
     assert not PublicInput.objects.exists()
@@ -312,12 +312,12 @@ def test_the_api_lists_published_questions_and_answers_without_contact_details(
 
 def test_purge_contacts_empties_them_after_the_retention_period(published, settings):
     plan = published.plan
-    plan.archived_at = timezone.now() - timezone.timedelta(days=settings.CONTACT_RETENTION_DAYS - 1)
+    plan.archived_at = clock.now() - timezone.timedelta(days=settings.CONTACT_RETENTION_DAYS - 1)
     plan.save()
     call_command("purge_contacts", stdout=StringIO())
     published.refresh_from_db()
     assert (published.name, published.phone) == (NAME, PHONE)
-    plan.archived_at = timezone.now() - timezone.timedelta(days=settings.CONTACT_RETENTION_DAYS + 1)
+    plan.archived_at = clock.now() - timezone.timedelta(days=settings.CONTACT_RETENTION_DAYS + 1)
     plan.save()
     out = StringIO()
     call_command("purge_contacts", stdout=out)

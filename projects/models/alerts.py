@@ -23,10 +23,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .. import clock
 from .plans import Department, Plan, Project
 
 
@@ -60,7 +60,7 @@ class Channel(models.Model):
     )
     name = models.CharField("说明", max_length=100, blank=True, help_text="如“办公室 张科长”。")
     active = models.BooleanField("启用", default=True)
-    created_at = models.DateTimeField("添加时间", default=timezone.now, editable=False)
+    created_at = models.DateTimeField("添加时间", default=clock.now, editable=False)
 
     # Who changed a channel and when; never its address or secret (a robot's key).
     history = HistoricalRecords(excluded_fields=["address", "secret"])
@@ -112,7 +112,7 @@ class Follow(models.Model):
     )
     email = models.EmailField("电子邮件", max_length=254)
     token = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField("订阅时间", default=timezone.now, editable=False)
+    created_at = models.DateTimeField("订阅时间", default=clock.now, editable=False)
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True, editable=False)
 
     class Meta:
@@ -143,7 +143,7 @@ class Follow(models.Model):
     def confirm(self):
         """Confirm once: a second confirmation changes nothing and says so."""
         claimed = Follow.objects.filter(pk=self.pk, confirmed_at__isnull=True).update(
-            confirmed_at=timezone.now()
+            confirmed_at=clock.now()
         )
         if not claimed:
             raise ValidationError("该订阅已经确认过，无需再次确认。")
@@ -190,7 +190,7 @@ class Alert(models.Model):
     subject = models.CharField("标题", max_length=200)
     body = models.TextField("内容")
     link = models.CharField("链接", max_length=300, blank=True)
-    created_at = models.DateTimeField("生成时间", default=timezone.now, editable=False)
+    created_at = models.DateTimeField("生成时间", default=clock.now, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -210,7 +210,7 @@ class Alert(models.Model):
 class DeliveryQuerySet(models.QuerySet):
     def due(self, now=None):
         """Pending deliveries whose time has come and that nobody is sending right now."""
-        now = now or timezone.now()
+        now = now or clock.now()
         return self.filter(state=Delivery.State.PENDING, next_attempt_at__lte=now).filter(
             Q(leased_until__isnull=True) | Q(leased_until__lt=now)
         )
@@ -243,7 +243,7 @@ class Delivery(models.Model):
     )
     state = models.CharField("状态", max_length=20, choices=State, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
-    next_attempt_at = models.DateTimeField("下次尝试时间", default=timezone.now)
+    next_attempt_at = models.DateTimeField("下次尝试时间", default=clock.now)
     # Taken by a sender while it sends: another sender leaves it alone until then.
     leased_until = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
@@ -271,7 +271,7 @@ class Delivery(models.Model):
 
     def failed(self, error, now=None):
         """Try again later, each time later (ALERT_RETRY_MINUTES), then stop."""
-        now = now or timezone.now()
+        now = now or clock.now()
         delays = settings.ALERT_RETRY_MINUTES
         attempts = self.attempts + 1
         changes = {"attempts": attempts, "last_error": str(error)[:2000], "leased_until": None}
@@ -282,7 +282,7 @@ class Delivery(models.Model):
         self.record(changes)
 
     def sent(self, now=None):
-        now = now or timezone.now()
+        now = now or clock.now()
         changes = {
             "state": self.State.SENT,
             "sent_at": now,
@@ -302,5 +302,5 @@ class Delivery(models.Model):
         if self.state != self.State.FAILED:
             raise ValidationError("只有发送失败的提醒可以重新发送。")
         Delivery.objects.filter(pk=self.pk).update(
-            state=self.State.PENDING, next_attempt_at=timezone.now(), attempts=0
+            state=self.State.PENDING, next_attempt_at=clock.now(), attempts=0
         )

@@ -16,10 +16,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .. import clock
 from .plans import Department, Plan, PlanRule, Project, Target, official_field, value_field
 
 
@@ -161,7 +161,7 @@ class Ballot(models.Model):
         help_text="只在上一轮最后名额同票时填写：本轮只就同票的候选项目表决。",
     )
     recorded_by = official_field("录入人", blank=False)
-    recorded_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
+    recorded_at = models.DateTimeField("录入时间", default=clock.now, editable=False)
     published_at = models.DateTimeField("结果公布时间", null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField("作废时间", null=True, blank=True, editable=False)
     cancel_reason = models.TextField("作废原因", blank=True, editable=False)
@@ -193,8 +193,8 @@ class Ballot(models.Model):
             raise ValidationError(
                 f"只能在“票决”阶段录入票决结果；该计划现在是“{self.plan.get_stage_display()}”阶段。"
             )
-        if self.held_on and self.held_on > timezone.localdate():
-            errors["held_on"] = f"表决日期不能晚于今天（{timezone.localdate():%Y-%m-%d}）。"
+        if self.held_on and self.held_on > clock.today():
+            errors["held_on"] = f"表决日期不能晚于今天（{clock.today():%Y-%m-%d}）。"
         if self.present and self.deputies and self.present > self.deputies:
             errors["present"] = (
                 f"出席代表人数（{self.present}）不能多于在任代表人数（{self.deputies}）。"
@@ -290,7 +290,7 @@ class Ballot(models.Model):
                 elected += outcome.elected
             if self.outcome().tied:
                 raise ValidationError("最后名额同票：请先录入同票候选项目的重新表决。")
-            now = timezone.now()
+            now = clock.now()
             for number, candidate in enumerate(elected, start=1):
                 project = Project.objects.create(
                     plan=plan,
@@ -336,7 +336,7 @@ class Ballot(models.Model):
         if self.next_rounds.standing().exists():
             raise ValidationError("请先作废此后重新表决的那一轮。")
         claimed = Ballot.objects.filter(pk=self.pk, cancelled_at__isnull=True).update(
-            cancelled_at=timezone.now(), cancel_reason=reason.strip()
+            cancelled_at=clock.now(), cancel_reason=reason.strip()
         )
         if not claimed:
             raise ValidationError("该票决记录已作废。")
@@ -427,7 +427,7 @@ class Rating(models.Model):
     basic = models.PositiveIntegerField("基本满意")
     unsatisfied = models.PositiveIntegerField("不满意")
     recorded_by = official_field("录入人", blank=False)
-    recorded_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
+    recorded_at = models.DateTimeField("录入时间", default=clock.now, editable=False)
 
     objects = RatingQuerySet.as_manager()
     history = HistoricalRecords()

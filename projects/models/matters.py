@@ -20,9 +20,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .. import clock
 from .plans import (
     IMAGE_EXTENSIONS,
     Department,
@@ -122,7 +122,7 @@ class Matter(ReviewedEntry):
                 errors["done_on"] = (
                     f"办结日期须在本年度计划的周期内（{start:%Y-%m-%d} 至 {end:%Y-%m-%d}）。"
                 )
-            elif self.done_on > timezone.localdate():
+            elif self.done_on > clock.today():
                 errors["done_on"] = "办结日期不能晚于今天。"
         if errors:
             raise ValidationError(errors)

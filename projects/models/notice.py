@@ -21,7 +21,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .. import pace
+from .. import clock, pace
 from .plans import PlanRule, ProgressReport, Project, official_field
 
 
@@ -46,7 +46,7 @@ class Notice(models.Model):
     days = models.PositiveSmallIntegerField("公示期（天）")
     upheld_on = models.DateField("异议成立日期", null=True, blank=True)
     upheld_by = official_field("认定异议成立的人")
-    created_at = models.DateTimeField("记录时间", default=timezone.now, editable=False)
+    created_at = models.DateTimeField("记录时间", default=clock.now, editable=False)
 
     objects = NoticeQuerySet.as_manager()
     history = HistoricalRecords()
@@ -62,7 +62,7 @@ class Notice(models.Model):
     def is_open(self, day=None):
         """Whether the public may object on `day` (today): published, not closed, and
         no objection upheld yet."""
-        day = day or timezone.localdate()
+        day = day or clock.today()
         return self.upheld_on is None and self.published_on <= day <= self.closes_on
 
     def undecided_on(self, day):
@@ -99,7 +99,7 @@ def open_notice(report):
     after_upheld = latest is not None and latest.upheld_on is not None
     if not after_upheld and is_complete(project, report.as_of - timedelta(days=1)):
         return None  # complete already: this figure only adds to it
-    published_on = timezone.localdate(report.reviewed_at or timezone.now())
+    published_on = timezone.localdate(report.reviewed_at or clock.now())
     return Notice.objects.create(
         project=project,
         report=report,
@@ -119,7 +119,7 @@ def notice_statuses(plan, as_of=None):
     table of targets shows for those projects' targets that met their numbers. One query
     while no project of the plan has a notice; a few more, for those projects only, once
     some have."""
-    day = as_of or timezone.localdate()
+    day = as_of or clock.today()
     noticed = Project.objects.filter(plan=plan, notices__opens_on__lte=day).distinct()
     if not noticed.exists():
         return {}

@@ -26,12 +26,11 @@ from django.db import models, transaction
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import pace
+from .. import clock, pace
 from ..formatting import figure
 from ..numerals import chinese_numeral
 
@@ -132,7 +131,7 @@ class ReviewedEntry(models.Model):
         "状态", max_length=20, choices=State, default=State.SUBMITTED, editable=False
     )
     created_by = official_field("填报人")
-    created_at = models.DateTimeField("填报时间", default=timezone.now, editable=False)
+    created_at = models.DateTimeField("填报时间", default=clock.now, editable=False)
     reviewed_by = official_field("审核人")
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True, editable=False)
     review_note = models.TextField("退回原因", blank=True, editable=False)
@@ -154,7 +153,7 @@ class ReviewedEntry(models.Model):
         claimed = (
             type(self)
             .objects.filter(pk=self.pk, state=self.State.SUBMITTED)
-            .update(state=to_state, reviewed_by=user, reviewed_at=timezone.now(), **changes)
+            .update(state=to_state, reviewed_by=user, reviewed_at=clock.now(), **changes)
         )
         if not claimed:
             self.refresh_from_db(fields=["state"])
@@ -188,7 +187,7 @@ class PlanQuerySet(models.QuerySet):
 
     def calling(self, day=None):
         """Published plans whose public call is open on `day` (today)."""
-        day = day or timezone.localdate()
+        day = day or clock.today()
         return self.published().filter(
             stage=Plan.Stage.CALL, call_opens__lte=day, call_closes__gte=day
         )
@@ -287,10 +286,10 @@ class Plan(models.Model):
     def save(self, *args, **kwargs):
         adding = self._state.adding
         if self.is_published and self.published_at is None:
-            self.published_at = timezone.now()
+            self.published_at = clock.now()
         super().save(*args, **kwargs)
         if adding:
-            today = timezone.localdate()
+            today = clock.today()
             PlanRule.objects.bulk_create(
                 PlanRule(
                     plan=self,
@@ -355,7 +354,7 @@ class Plan(models.Model):
         return self.call_opens is not None
 
     def call_is_open(self, day=None):
-        day = day or timezone.localdate()
+        day = day or clock.today()
         return (
             self.stage == self.Stage.CALL
             and self.call_opens is not None
@@ -509,7 +508,7 @@ class PlanRule(models.Model):
         related_name="+",
         verbose_name="记录人",
     )
-    recorded_at = models.DateTimeField("记录时间", default=timezone.now, editable=False)
+    recorded_at = models.DateTimeField("记录时间", default=clock.now, editable=False)
 
     objects = PlanRuleQuerySet.as_manager()
     history = HistoricalRecords()
@@ -564,7 +563,7 @@ class PlanRule(models.Model):
                 "计划已公开，已记录的规则不能修改，只能另行记录自以后某日起的调整。"
             )
         if self.plan_id and self.plan.rules_fixed and self.valid_from:
-            tomorrow = timezone.localdate() + timedelta(days=1)
+            tomorrow = clock.today() + timedelta(days=1)
             if self._state.adding and self.valid_from < tomorrow:
                 errors["valid_from"] = (
                     f"计划已公开，已经公布的日子不能改变判断标准：起用日期最早为明天"
@@ -670,9 +669,7 @@ class ProjectQuerySet(models.QuerySet):
         notices = with_objections(Notice.objects.order_by("opens_on", "pk"))
         return (
             self.select_related("plan", "lead_department", "rating")
-            .annotate(
-                judged_on=Value(as_of or timezone.localdate(), output_field=models.DateField())
-            )
+            .annotate(judged_on=Value(as_of or clock.today(), output_field=models.DateField()))
             .prefetch_related(
                 "supporting_departments",
                 Prefetch("targets", queryset=targets),
@@ -824,7 +821,7 @@ class Project(models.Model):
         Approved reports dated up to `as_of` only. Three queries of index seeks, a few
         per target and month, so a target's page costs the same however long its
         history grows."""
-        day = as_of or timezone.localdate()
+        day = as_of or clock.today()
         targets = self.targets.all()
         reports = ProgressReport.objects  # picks take approved reports (current_first)
         recent = reports.picked((t.pk, None, day, RECENT_REPORTS) for t in targets)
@@ -1012,9 +1009,7 @@ class TargetQuerySet(models.QuerySet):
                 ),
                 "last_reported_on": Subquery(latest.values("as_of")[:1]),
             }
-        return self.annotate(**figures).annotate(
-            **pace.status_annotations(as_of or timezone.localdate())
-        )
+        return self.annotate(**figures).annotate(**pace.status_annotations(as_of or clock.today()))
 
     def refresh_latest(self):
         """Store on each target its latest approved figure (by as-of date, then entry
@@ -1370,7 +1365,7 @@ class ProgressReport(models.Model):
         related_name="+",
         verbose_name="填报人",
     )
-    created_at = models.DateTimeField("填报时间", default=timezone.now, editable=False)
+    created_at = models.DateTimeField("填报时间", default=clock.now, editable=False)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -1488,7 +1483,7 @@ class ProgressReport(models.Model):
         if self.target_id and self.target.project.plan.archived_at:
             raise ValidationError(ARCHIVED)
         errors = {}
-        today = timezone.localdate()
+        today = clock.today()
         if self.as_of and self.as_of > today:
             errors["as_of"] = f"截至日期不能晚于今天（{today:%Y-%m-%d}）。"
         if self.target_id and self.as_of:
@@ -1557,7 +1552,7 @@ class ProgressReport(models.Model):
             self.EDITABLE_STATES,
             self.State.SUBMITTED,
             submitted_by=user,
-            submitted_at=timezone.now(),
+            submitted_at=clock.now(),
         )
 
     # What a report says: whoever set any of these had a hand in its figure.
@@ -1585,7 +1580,7 @@ class ProgressReport(models.Model):
             [self.State.SUBMITTED],
             self.State.APPROVED,
             reviewed_by=user,
-            reviewed_at=timezone.now(),
+            reviewed_at=clock.now(),
             corrects=previous if self.is_correction_of(previous) else None,
         )
 
@@ -1598,7 +1593,7 @@ class ProgressReport(models.Model):
             [self.State.SUBMITTED],
             self.State.RETURNED,
             reviewed_by=user,
-            reviewed_at=timezone.now(),
+            reviewed_at=clock.now(),
             review_note=reason.strip(),
         )
 
@@ -1669,7 +1664,7 @@ class Evidence(models.Model):
         related_name="+",
         verbose_name="上传人",
     )
-    uploaded_at = models.DateTimeField("上传时间", default=timezone.now, editable=False)
+    uploaded_at = models.DateTimeField("上传时间", default=clock.now, editable=False)
 
     objects = EvidenceQuerySet.as_manager()
     history = HistoricalRecords()

@@ -23,11 +23,10 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import geo
+from .. import clock, geo
 from .plans import (
     IMAGE_EXTENSIONS,
     PlanRule,
@@ -92,7 +91,7 @@ class Site(models.Model):
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     created_by = official_field("录入人")
-    created_at = models.DateTimeField("录入时间", default=timezone.now, editable=False)
+    created_at = models.DateTimeField("录入时间", default=clock.now, editable=False)
 
     objects = SiteQuerySet.as_manager()
     history = HistoricalRecords()
@@ -187,7 +186,7 @@ class SiteReport(ReviewedEntry):
         plan = self.site.target.project.plan
         if plan.archived_at:
             raise ValidationError("该年度计划已归档，数据已定稿，不再接受填报或审核。")
-        today = timezone.localdate()
+        today = clock.today()
         earliest = date(plan.period_start.year - 1, 1, 1)
         if self.as_of > today:
             raise ValidationError({"as_of": f"日期不能晚于今天（{today:%Y-%m-%d}）。"})
@@ -251,7 +250,7 @@ class SiteReport(ReviewedEntry):
                 submitted_by_id=self.created_by_id,
                 submitted_at=self.created_at,
                 reviewed_by=reviewer,
-                reviewed_at=timezone.now(),
+                reviewed_at=clock.now(),
                 from_sites=True,
             )
             report.corrects = current if report.is_correction_of(current) else None
@@ -297,7 +296,7 @@ class OnlineRating(models.Model):
     )
     verdict = models.CharField("评价", max_length=20, choices=Verdict)
     month = models.DateField("月份", help_text="评价所在月份的第一天（北京时间）。")
-    rated_at = models.DateTimeField("评价时间", default=timezone.now)
+    rated_at = models.DateTimeField("评价时间", default=clock.now)
     # Keyed hashes of the browser's cookie and the client address, only to count; emptied
     # by purge_contacts once the month is over (PIPL: kept no longer than needed).
     # NULL, not "": the one-a-month constraint then leaves emptied rows alone.

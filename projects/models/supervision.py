@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import pace
+from .. import clock, pace
 from .plans import (
     Department,
     Plan,
@@ -125,7 +125,7 @@ def unreported_targets(plan, opens, day):
     stages = SiteReport.objects.filter(site__target=OuterRef("pk")).exclude(
         state=SiteReport.State.RETURNED
     )
-    as_of = None if day == timezone.localdate() else day
+    as_of = None if day == clock.today() else day
     return (
         Target.objects.filter(project__plan=plan)
         .with_progress(as_of)
@@ -237,7 +237,7 @@ class Supervision(models.Model):
     problem = models.TextField("问题", max_length=1000)
     requirement = models.TextField("整改要求", max_length=1000)
     deadline = models.DateField("整改时限")
-    opened_at = models.DateTimeField("挂牌时间", default=timezone.now, editable=False)
+    opened_at = models.DateTimeField("挂牌时间", default=clock.now, editable=False)
     opened_by = official_field("挂牌人")
     response = models.TextField(
         "整改情况",
@@ -283,8 +283,8 @@ class Supervision(models.Model):
 
     def clean(self):
         errors = {}
-        if self._state.adding and self.deadline and self.deadline < timezone.localdate():
-            errors["deadline"] = f"整改时限不能早于今天（{timezone.localdate():%Y-%m-%d}）。"
+        if self._state.adding and self.deadline and self.deadline < clock.today():
+            errors["deadline"] = f"整改时限不能早于今天（{clock.today():%Y-%m-%d}）。"
         if (
             self.plan_id
             and self.deadline
@@ -334,7 +334,7 @@ class Supervision(models.Model):
             [self.State.OPEN],
             self.State.RESPONDED,
             response=text.strip(),
-            responded_at=timezone.now(),
+            responded_at=clock.now(),
             responded_by=user,
         )
 
@@ -344,7 +344,7 @@ class Supervision(models.Model):
             user,
             [self.State.RESPONDED],
             self.State.CLOSED,
-            closed_at=timezone.now(),
+            closed_at=clock.now(),
             closed_by=user,
             review_note=note.strip(),
         )

@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import workdays
+from .. import clock, workdays
 from .plans import (
     IMAGE_EXTENSIONS,
     Department,
@@ -98,7 +98,7 @@ class PublicInputQuerySet(models.QuerySet):
     def contacts_expired(self, now=None):
         """Items still holding a name or phone number after the retention period: the
         plan was archived more than CONTACT_RETENTION_DAYS ago."""
-        now = now or timezone.now()
+        now = now or clock.now()
         cutoff = now - timedelta(days=settings.CONTACT_RETENTION_DAYS)
         return self.filter(plan__archived_at__lt=cutoff).exclude(name="", phone="")
 
@@ -238,7 +238,7 @@ class PublicInput(models.Model):
     )
     # A 代表意见: the deputy's account (the public page says only 人大代表).
     deputy = official_field("提出意见的代表")
-    received_at = models.DateTimeField("收到时间", default=timezone.now, editable=False)
+    received_at = models.DateTimeField("收到时间", default=clock.now, editable=False)
     decided_at = models.DateTimeField("处理时间", null=True, blank=True, editable=False)
     decided_by = official_field("处理人")
 
@@ -316,7 +316,7 @@ class PublicInput(models.Model):
 
     def _decide(self, user, from_states, to_state, **changes):
         with transaction.atomic():
-            changes = {"decided_by": user, "decided_at": timezone.now(), **changes}
+            changes = {"decided_by": user, "decided_at": clock.now(), **changes}
             claimed = PublicInput.objects.filter(pk=self.pk, state__in=from_states).update(
                 state=to_state, **changes
             )
@@ -409,7 +409,7 @@ class PublicInput(models.Model):
             ).update(
                 outcome=outcome,
                 outcome_note=note.strip(),
-                outcome_at=timezone.now(),
+                outcome_at=clock.now(),
                 outcome_by=user,
             )
             if not claimed:
@@ -427,7 +427,7 @@ class PublicInput(models.Model):
             notice = Notice.objects.select_for_update().get(pk=self.notice_id)
             self._decide_objection(user, self.Outcome.UPHELD, note)
             if notice.upheld_on is None:
-                notice.upheld_on = timezone.localdate()
+                notice.upheld_on = clock.today()
                 notice.upheld_by = user
                 notice._history_user = user
                 notice.save()
@@ -438,7 +438,7 @@ class PublicInput(models.Model):
     def purge_contact(self):
         self.name = ""
         self.phone = ""
-        self.contact_purged_at = timezone.now()
+        self.contact_purged_at = clock.now()
         self.save(update_fields=["name", "phone", "contact_purged_at"])
 
 
@@ -479,7 +479,7 @@ class Answer(models.Model):
         "状态", max_length=20, choices=State, default=State.SUBMITTED, editable=False
     )
     written_by = official_field("起草人", blank=False)
-    written_at = models.DateTimeField("提交时间", default=timezone.now, editable=False)
+    written_at = models.DateTimeField("提交时间", default=clock.now, editable=False)
     reviewed_by = official_field("审核人")
     approved_at = models.DateTimeField("公开时间", null=True, blank=True, editable=False)
     return_note = models.TextField("退回意见", blank=True, editable=False)
@@ -539,7 +539,7 @@ class Answer(models.Model):
     def approve(self, user):
         if self.question.state != PublicInput.State.PUBLISHED:
             raise ValidationError("留言已不再公开，答复不能公开。")
-        self._move(user, [self.State.SUBMITTED], self.State.APPROVED, approved_at=timezone.now())
+        self._move(user, [self.State.SUBMITTED], self.State.APPROVED, approved_at=clock.now())
 
     def return_to_writer(self, user, note):
         if not note.strip():

@@ -74,16 +74,6 @@ def axe_source():
     return path
 
 
-@pytest.fixture
-def vnu_jar():
-    path = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
-    if not path.exists():
-        pytest.fail("vnu-jar is missing: run `make test`, which installs it from npm.")
-    if not shutil.which("java"):
-        pytest.fail("java is needed for the Nu HTML checker.")
-    return path
-
-
 @pytest.fixture(scope="session")
 def world_clock():
     """The demo's world is built on the machine's clock too."""

@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
+from projects import clock
 from projects.models import (
     Answer,
     Ballot,
@@ -23,14 +23,14 @@ from projects.models import (
     PublicInput,
     Rating,
 )
-from tests.browser.test_voice_in_a_browser import axe, log_in, nu_errors, run_action
+from tests.browser.test_voice_in_a_browser import axe, log_in, run_action
 from tests.conftest import SHANGHAI, make_official, report_form
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # The browser tests keep the real clock (tests/browser/conftest.py), so every date is
 # taken from today: next year's call is open, its delivery and rating are travelled to.
-TODAY = timezone.localdate()
+TODAY = clock.today()
 NEXT = TODAY.year + 1
 PROPOSAL = "老旧小区加装电梯"
 WHY = "西园社区多栋六层住宅没有电梯，老人上下楼困难。"
@@ -257,7 +257,7 @@ def test_the_whole_year_of_a_pledge(live_server, browser, client, travel, plan, 
 
 
 def test_the_cycles_pages_are_accessible_valid_and_fit_a_phone(
-    live_server, browser, axe_source, vnu_jar, tmp_path, demo
+    live_server, browser, axe_source, nu_checker, tmp_path, demo
 ):
     # make demo's live picture: this year's plan elected by a demo ballot and in 实施,
     # next year's with its call open (both built from today's date).
@@ -282,8 +282,7 @@ def test_the_cycles_pages_are_accessible_valid_and_fit_a_phone(
     bodies["proposal form with errors"] = page.content().encode()
     violations["proposal form with errors"] = axe(page, axe_source)
     assert {name: found for name, found in violations.items() if found} == {}
-    returncode, report = nu_errors(vnu_jar, tmp_path, bodies)
-    assert returncode == 0, report
+    assert nu_checker.errors(bodies) == {}
     phone = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
     for path in paths.values():
         phone.goto(live_server.url + path)

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
+from projects import clock
 from projects.models import PublicInput
-from tests.browser.test_voice_in_a_browser import axe, nu_errors, submit
+from tests.browser.test_voice_in_a_browser import axe, submit
 from tests.conftest import make_official
 from tests.factories import (
     DepartmentFactory,
@@ -29,7 +29,7 @@ OBJECTION = "三号楼的电梯还没有安装，和公示的数字不符。"
 def projects(db):
     """Two projects whose figures met their pledge today: one in its notice with a
     dismissed objection, one 整改中 after an upheld one."""
-    today = timezone.localdate()
+    today = clock.today()
     plan = PlanFactory(year=today.year)
     moderator = make_official("notice-moderator", "留言审核员")
     supervisor = make_official("notice-supervisor", "审核员")
@@ -90,7 +90,7 @@ def test_a_resident_objects_from_the_project_page(live_server, page, projects):
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_notice_pages_are_accessible_and_valid(
-    live_server, browser, projects, axe_source, vnu_jar, tmp_path, language
+    live_server, browser, projects, axe_source, nu_checker, tmp_path, language
 ):
     page = browser.new_context(bypass_csp=True).new_page()
     page.goto(f"{live_server.url}/language/{language}/?next=/")
@@ -99,8 +99,7 @@ def test_the_notice_pages_are_accessible_and_valid(
         bodies[name] = body
         violations[name] = axe(page, axe_source)
     assert {name: found for name, found in violations.items() if found} == {}
-    returncode, report = nu_errors(vnu_jar, tmp_path, bodies)
-    assert returncode == 0, report
+    assert nu_checker.errors(bodies) == {}
 
 
 def test_nothing_scrolls_sideways_on_a_phone(live_server, browser, projects):

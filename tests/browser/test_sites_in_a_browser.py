@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Answer, OnlineRating, Plan, PublicInput, Site
-from tests.browser.test_voice_in_a_browser import axe, log_in, nu_errors, run_action
+from tests.browser.test_voice_in_a_browser import axe, log_in, run_action
 from tests.conftest import make_official
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -134,7 +134,7 @@ def tiles(settings, live_server):
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_new_pages_are_accessible_and_valid(
-    live_server, browser, park, tiles, axe_source, vnu_jar, tmp_path, language
+    live_server, browser, park, tiles, axe_source, nu_checker, tmp_path, language
 ):
     page = browser.new_context(bypass_csp=True).new_page()
     page.goto(f"{live_server.url}/language/{language}/?next=/")
@@ -145,8 +145,7 @@ def test_the_new_pages_are_accessible_and_valid(
         bodies[name] = response.body()
         violations[name] = axe(page, axe_source)
     assert {name: found for name, found in violations.items() if found} == {}
-    returncode, report = nu_errors(vnu_jar, tmp_path, bodies)
-    assert returncode == 0, report
+    assert nu_checker.errors(bodies) == {}
 
 
 def test_nothing_scrolls_sideways_on_a_phone_and_the_map_draws_every_mapped_site(

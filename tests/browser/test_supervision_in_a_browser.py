@@ -11,8 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from projects import clock
 from projects.models import Follow, Supervision
-from tests.browser.test_voice_in_a_browser import axe, nu_errors, submit
+from tests.browser.test_voice_in_a_browser import axe, submit
 from tests.conftest import make_official
 from tests.factories import (
     DepartmentFactory,
@@ -29,13 +30,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def project(db):
     """A project of this year's plan, reporting by the 25th since the plan's start and
     overdue now; one 督办 open about it, one closed."""
-    today = timezone.localdate()
+    today = clock.today()
     plan = PlanFactory(year=today.year)
     plan.rules.filter(name="reporting_day").update(valid_from=plan.period_start, value=1)
     department = DepartmentFactory(name="区住建局")
     project = ProjectFactory(plan=plan, number=1, title="加装电梯", lead_department=department)
     target = TargetFactory(project=project, name="加装电梯", unit="部", target_value=Decimal(60))
-    sent = timezone.now() - timedelta(days=70)
+    sent = clock.now() - timedelta(days=70)
     ReportFactory(
         target=target, value=Decimal(10), as_of=timezone.localdate(sent),
         created_at=sent, submitted_at=sent,
@@ -92,7 +93,7 @@ def test_a_resident_follows_confirms_and_leaves(live_server, page, project):
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_supervision_and_follow_pages_are_accessible_and_valid(
-    live_server, browser, project, axe_source, vnu_jar, tmp_path, language
+    live_server, browser, project, axe_source, nu_checker, tmp_path, language
 ):
     page = browser.new_context(bypass_csp=True).new_page()
     page.goto(f"{live_server.url}/language/{language}/?next=/")
@@ -101,8 +102,7 @@ def test_the_supervision_and_follow_pages_are_accessible_and_valid(
         bodies[name] = body
         violations[name] = axe(page, axe_source)
     assert {name: found for name, found in violations.items() if found} == {}
-    returncode, report = nu_errors(vnu_jar, tmp_path, bodies)
-    assert returncode == 0, report
+    assert nu_checker.errors(bodies) == {}
 
 
 def test_nothing_scrolls_sideways_on_a_phone(live_server, browser, project):

@@ -10,7 +10,6 @@ import html
 import io
 import json
 import re
-import subprocess
 import zipfile
 from datetime import datetime, time, timedelta
 from io import StringIO
@@ -24,9 +23,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import get_resolver, resolve, reverse
-from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
+from projects import clock
 from projects.models import Answer, Plan, Project, PublicInput
 from tests.conftest import SHANGHAI, make_official
 
@@ -321,7 +320,7 @@ def test_a_question_is_answered_in_public_and_the_writer_stays_private(
     page = browser.new_context().new_page()
 
     # A resident asks, a week ago (the server's clock; chromium keeps the real one).
-    today = timezone.localdate()
+    today = clock.today()
     received_on = today - timedelta(days=7)
     with time_machine.travel(datetime.combine(received_on, time(4), SHANGHAI), tick=True):
         ask_in_the_browser(page, live_server, project, QUESTION, NAME, PHONE)
@@ -354,7 +353,7 @@ def test_a_question_is_answered_in_public_and_the_writer_stays_private(
     # The moderator approves it.
     answers = live_server.url + reverse("admin:projects_answer_changelist")
     assert "已公开 1 条答复" in run_action(moderating, answers, answer.pk, "approve_selected")
-    approved_on = timezone.localdate()
+    approved_on = clock.today()
 
     # The public page shows the question, the answer, both dates and the working days.
     page.goto(live_server.url + project.get_absolute_url())
@@ -395,7 +394,7 @@ def test_a_question_is_answered_in_public_and_the_writer_stays_private(
     # Each comes from a new browser (a robot drops its cookies): only the address counts.
     settings.VOICE_ADDRESS_SOFT, settings.VOICE_ADDRESS_HARD = 3, 7
     settings.VOICE_BROWSER_SOFT, settings.VOICE_BROWSER_HARD = 2, 4
-    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    hour = clock.now().replace(minute=0, second=0, microsecond=0)
     with time_machine.travel(hour + timedelta(minutes=1), tick=True):  # one window
         ask_url = reverse("projects:ask", args=[plan.year, project.number])
         statuses = flood(ask_url, "203.0.113.7", 100, "请问新教学楼有没有无障碍电梯")
@@ -405,11 +404,11 @@ def test_a_question_is_answered_in_public_and_the_writer_stays_private(
     # purge_contacts: nothing while the plan is live or archived lately; then all gone.
     call_command("purge_contacts", stdout=StringIO())
     assert PublicInput.objects.filter(name=NAME, phone=PHONE).count() == 8
-    recently = timezone.now() - timedelta(days=settings.CONTACT_RETENTION_DAYS - 1)
+    recently = clock.now() - timedelta(days=settings.CONTACT_RETENTION_DAYS - 1)
     Plan.objects.filter(pk=plan.pk).update(archived_at=recently)
     call_command("purge_contacts", stdout=StringIO())
     assert PublicInput.objects.filter(name=NAME, phone=PHONE).count() == 8
-    long_ago = timezone.now() - timedelta(days=settings.CONTACT_RETENTION_DAYS + 1)
+    long_ago = clock.now() - timedelta(days=settings.CONTACT_RETENTION_DAYS + 1)
     Plan.objects.filter(pk=plan.pk).update(archived_at=long_ago)
     call_command("purge_contacts", stdout=StringIO())
     item.refresh_from_db()
@@ -451,7 +450,7 @@ def answered_question(project, moderator, reporter, text=QUESTION):
         plan=plan,
         project=project,
         text="学校门口放学时很拥堵，请安排疏导。",
-        received_at=timezone.now() - timedelta(days=60),
+        received_at=clock.now() - timedelta(days=60),
     )
     overdue.publish(moderator)
     merged = PublicInput.objects.create(plan=plan, project=project, text="新教学楼哪天启用？")
@@ -463,25 +462,6 @@ def axe(page, axe_source):
     page.add_script_tag(path=str(axe_source))
     violations = page.evaluate("async () => (await axe.run()).violations")
     return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
-
-
-def nu_errors(vnu_jar, folder, bodies):
-    """The Nu HTML checker's errors on each named body, with the names in the report."""
-    files = []
-    for number, body in enumerate(bodies.values()):
-        file = folder / f"page{number}.html"
-        file.write_bytes(body)
-        files.append(str(file))
-    result = subprocess.run(  # noqa: S603 - fixed arguments, our own files
-        ["java", "-jar", str(vnu_jar), "--errors-only", *files],  # noqa: S607
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    report = result.stderr.replace(str(folder) + "/", "")
-    for number, name in enumerate(bodies):
-        report = report.replace(f"page{number}.html", name)
-    return result.returncode, report
 
 
 def submit(page):
@@ -528,7 +508,7 @@ def test_the_ask_form_and_the_answer_are_accessible_and_valid(
     moderator,
     reporter,
     axe_source,
-    vnu_jar,
+    nu_checker,
     tmp_path,
     language,
 ):
@@ -546,8 +526,7 @@ def test_the_ask_form_and_the_answer_are_accessible_and_valid(
     bodies["project page"] = response.body()
     violations["project page"] = axe(page, axe_source)
     assert {state: found for state, found in violations.items() if found} == {}
-    returncode, report = nu_errors(vnu_jar, tmp_path, bodies)
-    assert returncode == 0, report
+    assert nu_checker.errors(bodies) == {}
 
 
 # Neither axe nor the Nu checker follows aria-describedby to its target: this does.

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
+from projects import clock
 from projects.models import Plan, ProgressReport
 
 from ..conftest import make_official
@@ -239,7 +239,7 @@ def test_the_template_opened_in_libreoffice_keeps_its_checks_and_locks(
 
 
 def test_the_ledger_opened_in_libreoffice_sums_its_current_values(db, client, libreoffice):
-    today = timezone.localdate()
+    today = clock.today()
     start = today - timedelta(days=200)
     plan = Plan.objects.create(
         year=2030, title="进行中的计划", period_start=start, period_end=start + timedelta(days=364)
@@ -248,7 +248,7 @@ def test_the_ledger_opened_in_libreoffice_sums_its_current_values(db, client, li
     for number, value in ((1, 900), (2, "12.5"), (3, None)):
         target = TargetFactory(project__plan=plan, project__number=number, target_value=1800)
         if value is not None:  # sent long ago: each is 逾期未报 in the ledger
-            sent = timezone.now() - timedelta(days=60)
+            sent = clock.now() - timedelta(days=60)
             ReportFactory(
                 target=target, value=value, as_of=today - timedelta(days=60),
                 created_at=sent, submitted_at=sent,

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from projects import clock
 from projects.models import Matter
 
 from ..conftest import make_official
@@ -166,11 +167,10 @@ def test_the_same_matter_twice_in_a_file_is_an_error(client, plan, reporter):
 
 
 def test_a_plan_archived_before_the_confirmation_takes_nothing(client, plan, reporter):
-    from django.utils import timezone
 
     dry = upload(client, plan, saved(sheet_with(client, matters(2))))
     assert dry.context["check"].ok
-    type(plan).objects.filter(pk=plan.pk).update(archived_at=timezone.now())
+    type(plan).objects.filter(pk=plan.pk).update(archived_at=clock.now())
     done = confirm(client, dry)
     assert "2026年度计划已归档，不能再登记事项。" in done.content.decode()
     assert not Matter.objects.exists()

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
+from projects import clock
 from projects.backup import write_backup
 
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path=None, **options):
         if path is None:
-            stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+            stamp = clock.local_now().strftime("%Y%m%d-%H%M%S")
             path = settings.VAR_DIR / "backups" / f"yicheng-{stamp}.tar.gz"
         manifest = write_backup(path)
         self.stdout.write(f"已备份到 {path}：数据库和 {len(manifest['files'])} 个文件。")

@@ -42,7 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from projects import pace, roles
+from projects import clock, pace, roles
 from projects.models import (
     Answer,
     Ballot,
@@ -385,7 +385,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "该数据库已有真实填报，不能写入演示数据。请使用 make demo 的独立数据库。"
             )
-        today = timezone.localdate()
+        today = clock.today()
         with transaction.atomic():
             accounts = self.demo_accounts()
             if plan.demo_data:
@@ -699,7 +699,7 @@ class Command(BaseCommand):
         change.full_clean()
         change.save()
         change.approve(accounts.reviewer)
-        now = timezone.now()
+        now = clock.now()
         entered = min(at(day + timedelta(days=3), 10), now - timedelta(hours=2))
         reviewed = min(entered + timedelta(days=1), now)
         SiteReport.objects.filter(pk=change.pk).update(created_at=entered, reviewed_at=reviewed)
@@ -710,7 +710,7 @@ class Command(BaseCommand):
     def park_voices(self, project, site, accounts):
         """码上评 from this month (a few, labelled demo by the page) and one 码上提 at
         the first park, published and answered."""
-        today = timezone.localdate()
+        today = clock.today()
         month = date(today.year, today.month, 1)
         for n, verdict in enumerate(["satisfied"] * 5 + ["fair"] * 3 + ["dissatisfied"] * 2):
             OnlineRating.objects.create(
@@ -718,7 +718,7 @@ class Command(BaseCommand):
                 site=site if n % 2 else None,
                 verdict=verdict,
                 month=month,
-                rated_at=at(month, 9) if month < today else timezone.now(),
+                rated_at=at(month, 9) if month < today else clock.now(),
             )
         problem = PublicInput(
             plan=project.plan,
@@ -778,7 +778,7 @@ class Command(BaseCommand):
             )  # fmt: skip
             waiting.save()
             waiting.submit(accounts.reporter)
-            entered = timezone.now() - timedelta(days=10)
+            entered = clock.now() - timedelta(days=10)
             ProgressReport.objects.filter(pk=waiting.pk).update(
                 created_at=entered, submitted_at=entered
             )
@@ -789,7 +789,7 @@ class Command(BaseCommand):
             problem="演示：连续两个填报截止日没有提交进度。",
             requirement="演示：五个工作日内补报进度并说明原因。",
             deadline=today - timedelta(days=3), opened_by=accounts.reviewer,
-            opened_at=timezone.now() - timedelta(days=12),
+            opened_at=clock.now() - timedelta(days=12),
         )  # fmt: skip
         late.save()
         done = Supervision(
@@ -797,14 +797,14 @@ class Command(BaseCommand):
             department=project.lead_department,
             problem="演示：进度一度落后于序时进度。",
             requirement="演示：制定追赶计划，增加施工力量。", deadline=today - timedelta(days=20),
-            opened_by=accounts.reviewer, opened_at=timezone.now() - timedelta(days=40),
+            opened_by=accounts.reviewer, opened_at=clock.now() - timedelta(days=40),
         )  # fmt: skip
         done.save()
         done.respond(accounts.reporter, "演示：已增加两个施工班组，进度已追上。")
         done.close(accounts.reviewer, "演示：经核查，整改到位。")
         Supervision.objects.filter(pk=done.pk).update(
-            responded_at=timezone.now() - timedelta(days=25),
-            closed_at=timezone.now() - timedelta(days=22),
+            responded_at=clock.now() - timedelta(days=25),
+            closed_at=clock.now() - timedelta(days=22),
         )
 
     def register(self, plan, today, accounts):
@@ -862,7 +862,7 @@ class Command(BaseCommand):
         later than now), as if entered then."""
         report.submit(reporter)
         report.approve(reviewer)
-        now = timezone.now()
+        now = clock.now()
         entered = min(at(report.as_of + timedelta(days=days), 10), now - timedelta(hours=2))
         ProgressReport.objects.filter(pk=report.pk).update(
             created_at=entered,

@@ -8,8 +8,8 @@ archived (no news will come). Run it daily from cron, like sweep_files."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 
+from projects import clock
 from projects.models import Follow, OnlineRating, PublicInput
 
 
@@ -25,8 +25,8 @@ class Command(BaseCommand):
             for item in PublicInput.objects.contacts_expired().select_for_update():
                 item.purge_contact()
                 purged += 1
-            hashes = OnlineRating.purge_fingerprints(timezone.localdate())
-            follows = Follow.purge(timezone.now())
+            hashes = OnlineRating.purge_fingerprints(clock.today())
+            follows = Follow.purge(clock.now())
         self.stdout.write(f"已删除 {purged} 条留言的姓名和电话。")
         self.stdout.write(f"已删除 {hashes} 条往月码上评的浏览器和网络标识。")
         self.stdout.write(f"已删除 {follows} 个未确认或所属计划已归档的邮件关注。")

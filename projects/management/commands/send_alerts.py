@@ -13,9 +13,8 @@ from datetime import date
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from projects import alerting, sending
+from projects import alerting, clock, sending
 
 
 class Command(BaseCommand):
@@ -31,7 +30,7 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(f"日期格式应为 YYYY-MM-DD：{day}") from None
         else:
-            day = timezone.localdate()
+            day = clock.today()
         written = 0
         for due in alerting.due_alerts(day, settings.ALERT_DIGEST_WEEKDAY):
             if alerting.record(due, day) is not None:

@@ -2,12 +2,12 @@
 committing its row leaves behind, and imports never confirmed. Run it from cron, e.g.
 daily; files younger than --min-age are left alone (their request may still be on)."""
 
-import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from projects import clock
 from projects.models import Evidence, PublicInput, SiteReport
 
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, min_age, **options):
         root = Path(settings.MEDIA_ROOT)
-        before = time.time() - min_age
+        before = clock.seconds() - min_age
         kept = set(Evidence.objects.values_list("file", flat=True))
         kept |= set(PublicInput.objects.exclude(photo="").values_list("photo", flat=True))
         kept |= set(SiteReport.objects.exclude(photo="").values_list("photo", flat=True))
