@@ -48,14 +48,14 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(items):
-    """A test that saves a file with LibreOffice starts a process too; every test that
-    starts processes goes to one pytest-xdist worker (`--dist loadgroup`), so that the
-    timed races and kills among them never share the cores with each other."""
+    """A test that saves a file with LibreOffice starts a process too. The tests of a
+    module that starts processes stay on one pytest-xdist worker (`--dist loadgroup`),
+    one after another: its timed races and kills never run beside each other."""
     for item in items:
         if "libreoffice" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.processes)
         if item.get_closest_marker("processes"):
-            item.add_marker(pytest.mark.xdist_group("processes"))
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def schemathesis_cases():

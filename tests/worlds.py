@@ -8,9 +8,10 @@ transaction (a few milliseconds), and its files into its own media folder. The t
 rollback (or flush, for a test with a live server) then leaves the database as empty as
 before.
 
-A snapshot is the whole database, the tables `migrate` fills included (content types,
-permissions, the roles' groups): a flush and its post_migrate make those again under new
-ids, and the world's rows refer to the ids it was built with.
+A snapshot is every table that holds rows, the ones `migrate` fills included (content
+types, permissions, the roles' groups): a flush and its post_migrate make those again
+under new ids, and the world's rows refer to the ids it was built with. Every other table
+is empty when a test starts, so a world is restored first, before a test adds its own.
 """
 
 import copy
@@ -32,7 +33,8 @@ UNTOUCHED = {"django_migrations", "sqlite_sequence"}
 class Snapshot:
     """Every table's rows at one moment, and a copy of the media folder."""
 
-    tables: dict  # table → (columns, rows on SQLite | COPY text on PostgreSQL)
+    tables: dict  # table → (columns, rows on SQLite | COPY text on PostgreSQL), if any
+    models: list  # their models, whose id sequences follow them on PostgreSQL
     media: Path | None
 
     @classmethod
@@ -45,24 +47,28 @@ class Snapshot:
                 columns = [
                     c.name for c in connection.introspection.get_table_description(cursor, table)
                 ]
-                tables[table] = (columns, _read(cursor, table, columns))
+                if rows := _read(cursor, table, columns):
+                    tables[table] = (columns, rows)
+        models = [
+            model
+            for model in apps.get_models(include_auto_created=True)
+            if model._meta.db_table in tables
+        ]
         media = Path(settings.MEDIA_ROOT)
         if media.exists():
             shutil.copytree(media, media_copy)
-            return cls(tables, Path(media_copy))
-        return cls(tables, None)
+            return cls(tables, models, Path(media_copy))
+        return cls(tables, models, None)
 
     def restore(self):
-        """Make the database exactly the snapshot, in one transaction (nested in the
+        """Make the database the snapshot, in one transaction (nested in the
         test's own when it has one), and copy its files under MEDIA_ROOT."""
         with transaction.atomic(), connection.cursor() as cursor:
-            _empty(cursor, list(self.tables))
+            # Django's foreign keys are checked at commit, so the order does not matter.
+            _run(cursor, [f"DELETE FROM {_quoted(table)}" for table in self.tables])  # noqa: S608
             for table, (columns, rows) in self.tables.items():
                 _write(cursor, table, columns, rows)
-            for statement in connection.ops.sequence_reset_sql(
-                no_style(), apps.get_models(include_auto_created=True)
-            ):
-                cursor.execute(statement)
+            _run(cursor, connection.ops.sequence_reset_sql(no_style(), self.models))
         ContentType.objects.clear_cache()
         if self.media is not None:
             shutil.copytree(self.media, settings.MEDIA_ROOT, dirs_exist_ok=True)
@@ -86,6 +92,16 @@ def _quoted(name):
     return connection.ops.quote_name(name)
 
 
+def _run(cursor, statements):
+    """Statements without parameters, in one round trip where the database allows it."""
+    if connection.vendor == "postgresql":
+        if statements:
+            cursor.execute(";".join(statements))
+        return
+    for statement in statements:
+        cursor.execute(statement)
+
+
 def _read(cursor, table, columns):
     if connection.vendor == "postgresql":
         names = ", ".join(map(_quoted, columns))
@@ -98,18 +114,7 @@ def _read(cursor, table, columns):
     return cursor.execute(f"SELECT {names} FROM {_quoted(table)}").fetchall()  # noqa: S608
 
 
-def _empty(cursor, tables):
-    if connection.vendor == "postgresql":
-        cursor.execute(f"TRUNCATE {', '.join(map(_quoted, tables))}")
-        return
-    # Django's SQLite foreign keys are checked at commit, so the order does not matter.
-    for table in tables:
-        cursor.execute(f"DELETE FROM {_quoted(table)}")  # noqa: S608
-
-
 def _write(cursor, table, columns, rows):
-    if not rows:
-        return
     names = ", ".join(map(_quoted, columns))
     if connection.vendor == "postgresql":
         with cursor.cursor.copy(f"COPY {_quoted(table)} ({names}) FROM STDIN") as copy:
