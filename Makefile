@@ -83,13 +83,12 @@ test: packages $(VENV)/.test var/secret_key node_modules/.installed lint deploy-
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	scripts/with-redis $(BIN)/pytest $(XDIST)
-	$(BIN)/pytest tests/browser
+	scripts/with-redis scripts/test-suite $(XDIST)
 
 # The same suite on PostgreSQL: a throwaway cluster from Debian's postgresql package.
 test-pg: packages $(VENV)/.test var/secret_key node_modules/.installed
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	scripts/with-postgres scripts/with-redis sh -c '$(BIN)/pytest $(XDIST) && $(BIN)/pytest tests/browser'
+	scripts/with-postgres scripts/with-redis scripts/test-suite $(XDIST)
 
 # Speed at about 1,000 and 1.1 million reports (the databases are generated once into
 # var/bench/, a few minutes), under load with gunicorn and wrk, and the page weight.

@@ -3,6 +3,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -456,5 +457,6 @@ def gunicorn_serving(env, folder, app="yicheng.wsgi"):
                 time.sleep(0.2)
             yield ("127.0.0.1", port), env
         finally:
-            process.terminate()
+            # gunicorn's quick shutdown: a graceful one waits out the keep-alive connections.
+            process.send_signal(signal.SIGINT)
             process.wait(timeout=30)
