@@ -24,7 +24,7 @@ from projects.models import Plan
 
 from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory, UserFactory
 from .htmlcheck import NuChecker
-from .worlds import Snapshot, World
+from .worlds import Snapshot, World, built_once_per_run
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -210,15 +210,16 @@ def world_clock():
 
 @pytest.fixture(scope="session")
 def build_once(django_db_setup, django_db_blocker, tmp_path_factory, world_clock):
-    """build_once(build) → a World: what `build()` made in the database and under
-    MEDIA_ROOT, at `world_clock`, kept and then rolled back; `world.restored()` puts it
-    into a test's database and returns (a copy of) what `build` returned
-    (tests/worlds.py). Call it from a fixture of module or session scope."""
+    """build_once(build, key=None) → a World: what `build()` made in the database and
+    under MEDIA_ROOT, at `world_clock`, kept and then rolled back; `world.restored()`
+    puts it into a test's database and returns (a copy of) what `build` returned
+    (tests/worlds.py). Call it from a fixture of module or session scope. Under xdist
+    one worker builds it and the others read it (`key` names it: by default `build`'s
+    qualified name, so what it returns must pickle)."""
     from django.db import transaction
     from django.test import override_settings
 
-    def run(build):
-        folder = tmp_path_factory.mktemp("world")
+    def here(build, folder):
         travel = time_machine.travel(world_clock) if world_clock else contextlib.nullcontext()
         with (
             django_db_blocker.unblock(),
@@ -231,6 +232,14 @@ def build_once(django_db_setup, django_db_blocker, tmp_path_factory, world_clock
             transaction.set_rollback(True)
         return world
 
+    def run(build, key=None):
+        if not os.environ.get("PYTEST_XDIST_WORKER"):
+            return here(build, tmp_path_factory.mktemp("world"))
+        # All of this run's workers share getbasetemp().parent, and only they.
+        key = key or f"{build.__module__}.{build.__qualname__}"
+        folder = tmp_path_factory.getbasetemp().parent / "worlds" / key
+        return built_once_per_run(folder, lambda folder: here(build, folder))
+
     return run
 
 
@@ -238,7 +247,7 @@ def build_once(django_db_setup, django_db_blocker, tmp_path_factory, world_clock
 def demo_world(build_once):
     """`make demo`'s world (manage.py load_demo: the 2021 plan with its history, this
     year's and next year's), built once per test run."""
-    return build_once(lambda: call_command("load_demo", stdout=StringIO()))
+    return build_once(lambda: call_command("load_demo", stdout=StringIO()), key="demo")
 
 
 @pytest.fixture

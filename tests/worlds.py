@@ -12,9 +12,15 @@ A snapshot is every table that holds rows, the ones `migrate` fills included (co
 types, permissions, the roles' groups): a flush and its post_migrate make those again
 under new ids, and the world's rows refer to the ids it was built with. Every other table
 is empty when a test starts, so a world is restored first, before a test adds its own.
+
+Under pytest-xdist each world is built by the first worker that asks for it and kept in
+a file that the others read (`built_once_per_run`): the demo takes as long to build as a
+few hundred tests take to run.
 """
 
 import copy
+import fcntl
+import pickle
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +40,7 @@ class Snapshot:
     """Every table's rows at one moment, and a copy of the media folder."""
 
     tables: dict  # table → (columns, rows on SQLite | COPY text on PostgreSQL), if any
-    models: list  # their models, whose id sequences follow them on PostgreSQL
+    models: list  # their models' labels: their id sequences follow them on PostgreSQL
     media: Path | None
 
     @classmethod
@@ -50,7 +56,7 @@ class Snapshot:
                 if rows := _read(cursor, table, columns):
                     tables[table] = (columns, rows)
         models = [
-            model
+            model._meta.label
             for model in apps.get_models(include_auto_created=True)
             if model._meta.db_table in tables
         ]
@@ -68,7 +74,8 @@ class Snapshot:
             _run(cursor, [f"DELETE FROM {_quoted(table)}" for table in self.tables])  # noqa: S608
             for table, (columns, rows) in self.tables.items():
                 _write(cursor, table, columns, rows)
-            _run(cursor, connection.ops.sequence_reset_sql(no_style(), self.models))
+            models = [apps.get_model(label) for label in self.models]
+            _run(cursor, connection.ops.sequence_reset_sql(no_style(), models))
         ContentType.objects.clear_cache()
         if self.media is not None:
             shutil.copytree(self.media, settings.MEDIA_ROOT, dirs_exist_ok=True)
@@ -86,6 +93,20 @@ class World:
         so that a test changing an instance leaves the next test's as they were."""
         self.snapshot.restore()
         return copy.deepcopy(self.made)
+
+
+def built_once_per_run(folder, build):
+    """The World `build(folder)` makes, made by the first worker of this test run to ask
+    and read from `folder` by the others: a folder that all of one run's workers share."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held until the file closes: the others wait
+        kept = folder / "world.pickle"
+        if kept.exists():
+            return pickle.loads(kept.read_bytes())  # noqa: S301 - written just now, below
+        world = build(folder)
+        kept.write_bytes(pickle.dumps(world))
+        return world
 
 
 def _quoted(name):

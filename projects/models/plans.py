@@ -1468,16 +1468,25 @@ class ProgressReport(models.Model):
             previous.as_of == self.as_of or self.value < previous.value
         )
 
+    # pace_status's last answer and what it was for: a report is judged at entry, at
+    # submission and again at approval, and the answer depends only on its own figure
+    # and date (not on other reports), so the same figure is judged once.
+    _judged = None
+
     def pace_status(self):
         """The status this figure would give its target on its as-of date."""
         if self.known is not None:
             return self.known.pace_status(self)
-        return (
-            Target.objects.filter(pk=self.target_id)
-            .with_candidate(self.value, self.as_of)
-            .values_list("status", flat=True)
-            .get()
-        )
+        figure = (self.target_id, self.value, self.as_of)
+        if self._judged is None or self._judged[0] != figure:
+            status = (
+                Target.objects.filter(pk=self.target_id)
+                .with_candidate(self.value, self.as_of)
+                .values_list("status", flat=True)
+                .get()
+            )
+            self._judged = (figure, status)
+        return self._judged[1]
 
     def clean(self):
         if self.target_id and self.target.project.plan.archived_at:
