@@ -153,6 +153,28 @@ def own_cache(tmp_path_factory):
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def static_files_listed_once():
+    """WhiteNoise lists the static files (some 650, 40 ms) when a handler loads its
+    middleware: once per process in production, but here for every test client, most
+    of the suite's tests. The list is made once per folder and copied into each."""
+    from whitenoise.base import WhiteNoise
+
+    listed = {}
+    original = WhiteNoise.update_files_dictionary
+
+    def once(self, root, prefix):
+        if (root, prefix) not in listed:
+            files, self.files = self.files, {}
+            original(self, root, prefix)
+            listed[root, prefix], self.files = self.files, files
+        self.files.update(listed[root, prefix])
+
+    WhiteNoise.update_files_dictionary = once
+    yield
+    WhiteNoise.update_files_dictionary = original
+
+
 @pytest.fixture(autouse=True)
 def empty_cache(own_cache):
     """Each test starts with no cached page and no content version."""
