@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext as _
 
-from yicheng.clientaddr import client_address
+from yicheng.clientaddr import limited_address
 
 from . import counters
 
@@ -57,7 +57,7 @@ def browser_key(request):
 def count_post(request):
     """Count one post from this address and this browser; the verdict on it."""
     window = settings.VOICE_WINDOW
-    hits, left = counters.hit_on_the_clock(f"voice:a:{client_address(request)}", window)
+    hits, left = counters.hit_on_the_clock(f"voice:a:{limited_address(request)}", window)
     over_hard = hits > settings.VOICE_ADDRESS_HARD
     over_soft = hits > settings.VOICE_ADDRESS_SOFT
     browser = browser_key(request)
@@ -74,7 +74,7 @@ def past_soft_limit(request):
     """Whether the next post from here must answer the question (a GET shows it at once,
     so the writer answers it before writing, not after)."""
     window = settings.VOICE_WINDOW
-    if counters.count_on_the_clock(f"voice:a:{client_address(request)}", window) >= (
+    if counters.count_on_the_clock(f"voice:a:{limited_address(request)}", window) >= (
         settings.VOICE_ADDRESS_SOFT
     ):
         return True

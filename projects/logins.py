@@ -16,7 +16,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from yicheng.clientaddr import client_address
+from yicheng.clientaddr import limited_address
 
 from . import clock, counters
 
@@ -34,7 +34,7 @@ def username(request, credentials=None):
 
 
 def address_key(request):
-    return f"login-failures-address:{client_address(request)}"
+    return f"login-failures-address:{limited_address(request)}"
 
 
 def user_key(name):

@@ -13,7 +13,7 @@ import math
 
 from django.conf import settings
 
-from yicheng.clientaddr import client_address
+from yicheng.clientaddr import limited_address
 
 from . import counters
 
@@ -24,7 +24,7 @@ class ApiRateLimitMiddleware:
 
     def __call__(self, request):
         if request.path.startswith("/api/"):
-            key = f"api:{client_address(request)}"
+            key = f"api:{limited_address(request)}"
             hits, left = counters.hit_on_the_clock(key, settings.API_RATE_WINDOW)
             if hits > settings.API_RATE_LIMIT:
                 return too_many(max(1, math.ceil(left)))

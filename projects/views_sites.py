@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from yicheng.clientaddr import client_address
+from yicheng.clientaddr import limited_address
 
 from . import clock, guard
 from .asof import public_page
@@ -166,7 +166,7 @@ def rate(request, kind, pk):
         OnlineRating.check_open(project)
         month = month_of(clock.today())
         browser = fingerprint(guard.browser_key(request))
-        address = fingerprint(client_address(request))
+        address = fingerprint(limited_address(request))
         OnlineRating.check_limits(project, month, browser, address)
         comment = None
         if form.cleaned_data["text"]:

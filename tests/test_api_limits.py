@@ -61,3 +61,11 @@ def test_each_client_address_counts_apart(limited, clock, settings):
     forged = {"x_forwarded_for": "198.51.100.1, 203.0.113.7"}
     assert get(address="127.0.0.1", **forged).status_code == 429
     assert get(address="127.0.0.1", x_forwarded_for="203.0.113.9").status_code == 200
+
+
+def test_the_addresses_of_one_ipv6_64_share_one_limit(limited, clock):
+    clock.move_to(datetime(2026, 11, 25, 20, 0, 15, tzinfo=UTC), tick=False)
+    for n in range(1, LIMIT + 1):
+        assert get(address=f"2001:db8:1:2::{n}").status_code == 200
+    assert get(address="2001:db8:1:2::99").status_code == 429
+    assert get(address="2001:db8:1:3::1").status_code == 200  # the next /64: another client

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from yicheng.clientaddr import client_address
+from yicheng.clientaddr import client_address, limited_address
 
 from .factories import UserFactory
 
@@ -87,3 +87,35 @@ def test_without_a_proxy_a_locked_client_cannot_get_in_by_sending_the_header(set
         HTTP_X_FORWARDED_FOR="198.51.100.7",
     )
     assert answer.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("203.0.113.9", "203.0.113.9"),  # IPv4: the address itself
+        ("2001:db8:1:2::1", "2001:db8:1:2::"),  # IPv6: its /64
+        ("2001:db8:1:2:ffff:ffff:ffff:30", "2001:db8:1:2::"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::"),  # the next /64 is another network
+        ("::ffff:203.0.113.9", "203.0.113.9"),  # IPv4 written as IPv6
+        ("", ""),
+    ],
+)
+def test_the_limits_count_an_ipv6_client_by_its_64(settings, address, expected):
+    settings.PROXY_COUNT = 0
+    request = RequestFactory().get("/", REMOTE_ADDR=address)
+    assert limited_address(request) == expected
+
+
+def test_guesses_from_one_64_are_stopped_as_from_one_address(settings, official):
+    settings.PROXY_COUNT = 1
+    settings.LOGIN_ADDRESS_FAILURES = 3
+    for n in range(1, 4):  # three addresses of one home connection
+        guess = Client().post(
+            LOGIN,
+            {"username": f"someone{n}", "password": "wrong"},
+            REMOTE_ADDR=GATEWAY,
+            HTTP_X_FORWARDED_FOR=f"2001:db8:1:2::{n}",
+        )
+        assert guess.status_code == 200
+    assert through_gateway(Client(), "2001:db8:1:2::99", PASSWORD).status_code == 429
+    assert through_gateway(Client(), "2001:db8:1:3::1", PASSWORD).status_code == 302

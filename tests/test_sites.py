@@ -690,3 +690,73 @@ def test_the_code_pages_cost_a_fixed_number_of_queries(
     # published plans. The project's: the project found (1), then 3–8 as above, its
     # sites and their stages instead of the site's (9, 10), 11–13 as above.
     assert small == {f"/m/s{park.pk}": 12, f"/m/p{park.target.project.pk}": 13}
+
+
+# Networks: a home connection or a phone has a whole IPv6 /64 (yicheng/clientaddr.py).
+
+
+def from_address(address):
+    """A new browser (no cookies) at `address`."""
+    from django.test import Client
+
+    return Client(REMOTE_ADDR=address)
+
+
+def test_ratings_from_the_addresses_of_one_64_are_capped_as_from_one(park, settings):
+    settings.ONLINE_RATINGS_PER_ADDRESS = 5
+    settings.VOICE_BROWSER_SOFT = settings.VOICE_ADDRESS_SOFT = 100
+    settings.VOICE_ADDRESS_HARD = 100
+    answers = [
+        rate(from_address(f"2001:db8:1:2::{n}"), f"/m/p{park.target.project.pk}", "dissatisfied")
+        for n in range(1, 31)
+    ]
+    assert [a.status_code for a in answers] == [302] * 5 + [400] * 25
+    assert "本月从您所在网络提交的评价已达上限" in answers[-1].content.decode()
+    assert OnlineRating.objects.count() == 5
+
+
+def test_problems_from_the_addresses_of_one_64_meet_the_address_limit(park, settings):
+    settings.VOICE_ADDRESS_SOFT, settings.VOICE_ADDRESS_HARD = 100, 20
+    statuses = []
+    for n in range(1, 31):
+        browser = from_address(f"2001:db8:1:2::{n}")
+        browser.get(f"/m/s{park.pk}/problem")
+        statuses.append(
+            browser.post(f"/m/s{park.pk}/problem", {"text": "公园东门的台阶破损。"}).status_code
+        )
+    assert statuses == [302] * 20 + [429] * 10
+    assert PublicInput.objects.count() == 20
+
+
+def test_phones_of_one_carrier_each_count_by_their_own_64(park, settings):
+    """Chinese mobile networks give each phone its own /64: thirty residents rating on
+    their phones are thirty networks, and each rating counts."""
+    settings.ONLINE_RATINGS_PER_ADDRESS = 5
+    settings.VOICE_BROWSER_SOFT = settings.VOICE_ADDRESS_SOFT = 100
+    for n in range(1, 31):
+        phone = from_address(f"2409:8a00:{n:x}:1::1")
+        assert rate(phone, f"/m/s{park.pk}").status_code == 302
+    assert OnlineRating.objects.count() == 30
+
+
+def test_residents_behind_one_carrier_ipv4_address_share_its_limits(park):
+    """The same thirty residents on a carrier's shared IPv4 address (CGNAT) are one
+    address, with the default limits: five ratings an hour go straight in, the next
+    seven each answer a sum first, and then the rest are asked to come back within the
+    hour (429): twenty posts an hour, a post held for its sum counted too (README ›
+    Public input)."""
+    from .test_voice import solved
+
+    statuses = []
+    for _ in range(30):
+        resident = from_address("100.64.0.1")
+        answer = rate(resident, f"/m/s{park.pk}")
+        if answer.status_code == 400 and "请回答这道题" in answer.content.decode():
+            statuses.append("sum")
+            answer = resident.post(
+                f"/m/s{park.pk}/rate", {"verdict": "satisfied", **solved(answer)}
+            )
+        statuses.append(answer.status_code)
+    # Twenty posts an hour from the address, the ones the sum held back included.
+    assert statuses == [302] * 5 + ["sum", 302] * 7 + ["sum", 429] + [429] * 17
+    assert OnlineRating.objects.count() == 12

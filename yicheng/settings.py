@@ -314,7 +314,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "yicheng.clientaddr.client_address"
+AXES_CLIENT_IP_CALLABLE = "yicheng.clientaddr.limited_address"
 AXES_LOCKOUT_CALLABLE = "projects.logins.refused"
 AXES_USERNAME_CALLABLE = "projects.logins.username"
 # Beyond the pair (projects/logins.py): failures an hour from one address across all
