@@ -13,7 +13,6 @@ changes, and the plan takes no report (`ProgressReport.clean`). Evidence files a
 listed with their size and SHA-256, not copied into the zip.
 """
 
-import csv
 import hashlib
 import io
 import json
@@ -44,6 +43,7 @@ from .models import (
     Tally,
     Target,
 )
+from .spreadsheets import CSV_DIALECT, CSV_ENCODING, csv_lines
 
 LICENSE = {
     "name": "CC-BY-4.0",
@@ -354,14 +354,18 @@ def cell(value):
 
 
 def csv_bytes(table, records):
-    columns = [field["name"] for field in table_schema(table)["fields"]]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for record in records:
-        table.record.model_validate(record)  # as declared, or no package at all
-        writer.writerow([cell(record[name]) for name in columns])
-    return out.getvalue().encode("utf-8")
+    """The table's CSV, written as every CSV we serve (spreadsheets.csv_lines): only the
+    columns the schema calls strings are made safe, so numbers stay numbers."""
+    fields = table_schema(table)["fields"]
+    columns = [field["name"] for field in fields]
+    texts = {index for index, field in enumerate(fields) if field["type"] == "string"}
+
+    def checked():
+        for record in records:
+            table.record.model_validate(record)  # as declared, or no package at all
+            yield [cell(record[name]) for name in columns]
+
+    return "".join(csv_lines(columns, checked(), texts)).encode("utf-8")
 
 
 # The package
@@ -391,7 +395,8 @@ def build(plan, site, created=None):
                 "profile": "tabular-data-resource",
                 "format": "csv",
                 "mediatype": "text/csv",
-                "encoding": "utf-8",
+                "encoding": CSV_ENCODING,
+                "dialect": CSV_DIALECT,
                 "bytes": len(content),
                 "hash": f"sha256:{hashlib.sha256(content).hexdigest()}",
                 "schema": table_schema(table),

@@ -104,15 +104,44 @@ def xlsx_response(filename, sheets, fallback=None):
     return response
 
 
-def csv_response(filename, headers, rows, fallback=None):
-    """UTF-8 with a BOM, so that Excel opens Chinese text correctly."""
+class _Line:
+    """A file-like object whose write returns what it was given: csv.writer's lines."""
+
+    def write(self, value):
+        return value
+
+
+# Every CSV we serve: UTF-8 with a BOM (Excel then reads the Chinese as written), CRLF
+# line ends (RFC 4180), and no text cell that Excel, WPS or LibreOffice would run.
+CSV_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "lineTerminator": "\r\n"}
+CSV_ENCODING = "utf-8-sig"  # as a data package's descriptor names UTF-8 with a BOM
+
+
+def csv_lines(headers, rows, texts=None):
+    """The lines of a CSV file, the BOM first: `headers`, then each row of `rows`, its
+    text cells made safe (`csv_safe`). `texts`: the indexes of the columns that hold
+    text; None, every cell given as a str. A number written as text in a number column
+    (-1.5) stays a number."""
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield "\ufeff"
+    yield writer.writerow(headers)
+    for row in rows:
+        yield writer.writerow(
+            [
+                csv_safe(value) if texts is None or index in texts else csv_plain(value)
+                for index, value in enumerate(row)
+            ]
+        )
+
+
+def csv_plain(value):
+    return "" if value is None else value
+
+
+def csv_response(filename, headers, rows, fallback=None, texts=None):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = attachment(filename, fallback)
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([csv_safe(cell_value(v)) for v in row])
+    response.writelines(csv_lines(headers, ([cell_value(v) for v in row] for row in rows), texts))
     return response
 
 

@@ -4,8 +4,6 @@ page that documents the API and feeds, and the one CSV of every approved figure.
 Every list here starts from `ProgressReport.objects.public()` (approved reports of
 published plans); the updates page through `newest_public()`, as the feeds do."""
 
-import csv
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
@@ -21,7 +19,7 @@ from .asof import public_page
 from .formatting import figure
 from .freshness import cached_public
 from .models import Plan, ProgressReport
-from .spreadsheets import attachment, csv_safe
+from .spreadsheets import attachment, csv_lines
 from .views import plan_context, published_plan
 
 UPDATES_PER_PAGE = 20  # a phone screen's worth a few times over; older ones a page away
@@ -59,13 +57,6 @@ def open_data(request):
     return render(request, "projects/data.html", context)
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for a streaming csv.writer."""
-
-    def write(self, value):
-        return value
-
-
 # The CSV's columns: (field of the report, header, what it holds). Headers follow the
 # visitor's language, like the pages; the open data page lists them with their meaning.
 CSV_COLUMNS = [
@@ -95,6 +86,18 @@ CSV_COLUMNS = [
     ),
 ]
 CSV_FIELDS = [field for field, _header, _meaning in CSV_COLUMNS]
+CSV_TEXTS = {  # what people typed: made safe for spreadsheets (spreadsheets.csv_lines)
+    CSV_FIELDS.index(field)
+    for field in [
+        "target__project__title",
+        "target__project__lead_department__name",
+        "target__name",
+        "target__unit",
+        "note",
+        "delay_reason",
+        "next_steps",
+    ]
+}
 
 
 def csv_row(row):
@@ -106,7 +109,7 @@ def csv_row(row):
         cells["reviewed_at"] = timezone.localtime(cells["reviewed_at"]).strftime(
             "%Y-%m-%d %H:%M:%S"
         )
-    return [csv_safe(cell) for cell in cells.values()]
+    return list(cells.values())
 
 
 @require_safe
@@ -129,17 +132,13 @@ def reports_csv(request):
         "as_of",
         "id",
     ).values_list(*CSV_FIELDS)
-    writer = csv.writer(_Echo())
     headers = [str(header) for _field, header, _meaning in CSV_COLUMNS]
-
-    def lines():
-        yield "\ufeff"  # a BOM, so that Excel reads the file as UTF-8
-        yield writer.writerow(headers)
-        for row in rows.iterator(chunk_size=CSV_CHUNK_ROWS):
-            yield writer.writerow(csv_row(row))
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = attachment(_("驿城区民生实事填报数据.csv"))
+    lines = csv_lines(
+        headers, (csv_row(row) for row in rows.iterator(chunk_size=CSV_CHUNK_ROWS)), CSV_TEXTS
+    )
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    name = _("驿城区民生实事填报数据.csv")
+    response["Content-Disposition"] = attachment(name, "yicheng-reports.csv")
     return response
 
 

@@ -2,16 +2,15 @@
 department, category and month (a chart with its table twin), search, a paginated list
 and the CSV; approved matters only (`Matter.objects.public()`)."""
 
-import csv
-
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from .asof import public_page
 from .freshness import cached_public
 from .models import Category, Department, Matter, matter_totals
+from .spreadsheets import csv_response
 from .views import photo_of, plan_context, published_plan
 
 PAGE_SIZE = 50
@@ -72,22 +71,23 @@ def matters(request, year):
 
 
 def matters_csv(plan, found):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="matters-{plan.year}.csv"'
-    response.write("\ufeff")  # Excel reads UTF-8 with its mark
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADERS)
     labels = dict(Category.choices)
     rows = found.order_by("done_on", "pk").values_list(
         "pk", "department__name", "done_on", "title", "category", "place", "beneficiaries",
         "description",
     )  # fmt: skip
-    writer.writerows(
+    rows = (
         [pk, department, f"{done_on:%Y-%m-%d}", title, labels.get(category, category), place,
          "" if people is None else people, description]
         for pk, department, done_on, title, category, place, people, description in rows
     )  # fmt: skip
-    return response
+    return csv_response(
+        f"{plan.year}年为民办实事登记.csv",
+        CSV_HEADERS,
+        rows,
+        fallback=f"matters-{plan.year}.csv",
+        texts={1, 3, 4, 5, 7},  # what people typed, and the category's label
+    )
 
 
 def matter_photo(request, key):

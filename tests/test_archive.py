@@ -71,7 +71,7 @@ def problems(folder):
 
 
 def table(folder, name):
-    return list(csv.DictReader(io.StringIO((folder / f"{name}.csv").read_text("utf-8"))))
+    return list(csv.DictReader(io.StringIO((folder / f"{name}.csv").read_text("utf-8-sig"))))
 
 
 def test_every_plans_package_is_valid_by_frictionless(client, demo, tmp_path):

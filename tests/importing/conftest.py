@@ -66,15 +66,26 @@ def libreoffice(tmp_path_factory):
     env = machine_clock_env(HOME=str(home), LANG="C.UTF-8", LC_ALL="C.UTF-8")
     profile = f"-env:UserInstallation={(home / 'profile').as_uri()}"
 
-    def save_as(content, to, name="填报.xlsx"):
+    def save_all(files, to, infilter=None):
+        """{name: content} → {name: content saved as `to`}, in one LibreOffice start;
+        `infilter`: how to read them (e.g. "CSV:44,34,76,1", LibreOffice's filter options:
+        comma, double quote, UTF-8, from line 1)."""
         folder = Path(tempfile.mkdtemp(dir=home))
-        (folder / name).write_bytes(content)
-        command = [soffice, profile, "--headless", "--convert-to", to, "--outdir", "out", name]
+        for name, content in files.items():
+            (folder / name).write_bytes(content)
+        reading = [f"--infilter={infilter}"] if infilter else []
+        command = [soffice, profile, "--headless", *reading, "--convert-to", to, "--outdir", "out"]
+        command += files
         done = subprocess.run(  # noqa: S603 - our own command line
             command, cwd=folder, env=env, capture_output=True, text=True, timeout=300
         )
-        saved = folder / "out" / f"{Path(name).stem}.{to.split(':')[0]}"
-        assert saved.exists(), f"LibreOffice saved nothing: {done.stdout} {done.stderr}"
-        return saved.read_bytes()
+        saved = {name: folder / "out" / f"{Path(name).stem}.{to.split(':')[0]}" for name in files}
+        missing = [name for name, path in saved.items() if not path.exists()]
+        assert not missing, f"LibreOffice saved no {missing}: {done.stdout} {done.stderr}"
+        return {name: path.read_bytes() for name, path in saved.items()}
 
+    def save_as(content, to, name="填报.xlsx"):
+        return save_all({name: content}, to)[name]
+
+    save_as.all = save_all  # several files, one start
     return save_as

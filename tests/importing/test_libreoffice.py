@@ -263,3 +263,63 @@ def test_the_ledger_opened_in_libreoffice_sums_its_current_values(db, client, li
     # The CSV holds the workbook's first sheet, 逾期未报指标, as LibreOffice computed it.
     last = list(csv.reader(io.StringIO(content.decode())))[-1][:6]
     assert last == ["合计", "", "", "", "", "912.5"]
+
+
+# Every CSV we serve, fed hostile text, opened as an official double-clicks it.
+
+HOSTILE = {
+    "project": "=1+1",
+    "note": '=HYPERLINK("http://evil.example/","x")',
+    "matter": '=cmd|"/C calc"!A0',
+    "place": "@SUM(1+1)",
+}
+
+
+def test_no_csv_we_serve_runs_a_formula_and_each_keeps_its_chinese(client, demo, libreoffice):
+    from projects.models import Matter, Project
+
+    Project.objects.filter(plan__year=2021, number=1).update(title=HOSTILE["project"])
+    ProgressReport.objects.public().filter(target__project__plan__year=2021).update(
+        note=HOSTILE["note"]
+    )
+    matters = Matter.objects.filter(state="approved")
+    matters.update(title=HOSTILE["matter"], place=HOSTILE["place"])
+    year = matters.first().plan.year
+    routes = {
+        "reports.csv": "/data/reports.csv",
+        "matters.csv": f"/plans/{year}/matters/?export=csv",
+        "targets.csv": "/plans/2021/targets/?export=csv",
+    }
+    descriptor = client.get("/data/2021/datapackage.json").json()
+    for resource in descriptor["resources"]:
+        assert resource["encoding"] == "utf-8-sig"
+        routes[f"package-{resource['path']}"] = f"/data/2021/{resource['path']}"
+    files = {}
+    for name, url in routes.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        files[name] = b"".join(response) if response.streaming else response.content
+        assert files[name].startswith("\ufeff".encode()), url  # Excel: UTF-8
+    # As the import dialog reads them when it sees the BOM: UTF-8, comma, formulas as set.
+    opened = libreoffice.all(files, "xlsx", infilter="CSV:44,34,76,1")
+    seen, with_chinese = set(), set()
+    for name, content in opened.items():
+        sheet = load_workbook(io.BytesIO(content)).active
+        cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+        assert not [c.coordinate for c in cells if c.data_type == "f"], name  # no formula
+        texts = [str(c.value) for c in cells]
+        written = csv.reader(io.StringIO(files[name].decode("utf-8-sig")))
+        chinese = {text for row in written for text in row if re.search("[\u4e00-\u9fff]", text)}
+        assert chinese <= set(texts), name  # every Chinese text, as written
+        if chinese:
+            with_chinese.add(name)
+        seen |= {key for key, text in HOSTILE.items() for t in texts if text in t}
+    assert seen == set(HOSTILE)  # every hostile text is there, as text
+    assert {"reports.csv", "matters.csv", "targets.csv", "package-projects.csv"} <= with_chinese
+
+
+def test_the_packages_csvs_read_cleanly_in_pythons_csv(client, demo):
+    for resource in client.get("/data/2021/datapackage.json").json()["resources"]:
+        content = client.get(f"/data/2021/{resource['path']}").content
+        header = next(csv.reader(io.StringIO(content.decode(resource["encoding"]))))
+        assert not header[0].startswith("\ufeff") and header[0].isidentifier()
