@@ -97,6 +97,10 @@ class StateFilter(admin.SimpleListFilter):
             }
 
 
+# The writer's, shown only to whom PublicInput.shows_contact_to allows.
+CONTACT_FIELDS = ("name", "phone", "contact_purged_at")
+
+
 @admin.register(PublicInput)
 class PublicInputAdmin(HistoryAdmin):
     list_display = [
@@ -155,6 +159,11 @@ class PublicInputAdmin(HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.shows_contact_to(request.user):
+            return self.fields
+        return [field for field in self.fields if field not in CONTACT_FIELDS]
 
     def has_add_permission(self, request):
         return False  # the public writes, on the site

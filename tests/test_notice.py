@@ -378,3 +378,42 @@ def test_an_objection_undecided_past_the_notices_end_alerts_the_office_once(
     assert (alert.key, alert.department) == (f"objection_waiting:{item.pk}", None)
     assert alert.subject == f"【公示异议】异议 #{item.pk} 在公示截止后仍待认定"
     assert [d.channel.address for d in alert.deliveries.all()] == ["dc@example.gov.cn"]
+
+
+@pytest.mark.parametrize(
+    ("actor", "contact"),
+    [
+        ("supervisor", False),  # decides the objection: needs no name nor phone
+        ("moderator", True),
+        ("reporter", True),  # of the lead department, which answers it
+    ],
+)
+def test_only_the_moderators_and_the_answering_department_see_an_objectors_contact(
+    client, plan, project, target, lead, supervisor, moderator, actor, contact
+):
+    figure(target, 10, date(2026, 11, 26))
+    object_to(client, project)
+    item = PublicInput.objects.get(kind="objection")
+    item.name, item.phone = "王建国", "13912345678"
+    item.save()
+    item.publish(moderator)
+    users = {
+        "supervisor": supervisor,
+        "moderator": moderator,
+        "reporter": make_official("reporter", "填报员", lead),
+    }
+    client.force_login(users[actor])
+    admin = "admin:projects_publicinput_"
+    pages = [
+        reverse(f"{admin}change", args=[item.pk]),
+        reverse(f"{admin}changelist") + "?state=all",
+        reverse(f"{admin}history", args=[item.pk]),
+    ]
+    shown = []
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert item.text[:10] in html or str(item) in html, url
+        shown.append("王建国" in html or "13912345678" in html)
+    assert shown == [contact, False, False]  # only the item's own page, to those allowed

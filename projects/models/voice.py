@@ -11,9 +11,11 @@ Where each rule lives:
 - what the public may see: `PublicInput.objects.public()`, `Answer.objects.public()`;
 - what an official may see: `PublicInputQuerySet.visible_to` (moderators all, the lead
   department's reporters their projects' published items, nobody else);
-- who may see a name and phone number: whoever `visible_to` shows the item to; they
-  are in their own fields, left out of the history, the API, exports and every page,
-  and `purge_contacts` empties them after `CONTACT_RETENTION_DAYS`;
+- who may see a name and phone number: `PublicInput.shows_contact_to` (moderators, and
+  the reporters of the department that answers the item; not a reviewer deciding an
+  objection, whose decision needs none); they are in their own fields, left out of
+  the history, the API, exports and every page, and `purge_contacts` empties them
+  after `CONTACT_RETENTION_DAYS`;
 - the answer's time limit: the plan's rule `answer_working_days`, counted in working
   days (`projects/workdays.py`) from the day the item was received.
 """
@@ -62,9 +64,10 @@ class PublicInputQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user):
-        """Items an official may open, with the writer's contact details: every item
-        for a moderator; for a reporter, the published items about the projects their
-        departments lead (they answer them); nothing for anyone else."""
+        """Items an official may open: every item for a moderator; published objections
+        for a reviewer who decides them; for a reporter, the published items about the
+        projects their departments lead (they answer them); nothing for anyone else.
+        Who of them sees the writer's contact details: `PublicInput.shows_contact_to`."""
         if not user.is_active:
             return self.none()
         if user.has_perm("projects.moderate_publicinput"):
@@ -440,6 +443,20 @@ class PublicInput(models.Model):
         self.phone = ""
         self.contact_purged_at = clock.now()
         self.save(update_fields=["name", "phone", "contact_purged_at"])
+
+    def shows_contact_to(self, user):
+        """Whether `user` may see the writer's name and phone: a moderator, or a
+        reporter of the department that answers the item (its project's lead
+        department). Nobody else: a reviewer's decision on an objection needs none."""
+        if not user.is_active:
+            return False
+        if user.has_perm("projects.moderate_publicinput"):
+            return True
+        return (
+            user.has_perm("projects.add_answer")
+            and self.project_id is not None
+            and Department.objects.filter(led_projects=self.project_id, members=user).exists()
+        )
 
 
 class AnswerQuerySet(models.QuerySet):
