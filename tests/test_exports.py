@@ -168,3 +168,17 @@ def test_export_queries_do_not_grow_with_targets(db, kind, queries_of, django_as
     # figures and status (subqueries).
     with django_assert_num_queries(4):
         queries_of(f"/plans/2022/targets/?export={kind}&sort=-status")
+
+
+def test_every_csv_download_has_an_ascii_name_that_says_what_it_is(client, plan):
+    plan.is_published = True
+    plan.save()
+    names = {
+        "/data/reports.csv": 'filename="yicheng-reports.csv"',
+        f"/plans/{plan.year}/matters/?export=csv": f'filename="matters-{plan.year}.csv"',
+    }
+    for url, fallback in names.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert fallback in response["Content-Disposition"], url
+        assert "filename*=UTF-8''" in response["Content-Disposition"], url
