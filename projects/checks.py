@@ -57,3 +57,24 @@ def robots_go_to_robots(app_configs, **kwargs):
             id="yicheng.E005",
         )
     ]
+
+
+@register()
+def rule_defaults_are_ordered(app_configs, **kwargs):
+    """A new plan takes its rules from the settings unchecked (PlanRule.default), so
+    the pairs that must stay ordered (PlanRule.ORDERED) are checked here, at start."""
+    from .models import PlanRule
+
+    errors = []
+    for low, high, message in PlanRule.ORDERED:
+        lower, higher = PlanRule.default(low), PlanRule.default(high)
+        if lower >= higher:
+            said = message.format(low=lower, high=higher)
+            errors.append(
+                Error(
+                    f"新计划的规则默认值有误：{said}。",
+                    hint=f"Set {PlanRule.SETTINGS[low]} below {PlanRule.SETTINGS[high]}.",
+                    id="yicheng.E006",
+                )
+            )
+    return errors

@@ -137,7 +137,7 @@ def ledger_sheets(ledger):
         ),
         (
             "码上评不满意较多",
-            ["实事", "牵头单位", "本月评价", "不满意", "不满意占比（%）"],
+            ["实事", "牵头单位", "本月评价", "不满意", "不满意占比（%）", "来源网络"],
             [
                 [
                     str(p),
@@ -145,6 +145,7 @@ def ledger_sheets(ledger):
                     p.tally["total"],
                     p.tally["dissatisfied"],
                     p.tally["dissatisfied_percent"],
+                    p.tally["networks"],
                 ]
                 for p in ledger.dissatisfied_projects
             ],

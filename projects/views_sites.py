@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from yicheng.clientaddr import limited_address
+from yicheng.clientaddr import limited_address, wider_network
 
 from . import clock, guard
 from .asof import public_page
@@ -164,29 +164,26 @@ def rate(request, kind, pk):
 
     def store(form, plan, project, **fields):
         OnlineRating.check_open(project)
-        month = month_of(clock.today())
-        browser = fingerprint(guard.browser_key(request))
-        address = fingerprint(limited_address(request))
-        OnlineRating.check_limits(project, month, browser, address)
-        comment = None
+        rating = OnlineRating(
+            project=project,
+            site=site,
+            verdict=form.cleaned_data["verdict"],
+            month=month_of(clock.today()),
+            browser=fingerprint(guard.browser_key(request)),
+            address=fingerprint(limited_address(request)),
+            network=fingerprint(wider_network(request)),
+        )
+        rating.take()
         if form.cleaned_data["text"]:
-            comment = form.item(plan, project)
-            comment.site = site
-            comment.full_clean()
-            comment.save()
+            rating.comment = form.item(plan, project)
+            rating.comment.site = site
+            rating.comment.full_clean()
+            rating.comment.save()
         try:
             with transaction.atomic():  # a savepoint: the check below still runs
-                OnlineRating.objects.create(
-                    project=project,
-                    site=site,
-                    verdict=form.cleaned_data["verdict"],
-                    month=month,
-                    browser=browser,
-                    address=address,
-                    comment=comment,
-                )
+                rating.save()
         except IntegrityError:  # the same browser, a moment earlier, in another request
-            OnlineRating.check_limits(project, month, browser, None)
+            OnlineRating.check_limits(project, rating.month, rating.browser, None)
             raise
 
     response = take(

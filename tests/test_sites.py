@@ -429,18 +429,6 @@ def test_one_rating_per_browser_per_project_a_month(client, park):
     assert OnlineRating.objects.count() == 2
 
 
-def test_ratings_from_one_address_are_capped_a_month(client, park, settings):
-    settings.ONLINE_RATINGS_PER_ADDRESS = 2
-    settings.VOICE_BROWSER_SOFT = settings.VOICE_ADDRESS_SOFT = 100
-    for _ in range(2):
-        client.cookies.clear()
-        assert rate(client, f"/m/s{park.pk}").status_code == 302
-    client.cookies.clear()
-    response = rate(client, f"/m/s{park.pk}")
-    assert "本月从您所在网络提交的评价已达上限" in response.content.decode()
-    assert OnlineRating.objects.count() == 2
-
-
 def test_a_rating_for_a_project_of_a_closed_plan_is_refused(client, park):
     plan = park.target.project.plan
     plan.stage = plan.Stage.ARCHIVED
@@ -479,25 +467,144 @@ def test_a_flood_of_ratings_from_one_client_meets_the_429(client, park, settings
 
 def test_a_project_mostly_dissatisfied_this_month_is_in_the_ledger(client, park, reviewer):
     plan = park.target.project.plan
-    minimum = plan.rules.get(name=PlanRule.Name.ONLINE_RATING_MINIMUM).value
-    share = plan.rules.get(name=PlanRule.Name.ONLINE_DISSATISFIED_SHARE).value
-    assert (minimum, share) == (10, 30)
+    rules = plan.rules_on(date(2026, 11, 30)).values
+    assert [rules[name] for name in LEDGER_RULES] == [10, 5, 30]
     project = park.target.project
     other = ProjectFactory(plan=plan, number=9, title="停车位")
 
     def ratings(project, verdicts):
-        for verdict in verdicts:
-            OnlineRating.objects.create(project=project, verdict=verdict, month=date(2026, 11, 1))
+        for n, verdict in enumerate(verdicts):  # each from a network of its own
+            OnlineRating.objects.create(
+                project=project, verdict=verdict, month=date(2026, 11, 1), new_network=n < 5
+            )
 
     ratings(project, ["dissatisfied"] * 4 + ["satisfied"] * 5)  # 44%, but only 9 ratings
     ratings(other, ["dissatisfied"] * 3 + ["fair"] * 7)  # 10 ratings, but 30% is not more
     client.force_login(reviewer)
     ledger = reverse("admin:projects_ledger") + f"?plan={plan.year}"
     assert "码上评“不满意”占比超过界限的实事（0）" in client.get(ledger).content.decode()
-    ratings(project, ["satisfied"])  # the tenth: 4 of 10
+    ratings(project, ["satisfied"])  # the tenth: 4 of 10, from 6 networks
     page = client.get(ledger).content.decode()
     assert "码上评“不满意”占比超过界限的实事（1）" in page
-    assert "40.0%" in page and "口袋公园" in page
+    assert "40.0%</td><td>6</td>" in page and "口袋公园" in page
+
+
+LEDGER_RULES = [
+    PlanRule.Name.ONLINE_RATING_MINIMUM,
+    PlanRule.Name.ONLINE_RATING_NETWORKS,
+    PlanRule.Name.ONLINE_DISSATISFIED_SHARE,
+]
+
+
+def listed_in_the_ledger(client, reviewer, plan):
+    client.force_login(reviewer)
+    page = client.get(reverse("admin:projects_ledger") + f"?plan={plan.year}")
+    client.logout()
+    return "码上评“不满意”占比超过界限的实事（1）" in page.content.decode()
+
+
+def test_25_ratings_from_one_address_do_not_list_a_project(client, park, reviewer, settings):
+    """The probe's finding: 25 不满意 from one IPv4 address, a new browser each time
+    (the hourly limit on posts raised to let them all through). The address's cap (5)
+    is below the ledger's minimum (10)."""
+    settings.VOICE_ADDRESS_SOFT = settings.VOICE_ADDRESS_HARD = 100
+    project = park.target.project
+    answers = [
+        rate(from_address("203.0.113.7"), f"/m/p{project.pk}", "dissatisfied") for _ in range(25)
+    ]
+    assert [a.status_code for a in answers] == [302] * 5 + [400] * 20
+    assert "本月从您所在网络提交的评价已达上限" in answers[-1].content.decode()
+    assert OnlineRating.objects.count() == 5
+    assert not listed_in_the_ledger(client, reviewer, project.plan)
+
+
+def test_25_ratings_from_one_network_do_not_list_a_project_until_five_networks_rate(
+    client, park, reviewer
+):
+    """25 addresses of one /24 are 25 addresses, but one network: 25 ratings, all
+    不满意, and the project is not listed until its month's ratings come from five."""
+    project = park.target.project
+    for n in range(1, 26):
+        assert (
+            rate(from_address(f"203.0.113.{n}"), f"/m/p{project.pk}", "dissatisfied").status_code
+            == 302
+        )
+    for n in range(1, 4):  # three more networks, each a /48 of IPv6
+        assert (
+            rate(
+                from_address(f"2001:db8:{n}:1::1"), f"/m/p{project.pk}", "dissatisfied"
+            ).status_code
+            == 302
+        )
+    # A second /64 of a /48 already counted is no new network.
+    assert (
+        rate(from_address("2001:db8:1:2::1"), f"/m/p{project.pk}", "dissatisfied").status_code
+        == 302
+    )
+    page = client.get(f"/m/p{project.pk}").content.decode()
+    assert "<td>29</td><td>100.0%</td><td>4</td>" in page
+    assert not listed_in_the_ledger(client, reviewer, project.plan)
+    assert (
+        rate(from_address("198.51.100.1"), f"/m/p{project.pk}", "dissatisfied").status_code == 302
+    )
+    assert listed_in_the_ledger(client, reviewer, project.plan)
+    assert (
+        "<td>30</td><td>100.0%</td><td>5</td>" in client.get(f"/m/p{project.pk}").content.decode()
+    )
+
+
+def test_the_network_count_outlives_the_purged_hashes_and_older_months_read_unrecorded(
+    client, park
+):
+    from django.core.management import call_command
+
+    project = park.target.project
+    for n in range(1, 4):
+        rate(from_address(f"198.51.{n}.1"), f"/m/p{project.pk}", "fair")
+    before = OnlineRating.objects.create(project=project, verdict="fair", month=date(2026, 10, 1))
+    assert before.new_network is None  # given before networks were counted
+    OnlineRating.objects.create(project=project, verdict="fair", month=date(2026, 11, 1))
+    with time_machine.travel(datetime(2026, 12, 1, 1, tzinfo=UTC)):
+        call_command("purge_contacts", stdout=io.StringIO())
+        assert not OnlineRating.objects.exclude(network=None).exists()
+        page = client.get(f"/m/p{project.pk}").content.decode()
+    assert (
+        "<td>2026-11</td><td>0</td><td>4</td><td>0</td><td>4</td><td>0.0%</td><td>3（另有 1 条评价在计数前，未记录）</td>"
+        in page
+    )
+    assert (
+        "<td>2026-10</td><td>0</td><td>1</td><td>0</td><td>1</td><td>0.0%</td><td>未记录</td>"
+        in page
+    )
+    assert (
+        "来源网络" not in client.get(f"/m/s{park.pk}").content.decode()
+    )  # a site's are not counted
+
+
+def test_a_cap_at_or_above_the_ledgers_minimum_is_refused(plan):
+    from django.core.exceptions import ValidationError
+
+    rule = PlanRule(
+        plan=plan,
+        name=PlanRule.Name.ONLINE_RATINGS_PER_ADDRESS,
+        value=10,
+        valid_from=date(2026, 12, 1),
+        reason="放宽",
+    )
+    with pytest.raises(ValidationError) as refused:
+        rule.full_clean()
+    assert refused.value.messages == [
+        "码上评每个网络地址的上限（10）须小于计入督查所需的评价数（10），2026-12-01起不满足。"
+    ]
+
+
+def test_settings_that_would_let_one_address_fill_the_minimum_fail_the_check(settings):
+    from django.core.checks import run_checks
+
+    settings.ONLINE_RATINGS_PER_ADDRESS = 10
+    assert [e.id for e in run_checks() if e.id.startswith("yicheng.")] == ["yicheng.E006"]
+    settings.ONLINE_RATINGS_PER_ADDRESS = 9
+    assert [e.id for e in run_checks() if e.id.startswith("yicheng.")] == []
 
 
 def test_rating_fingerprints_are_emptied_once_their_month_is_over(client, park):
@@ -509,7 +616,8 @@ def test_rating_fingerprints_are_emptied_once_their_month_is_over(client, park):
     with time_machine.travel(datetime(2026, 12, 1, 1, tzinfo=UTC)):
         call_command("purge_contacts", stdout=io.StringIO())
     rating = OnlineRating.objects.get()
-    assert (rating.browser, rating.address, rating.verdict) == (None, None, "satisfied")
+    assert (rating.browser, rating.address, rating.network) == (None, None, None)
+    assert (rating.verdict, rating.new_network) == ("satisfied", True)
 
 
 # 码上提
@@ -703,7 +811,6 @@ def from_address(address):
 
 
 def test_ratings_from_the_addresses_of_one_64_are_capped_as_from_one(park, settings):
-    settings.ONLINE_RATINGS_PER_ADDRESS = 5
     settings.VOICE_BROWSER_SOFT = settings.VOICE_ADDRESS_SOFT = 100
     settings.VOICE_ADDRESS_HARD = 100
     answers = [
@@ -731,7 +838,6 @@ def test_problems_from_the_addresses_of_one_64_meet_the_address_limit(park, sett
 def test_phones_of_one_carrier_each_count_by_their_own_64(park, settings):
     """Chinese mobile networks give each phone its own /64: thirty residents rating on
     their phones are thirty networks, and each rating counts."""
-    settings.ONLINE_RATINGS_PER_ADDRESS = 5
     settings.VOICE_BROWSER_SOFT = settings.VOICE_ADDRESS_SOFT = 100
     for n in range(1, 31):
         phone = from_address(f"2409:8a00:{n:x}:1::1")
@@ -741,10 +847,11 @@ def test_phones_of_one_carrier_each_count_by_their_own_64(park, settings):
 
 def test_residents_behind_one_carrier_ipv4_address_share_its_limits(park):
     """The same thirty residents on a carrier's shared IPv4 address (CGNAT) are one
-    address, with the default limits: five ratings an hour go straight in, the next
-    seven each answer a sum first, and then the rest are asked to come back within the
-    hour (429): twenty posts an hour, a post held for its sum counted too (README ›
-    Public input)."""
+    address, with the default limits: five ratings go straight in and fill the
+    address's cap on the project for the month; the next seven posts each answer a sum
+    first and are then told the cap is reached, and the rest are asked to come back
+    within the hour (429): twenty posts an hour, a post held for its sum counted too
+    (README › Public input)."""
     from .test_voice import solved
 
     statuses = []
@@ -756,7 +863,44 @@ def test_residents_behind_one_carrier_ipv4_address_share_its_limits(park):
             answer = resident.post(
                 f"/m/s{park.pk}/rate", {"verdict": "satisfied", **solved(answer)}
             )
-        statuses.append(answer.status_code)
+        capped = "本月从您所在网络提交的评价已达上限" in answer.content.decode()
+        statuses.append("cap" if capped else answer.status_code)
     # Twenty posts an hour from the address, the ones the sum held back included.
-    assert statuses == [302] * 5 + ["sum", 302] * 7 + ["sum", 429] + [429] * 17
-    assert OnlineRating.objects.count() == 12
+    assert statuses == [302] * 5 + ["sum", "cap"] * 7 + ["sum", 429] + [429] * 17
+    assert OnlineRating.objects.count() == 5
+
+
+def test_ratings_sent_at_once_from_one_address_cannot_pass_the_cap_together(
+    transactional_db, park, settings
+):
+    """Twelve browsers behind one address post at the same moment, each in its own
+    thread and database connection: the cap (5) is counted under a lock on the project,
+    so five count and seven are told the cap is reached. Without the lock PostgreSQL
+    lets all twelve through (seen); SQLite holds its write lock from each
+    transaction's start anyway."""
+    import threading
+
+    from django.db import connection
+
+    settings.VOICE_ADDRESS_SOFT = settings.VOICE_ADDRESS_HARD = 100
+    browsers = [from_address("203.0.113.9") for _ in range(12)]
+    for browser in browsers:
+        browser.get(f"/m/p{park.target.project.pk}/rate")
+    start = threading.Barrier(len(browsers))
+    answers = []
+
+    def post(browser):
+        start.wait()
+        try:
+            answer = browser.post(f"/m/p{park.target.project.pk}/rate", {"verdict": "fair"})
+            answers.append(answer.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(b,)) for b in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [302] * 5 + [400] * 7
+    assert OnlineRating.objects.count() == 5

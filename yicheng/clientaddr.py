@@ -55,3 +55,9 @@ def network_of(address, ipv4_prefix=32, ipv6_prefix=64):
 def limited_address(request):
     """The address every limit counts a client by: its IPv4 address, its IPv6 /64."""
     return network_of(client_address(request))
+
+
+def wider_network(request):
+    """The IPv4 /24 or IPv6 /48 the client is in, about what one organisation or one
+    site holds: to count how many different networks something came from."""
+    return network_of(client_address(request), 24, 48)

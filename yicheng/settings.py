@@ -353,12 +353,15 @@ ELECTION_SHARE_PERCENT = env_int("ELECTION_SHARE_PERCENT", 50)
 RATING_SHARE_PERCENT = env_int("RATING_SHARE_PERCENT", 50)
 # 码上评, the online ratings from a site's 民生码, for a new plan (a plan keeps its own,
 # dated): a project is listed in the 督查台账 when more than this percent of a month's
-# ratings are 不满意, once the month has at least ONLINE_RATING_MINIMUM of them.
+# ratings are 不满意, once the month has at least ONLINE_RATING_MINIMUM of them, from at
+# least ONLINE_RATING_NETWORKS networks (IPv4 /24, IPv6 /48).
 ONLINE_DISSATISFIED_PERCENT = env_int("ONLINE_DISSATISFIED_PERCENT", 30)
 ONLINE_RATING_MINIMUM = env_int("ONLINE_RATING_MINIMUM", 10)
-# One rating per browser per project per month; and from one client address at most this
-# many a project a month (a community office or a carrier's NAT shares an address).
-ONLINE_RATINGS_PER_ADDRESS = env_int("ONLINE_RATINGS_PER_ADDRESS", 20)
+ONLINE_RATING_NETWORKS = env_int("ONLINE_RATING_NETWORKS", 5)
+# One rating per browser per project per month; and from one client address (IPv6: its
+# /64) at most this many a project a month, below ONLINE_RATING_MINIMUM so that no one
+# address fills the ledger's minimum (a community office or a carrier's NAT shares one).
+ONLINE_RATINGS_PER_ADDRESS = env_int("ONLINE_RATINGS_PER_ADDRESS", 5)
 # Names and phone numbers the public leaves are emptied this many days after their plan
 # is archived (manage.py purge_contacts; PIPL: kept no longer than needed).
 CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 180)

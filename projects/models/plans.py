@@ -446,6 +446,14 @@ class PlanRule(models.Model):
             _("码上评“不满意”占比的督查界限（百分比）"),
         )
         ONLINE_RATING_MINIMUM = "online_rating_minimum", _("码上评计入督查所需的当月评价数")
+        ONLINE_RATING_NETWORKS = (
+            "online_rating_networks",
+            _("码上评计入督查所需的当月来源网络数（IPv4 按 /24，IPv6 按 /48）"),
+        )
+        ONLINE_RATINGS_PER_ADDRESS = (
+            "online_ratings_per_address",
+            _("码上评每个网络地址每月对一件实事的评价上限"),
+        )
         NOTICE_DAYS = "notice_days", _("完成公示期（天）")
         REPORTING_DAY = "reporting_day", _("每月填报截止日（日，超过当月天数按月末）")
         REVIEW_DAYS = "review_days", _("填报等待审核的提醒界限（天）")
@@ -461,6 +469,8 @@ class PlanRule(models.Model):
         Name.RATING_SHARE: "RATING_SHARE_PERCENT",
         Name.ONLINE_DISSATISFIED_SHARE: "ONLINE_DISSATISFIED_PERCENT",
         Name.ONLINE_RATING_MINIMUM: "ONLINE_RATING_MINIMUM",
+        Name.ONLINE_RATING_NETWORKS: "ONLINE_RATING_NETWORKS",
+        Name.ONLINE_RATINGS_PER_ADDRESS: "ONLINE_RATINGS_PER_ADDRESS",
         Name.NOTICE_DAYS: "NOTICE_DAYS",
         Name.REPORTING_DAY: "REPORTING_DAY",
         Name.REVIEW_DAYS: "REVIEW_DAYS",
@@ -473,6 +483,8 @@ class PlanRule(models.Model):
         Name.RATING_SHARE: (Decimal("1"), Decimal("99")),
         Name.ONLINE_DISSATISFIED_SHARE: (Decimal("1"), Decimal("99")),
         Name.ONLINE_RATING_MINIMUM: (Decimal("1"), Decimal("10000")),
+        Name.ONLINE_RATING_NETWORKS: (Decimal("1"), Decimal("10000")),
+        Name.ONLINE_RATINGS_PER_ADDRESS: (Decimal("1"), Decimal("10000")),
         Name.NOTICE_DAYS: (Decimal("1"), Decimal("60")),
         Name.REPORTING_DAY: (Decimal("1"), Decimal("31")),
         Name.REVIEW_DAYS: (Decimal("1"), Decimal("30")),
@@ -481,14 +493,36 @@ class PlanRule(models.Model):
     WHOLE = {
         Name.ANSWER_WORKING_DAYS,
         Name.ONLINE_RATING_MINIMUM,
+        Name.ONLINE_RATING_NETWORKS,
+        Name.ONLINE_RATINGS_PER_ADDRESS,
         Name.NOTICE_DAYS,
         Name.REPORTING_DAY,
         Name.REVIEW_DAYS,
     }
     # Rules in force only from the day they are set on a plan, never from its start: what
     # a project went through before (公示) is not redone after the fact, and no report
-    # was due before there was a reporting day to meet.
-    FROM_THE_DAY_SET = {Name.NOTICE_DAYS, Name.REPORTING_DAY}
+    # was due before there was a reporting day to meet; no month of 码上评 is judged
+    # by networks nobody counted then.
+    FROM_THE_DAY_SET = {
+        Name.NOTICE_DAYS,
+        Name.REPORTING_DAY,
+        Name.ONLINE_RATING_NETWORKS,
+        Name.ONLINE_RATINGS_PER_ADDRESS,
+    }
+    # Pairs (lower, higher, what is wrong) the lower must stay below on every day: 推进缓慢
+    # before 严重滞后, and one address never able to fill the ledger's minimum alone.
+    ORDERED = [
+        (
+            Name.PACE_SLOW_POINTS,
+            Name.PACE_SEVERE_POINTS,
+            "推进缓慢的界限（{low}）须小于严重滞后的界限（{high}）",
+        ),
+        (
+            Name.ONLINE_RATINGS_PER_ADDRESS,
+            Name.ONLINE_RATING_MINIMUM,
+            "码上评每个网络地址的上限（{low}）须小于计入督查所需的评价数（{high}）",
+        ),
+    ]
 
     plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, related_name="rules", verbose_name="年度计划"
@@ -574,14 +608,17 @@ class PlanRule(models.Model):
         if errors:
             raise ValidationError(errors)
         if self.plan_id and self.valid_from and self.value is not None:
-            self.check_pace_order()
+            self.check_order()
 
-    def check_pace_order(self):
-        """推进缓慢 must start before 严重滞后, on the first day of this value and on
-        every later day on which the other threshold changes."""
-        pair = {self.Name.PACE_SLOW_POINTS, self.Name.PACE_SEVERE_POINTS}
-        if self.name not in pair:
-            return
+    def check_order(self):
+        """The lower of an ORDERED pair stays below the higher, on the first day of this
+        value and on every later day on which the other changes."""
+        for low, high, message in self.ORDERED:
+            if self.name in (low, high):
+                self.check_pair(low, high, message)
+
+    def check_pair(self, low, high, message):
+        pair = {low, high}
         (other,) = pair - {self.name}
         rows = self.plan.rules.filter(name__in=pair).exclude(pk=self.pk)
         days = [
@@ -594,15 +631,10 @@ class PlanRule(models.Model):
             values = {self.name: self.value}
             for rule in rows.on(day):
                 values.setdefault(rule.name, rule.value)
-            slow = values.get(self.Name.PACE_SLOW_POINTS)
-            severe = values.get(self.Name.PACE_SEVERE_POINTS)
-            if slow is not None and severe is not None and slow >= severe:
-                raise ValidationError(
-                    {
-                        "value": f"推进缓慢的界限（{figure(slow)}）须小于严重滞后的界限"
-                        f"（{figure(severe)}），{day:%Y-%m-%d}起不满足。"
-                    }
-                )
+            lower, higher = values.get(low), values.get(high)
+            if lower is not None and higher is not None and lower >= higher:
+                said = message.format(low=figure(lower), high=figure(higher))
+                raise ValidationError({"value": f"{said}，{day:%Y-%m-%d}起不满足。"})
 
 
 def sees_all_departments(user):

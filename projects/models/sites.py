@@ -11,14 +11,16 @@ Where each rule lives:
   sites only: each approved stage change writes the count as an approved report of the
   target (`SiteReport.write_figures`), so every page, `?as_of=`, feed and export keeps
   reading reports, and the number and the list cannot disagree;
-- one rating per browser per project per month, and a cap per client address
-  (`OnlineRating.check_limits`).
+- one rating per browser per project per month, and a cap per client address below
+  the ledger's minimum, counted under a lock on the project (`OnlineRating.take`); the
+  ledger lists a project only when its month's ratings come from enough networks
+  (`dissatisfied_projects`), counted by the rating that first came from each
+  (`OnlineRating.new_network`), which outlives the purged hashes.
 """
 
 import uuid
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q
@@ -260,13 +262,17 @@ class SiteReport(ReviewedEntry):
 
 class OnlineRatingQuerySet(models.QuerySet):
     def tallies(self):
-        """Counts of each verdict, grouped by whatever `values()` came before."""
+        """Counts of each verdict and of the networks the ratings came from (`networks`;
+        `unrecorded`: ratings given before networks were counted), grouped by whatever
+        `values()` came before."""
         verdict = OnlineRating.Verdict
         return self.annotate(
             total=Count("pk"),
             satisfied=Count("pk", filter=Q(verdict=verdict.SATISFIED)),
             fair=Count("pk", filter=Q(verdict=verdict.FAIR)),
             dissatisfied=Count("pk", filter=Q(verdict=verdict.DISSATISFIED)),
+            networks=Count("pk", filter=Q(new_network=True)),
+            unrecorded=Count("pk", filter=Q(new_network__isnull=True)),
         )
 
     def public(self):
@@ -275,8 +281,9 @@ class OnlineRatingQuerySet(models.QuerySet):
 
 class OnlineRating(models.Model):
     """码上评: one person's verdict on a project (and the site they stood at), counted at
-    once. Unverified: one per browser per project per month and a cap per address is
-    all that can be checked without accounts, and the pages say so."""
+    once. Unverified: one per browser per project per month, a cap per address and a
+    count of the networks they came from is all that can be checked without accounts,
+    and the pages say so."""
 
     class Verdict(models.TextChoices):
         SATISFIED = "satisfied", _("满意")
@@ -302,6 +309,11 @@ class OnlineRating(models.Model):
     # NULL, not "": the one-a-month constraint then leaves emptied rows alone.
     browser = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     address = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    network = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # The first of its project-month from its network (IPv4 /24, IPv6 /48): the month's
+    # networks are these ratings, so the count outlives the purged hashes and reads the
+    # same for any day. NULL: given before networks were counted (未记录).
+    new_network = models.BooleanField("该网络本月首条", null=True, editable=False)
     comment = models.OneToOneField(
         PublicInput,
         on_delete=models.PROTECT,
@@ -335,6 +347,16 @@ class OnlineRating(models.Model):
                 "该年度计划已结束（或尚未实施），不再接受码上评。可以在码上提中反映问题。"
             )
 
+    def take(self):
+        """Check the limits and fill in `new_network`, under a lock on the project, so
+        that two ratings at once cannot both pass the cap or both count as a network's
+        first (SQLite takes its write lock at the transaction's start). Call inside a
+        transaction, then save."""
+        list(Project.objects.select_for_update().filter(pk=self.project_id).values("pk"))
+        self.check_limits(self.project, self.month, self.browser, self.address)
+        rated = OnlineRating.objects.filter(project=self.project_id, month=self.month)
+        self.new_network = bool(self.network) and not rated.filter(network=self.network).exists()
+
     @classmethod
     def check_limits(cls, project, month, browser, address):
         rated = cls.objects.filter(project=project, month=month)
@@ -343,22 +365,29 @@ class OnlineRating(models.Model):
                 f"本月（{month:%Y年%m月}）您已评价过这件实事，每月只能评价一次。"
                 "下个月可以再评；有具体问题请用码上提反映。"
             )
-        if address and rated.filter(address=address).count() >= settings.ONLINE_RATINGS_PER_ADDRESS:
+        if address and rated.filter(address=address).count() >= cls.cap(project, month):
             raise ValidationError("本月从您所在网络提交的评价已达上限。如需反映问题，请用码上提。")
+
+    @staticmethod
+    def cap(project, month):
+        """Ratings one address may give a project in a month (the plan's rule today)."""
+        name = PlanRule.Name.ONLINE_RATINGS_PER_ADDRESS
+        return project.plan.rules_on(clock.today()).values.get(name, PlanRule.default(name))
 
     @classmethod
     def purge_fingerprints(cls, today):
         """Empty the browser and address hashes of months already over."""
         return (
             cls.objects.filter(month__lt=month_of(today))
-            .exclude(browser__isnull=True, address__isnull=True)
-            .update(browser=None, address=None)
+            .exclude(browser__isnull=True, address__isnull=True, network__isnull=True)
+            .update(browser=None, address=None, network=None)
         )
 
 
 def month_tallies(ratings):
-    """[{month, total, satisfied, fair, dissatisfied, dissatisfied_percent}], newest
-    month first, for a queryset of ratings (one query)."""
+    """[{month, total, satisfied, fair, dissatisfied, dissatisfied_percent, networks,
+    unrecorded}], newest month first, for a queryset of ratings (one query); networks
+    count for a whole project's ratings, not a site's."""
     rows = list(ratings.order_by().values("month").tallies().order_by("-month"))
     for row in rows:
         row["dissatisfied_percent"] = round(100 * row["dissatisfied"] / row["total"], 1)
@@ -401,13 +430,15 @@ def sites_geojson(sites, day, origin=""):
 def dissatisfied_projects(plan, day):
     """The plan's projects whose online ratings in `day`'s month, up to `day`, are more
     than the plan's `online_dissatisfied_share` percent 不满意, once there are at least
-    `online_rating_minimum` of them (rules in force on `day`): the 督查台账's list.
-    Each with `tally` (two queries)."""
+    `online_rating_minimum` of them from at least `online_rating_networks` networks
+    (rules in force on `day`; before the networks rule, none is asked): the 督查台账's
+    list. Each with `tally` (two queries)."""
     from .voice import end_of
 
     rules = plan.rules_on(day).values
     share = rules[PlanRule.Name.ONLINE_DISSATISFIED_SHARE]
     minimum = rules[PlanRule.Name.ONLINE_RATING_MINIMUM]
+    networks = rules.get(PlanRule.Name.ONLINE_RATING_NETWORKS, 0)
     rows = (
         OnlineRating.objects.filter(project__plan=plan, month=month_of(day))
         .filter(rated_at__lt=end_of(day))
@@ -418,7 +449,9 @@ def dissatisfied_projects(plan, day):
     flagged = {
         row["project"]: row
         for row in rows
-        if row["total"] >= minimum and 100 * row["dissatisfied"] > share * row["total"]
+        if row["total"] >= minimum
+        and row["networks"] >= networks
+        and 100 * row["dissatisfied"] > share * row["total"]
     }
     projects = Project.objects.filter(pk__in=flagged).select_related("lead_department")
     for project in projects:

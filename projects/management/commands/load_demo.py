@@ -719,6 +719,7 @@ class Command(BaseCommand):
                 verdict=verdict,
                 month=month,
                 rated_at=at(month, 9) if month < today else clock.now(),
+                new_network=n < 6,  # from six networks
             )
         problem = PublicInput(
             plan=project.plan,
