@@ -569,8 +569,8 @@ def test_the_network_count_outlives_the_purged_hashes_and_older_months_read_unre
         assert not OnlineRating.objects.exclude(network=None).exists()
         page = client.get(f"/m/p{project.pk}").content.decode()
     assert (
-        "<td>2026-11</td><td>0</td><td>4</td><td>0</td><td>4</td><td>0.0%</td><td>3（另有 1 条评价在计数前，未记录）</td>"
-        in page
+        "<td>2026-11</td><td>0</td><td>4</td><td>0</td><td>4</td><td>0.0%</td>"
+        "<td>3（另有 1 条评价在计数前，未记录）</td>" in page
     )
     assert (
         "<td>2026-10</td><td>0</td><td>1</td><td>0</td><td>1</td><td>0.0%</td><td>未记录</td>"
