@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,7 +27,7 @@ from . import clock
 from .formatting import figure
 from .forms import ProgressReportForm, as_id
 from .models import CURRENT_FIRST, ProgressReport, Target
-from .spreadsheets import cell_text, plain_number, read_table
+from .spreadsheets import cell_text, nearest_header, plain_number, read_table
 
 ID = "指标编号"
 VALUE = "新累计值"
@@ -56,6 +57,16 @@ DATE_WRITING = re.compile(r"(\d{2}|\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\
 # spaces before the unit are taken once (*+): \s* then \D* could split a long run of
 # spaces every way, and a cell of them took minutes to refuse.
 NUMBER_WRITING = re.compile(r"([+-]?\d{1,3}(?:[, ]\d{3})+|[+-]?\d+)(\.\d+)?\s*+(\D*)")
+# Words that make a number approximate (1000余, 约1100): a figure must be exact.
+APPROXIMATE = re.compile(r"余|约|左右|多|近|以上|上下")
+# A number where a date belongs: 44270 (a date's serial number), 6.30 (June 30 typed as a
+# number, or the number a date cell made of it).
+SERIAL_WRITING = re.compile(r"\d+(?:\.\d+)?")
+MONTH_DAY_WRITING = re.compile(r"(\d{1,2})[.](\d{1,2})")
+EXCEL_DAY_ZERO = date(1899, 12, 30)  # serial 1 is 1900-01-01 after Excel's leap-year slip
+# A row that adds up the others: nothing to import, and its cells would read as errors.
+TOTAL_LABELS = {"合计", "总计", "小计", "累计合计"}
+TOTAL_ROW = "合计行无需填写，请删除这一行。"
 
 LIVE_STATES = [
     ProgressReport.State.DRAFT,
@@ -74,6 +85,8 @@ class Row:
     errors: list = field(default_factory=list)  # (column, message)
     form: ProgressReportForm | None = None
     letters: dict = field(default_factory=dict)  # column: its letter in the sheet
+    corrects: object = None  # the approved report a new row corrects
+    note_advice: str = ""  # a row only its note tells apart: how to change that note
 
     @property
     def placed_errors(self):
@@ -85,6 +98,11 @@ class Row:
 
     @property
     def outcome_display(self):
+        if self.outcome == "new" and self.corrects is not None:
+            old = self.corrects
+            return f"将导入：更正截至{old.as_of:%Y-%m-%d}的 {figure(old.value)}"
+        if self.outcome == "note":
+            return f"备注有改动，但数字与日期相同：未导入。{self.note_advice}"
         return {
             "new": "将导入",
             "empty": "跳过：未填写新累计值",
@@ -118,7 +136,7 @@ class ImportCheck:
 
     @property
     def duplicate_count(self):
-        return sum(r.outcome == "duplicate" for r in self.rows)
+        return sum(r.outcome in ("duplicate", "note") for r in self.rows)
 
     @property
     def error_count(self):
@@ -145,9 +163,10 @@ MORE_ROWS = 100  # open rows below the targets, for more dates of one target
 INSTRUCTIONS = [
     "上方每行一个指标（本单位牵头或配合的实事的指标）。只填写白色的列：新累计值、截至日期，"
     "以及需要时的备注、滞后原因、下一步措施、确认超十倍；灰色的列供参考，已锁定。",
-    "新累计值是截至该日期的累计数，只填数字（可带本指标的单位，如 120套）；"
-    "节点指标（如开工）完成填 1。",
-    "截至日期填日期，如 2021-06-30，不能晚于今天，也不能早于计划开始日期。",
+    "新累计值是截至该日期的累计数，只填确切的数字（可带本指标的单位，如 120套；"
+    "不写“余”“约”；百分数只用于以 % 计的指标）；节点指标（如开工）完成填 1。",
+    "截至日期填完整的日期，如 2021-06-30（不写 6.30），不能晚于今天，也不能早于计划开始日期。"
+    "表头写作“截止日期”、在列名后加括号注明单位也可以。",
     "数值低于上次审核值、或更正同一日期的数值时，须在“备注”写明原因；"
     "进度滞后时须填写“滞后原因”和“下一步措施”。",
     "数值超过目标值十倍时，请核对后在“确认超十倍”选“是”。",
@@ -243,7 +262,7 @@ def read_sheet(upload, check, required, known):
     saying why: not a readable table within the budgets, a required column missing, a
     column named twice. Columns not `known` are noted and not read."""
     try:
-        headers, rows = read_table(upload, settings.IMPORT_MAX_BYTES, header=required)
+        headers, rows = read_table(upload, settings.IMPORT_MAX_BYTES, header=required, known=known)
     except ValidationError as error:
         check.file_errors = error.messages
         return None
@@ -254,6 +273,10 @@ def read_sheet(upload, check, required, known):
             f"找不到必需的列：{'、'.join(missing)}。请在表头行写上这些列名（可从下载的模板复制），"
             "表头之上可以有标题行。"
         )
+        for column in missing:
+            near = nearest_header(column, added)
+            if near:
+                check.file_errors.append(f"表头中与“{column}”最接近的是{near}。")
     if added:  # a column of their own (填报人, 联系电话): not ours to read
         check.notes.append(f"以下列不属于模板，未读取：{'、'.join(added)}。")
     if len(set(h for h in headers if h)) != len([h for h in headers if h]):
@@ -279,6 +302,9 @@ def check_file(upload, user):
         if not row.value:
             row.outcome = "empty"
             continue
+        if is_total(values):
+            row.outcome, row.errors = "error", [(FIELD_COLUMNS["__all__"], TOTAL_ROW)]
+            continue
         data = {f: values.get(c, "") for c, f in INPUT_COLUMNS.items()}
         data["confirm_large"] = values.get(CONFIRM, "").strip().lower() in CONFIRMED
         entered.append((row, data))
@@ -289,7 +315,8 @@ def check_file(upload, user):
             row.outcome, row.errors = "error", [batch.errors[index]]
             continue
         if batch.entered_before(index):
-            row.outcome = "duplicate"
+            row.note_advice = batch.note_advice(index, data["note"])
+            row.outcome = "note" if row.note_advice else "duplicate"
             continue
         form = batch.form(data)
         row.errors = [] if form.is_valid() else [
@@ -300,38 +327,92 @@ def check_file(upload, user):
         row.errors += batch.order_errors.get(index, [])
         row.outcome = "error" if row.errors else "new"
         row.form = form
+        if not row.errors:
+            row.as_of = f"{form.cleaned_data['as_of']:%Y-%m-%d}"  # the date as read
+            report = form.instance
+            previous = report.previous_report()
+            row.corrects = previous if report.is_correction_of(previous) else None
     return check
 
 
-def read_figure(text, unit):
+def is_total(values):
+    """Whether a row is a 合计 row: a total label in one of its cells."""
+    return any(re.sub(r"\s+", "", text) in TOTAL_LABELS for text in values.values())
+
+
+def read_figure(text, unit, name=None):
     """A figure as officials type it, as the form reads numbers: full-width digits,
     thousands separated by commas (either width) or spaces, and the target's own unit
     after it are all fine (９，０００套 → 9000). Another unit is an error, never a
-    figure in the wrong unit. Anything else is left for the form to judge."""
+    figure in the wrong unit: a percent (55%, a cell formatted as %) only for a target
+    counted in %. An approximate number (1000余) is an error. Anything else is left for
+    the form to judge. `name`: what the figure is, when not a target's (受益人数)."""
     text = unicodedata.normalize("NFKC", text).strip()
+    if APPROXIMATE.search(text) and re.search(r"\d", text):
+        raise ValidationError(f"“{text}”不是确切数字：请填写确切数字，不写“余”“约”等字。")
     match = NUMBER_WRITING.fullmatch(text)
     if not match:
         return text
     whole, fraction, after = match.group(1), match.group(2) or "", match.group(3).strip()
     if after and unit is None:
         return text  # no target to judge the unit by: the form says what is wrong
+    counted = f"{name}以{unit}计" if name else f"该指标以{unit}计"
+    if after == "%" and unit != "%":
+        raise ValidationError(
+            f"“{text}”是百分数，{counted}：请填写累计完成的{unit}数，不是完成比例。"
+        )
     if after and after != unit:
+        if name:
+            raise ValidationError(f"“{text}”：{counted}，请只填写数字，不带“{after}”。")
         raise ValidationError(
             f"“{text}”的单位与指标的单位（{unit}）不符，请只填写以{unit}计的数字。"
         )
     return whole.replace(",", "").replace(" ", "") + fraction
 
 
-def read_date(text):
+def read_date(text, plan=None):
     """A date as officials write it, as the form reads dates (YYYY-MM-DD): 2021.12.15,
-    2021/12/15, 2021年12月15日, full-width digits; 21-12-15 is 2021-12-15."""
+    2021/12/15, 2021年12月15日, full-width digits; 21-12-15 is 2021-12-15. A number is
+    refused, never guessed into a date, with what to write instead: 6.30 (or 6.3, what
+    a date cell keeps of it) gets the dates it could be in `plan`'s year, a date's
+    serial number (44377) the date it is when that falls in `plan`'s period."""
     text = unicodedata.normalize("NFKC", text).strip()
+    if SERIAL_WRITING.fullmatch(text):
+        raise ValidationError(number_not_date(text, plan))
     match = DATE_WRITING.fullmatch(text)
     if not match:
         return text
     year, month, day = match.groups()
     year = f"20{year}" if len(year) == 2 else year
     return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def number_not_date(text, plan):
+    year = plan.period_start.year if plan else clock.today().year
+    said = f"“{text}”这是一个数字，不是日期"
+    month_day = MONTH_DAY_WRITING.fullmatch(text)
+    if month_day:
+        month, day = month_day.group(1), month_day.group(2)
+        days = [day] if len(day) == 2 else [day, day + "0"]  # 6.30 kept as 6.3
+        meant = [f"{year}-{int(month):02d}-{int(d):02d}" for d in days if valid(year, month, d)]
+        if meant:
+            return f"{said}：请写作 {' 或 '.join(meant)}。"
+    elif plan is not None and text.isdigit():
+        day = EXCEL_DAY_ZERO + timedelta(days=int(text))
+        if plan.period_start <= day <= plan.period_end:
+            return (
+                f"{said}；如是表格的日期序号，它是 {day:%Y-%m-%d}：请写作 {day:%Y-%m-%d}，"
+                "或把单元格设为日期格式。"
+            )
+    return f"{said}：请写作日期，如 {year}-06-30。"
+
+
+def valid(year, month, day):
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return True
 
 
 class Batch:
@@ -348,15 +429,24 @@ class Batch:
         ids = {as_id(row.get("target", "")) for row in rows} - {None}
         visible = Target.objects.visible_to(user).select_related("project__plan")
         self.targets = {t.pk: t for t in visible.filter(pk__in=ids)}
+        foreign = self.foreign(ids - self.targets.keys())
         self.errors = {}  # row index: (column, message) found before any form
         self.parsed = {}  # row index: (target id, as_of, value), as the form's fields read them
         for index, row in enumerate(rows):
             target = as_id(row.get("target", ""))
+            if target in foreign:
+                self.errors[index] = (ID, foreign[target])
+                continue
+            plan = self.targets[target].project.plan if target in self.targets else None
             try:  # the writings officials use, as the form's fields read them
                 row["value"] = read_figure(row.get("value", ""), self.unit_of(target))
-                row["as_of"] = read_date(row.get("as_of", ""))
             except ValidationError as error:
                 self.errors[index] = (VALUE, error.messages[0])
+                continue
+            try:
+                row["as_of"] = read_date(row.get("as_of", ""), plan)
+            except ValidationError as error:
+                self.errors[index] = (AS_OF, error.messages[0])
                 continue
             try:
                 value = fields["value"].clean(row.get("value"))
@@ -370,11 +460,10 @@ class Batch:
         fields_read = ("id", "target_id", "as_of", "value")
         for report in approved.only(*fields_read).order_by("target_id", *CURRENT_FIRST):
             self.approved[report.target_id].append(report)
-        self.existing = set(
-            ProgressReport.objects.filter(
-                target__in=self.targets, state__in=LIVE_STATES
-            ).values_list("target_id", "as_of", "value")
-        )
+        self.existing = defaultdict(list)  # (target id, as_of, value): [(note, state)]
+        live = ProgressReport.objects.filter(target__in=self.targets, state__in=LIVE_STATES)
+        for *key, note, state in live.values_list("target_id", "as_of", "value", "note", "state"):
+            self.existing[tuple(key)].append((note.strip(), state))
         self.repeated = set()  # rows the same as a row above them in the file
         self.order_errors = self.check_order(rows, numbers)
         new = [figure for i, figure in self.parsed.items() if not self.entered_before(i)]
@@ -414,6 +503,36 @@ class Batch:
                          f"{figure(earlier)}，累计数不应减少；如属更正，请在备注中说明原因。")
                     )  # fmt: skip
         return errors
+
+    @staticmethod
+    def foreign(ids):
+        """{id: why the user may not report on it}: each id of the file that is not one
+        of the user's targets, naming a published plan's target and its department."""
+        if not ids:
+            return {}
+        found = Target.objects.filter(pk__in=ids, project__plan__is_published=True)
+        named = {
+            t.pk: f"指标 {t.pk}“{t.name}”属于{t.project.plan.year}年“{t.project}”，由"
+            f"{t.project.lead_department or '其他单位'}牵头，不是您所在单位的指标，不能填报。"
+            "请核对指标编号（可从本单位的模板复制）。"
+            for t in found.select_related("project__plan", "project__lead_department")
+        }
+        unknown = "没有编号为 {} 的指标可供您填报。请核对指标编号（可从本单位的模板复制）。"
+        return {pk: named.get(pk, unknown.format(pk)) for pk in ids}
+
+    def note_advice(self, index, note):
+        """How to change the note of the report row `index` repeats, when the row's note
+        differs from it; "" when the notes agree or the row repeats a row above it."""
+        notes = self.existing.get(self.parsed.get(index), [])
+        note = note.strip()
+        if not notes or not note or any(old == note for old, _state in notes):
+            return ""
+        states = {state for _note, state in notes}
+        if states & {ProgressReport.State.DRAFT, ProgressReport.State.RETURNED}:
+            return "要修改备注，请在后台“进度填报”中打开这条草稿或退回的填报修改。"
+        if ProgressReport.State.SUBMITTED in states:
+            return "这条填报正等待审核：如需修改备注，请审核员退回后在后台修改。"
+        return "这条填报已审核公开，不能改动；需要补充说明的，请写在下一次填报的备注中。"
 
     def unit_of(self, target):
         return self.targets[target].unit if target in self.targets else None

@@ -14,9 +14,17 @@ from openpyxl.utils import get_column_letter
 
 from . import clock
 from .forms import MatterRowForm
-from .importing import ImportCheck, Row, read_date, read_figure, read_sheet
+from .importing import (
+    TOTAL_ROW,
+    ImportCheck,
+    Row,
+    is_total,
+    read_date,
+    read_figure,
+    read_sheet,
+)
 from .models import Category, Matter
-from .spreadsheets import cell_text, xlsx_bytes
+from .spreadsheets import DAY, cell_text, xlsx_bytes
 
 DEPARTMENT, DONE_ON, TITLE = "责任单位", "办结日期", "事项"
 INPUT_COLUMNS = {
@@ -78,7 +86,8 @@ def template_xlsx(plan, departments):
         ["责任单位", "只能填写本单位：" + "、".join(d.name for d in departments)],
     ]
     return xlsx_bytes(
-        [("为群众办实事", TEMPLATE_COLUMNS, rows), ("填写说明", ["项目", "说明"], notes)]
+        [("为群众办实事", TEMPLATE_COLUMNS, rows), ("填写说明", ["项目", "说明"], notes)],
+        formats={DONE_ON: DAY},
     )
 
 
@@ -112,25 +121,31 @@ def check_file(upload, user, plan):
         if not values.get(TITLE, "").strip():
             row.outcome = "empty"
             continue
+        if is_total(values):
+            row.outcome, row.errors = "error", [(FIELD_COLUMNS["__all__"], TOTAL_ROW)]
+            continue
         data = {field: values.get(column, "").strip() for column, field in INPUT_COLUMNS.items()}
         errors = []
         name = data.pop("department")
         department = departments.get(name)
         if department is None:
-            errors.append(
-                (DEPARTMENT, f"只能登记本单位的事项：“{name}”不是您所在的单位。")
-                if name
-                else (DEPARTMENT, "请填写责任单位。")
-            )
-        data["category"] = written.get(data["category"], data["category"])
-        data["done_on"] = read_date(data["done_on"])
+            errors.append((DEPARTMENT, department_error(name, departments)))
+        if data["category"] in written:
+            data["category"] = written[data["category"]]
+        else:
+            errors.append(("类别", category_error(data["category"])))
         try:
-            data["beneficiaries"] = read_figure(data["beneficiaries"], "人")
+            data["done_on"] = read_date(data["done_on"], plan)
+        except ValidationError as error:
+            errors.append((DONE_ON, error.messages[0]))
+        try:
+            data["beneficiaries"] = read_figure(data["beneficiaries"], "人", "受益人数")
         except ValidationError as error:
             errors.append(("受益人数", error.messages[0]))
         form = MatterRowForm(data=data, instance=Matter(plan=plan, department_id=department))
         if not errors and form.is_valid():
             matter = form.instance
+            row.as_of = f"{matter.done_on:%Y-%m-%d}"  # the date as read
             key = (matter.department_id, matter.done_on, matter.title)
             if key in existing:
                 row.outcome = "duplicate"
@@ -153,6 +168,20 @@ def check_file(upload, user, plan):
         row.outcome = "error" if errors else "new"
         row.form = form
     return check
+
+
+def department_error(name, departments):
+    expected = "或".join(f"“{d}”" for d in departments) or "本单位的名称"
+    if not name:
+        return f"请填写责任单位：{expected}。"
+    return f"只能登记本单位的事项：“{name}”不是您所在的单位，请填写{expected}。"
+
+
+def category_error(written):
+    kinds = "、".join(categories_written())
+    if not written:
+        return f"请填写类别，{len(Category.choices)}类之一：{kinds}。"
+    return f"“{written}”不是可选的类别，请填写{len(Category.choices)}类之一：{kinds}。"
 
 
 def import_file(upload, user, plan):

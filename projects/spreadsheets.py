@@ -12,10 +12,13 @@ against one Budget.
 """
 
 import csv
+import difflib
 import io
+import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -25,7 +28,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.functional import Promise
 from openpyxl import Workbook, load_workbook
+from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._reader import WorkSheetParser  # the parser read-only mode uses
 from openpyxl.worksheet.cell_range import CellRange
 
@@ -47,9 +52,11 @@ def csv_safe(value):
 WHOLE, FRACTION, DAY = "#,##0", "#,##0.0#", "yyyy-mm-dd"
 
 
-def xlsx_bytes(sheets):
+def xlsx_bytes(sheets, formats=None):
     """sheets: [(title, headers, rows)] → the bytes of an .xlsx workbook. Numbers stay
-    numbers and dates dates, each with its format; None is an empty cell."""
+    numbers and dates dates, each with its format; None is an empty cell. `formats`
+    ({header: number format}): the format of a column's cells, empty ones too (a
+    template's date column shows what is typed there as a date)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, headers, rows in sheets:
@@ -71,6 +78,9 @@ def xlsx_bytes(sheets):
         sheet.freeze_panes = "A2"
         for index, header in enumerate(headers, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 2 + 2)
+            if header in (formats or {}):
+                for row in range(2, len(rows) + 2):
+                    sheet.cell(row, index).number_format = formats[header]
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -231,11 +241,13 @@ HEADER_SEARCH_ROWS = 10
 OLD_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other old Office files)
 
 
-def read_table(upload, max_bytes, budget=None, header=()):
+def read_table(upload, max_bytes, budget=None, header=(), known=()):
     """An uploaded .xlsx or .csv as (headers, rows); rows are SheetRows of cell values.
 
-    The header row is the first within the top rows that holds every name in `header`
-    (title rows above it are skipped); in a workbook, the data sheet is the one visible
+    Each header is read as the `known` column it is a variant of (`column_name`). The
+    header row is the first within the top rows that holds every name in `header`, or
+    else the one that holds most of them (title rows above it are skipped); in a
+    workbook, the data sheet is the one visible
     sheet that has such a row, wherever it is among the sheets (hidden sheets are not
     read: an official hides last month's). Reads within `budget`
     (Budget.for_imports() unless given). Raises ValidationError in Chinese for anything
@@ -260,7 +272,8 @@ def read_table(upload, max_bytes, budget=None, header=()):
         )
     else:
         sheets = {"": _read_csv(data, budget)}
-    tables = {name: _table(rows, header) for name, rows in sheets.items()}
+    known = {*header, *known}
+    tables = {name: _table(rows, header, known) for name, rows in sheets.items()}
     tables = {name: table for name, table in tables.items() if table is not None}
     if not tables:
         raise ValidationError("文件中没有数据。")
@@ -273,14 +286,53 @@ def read_table(upload, max_bytes, budget=None, header=()):
     return tables[found[0]] if found else next(iter(tables.values()))
 
 
-def _table(rows, header):
+def _table(rows, header, known):
     """(headers, data rows) of one sheet's rows, or None for an empty sheet."""
     rows = [row for row in rows if any(cell not in (None, "") for cell in row)]
     if not rows:
         return None
-    names = [[str(h).strip() if h is not None else "" for h in row] for row in rows]
-    at = next((i for i, row in enumerate(names[:HEADER_SEARCH_ROWS]) if set(header) <= set(row)), 0)
-    return names[at], rows[at + 1 :]
+    top = [[column_name(h, known) for h in row] for row in rows[:HEADER_SEARCH_ROWS]]
+    found = [len(set(header) & set(row)) for row in top]
+    at = found.index(max(found))  # the first with all, or with most
+    return top[at], rows[at + 1 :]
+
+
+# How a header may be written and still be read as its column: full- or half-width,
+# spaces anywhere, a note in brackets after the name (单位同上, 户), and 截止 for 截至
+# (截止日期 is what most government forms print).
+HEADER_NOTE = re.compile(r"\([^()]*\)$")
+HEADER_SPELLINGS = {"截止": "截至"}
+
+
+def column_name(text, known):
+    """The `known` column a header cell names, or the cell's text as written."""
+    text = "" if text is None else str(text).strip()
+    if text in known:
+        return text
+    plain = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    plain = HEADER_NOTE.sub("", plain)
+    for written, meant in HEADER_SPELLINGS.items():
+        plain = plain.replace(written, meant)
+    return plain if plain in known else text
+
+
+def nearest_header(name, headers):
+    """How the header nearest to the column `name` differs from it, in words ("“截止
+    日其”：“其”应为“期”"), or None when no header is near."""
+    scored = [(difflib.SequenceMatcher(None, name, h).ratio(), h) for h in headers if h]
+    score, header = max(scored, default=(0, ""))
+    if score < 0.5:
+        return None
+    differences = []
+    for tag, a1, a2, b1, b2 in difflib.SequenceMatcher(None, name, header).get_opcodes():
+        wrong, right = header[b1:b2], name[a1:a2]
+        if tag == "replace":
+            differences.append(f"“{wrong}”应为“{right}”")
+        elif tag == "delete":
+            differences.append(f"缺少“{right}”")
+        elif tag == "insert":
+            differences.append(f"多了“{wrong}”")
+    return f"“{header}”：{'，'.join(differences)}"
 
 
 def _read_workbook(data, budget):
@@ -333,6 +385,31 @@ def _check_parts(archive, budget):
             )
 
 
+class Percent(Decimal):
+    """A number from a cell formatted as a percent: 0.55 that the cell shows as 55%.
+    Read as the text the cell shows (`cell_text`), so an import takes it as 55% typed."""
+
+
+# A date before this in a cell is a small number shown as a date (6.30 typed into a
+# date cell is 1900-01-06): read back as the number typed.
+FIRST_REAL_DAY = datetime(1900, 3, 1)
+ODS_EPOCH = datetime(1899, 12, 30)
+
+
+def _percent_styles(workbook):
+    """The ids of a workbook's cell styles whose number format shows a percent."""
+    found = set()
+    for index, style in enumerate(workbook._cell_styles):
+        number = style.numFmtId
+        if number < BUILTIN_FORMATS_MAX_SIZE:
+            code = BUILTIN_FORMATS.get(number, "")
+        else:
+            code = workbook._number_formats[number - BUILTIN_FORMATS_MAX_SIZE]
+        if "%" in re.sub(r'"[^"]*"|\\.', "", code):  # not a quoted or escaped %
+            found.add(index)
+    return found
+
+
 class _CountingParser(WorkSheetParser):
     """openpyxl's own sheet parser (what its read-only mode uses), counting each cell
     against the budget as it is read. Rows come as the file has them: no padding to the
@@ -361,13 +438,19 @@ def _sheet_rows(sheet, budget):
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
-        rows = {}
+        rows, percents = {}, _percent_styles(workbook)
         for index, cells in parser.parse():
             budget.row()
             row = [None] * min(max((c["column"] for c in cells), default=0), IMPORT_MAX_COLUMNS)
             for cell in cells:
-                if cell["column"] <= IMPORT_MAX_COLUMNS:  # beyond: not a column we read
-                    row[cell["column"] - 1] = budget.text(_plain(cell["value"]), index)
+                if cell["column"] > IMPORT_MAX_COLUMNS:  # beyond: not a column we read
+                    continue
+                value = cell["value"]
+                if isinstance(value, datetime) and value < FIRST_REAL_DAY:
+                    value = round(to_excel(value, workbook.epoch), 6)
+                elif cell["style_id"] in percents and isinstance(value, int | float):
+                    value = Percent(repr(value))
+                row[cell["column"] - 1] = budget.text(_plain(value), index)
             rows[index] = SheetRow(row, index)
     merged = parser.merged_cells.mergeCell if parser.merged_cells else []
     for area in merged:  # known once the whole sheet is read: they follow its data
@@ -467,10 +550,15 @@ def _ods_value(cell, budget, row):
     """A cell's value as openpyxl gives one from .xlsx: a number, a date, True/False, or
     its text (what the cell shows, never its formula)."""
     kind = cell.get(f"{OFFICE}value-type")
-    if kind in ("float", "percentage", "currency"):
+    if kind == "percentage":
+        return Percent(cell.get(f"{OFFICE}value"))
+    if kind in ("float", "currency"):
         return _plain(float(cell.get(f"{OFFICE}value")))
     if kind == "date":
-        return date.fromisoformat(cell.get(f"{OFFICE}date-value")[:10])
+        day = datetime.fromisoformat(cell.get(f"{OFFICE}date-value"))
+        if day < FIRST_REAL_DAY:
+            return _plain(round((day - ODS_EPOCH) / timedelta(days=1), 6))
+        return day.date()
     if kind == "boolean":
         return cell.get(f"{OFFICE}boolean-value") == "true"
     parts = _OdsText(budget, row)
@@ -536,6 +624,8 @@ def _read_csv(data, budget):
 def cell_text(value):
     if value is None:
         return ""
+    if isinstance(value, Percent):
+        return f"{value.scaleb(2).normalize():f}%"
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()

@@ -121,8 +121,30 @@ def test_another_departments_target_cannot_be_imported(client, reporter, targets
     other = targets[2]
     content = f"指标编号,新累计值,截至日期\n{other.pk},3,2021-08-31\n".encode()
     row = check(client, content, "a.csv").context["check"].rows[0]
-    assert row.errors == [("指标编号", "请选择您有权填报的指标。")]
+    lead = other.project.lead_department
+    assert row.errors == [
+        (
+            "指标编号",
+            f"指标 {other.pk}“新建发热门诊”属于2021年“{other.project}”，由{lead}牵头，"
+            "不是您所在单位的指标，不能填报。请核对指标编号（可从本单位的模板复制）。",
+        )
+    ]
     assert ProgressReport.objects.count() == 0
+
+
+def test_a_target_of_an_unpublished_plan_or_none_is_not_named(client, reporter, targets):
+    hidden = TargetFactory(project__plan__year=2022, project__plan__is_published=False)
+    content = f"指标编号,新累计值,截至日期\n{hidden.pk},3,2021-08-31\n99999,3,2021-08-31\n"
+    rows = check(client, content.encode(), "a.csv").context["check"].rows
+    assert [row.errors for row in rows] == [
+        [
+            (
+                "指标编号",
+                f"没有编号为 {number} 的指标可供您填报。请核对指标编号（可从本单位的模板复制）。",
+            )
+        ]
+        for number in (hidden.pk, 99999)
+    ]
 
 
 def test_a_sheet_kept_through_the_year_imports_each_dated_row(client, reporter, targets):

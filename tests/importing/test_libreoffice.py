@@ -323,3 +323,90 @@ def test_the_packages_csvs_read_cleanly_in_pythons_csv(client, demo):
         content = client.get(f"/data/2021/{resource['path']}").content
         header = next(csv.reader(io.StringIO(content.decode(resource["encoding"]))))
         assert not header[0].startswith("\ufeff") and header[0].isidentifier()
+
+
+# What the probe of officials' sheets found (issue 30): each message says what to write.
+
+
+def probed_sheets(client, parking, renovation, other):
+    """{file name: the template filled as the probe filled it}."""
+    workbook, sheet, column, rows = opened(client)
+    write(sheet, column, rows[parking.name], 新累计值=500, 截至日期=date(2021, 6, 30),
+          备注="城市更新项目配建")  # fmt: skip
+    write(sheet, column, rows[renovation.name], 新累计值=0.55, 截至日期=date(2021, 6, 30))
+    sheet.cell(rows[renovation.name], column["新累计值"]).number_format = "0%"
+    below = max(rows.values()) + 1
+    typed = [
+        (renovation.pk, 650, date(2021, 6, 30), "核减重复统计的 50 户"),
+        (parking.pk, 700, 6.3, ""),  # 6.30 typed into the date cell: 1900-01-06 07:12
+        (parking.pk, 700, "6.30", ""),
+        (parking.pk, 700, "44377", ""),  # 2021-06-30 pasted as its serial number
+        (parking.pk, "1000余", date(2021, 7, 31), ""),
+        (parking.pk, "约1100", date(2021, 8, 31), ""),
+        (other.pk, 3, date(2021, 8, 31), ""),
+        ("合计", f"=SUM(I{rows[parking.name]}:I{below})", date(2021, 8, 31), ""),
+    ]
+    for n, (target, value, day, note) in enumerate(typed):
+        write(sheet, column, below + n, 指标编号=target, 新累计值=value, 截至日期=day, 备注=note)
+    probed = {"填报.xlsx": saved(workbook)}
+
+    workbook, sheet, column, rows = opened(client)
+    write(sheet, column, rows[parking.name], 新累计值=1200, 截至日期=date(2021, 8, 31),
+          备注="含配建车位")  # fmt: skip
+    sheet.cell(1, column["截至日期"]).value = "截止日期"
+    sheet.cell(1, column["新累计值"]).value = "新累计值（单位同上）"
+    sheet.cell(1, column["备注"]).value = " 备 注 (选填)"
+    probed["表头.xlsx"] = saved(workbook)
+    sheet.cell(1, column["截至日期"]).value = "截至日其"
+    probed["错字.xlsx"] = saved(workbook)
+    return probed
+
+
+def wrong(where, message):
+    return ("有错误", [(where, message)])
+
+
+@SAVED_AS
+def test_each_finding_of_the_sheet_probe_is_answered_with_what_to_write(
+    client, libreoffice, reporter, targets, to
+):
+    parking, renovation, other = targets
+    ReportFactory(target=parking, value=500, as_of=date(2021, 6, 30))
+    ReportFactory(target=renovation, value=600, as_of=date(2021, 6, 30))
+    files = libreoffice.all(probed_sheets(client, parking, renovation, other), to)
+    extension = to.split(":")[0]
+    result = check(client, files["填报.xlsx"], f"填报.{extension}").context["check"]
+    said = [(r.outcome_display, r.placed_errors) for r in result.listed_rows]
+    value, day, lead = "I 列（新累计值）", "J 列（截至日期）", other.project.lead_department
+    inexact = "不是确切数字：请填写确切数字，不写“余”“约”等字。"
+    assert said == [  # the template lists 老旧小区改造 (project 6) first
+        wrong(value, "“55%”是百分数，该指标以户计：请填写累计完成的户数，不是完成比例。"),
+        (
+            "备注有改动，但数字与日期相同：未导入。这条填报已审核公开，不能改动；"
+            "需要补充说明的，请写在下一次填报的备注中。",
+            [],
+        ),
+        ("将导入：更正截至2021-06-30的 600", []),
+        wrong(day, "“6.3”这是一个数字，不是日期：请写作 2021-06-03 或 2021-06-30。"),
+        wrong(day, "“6.30”这是一个数字，不是日期：请写作 2021-06-30。"),
+        wrong(
+            day,
+            "“44377”这是一个数字，不是日期；如是表格的日期序号，它是 2021-06-30："
+            "请写作 2021-06-30，或把单元格设为日期格式。",
+        ),
+        wrong(value, f"“1000余”{inexact}"),
+        wrong(value, f"“约1100”{inexact}"),
+        wrong(
+            "A 列（指标编号）",
+            f"指标 {other.pk}“新建发热门诊”属于2021年“{other.project}”，由{lead}牵头，"
+            "不是您所在单位的指标，不能填报。请核对指标编号（可从本单位的模板复制）。",
+        ),
+        wrong("整行", "合计行无需填写，请删除这一行。"),
+    ]
+
+    variants = check(client, files["表头.xlsx"], f"表头.{extension}").context["check"]
+    assert [(r.value, r.as_of, r.form.cleaned_data["note"]) for r in variants.new_rows] == [
+        ("1200", "2021-08-31", "含配建车位")
+    ]
+    misspelt = check(client, files["错字.xlsx"], f"错字.{extension}").context["check"]
+    assert misspelt.file_errors[1:] == ["表头中与“截至日期”最接近的是“截至日其”：“其”应为“期”。"]
