@@ -1,6 +1,7 @@
 """The Excel round trip: download the department's template, fill it in, upload it."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -560,3 +561,21 @@ def test_many_targets_are_judged_within_sqlites_default_limit_of_variables(plan)
         if previous is not None:
             connection.connection.setlimit(limit, previous)
     assert len(statuses) == 1300 and set(statuses.values()) == {"on_track"}  # 50% of 49%
+
+
+def test_a_percent_is_read_for_a_target_counted_in_percent_only(client, reporter, targets):
+    renovation = targets[1]
+    share = TargetFactory(
+        project=renovation.project, name="改造小区加装电梯比例", unit="%", target_value=60
+    )
+    lines = [
+        "指标编号,新累计值,截至日期,滞后原因,下一步措施",
+        f"{share.pk},55％,2021-08-31,雨季,加快",
+        f"{share.pk},57.5%,2021-09-30,雨季,加快",
+        f"{renovation.pk},55%,2021-08-31,雨季,加快",
+    ]
+    rows = check(client, "\n".join(lines).encode(), "a.csv").context["check"].rows
+    assert [r.form.cleaned_data["value"] for r in rows[:2]] == [55, Decimal("57.5")]
+    assert rows[2].errors == [
+        ("新累计值", "“55%”是百分数，该指标以户计：请填写累计完成的户数，不是完成比例。")
+    ]
