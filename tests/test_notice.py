@@ -417,3 +417,49 @@ def test_only_the_moderators_and_the_answering_department_see_an_objectors_conta
         assert item.text[:10] in html or str(item) in html, url
         shown.append("王建国" in html or "13912345678" in html)
     assert shown == [contact, False, False]  # only the item's own page, to those allowed
+
+
+def test_no_other_role_opens_an_objectors_contact(client, project, target, moderator):
+    """The rest of the matrix: a reporter of another department, an administrator, the
+    congress's staff and a deputy open none of the objection's admin pages."""
+    from projects import roles
+
+    figure(target, 10, date(2026, 11, 26))
+    object_to(client, project)
+    item = PublicInput.objects.get(kind="objection")
+    item.name, item.phone = "王建国", "13912345678"
+    item.save()
+    item.publish(moderator)
+    others = {
+        "other reporter": make_official(
+            "other", roles.REPORTER, DepartmentFactory(name="区民政局")
+        ),
+        "administrator": make_official("admin", roles.ADMINISTRATOR),
+        "congress staff": make_official("staff", roles.CONGRESS_STAFF),
+        "deputy": make_official("deputy", roles.DEPUTY),
+    }
+    admin = "admin:projects_publicinput_"
+    pages = [
+        reverse(f"{admin}change", args=[item.pk]),
+        reverse(f"{admin}changelist") + "?state=all",
+        reverse(f"{admin}history", args=[item.pk]),
+    ]
+    seen = {}
+    for role, user in others.items():
+        client.force_login(user)
+        answers = [client.get(url) for url in pages]
+        seen[role] = [a.status_code for a in answers]
+        for answer in answers:
+            assert "王建国" not in answer.content.decode(), role
+            assert "13912345678" not in answer.content.decode(), role
+    # Another department's reporter finds no such item (the admin sends them back to
+    # their own list, which does not hold it); the others may not read public input at
+    # all, and the history of an item they cannot see sends them away too.
+    assert seen == {
+        "other reporter": [302, 200, 302],
+        "administrator": [403, 403, 302],
+        "congress staff": [403, 403, 302],
+        "deputy": [403, 403, 302],
+    }
+    client.force_login(others["other reporter"])
+    assert item.text[:10] not in client.get(pages[1]).content.decode()
