@@ -792,7 +792,7 @@ def test_an_import_saves_only_rows_for_ones_own_targets(client, world, actor, ow
         assert response.status_code == 403
     else:
         assert response.status_code == 200
-        assert "请选择您有权填报的指标。" in response.content.decode()
+        assert "不是您所在单位的指标，不能填报。" in response.content.decode()
         assert "token" not in response.context  # nothing to confirm
 
 
