@@ -19,8 +19,17 @@ def figure(value):
 
 
 def percent_value(value):
-    """A percent rounded as it is published: to one decimal, 四舍五入 (Decimal)."""
-    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    """A percent rounded as it is published: to one decimal, 四舍五入 (Decimal); a share
+    short of the whole never rounds up to 100 (99.96 is 99.9: the target is not met)."""
+    exact = Decimal(str(value))
+    rounded = exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return Decimal("99.9") if rounded >= 100 > exact else rounded
+
+
+def share(part, whole):
+    """`part` of `whole` as a percent (Decimal, exact: round it only to show it), or
+    None when there is no whole."""
+    return Decimal(100) * part / whole if whole else None
 
 
 def percent(value):

@@ -144,7 +144,7 @@ def ledger_sheets(ledger):
                     lead(p),
                     p.tally["total"],
                     p.tally["dissatisfied"],
-                    p.tally["dissatisfied_percent"],
+                    rounded_percent(p.tally["dissatisfied_percent"]),
                     p.tally["networks"],
                 ]
                 for p in ledger.dissatisfied_projects

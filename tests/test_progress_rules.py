@@ -150,7 +150,16 @@ def test_figures_are_written_without_trailing_zeros(value, shown):
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(45.25, "45.3%"), (45.24, "45.2%"), (100.0, "100%"), (105.96, "106%"), (0.0, "0%")],
+    [
+        (45.25, "45.3%"),
+        (45.24, "45.2%"),
+        (100.0, "100%"),
+        (105.96, "106%"),
+        (0.0, "0%"),
+        (Decimal(100) * 1 / 16, "6.3%"),  # 6.25: a float round() would say 6.2
+        (Decimal(100) * 17999 / 18000, "99.9%"),  # 99.994: a target not met is not 100%
+        (99.95, "99.9%"),
+    ],
 )
 def test_percents_are_rounded_half_up_to_one_decimal(value, shown):
     assert percent(value) == shown

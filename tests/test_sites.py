@@ -409,7 +409,7 @@ def test_a_rating_counts_at_once_and_its_comment_waits_for_a_moderator(client, p
     rating = OnlineRating.objects.get()
     assert (rating.site, rating.month, rating.verdict) == (park, date(2026, 11, 1), "dissatisfied")
     page = client.get(f"/m/s{park.pk}").content.decode()
-    assert "<td>2026-11</td><td>0</td><td>0</td><td>1</td><td>1</td><td>100.0%</td>" in page
+    assert "<td>2026-11</td><td>0</td><td>0</td><td>1</td><td>1</td><td>100%</td>" in page
     assert "未经核实的网上评价" in page
     assert "路灯不亮" not in page
     rating.comment.publish(moderator)
@@ -486,7 +486,16 @@ def test_a_project_mostly_dissatisfied_this_month_is_in_the_ledger(client, park,
     ratings(project, ["satisfied"])  # the tenth: 4 of 10, from 6 networks
     page = client.get(ledger).content.decode()
     assert "码上评“不满意”占比超过界限的实事（1）" in page
-    assert "40.0%</td><td>6</td>" in page and "口袋公园" in page
+    assert "40%</td><td>6</td>" in page and "口袋公园" in page
+
+
+def test_a_months_dissatisfied_share_is_rounded_half_up(client, park):
+    for verdict in ["dissatisfied"] + ["satisfied"] * 15:  # 1 of 16: 6.25%
+        OnlineRating.objects.create(
+            project=park.target.project, verdict=verdict, month=date(2026, 11, 1)
+        )
+    page = client.get(f"/m/p{park.target.project.pk}").content.decode()
+    assert "<td>16</td><td>6.3%</td>" in page
 
 
 LEDGER_RULES = [
@@ -542,15 +551,13 @@ def test_25_ratings_from_one_network_do_not_list_a_project_until_five_networks_r
         == 302
     )
     page = client.get(f"/m/p{project.pk}").content.decode()
-    assert "<td>29</td><td>100.0%</td><td>4</td>" in page
+    assert "<td>29</td><td>100%</td><td>4</td>" in page
     assert not listed_in_the_ledger(client, reviewer, project.plan)
     assert (
         rate(from_address("198.51.100.1"), f"/m/p{project.pk}", "dissatisfied").status_code == 302
     )
     assert listed_in_the_ledger(client, reviewer, project.plan)
-    assert (
-        "<td>30</td><td>100.0%</td><td>5</td>" in client.get(f"/m/p{project.pk}").content.decode()
-    )
+    assert "<td>30</td><td>100%</td><td>5</td>" in client.get(f"/m/p{project.pk}").content.decode()
 
 
 def test_the_network_count_outlives_the_purged_hashes_and_older_months_read_unrecorded(
@@ -569,12 +576,11 @@ def test_the_network_count_outlives_the_purged_hashes_and_older_months_read_unre
         assert not OnlineRating.objects.exclude(network=None).exists()
         page = client.get(f"/m/p{project.pk}").content.decode()
     assert (
-        "<td>2026-11</td><td>0</td><td>4</td><td>0</td><td>4</td><td>0.0%</td>"
+        "<td>2026-11</td><td>0</td><td>4</td><td>0</td><td>4</td><td>0%</td>"
         "<td>3（另有 1 条评价在计数前，未记录）</td>" in page
     )
     assert (
-        "<td>2026-10</td><td>0</td><td>1</td><td>0</td><td>1</td><td>0.0%</td><td>未记录</td>"
-        in page
+        "<td>2026-10</td><td>0</td><td>1</td><td>0</td><td>1</td><td>0%</td><td>未记录</td>" in page
     )
     assert (
         "来源网络" not in client.get(f"/m/s{park.pk}").content.decode()

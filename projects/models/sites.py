@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import clock, geo
+from ..formatting import share
 from .plans import (
     IMAGE_EXTENSIONS,
     PlanRule,
@@ -390,7 +391,7 @@ def month_tallies(ratings):
     count for a whole project's ratings, not a site's."""
     rows = list(ratings.order_by().values("month").tallies().order_by("-month"))
     for row in rows:
-        row["dissatisfied_percent"] = round(100 * row["dissatisfied"] / row["total"], 1)
+        row["dissatisfied_percent"] = share(row["dissatisfied"], row["total"])
     return rows
 
 
@@ -436,7 +437,7 @@ def dissatisfied_projects(plan, day):
     from .voice import end_of
 
     rules = plan.rules_on(day).values
-    share = rules[PlanRule.Name.ONLINE_DISSATISFIED_SHARE]
+    limit = rules[PlanRule.Name.ONLINE_DISSATISFIED_SHARE]
     minimum = rules[PlanRule.Name.ONLINE_RATING_MINIMUM]
     networks = rules.get(PlanRule.Name.ONLINE_RATING_NETWORKS, 0)
     rows = (
@@ -451,11 +452,11 @@ def dissatisfied_projects(plan, day):
         for row in rows
         if row["total"] >= minimum
         and row["networks"] >= networks
-        and 100 * row["dissatisfied"] > share * row["total"]
+        and 100 * row["dissatisfied"] > limit * row["total"]
     }
     projects = Project.objects.filter(pk__in=flagged).select_related("lead_department")
     for project in projects:
         row = flagged[project.pk]
-        row["dissatisfied_percent"] = round(100 * row["dissatisfied"] / row["total"], 1)
+        row["dissatisfied_percent"] = share(row["dissatisfied"], row["total"])
         project.tally = row
     return sorted(projects, key=lambda p: p.number)
