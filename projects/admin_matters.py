@@ -29,7 +29,7 @@ SESSION_KEY = "pending_matter_import"
 class MatterImportForm(forms.Form):
     plan = forms.ModelChoiceField(
         label="年度计划",
-        queryset=Plan.objects.filter(archived_at__isnull=True),
+        queryset=Plan.objects.taking_input(),
         empty_label=None,
         error_messages={"invalid_choice": "请选择未归档的年度计划。"},
     )
@@ -103,7 +103,7 @@ class MatterAdmin(ReviewedEntryAdmin):
 
     def template_view(self, request):
         self.require_add(request)
-        plan = Plan.objects.filter(archived_at__isnull=True).order_by("-year").first()
+        plan = Plan.objects.taking_input().order_by("-year").first()
         if request.GET.get("plan", "").isdigit():
             plan = Plan.objects.filter(year=int(request.GET["plan"])).first() or plan
         if plan is None:

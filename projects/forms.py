@@ -192,7 +192,7 @@ class MatterForm(CheckedPhoto, forms.ModelForm):
             self.fields["department"].queryset = departments
             self.fields["department"].error_messages["invalid_choice"] = "只能登记本单位的事项。"
         if "plan" in self.fields:
-            self.fields["plan"].queryset = Plan.objects.filter(archived_at__isnull=True)
+            self.fields["plan"].queryset = Plan.objects.taking_input()
         if "beneficiaries" in self.fields:
             self.fields["beneficiaries"].error_messages.update(
                 invalid="受益人数请填写整数。",

@@ -95,8 +95,10 @@ def check_file(upload, user, plan):
     """Read and validate an upload as `user` would enter each row for `plan`; nothing
     is saved."""
     check = ImportCheck()
-    if plan.archived_at:  # between the dry run and the confirmation, too
-        check.file_errors.append(f"{plan.year}年度计划已归档，不能再登记事项。")
+    try:  # between the dry run and the confirmation, too
+        plan.check_takes_input("事项登记或审核")
+    except ValidationError as error:
+        check.file_errors = error.messages
         return check
     sheet = read_sheet(upload, check, REQUIRED_COLUMNS, INPUT_COLUMNS)
     if sheet is None:

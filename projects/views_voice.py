@@ -23,7 +23,7 @@ def open_project(year, number):
         Project.objects.published().select_related("plan", "lead_department"),
         plan__year=year,
         number=number,
-        plan__archived_at__isnull=True,
+        plan__in=Plan.objects.taking_input(),
     )
 
 

@@ -227,6 +227,27 @@ def test_an_archived_plan_takes_no_report(road, site):
     assert ProgressReport.objects.get(pk=waiting.pk).state == "draft"
 
 
+def test_an_archived_plan_takes_nothing_whatever_the_kind_and_says_it_one_way(road, site):
+    """One rule (Plan.check_takes_input) in each model's validation: a report, a
+    practical matter and the public's input are refused with the same words."""
+    from projects.models import Matter, PublicInput
+
+    archive.archive(Plan.objects.get(year=2021))
+    plan = Plan.objects.get(year=2021)
+    entries = {
+        "填报或审核": ProgressReport(target_id=road.pk, value=20, as_of=date(2021, 12, 31)),
+        "事项登记或审核": Matter(
+            plan=plan, department=road.project.lead_department, done_on=date(2021, 12, 1),
+            title="修补村道坑洼", category="transport",
+        ),
+        "留言": PublicInput(plan=plan, project=road.project, kind="question", text="何时完工？"),
+    }  # fmt: skip
+    for what, entry in entries.items():
+        with pytest.raises(ValidationError) as refused:
+            entry.clean()
+        assert refused.value.messages == [f"2021年度计划已归档，数据已定稿，不再接受{what}。"]
+
+
 @pytest.mark.parametrize("problem", ["waiting", "running", "unpublished", "no_site", "twice"])
 def test_archiving_is_refused_until_the_plan_is_final(road, site, settings, problem):
     plan = Plan.objects.get(year=2021)

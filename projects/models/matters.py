@@ -115,6 +115,8 @@ class Matter(ReviewedEntry):
         return IMAGE_EXTENSIONS.get(self.photo_type, "")
 
     def clean(self):
+        if self.plan_id:
+            self.plan.check_takes_input("事项登记或审核")
         errors = {}
         if self.plan_id and self.done_on:
             start, end = self.plan.period_start, self.plan.period_end

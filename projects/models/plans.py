@@ -185,6 +185,11 @@ class PlanQuerySet(models.QuerySet):
         """The newest plan in 实施 or later, or None."""
         return self.delivering().order_by("-year").first()
 
+    def taking_input(self):
+        """Plans not archived: the only ones that take figures, matters, reviews and
+        the public's input (`Plan.check_takes_input`)."""
+        return self.filter(archived_at__isnull=True)
+
     def calling(self, day=None):
         """Published plans whose public call is open on `day` (today)."""
         day = day or clock.today()
@@ -302,6 +307,13 @@ class Plan(models.Model):
 
     def get_absolute_url(self):
         return reverse("projects:plan", args=[self.year])
+
+    def check_takes_input(self, what="填报或审核"):
+        """An archived plan's data is final: nothing more is entered, reviewed or sent
+        for it, whichever way it comes (a form, the admin, an import, the API or a
+        command all reach this through a model's clean). `what`: what is refused."""
+        if self.archived_at:
+            raise ValidationError(f"{self.year}年度计划已归档，数据已定稿，不再接受{what}。")
 
     def clean(self):
         if self.period_start and self.period_end and self.period_start >= self.period_end:
@@ -1353,9 +1365,6 @@ class ProgressReportQuerySet(models.QuerySet):
         )
 
 
-ARCHIVED = "该年度计划已归档，数据已定稿，不再接受填报或审核。"
-
-
 class ProgressReport(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "草稿"
@@ -1521,8 +1530,8 @@ class ProgressReport(models.Model):
         return self._judged[1]
 
     def clean(self):
-        if self.target_id and self.target.project.plan.archived_at:
-            raise ValidationError(ARCHIVED)
+        if self.target_id:
+            self.target.project.plan.check_takes_input()
         errors = {}
         today = clock.today()
         if self.as_of and self.as_of > today:

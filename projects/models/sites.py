@@ -187,8 +187,7 @@ class SiteReport(ReviewedEntry):
         if not (self.site_id and self.as_of and self.stage is not None):
             return
         plan = self.site.target.project.plan
-        if plan.archived_at:
-            raise ValidationError("该年度计划已归档，数据已定稿，不再接受填报或审核。")
+        plan.check_takes_input()
         today = clock.today()
         earliest = date(plan.period_start.year - 1, 1, 1)
         if self.as_of > today:

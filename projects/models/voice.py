@@ -311,8 +311,8 @@ class PublicInput(models.Model):
             raise ValidationError({"site": "点位不属于该实事。"})
         if self.plan_id and not self.plan.is_published:
             raise ValidationError("该年度计划尚未公开，不能留言。")
-        if self.plan_id and self.plan.archived_at:
-            raise ValidationError("该年度计划已归档，不再接受留言。")
+        if self.plan_id:
+            self.plan.check_takes_input("留言")
 
     # Moderation: each decision claims the item in the state it was read in, so two
     # moderators acting at once cannot both decide it.

@@ -195,7 +195,7 @@ def test_a_plan_archived_before_the_confirmation_takes_nothing(client, plan, rep
     assert dry.context["check"].ok
     type(plan).objects.filter(pk=plan.pk).update(archived_at=clock.now())
     done = confirm(client, dry)
-    assert "2026年度计划已归档，不能再登记事项。" in done.content.decode()
+    assert "2026年度计划已归档，数据已定稿，不再接受事项登记或审核。" in done.content.decode()
     assert not Matter.objects.exists()
 
 
