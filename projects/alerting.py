@@ -123,9 +123,7 @@ def record(due, day):
 
 
 def live_plans():
-    return Plan.objects.filter(
-        stage=Plan.Stage.DELIVERY, is_published=True, archived_at__isnull=True
-    )
+    return Plan.objects.published().taking_input().filter(stage=Plan.Stage.DELIVERY)
 
 
 def by_department(targets):

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from . import clock
 from .formatting import figure
 from .forms import ProgressReportForm, as_id
-from .models import CURRENT_FIRST, ProgressReport, Target
+from .models import CURRENT_FIRST, ProgressReport, Target, in_published_plan
 from .spreadsheets import cell_text, nearest_header, plain_number, read_table
 
 ID = "指标编号"
@@ -510,7 +510,7 @@ class Batch:
         of the user's targets, naming a published plan's target and its department."""
         if not ids:
             return {}
-        found = Target.objects.filter(pk__in=ids, project__plan__is_published=True)
+        found = Target.objects.filter(in_published_plan("project__plan"), pk__in=ids)
         named = {
             t.pk: f"指标 {t.pk}“{t.name}”属于{t.project.plan.year}年“{t.project}”，由"
             f"{t.project.lead_department or '其他单位'}牵头，不是您所在单位的指标，不能填报。"

@@ -20,13 +20,22 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import clock
-from .plans import Department, Plan, PlanRule, Project, Target, official_field, value_field
+from .plans import (
+    Department,
+    Plan,
+    PlanRule,
+    Project,
+    Target,
+    in_published_plan,
+    official_field,
+    value_field,
+)
 
 
 class CandidateQuerySet(models.QuerySet):
     def public(self):
         """Candidates of published plans from 遴选 on: the list put out for comment."""
-        return self.filter(plan__is_published=True).exclude(plan__stage=Plan.Stage.CALL)
+        return self.filter(in_published_plan("plan")).exclude(plan__stage=Plan.Stage.CALL)
 
 
 class Candidate(models.Model):
@@ -125,7 +134,7 @@ class BallotQuerySet(models.QuerySet):
 
     def public(self):
         """Published results of published plans: every tally is public with them."""
-        return self.standing().filter(published_at__isnull=False, plan__is_published=True)
+        return self.standing().filter(in_published_plan("plan"), published_at__isnull=False)
 
     def on_record(self, plan):
         """Once the plan's result is published: its rounds, and the entries cancelled
@@ -407,7 +416,9 @@ class RatingQuerySet(models.QuerySet):
             .order_by("-valid_from", "-pk")
             .values("value")[:1]
         )
-        return self.filter(project__plan__is_published=True).annotate(share_in_force=Subquery(rule))
+        return self.filter(in_published_plan("project__plan")).annotate(
+            share_in_force=Subquery(rule)
+        )
 
 
 class Rating(models.Model):

@@ -28,6 +28,7 @@ from .plans import (
     Department,
     Plan,
     ReviewedEntry,
+    in_published_plan,
     sees_all_departments,
 )
 from .voice import PublicInput
@@ -43,7 +44,7 @@ def matter_photo_path(matter, filename):
 
 class MatterQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(state=Matter.State.APPROVED, plan__is_published=True)
+        return self.filter(in_published_plan("plan"), state=Matter.State.APPROVED)
 
     def visible_to(self, user):
         """Reviewers and administrators see every department's; reporters their own."""

@@ -22,12 +22,12 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .. import clock, pace
-from .plans import PlanRule, ProgressReport, Project, official_field
+from .plans import PlanRule, ProgressReport, Project, in_published_plan, official_field
 
 
 class NoticeQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(project__plan__is_published=True)
+        return self.filter(in_published_plan("project__plan"))
 
 
 class Notice(models.Model):

@@ -172,10 +172,17 @@ class ReviewedEntry(models.Model):
             self._move(user, self.State.RETURNED, review_note=reason.strip())
 
 
+def in_published_plan(path=None):
+    """The one definition of published: a filter for plans the public may see, or (with
+    `path`, the way from a row to its plan: "plan", "project__plan") for the rows that
+    belong to one. Every `public()` queryset starts from it."""
+    return Q(**{f"{path}__is_published" if path else "is_published": True})
+
+
 class PlanQuerySet(models.QuerySet):
     def published(self):
         """Plans the public may see."""
-        return self.filter(is_published=True)
+        return self.filter(in_published_plan())
 
     def delivering(self):
         """Published plans whose pledges are decided: in 实施 or later."""
@@ -686,7 +693,7 @@ class Department(models.Model):
 class ProjectQuerySet(models.QuerySet):
     def published(self):
         """Projects of plans the public may see."""
-        return self.filter(plan__is_published=True)
+        return self.filter(in_published_plan("plan"))
 
     def of_departments(self, departments):
         """Projects that any of `departments` leads or supports."""
@@ -1283,7 +1290,7 @@ class ProgressReportQuerySet(models.QuerySet):
         """Approved reports of published plans (of `plans` among them, if given): what
         open data and feeds list. Filtered through one subquery of the targets, so that
         an index on the reports' target serves it at a million reports."""
-        targets = Target.objects.filter(project__plan__is_published=True)
+        targets = Target.objects.filter(in_published_plan("project__plan"))
         if plans is not None:
             targets = targets.filter(project__plan__in=plans)
         return self.approved().filter(target__in=targets)

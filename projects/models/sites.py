@@ -38,6 +38,7 @@ from .plans import (
     ReviewedEntry,
     SiteStage,
     Target,
+    in_published_plan,
     official_field,
 )
 from .voice import PublicInput
@@ -52,7 +53,7 @@ class SiteQuerySet(models.QuerySet):
         """Sites of published projects with at least one approved stage: what anyone
         may see."""
         approved = SiteReport.objects.approved().filter(site=OuterRef("pk"))
-        return self.filter(Exists(approved), target__project__plan__is_published=True)
+        return self.filter(Exists(approved), in_published_plan("target__project__plan"))
 
     def visible_to(self, user):
         return self.filter(target__in=Target.objects.visible_to(user))
@@ -276,7 +277,7 @@ class OnlineRatingQuerySet(models.QuerySet):
         )
 
     def public(self):
-        return self.filter(project__plan__is_published=True)
+        return self.filter(in_published_plan("project__plan"))
 
 
 class OnlineRating(models.Model):

@@ -36,6 +36,7 @@ from .plans import (
     ProgressReport,
     Project,
     Target,
+    in_published_plan,
     official_field,
     sees_all_departments,
 )
@@ -162,7 +163,7 @@ def overdue_by_department(plan, day):
 
 class SupervisionQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(plan__is_published=True)
+        return self.filter(in_published_plan("plan"))
 
     def visible_to(self, user):
         """The office and administrators see every 督办; a department's reporters theirs."""

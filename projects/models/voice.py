@@ -41,6 +41,7 @@ from .plans import (
     PlanRule,
     Project,
     hands_in_history,
+    in_published_plan,
     official_field,
 )
 
@@ -59,8 +60,8 @@ class PublicInputQuerySet(models.QuerySet):
     def public(self):
         """Items a moderator published (or merged into another) about published plans:
         what anyone may read."""
-        return self.filter(state__in=PublicInput.PUBLIC_STATES, plan__is_published=True).exclude(
-            project__isnull=False, project__plan__is_published=False
+        return self.filter(in_published_plan("plan"), state__in=PublicInput.PUBLIC_STATES).filter(
+            Q(project__isnull=True) | in_published_plan("project__plan")
         )
 
     def visible_to(self, user):
@@ -84,7 +85,7 @@ class PublicInputQuerySet(models.QuerySet):
     def counts(self):
         """{received, published, adopted}: every post, the public ones, and the
         proposals made candidates (one query)."""
-        public = Q(state__in=PublicInput.PUBLIC_STATES, plan__is_published=True)
+        public = Q(state__in=PublicInput.PUBLIC_STATES) & in_published_plan("plan")
         return self.aggregate(
             received=Count("pk"),
             published=Count("pk", filter=public),
