@@ -15,7 +15,10 @@ reference page at /api/v1/docs/), and what the open data page (/data/) documents
   reader turns 0.1 into 0.1000000001; percents are numbers rounded to one decimal as
   the pages show them; dates are ISO 8601.
 - A parameter the API cannot use is a 400 with a message in Chinese and English,
-  never a guess and never a 500; an empty parameter counts as absent.
+  never a guess and never a 500; an empty parameter counts as absent. The document
+  states what each parameter may be (a plan's year from 2000 to 2100), and every value
+  it allows is answered: a filter that finds nothing (a year without a published plan)
+  gives an empty page, as a filter does.
 - A request costs a fixed number of queries however many rows it returns.
 - Limits: page sizes here, the request rate in `projects.throttle`.
 """
@@ -45,6 +48,8 @@ from .asof import parse_as_of
 from .formatting import figure, percent_value
 from .freshness import cached_public
 from .models import (
+    EARLIEST_DAY,
+    LAST_PLAN_YEAR,
     Ballot,
     Candidate,
     Evidence,
@@ -89,7 +94,10 @@ def error_response(status, parameter, message, message_en):
 
 # What each parameter must be, said when it is not.
 PARAMETER_ERRORS = {
-    "plan": ("参数 plan 须为年份，如 2021。", "plan must be a year, such as 2021."),
+    "plan": (
+        f"参数 plan 须为 {EARLIEST_DAY.year} 至 {LAST_PLAN_YEAR} 之间的年份，如 2021。",
+        f"plan must be a year from {EARLIEST_DAY.year} to {LAST_PLAN_YEAR}, such as 2021.",
+    ),
     "as_of": (
         "参数 as_of 须为不早于 2000-01-01、不晚于今天的日期，格式为 年-月-日，如 2021-06-30。",
         "as_of must be a date from 2000-01-01 to today, as YYYY-MM-DD, such as 2021-06-30.",
@@ -147,12 +155,19 @@ def _day(value):
     return day
 
 
-def WholeNumber(maximum=LARGEST):  # a type, named like one
+def WholeNumber(maximum=LARGEST, minimum=1):  # a type, named like one
     return Annotated[
-        Annotated[int, Field(ge=1, le=maximum)] | None,
+        Annotated[int, Field(ge=minimum, le=maximum)] | None,
         BeforeValidator(_whole_number),
-        WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": maximum}, EMPTY]}),
+        WithJsonSchema(
+            {"anyOf": [{"type": "integer", "minimum": minimum, "maximum": maximum}, EMPTY]}
+        ),
     ]
+
+
+# A plan's year, as the model allows it. A year in these bounds without a published
+# plan is a filter like any other: it finds nothing (`chosen_plans`).
+Year = WholeNumber(LAST_PLAN_YEAR, minimum=EARLIEST_DAY.year)
 
 
 Day = Annotated[
@@ -181,7 +196,7 @@ class PlanFilters(Paging):
 
 
 class ProjectFilters(Paging):
-    plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
     as_of: Day = Field(
         None, description=_("历史日期（YYYY-MM-DD）：只计入该日及以前的填报，进度按当日判断")
     )
@@ -308,7 +323,7 @@ class ReportRecord(Record):
 
 
 class QuestionFilters(Paging):
-    plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
     project: WholeNumber() = Field(None, description=_("实事序号，如 3"))
 
 
@@ -361,7 +376,7 @@ class ProposalRecord(Record):
 
 
 class CycleFilters(Paging):
-    plan: WholeNumber() = Field(None, description=_("年度，如 2027；不填则为全部公开的年度计划"))
+    plan: Year = Field(None, description=_("年度，如 2027；不填则为全部公开的年度计划"))
 
 
 class CandidateRecord(Record):
@@ -498,7 +513,7 @@ class SiteCollection(Record):
 
 
 class GeoFilters(Schema):
-    plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
     as_of: Day = Field(None, description=_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
 
 
@@ -534,7 +549,7 @@ class SupervisionRecord(Record):
 
 
 class MatterFilters(Paging):
-    plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
     q: str = Field(None, max_length=50, description=_("在事项、地点和说明中搜索的文字"))
 
 
@@ -694,22 +709,17 @@ def page_url(request, number):
 
 
 def chosen_plans(year):
-    """[the published plan of `year`], or None for every published plan."""
+    """The published plans of `year` (?plan=) as a list: of one, or of none when that
+    year has none, so that it filters as any parameter does; None for every published
+    plan."""
     if year is None:
         return None
-    plan = Plan.objects.published().filter(year=year).first()
-    if plan is None:
-        raise BadParameter(
-            "plan",
-            f"参数 plan：没有 {year} 年度的公开计划。",
-            f"plan: there is no published plan for {year}.",
-        )
-    return [plan]
+    return list(Plan.objects.published().filter(year=year))
 
 
 def in_plans(found, year, field="plan"):
-    """`found` within the published plan of `year` (?plan=), or every published plan's
-    when none is given."""
+    """`found` within the published plan of `year` (?plan=): nothing when that year has
+    none; every published plan's when none is given."""
     chosen = chosen_plans(year)
     return found if chosen is None else found.filter(**{f"{field}__in": chosen})
 

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.any_hour  # pages judged against today: every suspect h
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNAPPROVED = ["draft", "submitted", "returned", "withdrawn"]
 ENDPOINTS = ["/api/v1/plans/", "/api/v1/projects/", "/api/v1/targets/", "/api/v1/reports/"]
+EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
 
 PLAN_KEYS = {
     "year",
@@ -252,8 +253,7 @@ def test_page_size_defaults_to_100_and_may_be_500(client, plan):
 
 
 def test_an_empty_list_is_a_first_page_without_results(client, plan):
-    body = get_json(client, "/api/v1/reports/?plan=2021")
-    assert body == {"count": 0, "next": None, "previous": None, "results": []}
+    assert get_json(client, "/api/v1/reports/?plan=2021") == EMPTY_PAGE
 
 
 # Filters and as_of
@@ -269,6 +269,52 @@ def test_reports_filter_by_target_and_project(client, plan):
     assert get_json(client, "/api/v1/reports/?target=999999")["count"] == 0
     targets = get_json(client, "/api/v1/targets/?plan=2021&project=1")["results"]
     assert {t["project"] for t in targets} == {1} and len(targets) == 2
+
+
+def operations_taking(client, parameter):
+    """The paths of the API's operations that take `parameter`, as its document says."""
+    document = client.get("/api/v1/openapi.json").json()
+    return [
+        path
+        for path, item in document["paths"].items()
+        if parameter in {p["name"] for p in item["get"]["parameters"]}
+    ]
+
+
+# Operations the demo has nothing public for: their empty page shows no filter at work.
+EMPTY_IN_THE_DEMO = {
+    "/api/v1/comments/",
+    "/api/v1/ratings/",
+    "/api/v1/notices/",
+    "/api/v1/objections/",
+}
+
+
+def test_a_year_without_a_published_plan_finds_nothing_on_every_operation(client, demo):
+    PlanFactory(year=2030, is_published=False)
+    operations = operations_taking(client, "plan")
+    assert len(operations) == 16  # all but /plans/
+    for path in operations:
+        everything = get_json(client, path)
+        for year in (2030, 2099):  # unpublished, as if it did not exist; never made
+            found = get_json(client, f"{path}?plan={year}")
+            if path.endswith(".geojson"):
+                assert everything["features"] and found["features"] == [], path
+            else:
+                assert everything["count"] > 0 or path in EMPTY_IN_THE_DEMO, path
+                assert found == EMPTY_PAGE, path
+
+
+def test_plan_is_a_year_a_plan_may_have_on_every_operation(client, db):
+    document = client.get("/api/v1/openapi.json").json()
+    for path in operations_taking(client, "plan"):
+        (plan,) = [p for p in document["paths"][path]["get"]["parameters"] if p["name"] == "plan"]
+        assert {"type": "integer", "minimum": 2000, "maximum": 2100} in plan["schema"]["anyOf"]
+        for year in (1, 1999, 2101):
+            error = get_json(client, f"{path}?plan={year}", status=400)["error"]
+            assert error["parameter"] == "plan", path
+            assert error["message"] == "参数 plan 须为 2000 至 2100 之间的年份，如 2021。"
+            assert error["message_en"] == "plan must be a year from 2000 to 2100, such as 2021."
 
 
 def test_as_of_gives_the_figures_of_that_day(client, target):
@@ -300,8 +346,9 @@ def test_as_of_gives_the_figures_of_that_day(client, target):
         ("/api/v1/reports/?page_size=0", "page_size"),
         ("/api/v1/reports/?page_size=ten", "page_size"),
         ("/api/v1/projects/?plan=abc", "plan"),
-        ("/api/v1/projects/?plan=2030", "plan"),  # no such plan
-        ("/api/v1/targets/?plan=2022", "plan"),  # not published: as if it did not exist
+        ("/api/v1/projects/?plan=1", "plan"),  # no year a plan may have
+        ("/api/v1/projects/?plan=1999", "plan"),
+        ("/api/v1/targets/?plan=2101", "plan"),
         ("/api/v1/targets/?plan=%00", "plan"),
         ("/api/v1/reports/?as_of=nonsense", "as_of"),
         ("/api/v1/reports/?as_of=2021-02-30", "as_of"),
