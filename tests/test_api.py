@@ -271,52 +271,6 @@ def test_reports_filter_by_target_and_project(client, plan):
     assert {t["project"] for t in targets} == {1} and len(targets) == 2
 
 
-def operations_taking(client, parameter):
-    """The paths of the API's operations that take `parameter`, as its document says."""
-    document = client.get("/api/v1/openapi.json").json()
-    return [
-        path
-        for path, item in document["paths"].items()
-        if parameter in {p["name"] for p in item["get"]["parameters"]}
-    ]
-
-
-# Operations the demo has nothing public for: their empty page shows no filter at work.
-EMPTY_IN_THE_DEMO = {
-    "/api/v1/comments/",
-    "/api/v1/ratings/",
-    "/api/v1/notices/",
-    "/api/v1/objections/",
-}
-
-
-def test_a_year_without_a_published_plan_finds_nothing_on_every_operation(client, demo):
-    PlanFactory(year=2030, is_published=False)
-    operations = operations_taking(client, "plan")
-    assert len(operations) == 16  # all but /plans/
-    for path in operations:
-        everything = get_json(client, path)
-        for year in (2030, 2099):  # unpublished, as if it did not exist; never made
-            found = get_json(client, f"{path}?plan={year}")
-            if path.endswith(".geojson"):
-                assert everything["features"] and found["features"] == [], path
-            else:
-                assert everything["count"] > 0 or path in EMPTY_IN_THE_DEMO, path
-                assert found == EMPTY_PAGE, path
-
-
-def test_plan_is_a_year_a_plan_may_have_on_every_operation(client, db):
-    document = client.get("/api/v1/openapi.json").json()
-    for path in operations_taking(client, "plan"):
-        (plan,) = [p for p in document["paths"][path]["get"]["parameters"] if p["name"] == "plan"]
-        assert {"type": "integer", "minimum": 2000, "maximum": 2100} in plan["schema"]["anyOf"]
-        for year in (1, 1999, 2101):
-            error = get_json(client, f"{path}?plan={year}", status=400)["error"]
-            assert error["parameter"] == "plan", path
-            assert error["message"] == "参数 plan 须为 2000 至 2100 之间的年份，如 2021。"
-            assert error["message_en"] == "plan must be a year from 2000 to 2100, such as 2021."
-
-
 def test_as_of_gives_the_figures_of_that_day(client, target):
     ReportFactory(target=target, value=4, as_of=date(2021, 3, 31))
     ReportFactory(target=target, value=13, as_of=date(2021, 9, 30))

@@ -18,6 +18,8 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.config import SchemathesisConfig
 
+from .factories import PlanFactory
+
 DOCUMENT_URL = "/api/v1/openapi.json"
 # Cases per operation and phase. Enough to reach every parameter's edge; the CI run of
 # the whole suite stays in minutes.
@@ -106,3 +108,55 @@ def test_the_document_declares_every_operation_and_the_rate_limit(client, db):
         assert set(responses) == {"200", "400", "429"}
         assert "Retry-After" in responses["429"]["headers"]
     assert not document.get("servers")  # a client aims at the address it read it from
+
+
+# What a filter the document allows finds: the same on every operation that takes it.
+
+EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
+# Operations the demo has nothing public for: their empty page shows no filter at work.
+EMPTY_IN_THE_DEMO = {
+    "/api/v1/comments/",
+    "/api/v1/ratings/",
+    "/api/v1/notices/",
+    "/api/v1/objections/",
+}
+
+
+def operations_taking(parameter):
+    """The paths of the operations that take `parameter`, and its declaration in each."""
+    return {
+        path: parameters[parameter]
+        for path, item in served_document()["paths"].items()
+        if parameter in (parameters := {p["name"]: p for p in item["get"]["parameters"]})
+    }
+
+
+def get_json(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.content[:300])
+    return response.json()
+
+
+def test_a_year_without_a_published_plan_finds_nothing_on_every_operation(client, demo):
+    PlanFactory(year=2030, is_published=False)
+    operations = operations_taking("plan")
+    assert len(operations) == 16  # all but /plans/
+    for path in operations:
+        everything = get_json(client, path)
+        for year in (2030, 2099):  # unpublished, as if it did not exist; never made
+            found = get_json(client, f"{path}?plan={year}")
+            if path.endswith(".geojson"):
+                assert everything["features"] and found["features"] == [], path
+            else:
+                assert everything["count"] > 0 or path in EMPTY_IN_THE_DEMO, path
+                assert found == EMPTY_PAGE, path
+
+
+def test_plan_is_a_year_a_plan_may_have_on_every_operation(client, db):
+    for path, plan in operations_taking("plan").items():
+        assert {"type": "integer", "minimum": 2000, "maximum": 2100} in plan["schema"]["anyOf"]
+        for year in (1, 1999, 2101):
+            error = get_json(client, f"{path}?plan={year}", status=400)["error"]
+            assert error["parameter"] == "plan", path
+            assert error["message"] == "参数 plan 须为 2000 至 2100 之间的年份，如 2021。"
+            assert error["message_en"] == "plan must be a year from 2000 to 2100, such as 2021."
