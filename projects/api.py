@@ -18,7 +18,7 @@ reference page at /api/v1/docs/), and what the open data page (/data/) documents
   never a guess and never a 500; an empty parameter counts as absent. The document
   states what each parameter may be (a plan's year from 2000 to 2100), and every value
   it allows is answered: a filter that finds nothing (a year without a published plan)
-  gives an empty page, as a filter does.
+  gives an empty page, and so does a page past the last (with the count).
 - A request costs a fixed number of queries however many rows it returns.
 - Limits: page sizes here, the request rate in `projects.throttle`.
 """
@@ -28,7 +28,7 @@ import re
 from datetime import date
 from typing import Annotated, Generic, Literal, TypeVar
 
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -79,12 +79,6 @@ LARGEST = 10**18 - 1
 
 
 # Errors
-
-
-class BadParameter(Exception):
-    def __init__(self, parameter, message, message_en):
-        super().__init__(message_en)
-        self.parameter, self.message, self.message_en = parameter, message, message_en
 
 
 def error_response(status, parameter, message, message_en):
@@ -633,11 +627,6 @@ def unusable_parameter(request, exc):
     return error_response(400, name, *PARAMETER_ERRORS[name])
 
 
-@api.exception_handler(BadParameter)
-def bad_parameter(request, exc):
-    return error_response(400, exc.parameter, exc.message, exc.message_en)
-
-
 def read_only(view):
     """GET and HEAD only (HEAD answered as GET, the server drops the body); answers are
     cached and validated like the public pages (`freshness.cached_public`)."""
@@ -684,16 +673,18 @@ def urlpatterns():
 
 
 def paginated(request, filters, queryset, serialize):
-    """{count, next, previous, results} for ?page= and ?page_size=."""
+    """{count, next, previous, results} for ?page= and ?page_size=. A page past the last
+    has no results, as a filter that finds nothing, and the last page as its previous."""
     paginator = Paginator(queryset, filters.page_size or PAGE_SIZE)
-    try:
-        page = paginator.page(filters.page or 1)
-    except EmptyPage:
-        raise BadParameter(
-            "page",
-            f"参数 page 超出范围：共 {paginator.num_pages} 页。",
-            f"page is out of range: there are {paginator.num_pages} pages.",
-        ) from None
+    number = filters.page or 1
+    if number > paginator.num_pages:
+        return {
+            "count": paginator.count,
+            "next": None,
+            "previous": page_url(request, paginator.num_pages),
+            "results": [],
+        }
+    page = paginator.page(number)
     return {
         "count": paginator.count,
         "next": page_url(request, page.next_page_number()) if page.has_next() else None,

@@ -252,6 +252,23 @@ def test_page_size_defaults_to_100_and_may_be_500(client, plan):
     assert len(get_json(client, "/api/v1/reports/?page_size=500")["results"]) == 120
 
 
+def test_a_page_past_the_last_is_empty_with_the_count_and_the_last_page_before_it(client, plan):
+    build_plan(plan, projects=2, targets_per_project=2, reports_per_target=3)  # 12 reports
+    for page in (4, 999999999999999999):  # the next one; the largest the document allows
+        body = get_json(client, f"/api/v1/reports/?plan=2021&page_size=5&page={page}")
+        assert body == {
+            "count": 12,
+            "next": None,
+            "previous": "http://testserver/api/v1/reports/?plan=2021&page_size=5&page=3",
+            "results": [],
+        }
+    # Of a list without records, the first page is the last.
+    assert get_json(client, "/api/v1/reports/?plan=2030&page=2") == {
+        **EMPTY_PAGE,
+        "previous": "http://testserver/api/v1/reports/?plan=2030&page=1",
+    }
+
+
 def test_an_empty_list_is_a_first_page_without_results(client, plan):
     assert get_json(client, "/api/v1/reports/?plan=2021") == EMPTY_PAGE
 
@@ -293,7 +310,6 @@ def test_as_of_gives_the_figures_of_that_day(client, target):
         ("/api/v1/reports/?page=abc", "page"),
         ("/api/v1/reports/?page=0", "page"),
         ("/api/v1/reports/?page=-1", "page"),
-        ("/api/v1/reports/?page=2", "page"),  # beyond the last page
         ("/api/v1/reports/?page=99999999999999999999999999", "page"),
         ("/api/v1/reports/?page_size=100000", "page_size"),
         ("/api/v1/reports/?page_size=501", "page_size"),

@@ -110,7 +110,7 @@ def test_the_document_declares_every_operation_and_the_rate_limit(client, db):
     assert not document.get("servers")  # a client aims at the address it read it from
 
 
-# What a filter the document allows finds: the same on every operation that takes it.
+# What a value the document allows finds: the same on every operation that takes it.
 
 EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
 # Operations the demo has nothing public for: their empty page shows no filter at work.
@@ -160,3 +160,18 @@ def test_plan_is_a_year_a_plan_may_have_on_every_operation(client, db):
             assert error["parameter"] == "plan", path
             assert error["message"] == "参数 plan 须为 2000 至 2100 之间的年份，如 2021。"
             assert error["message_en"] == "plan must be a year from 2000 to 2100, such as 2021."
+
+
+def test_a_page_past_the_last_is_empty_on_every_operation(client, demo):
+    operations = operations_taking("page")
+    assert len(operations) == 16  # all but the GeoJSON, which is not paged
+    for path in operations:
+        everything = get_json(client, f"{path}?page_size=500")
+        assert everything["next"] is None, path  # one page holds them all
+        past = get_json(client, f"{path}?page_size=500&page=2")
+        assert past == {
+            "count": everything["count"],
+            "next": None,
+            "previous": f"http://testserver{path}?page_size=500&page=1",
+            "results": [],
+        }, path
