@@ -16,9 +16,10 @@ reference page at /api/v1/docs/), and what the open data page (/data/) documents
   the pages show them; dates are ISO 8601.
 - A parameter the API cannot use is a 400 with a message in Chinese and English,
   never a guess and never a 500; an empty parameter counts as absent. The document
-  states what each parameter may be (a plan's year from 2000 to 2100), and every value
-  it allows is answered: a filter that finds nothing (a year without a published plan)
-  gives an empty page, and so does a page past the last (with the count).
+  states what each parameter may be (a plan's year from 2000 to 2100, a day from
+  2000-01-01), and every value it allows is answered: a filter that finds nothing (a
+  year without a published plan) gives an empty page, and so does a page past the last
+  (with the count); a day after today is today (`asof.read_as_of`).
 - A request costs a fixed number of queries however many rows it returns.
 - Limits: page sizes here, the request rate in `projects.throttle`.
 """
@@ -34,6 +35,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Query, Schema
@@ -44,7 +46,7 @@ from ninja.responses import NinjaJSONEncoder
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from . import clock, pace
-from .asof import parse_as_of
+from .asof import read_as_of
 from .formatting import figure, percent_value
 from .freshness import cached_public
 from .models import (
@@ -93,8 +95,8 @@ PARAMETER_ERRORS = {
         f"plan must be a year from {EARLIEST_DAY.year} to {LAST_PLAN_YEAR}, such as 2021.",
     ),
     "as_of": (
-        "参数 as_of 须为不早于 2000-01-01、不晚于今天的日期，格式为 年-月-日，如 2021-06-30。",
-        "as_of must be a date from 2000-01-01 to today, as YYYY-MM-DD, such as 2021-06-30.",
+        f"参数 as_of 须为不早于 {EARLIEST_DAY} 的日期，格式为 年-月-日，如 2021-06-30。",
+        f"as_of must be a date from {EARLIEST_DAY} on, as YYYY-MM-DD, such as 2021-06-30.",
     ),
     "target": (
         "参数 target 须为指标编号（正整数），见 /api/v1/targets/ 的 id。",
@@ -143,10 +145,7 @@ def _day(value):
     text = "" if value is None else str(value)
     if not text:  # as for numbers: only an empty value counts as absent
         return None
-    day, error = parse_as_of(text)
-    if error:
-        raise ValueError("not a day from 2000-01-01 to today")
-    return day
+    return read_as_of(text)  # not stripped: " 2021-06-30" is no date, as the document says
 
 
 def WholeNumber(maximum=LARGEST, minimum=1):  # a type, named like one
@@ -164,11 +163,22 @@ def WholeNumber(maximum=LARGEST, minimum=1):  # a type, named like one
 Year = WholeNumber(LAST_PLAN_YEAR, minimum=EARLIEST_DAY.year)
 
 
+# A date from EARLIEST_DAY (2000-01-01) on: a year of 2000 or later. The document cannot
+# say "up to today", a bound that moves; a day after today is answered as today
+# (`read_as_of`), and each as_of parameter says so (`as_of_field`).
+DAY_PATTERN = r"^[2-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 Day = Annotated[
     date | None,
     BeforeValidator(_day),
-    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, EMPTY]}),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": "date", "pattern": DAY_PATTERN}, EMPTY]}
+    ),
 ]
+
+
+def as_of_field(meaning):
+    """An as_of parameter: what the day means to the list, and what a later day does."""
+    return Field(None, description=format_lazy("{}{}", meaning, _("；晚于今天的日期按今天")))
 
 
 def _page_size_description():
@@ -186,14 +196,12 @@ class Paging(Schema):
 
 
 class PlanFilters(Paging):
-    as_of: Day = Field(None, description=_("历史日期（YYYY-MM-DD）；计划本身不随日期变化"))
+    as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）；计划本身不随日期变化"))
 
 
 class ProjectFilters(Paging):
     plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
-    as_of: Day = Field(
-        None, description=_("历史日期（YYYY-MM-DD）：只计入该日及以前的填报，进度按当日判断")
-    )
+    as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）：只计入该日及以前的填报，进度按当日判断"))
 
 
 class TargetFilters(ProjectFilters):
@@ -201,9 +209,7 @@ class TargetFilters(ProjectFilters):
 
 
 class ReportFilters(ProjectFilters):
-    as_of: Day = Field(
-        None, description=_("历史日期（YYYY-MM-DD）：只列出截至日期在该日及以前的填报")
-    )
+    as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）：只列出截至日期在该日及以前的填报"))
     project: WholeNumber() = Field(None, description=_("实事序号，如 3"))
     target: WholeNumber() = Field(None, description=_("指标编号（targets 接口的 id）"))
 
@@ -432,7 +438,7 @@ class CommentRecord(Record):
 
 
 class SiteFilters(ProjectFilters):
-    as_of: Day = Field(None, description=_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
+    as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
     project: WholeNumber() = Field(None, description=_("实事序号，如 8"))
 
 
@@ -508,7 +514,7 @@ class SiteCollection(Record):
 
 class GeoFilters(Schema):
     plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
-    as_of: Day = Field(None, description=_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
+    as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
 
 
 class NoticeRecord(Record):

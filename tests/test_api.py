@@ -2,7 +2,7 @@
 plans only, pagination, as_of, a JSON 400 for every unusable parameter, read-only,
 open to other sites (CORS), and a fixed number of queries per request."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -301,6 +301,19 @@ def test_as_of_gives_the_figures_of_that_day(client, target):
     assert [r["value"] for r in reports] == ["4"]
 
 
+def test_a_day_after_today_is_answered_as_today(client, db, clock):
+    # A plan under way, so that pace judged on a later day would differ from today's.
+    plan = PlanFactory(year=2026, period_start=date(2026, 1, 1), period_end=date(2026, 12, 31))
+    target = TargetFactory(project__plan=plan, target_value=100)
+    ReportFactory(target=target, value=40, as_of=date(2026, 6, 30))
+    later = clock.today() + timedelta(days=20)
+    assert later.year == 2026  # still within the plan's period
+    for path in ("/api/v1/projects/", "/api/v1/targets/", "/api/v1/reports/"):
+        today = get_json(client, path)
+        assert today["count"] == 1, path
+        assert get_json(client, f"{path}?as_of={later}") == today, path
+
+
 # Bad parameters
 
 
@@ -322,8 +335,11 @@ def test_as_of_gives_the_figures_of_that_day(client, target):
         ("/api/v1/targets/?plan=%00", "plan"),
         ("/api/v1/reports/?as_of=nonsense", "as_of"),
         ("/api/v1/reports/?as_of=2021-02-30", "as_of"),
-        ("/api/v1/reports/?as_of=2999-01-01", "as_of"),
-        ("/api/v1/reports/?as_of=1999-12-31", "as_of"),
+        ("/api/v1/reports/?as_of=1999-12-31", "as_of"),  # before 2000-01-01
+        ("/api/v1/reports/?as_of=10000-01-01", "as_of"),
+        ("/api/v1/reports/?as_of=2021-W26-3", "as_of"),  # ISO 8601, but no YYYY-MM-DD
+        ("/api/v1/reports/?as_of=20210630", "as_of"),
+        ("/api/v1/reports/?as_of=%202021-06-30", "as_of"),
         ("/api/v1/plans/?as_of=yesterday", "as_of"),
         ("/api/v1/reports/?target=abc", "target"),
         ("/api/v1/reports/?target=1.5", "target"),

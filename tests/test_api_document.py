@@ -175,3 +175,24 @@ def test_a_page_past_the_last_is_empty_on_every_operation(client, demo):
             "previous": f"http://testserver{path}?page_size=500&page=1",
             "results": [],
         }, path
+
+
+def test_as_of_is_a_day_from_2000_and_a_later_day_is_today_on_every_operation(client, db):
+    operations = operations_taking("as_of")
+    assert len(operations) == 6  # plans, projects, targets, reports, sites and their GeoJSON
+    for path, as_of in operations.items():
+        assert as_of["schema"]["anyOf"][0] == {
+            "type": "string",
+            "format": "date",
+            "pattern": r"^[2-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        }
+        assert as_of["description"].endswith("；晚于今天的日期按今天"), path
+        for day in ("1999-12-31", "10000-01-01", "2021-W26-3"):
+            error = get_json(client, f"{path}?as_of={day}", status=400)["error"]
+            assert error["parameter"] == "as_of", path
+            assert error["message"] == (
+                "参数 as_of 须为不早于 2000-01-01 的日期，格式为 年-月-日，如 2021-06-30。"
+            )
+            assert error["message_en"] == (
+                "as_of must be a date from 2000-01-01 on, as YYYY-MM-DD, such as 2021-06-30."
+            )
