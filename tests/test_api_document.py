@@ -1,9 +1,9 @@
 """The API holds to the document it serves: schemathesis, a real OpenAPI client, reads
 /api/v1/openapi.json and sends every operation every documented parameter (valid,
-invalid, empty, absurd) and other methods, on the demo data. No 500; every status,
-content type, header and body as declared; a documented value accepted, anything
-else refused. The number of cases is recorded in var/schemathesis-cases.json and at
-the end of the run (tests/conftest.py)."""
+invalid, empty, absurd) and other methods, on the demo data, with every check it has.
+No 500; every status, content type, header and body as declared; a documented value
+answered (2xx), anything else refused. The number of cases is recorded in
+var/schemathesis-cases.json and at the end of the run (tests/conftest.py)."""
 
 import json
 
@@ -16,7 +16,8 @@ from django.test import RequestFactory
 from django.urls import resolve
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from schemathesis.config import SchemathesisConfig
+from schemathesis.checks import CHECKS, DEFAULT_MAX_RESPONSE_TIME, load_all_checks
+from schemathesis.config import ChecksConfig, SchemathesisConfig
 
 from .factories import PlanFactory
 
@@ -40,9 +41,10 @@ schema = schemathesis.openapi.from_dict(
     served_document(),
     config=SchemathesisConfig.from_dict(
         {
-            # A documented value may still be refused with the API's 400: a page beyond
-            # the last, a year without a published plan, a day after today.
-            "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "400"]}},
+            # Every check, each with its own expectations: a value the document allows is
+            # answered (2xx), one it forbids refused. max_response_time runs only given a
+            # limit; this is the one `--checks all` applies.
+            "checks": {"enabled": True, "max_response_time": DEFAULT_MAX_RESPONSE_TIME},
             # The same cases on every run, so a run's count and time say something.
             "generation": {"max-examples": EXAMPLES, "deterministic": True},
         }
@@ -72,6 +74,16 @@ def test_the_api_holds_to_its_document(case, demo, app):
     CASES[case.operation.label] = CASES.get(case.operation.label, 0) + 1
     # Plain bodies: the WSGI transport would not unpack gzip as an HTTP client does.
     case.call_and_validate(app=app, headers={"Accept-Encoding": "identity"})
+
+
+def test_the_fuzzing_runs_every_check_schemathesis_has_as_it_comes():
+    load_all_checks()
+    checks = schema.config.checks
+    assert [n for n in CHECKS.get_all_names() if not checks.get_by_name(name=n).enabled] == []
+    assert checks.max_response_time.enabled
+    # A value the document allows is answered 2xx, not "2xx or 400".
+    default = ChecksConfig().positive_data_acceptance.expected_statuses
+    assert checks.positive_data_acceptance.expected_statuses == default
 
 
 def test_the_fuzzed_document_is_the_one_served(client, db):
