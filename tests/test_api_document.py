@@ -122,7 +122,8 @@ def test_the_document_declares_every_operation_and_the_rate_limit(client, db):
     assert not document.get("servers")  # a client aims at the address it read it from
 
 
-# What a value the document allows finds: the same on every operation that takes it.
+# What the document allows of each parameter, and what that finds: the same on every
+# operation that takes it.
 
 EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
 # Operations the demo has nothing public for: their empty page shows no filter at work.
@@ -189,7 +190,7 @@ def test_a_page_past_the_last_is_empty_on_every_operation(client, demo):
         }, path
 
 
-def test_as_of_is_a_day_from_2000_and_a_later_day_is_today_on_every_operation(client, db):
+def test_as_of_is_documented_from_2000_with_a_later_day_as_today_on_every_operation(client, db):
     operations = operations_taking("as_of")
     assert len(operations) == 6  # plans, projects, targets, reports, sites and their GeoJSON
     for path, as_of in operations.items():
