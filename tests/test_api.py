@@ -349,7 +349,6 @@ def test_a_day_after_today_is_answered_as_today(client, db, clock):
     ],
 )
 def test_a_bad_parameter_is_a_400_in_chinese_and_english(client, target, url, parameter):
-    PlanFactory(year=2022, is_published=False)
     error = get_json(client, url, status=400)["error"]
     assert error["parameter"] == parameter
     assert parameter in error["message"] and parameter in error["message_en"]
