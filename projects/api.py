@@ -15,7 +15,11 @@ reference page at /api/v1/docs/), and what the open data page (/data/) documents
   reader turns 0.1 into 0.1000000001; percents are numbers rounded to one decimal as
   the pages show them; dates are ISO 8601.
 - A parameter the API cannot use is a 400 with a message in Chinese and English,
-  never a guess and never a 500; an empty parameter counts as absent.
+  never a guess and never a 500; an empty parameter counts as absent. The document
+  states what each parameter may be (a plan's year from 2000 to 2100, a day from
+  2000-01-01), and every value it allows is answered: a filter that finds nothing (a
+  year without a published plan) gives an empty page, and so does a page past the last
+  (with the count); a day after today is today (`asof.read_as_of`).
 - A request costs a fixed number of queries however many rows it returns.
 - Limits: page sizes here, the request rate in `projects.throttle`.
 """
@@ -25,12 +29,13 @@ import re
 from datetime import date
 from typing import Annotated, Generic, Literal, TypeVar
 
-from django.core.paginator import EmptyPage, Paginator
+from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Query, Schema
@@ -41,10 +46,12 @@ from ninja.responses import NinjaJSONEncoder
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from . import clock, pace
-from .asof import parse_as_of
+from .asof import read_as_of
 from .formatting import figure, percent_value
 from .freshness import cached_public
 from .models import (
+    EARLIEST_DAY,
+    LAST_PLAN_YEAR,
     Ballot,
     Candidate,
     Evidence,
@@ -76,12 +83,6 @@ LARGEST = 10**18 - 1
 # Errors
 
 
-class BadParameter(Exception):
-    def __init__(self, parameter, message, message_en):
-        super().__init__(message_en)
-        self.parameter, self.message, self.message_en = parameter, message, message_en
-
-
 def error_response(status, parameter, message, message_en):
     body = {"error": {"parameter": parameter, "message": message, "message_en": message_en}}
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
@@ -89,10 +90,13 @@ def error_response(status, parameter, message, message_en):
 
 # What each parameter must be, said when it is not.
 PARAMETER_ERRORS = {
-    "plan": ("参数 plan 须为年份，如 2021。", "plan must be a year, such as 2021."),
+    "plan": (
+        f"参数 plan 须为 {EARLIEST_DAY.year} 至 {LAST_PLAN_YEAR} 之间的年份，如 2021。",
+        f"plan must be a year from {EARLIEST_DAY.year} to {LAST_PLAN_YEAR}, such as 2021.",
+    ),
     "as_of": (
-        "参数 as_of 须为不早于 2000-01-01、不晚于今天的日期，格式为 年-月-日，如 2021-06-30。",
-        "as_of must be a date from 2000-01-01 to today, as YYYY-MM-DD, such as 2021-06-30.",
+        f"参数 as_of 须为不早于 {EARLIEST_DAY} 的日期，格式为 年-月-日，如 2021-06-30。",
+        f"as_of must be a date from {EARLIEST_DAY} on, as YYYY-MM-DD, such as 2021-06-30.",
     ),
     "target": (
         "参数 target 须为指标编号（正整数），见 /api/v1/targets/ 的 id。",
@@ -141,25 +145,40 @@ def _day(value):
     text = "" if value is None else str(value)
     if not text:  # as for numbers: only an empty value counts as absent
         return None
-    day, error = parse_as_of(text)
-    if error:
-        raise ValueError("not a day from 2000-01-01 to today")
-    return day
+    return read_as_of(text)  # not stripped: " 2021-06-30" is no date, as the document says
 
 
-def WholeNumber(maximum=LARGEST):  # a type, named like one
+def WholeNumber(maximum=LARGEST, minimum=1):  # a type, named like one
     return Annotated[
-        Annotated[int, Field(ge=1, le=maximum)] | None,
+        Annotated[int, Field(ge=minimum, le=maximum)] | None,
         BeforeValidator(_whole_number),
-        WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": maximum}, EMPTY]}),
+        WithJsonSchema(
+            {"anyOf": [{"type": "integer", "minimum": minimum, "maximum": maximum}, EMPTY]}
+        ),
     ]
 
 
+# A plan's year, as the model allows it. A year in these bounds without a published
+# plan is a filter like any other: it finds nothing (`chosen_plans`).
+Year = WholeNumber(LAST_PLAN_YEAR, minimum=EARLIEST_DAY.year)
+
+
+# A date from EARLIEST_DAY (2000-01-01) on: a year of 2000 or later. The document cannot
+# say "up to today", a bound that moves; a day after today is answered as today
+# (`read_as_of`), and each as_of parameter says so (`as_of_field`).
+DAY_PATTERN = r"^[2-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 Day = Annotated[
     date | None,
     BeforeValidator(_day),
-    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, EMPTY]}),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": "date", "pattern": DAY_PATTERN}, EMPTY]}
+    ),
 ]
+
+
+def as_of_field(meaning):
+    """An as_of parameter: what the day means to the list, and what a later day does."""
+    return Field(None, description=format_lazy("{}{}", meaning, _("；晚于今天的日期按今天")))
 
 
 def _page_size_description():
@@ -177,14 +196,12 @@ class Paging(Schema):
 
 
 class PlanFilters(Paging):
-    as_of: Day = Field(None, description=_("历史日期（YYYY-MM-DD）；计划本身不随日期变化"))
+    as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）；计划本身不随日期变化"))
 
 
 class ProjectFilters(Paging):
-    plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
-    as_of: Day = Field(
-        None, description=_("历史日期（YYYY-MM-DD）：只计入该日及以前的填报，进度按当日判断")
-    )
+    plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）：只计入该日及以前的填报，进度按当日判断"))
 
 
 class TargetFilters(ProjectFilters):
@@ -192,9 +209,7 @@ class TargetFilters(ProjectFilters):
 
 
 class ReportFilters(ProjectFilters):
-    as_of: Day = Field(
-        None, description=_("历史日期（YYYY-MM-DD）：只列出截至日期在该日及以前的填报")
-    )
+    as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）：只列出截至日期在该日及以前的填报"))
     project: WholeNumber() = Field(None, description=_("实事序号，如 3"))
     target: WholeNumber() = Field(None, description=_("指标编号（targets 接口的 id）"))
 
@@ -308,7 +323,7 @@ class ReportRecord(Record):
 
 
 class QuestionFilters(Paging):
-    plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
     project: WholeNumber() = Field(None, description=_("实事序号，如 3"))
 
 
@@ -361,7 +376,7 @@ class ProposalRecord(Record):
 
 
 class CycleFilters(Paging):
-    plan: WholeNumber() = Field(None, description=_("年度，如 2027；不填则为全部公开的年度计划"))
+    plan: Year = Field(None, description=_("年度，如 2027；不填则为全部公开的年度计划"))
 
 
 class CandidateRecord(Record):
@@ -423,7 +438,7 @@ class CommentRecord(Record):
 
 
 class SiteFilters(ProjectFilters):
-    as_of: Day = Field(None, description=_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
+    as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
     project: WholeNumber() = Field(None, description=_("实事序号，如 8"))
 
 
@@ -498,8 +513,8 @@ class SiteCollection(Record):
 
 
 class GeoFilters(Schema):
-    plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
-    as_of: Day = Field(None, description=_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
+    plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
 
 
 class NoticeRecord(Record):
@@ -534,7 +549,7 @@ class SupervisionRecord(Record):
 
 
 class MatterFilters(Paging):
-    plan: WholeNumber() = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
     q: str = Field(None, max_length=50, description=_("在事项、地点和说明中搜索的文字"))
 
 
@@ -618,11 +633,6 @@ def unusable_parameter(request, exc):
     return error_response(400, name, *PARAMETER_ERRORS[name])
 
 
-@api.exception_handler(BadParameter)
-def bad_parameter(request, exc):
-    return error_response(400, exc.parameter, exc.message, exc.message_en)
-
-
 def read_only(view):
     """GET and HEAD only (HEAD answered as GET, the server drops the body); answers are
     cached and validated like the public pages (`freshness.cached_public`)."""
@@ -669,16 +679,18 @@ def urlpatterns():
 
 
 def paginated(request, filters, queryset, serialize):
-    """{count, next, previous, results} for ?page= and ?page_size=."""
+    """{count, next, previous, results} for ?page= and ?page_size=. A page past the last
+    has no results, as a filter that finds nothing, and the last page as its previous."""
     paginator = Paginator(queryset, filters.page_size or PAGE_SIZE)
-    try:
-        page = paginator.page(filters.page or 1)
-    except EmptyPage:
-        raise BadParameter(
-            "page",
-            f"参数 page 超出范围：共 {paginator.num_pages} 页。",
-            f"page is out of range: there are {paginator.num_pages} pages.",
-        ) from None
+    number = filters.page or 1
+    if number > paginator.num_pages:
+        return {
+            "count": paginator.count,
+            "next": None,
+            "previous": page_url(request, paginator.num_pages),
+            "results": [],
+        }
+    page = paginator.page(number)
     return {
         "count": paginator.count,
         "next": page_url(request, page.next_page_number()) if page.has_next() else None,
@@ -694,22 +706,17 @@ def page_url(request, number):
 
 
 def chosen_plans(year):
-    """[the published plan of `year`], or None for every published plan."""
+    """The published plans of `year` (?plan=) as a list: of one, or of none when that
+    year has none, so that it filters as any parameter does; None for every published
+    plan."""
     if year is None:
         return None
-    plan = Plan.objects.published().filter(year=year).first()
-    if plan is None:
-        raise BadParameter(
-            "plan",
-            f"参数 plan：没有 {year} 年度的公开计划。",
-            f"plan: there is no published plan for {year}.",
-        )
-    return [plan]
+    return list(Plan.objects.published().filter(year=year))
 
 
 def in_plans(found, year, field="plan"):
-    """`found` within the published plan of `year` (?plan=), or every published plan's
-    when none is given."""
+    """`found` within the published plan of `year` (?plan=): nothing when that year has
+    none; every published plan's when none is given."""
     chosen = chosen_plans(year)
     return found if chosen is None else found.filter(**{f"{field}__in": chosen})
 

@@ -4,9 +4,13 @@
 None for today) and `request.as_of_error` (a message in the visitor's language). A
 malformed or impossible date never becomes an error page: the page shows today's data
 with the message, and the context processor puts both in every template.
+
+`read_as_of` is the one reading of the day, for the pages and the API (which refuses
+what it cannot read with a 400 instead): a day after today is today.
 """
 
 import functools
+import re
 from datetime import date
 
 from django.utils.translation import gettext as _
@@ -14,24 +18,40 @@ from django.utils.translation import gettext as _
 from . import clock
 from .models import EARLIEST_DAY
 
+# A date as YYYY-MM-DD and nothing else (date.fromisoformat also reads "20210630" and
+# the week date "2021-W26-3").
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def read_as_of(text):
+    """The day `text` asks for: a date as YYYY-MM-DD from EARLIEST_DAY on, or None for
+    today. A day after today is today: nothing is known of it yet, and a status or a
+    公示 judged on it would say what has not happened. ValueError, with the visitor's
+    message, for anything else."""
+    try:
+        day = date.fromisoformat(text) if ISO_DAY.fullmatch(text) else None
+    except ValueError:  # no such day: 2021-02-30
+        day = None
+    if day is None:
+        raise ValueError(
+            _("日期“%(value)s”无法识别，请使用 年-月-日 格式，如 2021-06-30。以下为最新数据。")
+            % {"value": text[:40]}
+        )
+    if day < EARLIEST_DAY:
+        raise ValueError(_("日期过早，以下为最新数据。"))
+    return day if day <= clock.today() else None
+
 
 def parse_as_of(value):
-    """(date or None, error message or None) for the raw parameter."""
+    """(date or None for today, message or None) for the raw parameter."""
     if not value:
         return None, None
     try:
-        day = date.fromisoformat(value.strip())
-        if len(value.strip()) != 10:
-            raise ValueError
-    except ValueError:
-        return None, _(
-            "日期“%(value)s”无法识别，请使用 年-月-日 格式，如 2021-06-30。以下为最新数据。"
-        ) % {"value": value[:40]}
-    today = clock.today()
-    if day > today:
+        day = read_as_of(value.strip())
+    except ValueError as error:
+        return None, str(error)
+    if day is None:  # a day after today
         return None, _("不能查看未来的日期，以下为最新数据。")
-    if day < EARLIEST_DAY:
-        return None, _("日期过早，以下为最新数据。")
     return day, None
 
 

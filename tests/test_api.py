@@ -2,7 +2,7 @@
 plans only, pagination, as_of, a JSON 400 for every unusable parameter, read-only,
 open to other sites (CORS), and a fixed number of queries per request."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ pytestmark = pytest.mark.any_hour  # pages judged against today: every suspect h
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNAPPROVED = ["draft", "submitted", "returned", "withdrawn"]
 ENDPOINTS = ["/api/v1/plans/", "/api/v1/projects/", "/api/v1/targets/", "/api/v1/reports/"]
+EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
 
 PLAN_KEYS = {
     "year",
@@ -251,9 +252,25 @@ def test_page_size_defaults_to_100_and_may_be_500(client, plan):
     assert len(get_json(client, "/api/v1/reports/?page_size=500")["results"]) == 120
 
 
+def test_a_page_past_the_last_is_empty_with_the_count_and_the_last_page_before_it(client, plan):
+    build_plan(plan, projects=2, targets_per_project=2, reports_per_target=3)  # 12 reports
+    for page in (4, 999999999999999999):  # the next one; the largest the document allows
+        body = get_json(client, f"/api/v1/reports/?plan=2021&page_size=5&page={page}")
+        assert body == {
+            "count": 12,
+            "next": None,
+            "previous": "http://testserver/api/v1/reports/?plan=2021&page_size=5&page=3",
+            "results": [],
+        }
+    # Of a list without records, the first page is the last.
+    assert get_json(client, "/api/v1/reports/?plan=2030&page=2") == {
+        **EMPTY_PAGE,
+        "previous": "http://testserver/api/v1/reports/?plan=2030&page=1",
+    }
+
+
 def test_an_empty_list_is_a_first_page_without_results(client, plan):
-    body = get_json(client, "/api/v1/reports/?plan=2021")
-    assert body == {"count": 0, "next": None, "previous": None, "results": []}
+    assert get_json(client, "/api/v1/reports/?plan=2021") == EMPTY_PAGE
 
 
 # Filters and as_of
@@ -284,6 +301,19 @@ def test_as_of_gives_the_figures_of_that_day(client, target):
     assert [r["value"] for r in reports] == ["4"]
 
 
+def test_a_day_after_today_is_answered_as_today(client, db, clock):
+    # A plan under way, so that pace judged on a later day would differ from today's.
+    plan = PlanFactory(year=2026, period_start=date(2026, 1, 1), period_end=date(2026, 12, 31))
+    target = TargetFactory(project__plan=plan, target_value=100)
+    ReportFactory(target=target, value=40, as_of=date(2026, 6, 30))
+    later = clock.today() + timedelta(days=20)
+    assert later.year == 2026  # still within the plan's period
+    for path in ("/api/v1/projects/", "/api/v1/targets/", "/api/v1/reports/"):
+        today = get_json(client, path)
+        assert today["count"] == 1, path
+        assert get_json(client, f"{path}?as_of={later}") == today, path
+
+
 # Bad parameters
 
 
@@ -293,20 +323,23 @@ def test_as_of_gives_the_figures_of_that_day(client, target):
         ("/api/v1/reports/?page=abc", "page"),
         ("/api/v1/reports/?page=0", "page"),
         ("/api/v1/reports/?page=-1", "page"),
-        ("/api/v1/reports/?page=2", "page"),  # beyond the last page
         ("/api/v1/reports/?page=99999999999999999999999999", "page"),
         ("/api/v1/reports/?page_size=100000", "page_size"),
         ("/api/v1/reports/?page_size=501", "page_size"),
         ("/api/v1/reports/?page_size=0", "page_size"),
         ("/api/v1/reports/?page_size=ten", "page_size"),
         ("/api/v1/projects/?plan=abc", "plan"),
-        ("/api/v1/projects/?plan=2030", "plan"),  # no such plan
-        ("/api/v1/targets/?plan=2022", "plan"),  # not published: as if it did not exist
+        ("/api/v1/projects/?plan=1", "plan"),  # no year a plan may have
+        ("/api/v1/projects/?plan=1999", "plan"),
+        ("/api/v1/targets/?plan=2101", "plan"),
         ("/api/v1/targets/?plan=%00", "plan"),
         ("/api/v1/reports/?as_of=nonsense", "as_of"),
         ("/api/v1/reports/?as_of=2021-02-30", "as_of"),
-        ("/api/v1/reports/?as_of=2999-01-01", "as_of"),
-        ("/api/v1/reports/?as_of=1999-12-31", "as_of"),
+        ("/api/v1/reports/?as_of=1999-12-31", "as_of"),  # before 2000-01-01
+        ("/api/v1/reports/?as_of=10000-01-01", "as_of"),
+        ("/api/v1/reports/?as_of=2021-W26-3", "as_of"),  # ISO 8601, but no YYYY-MM-DD
+        ("/api/v1/reports/?as_of=20210630", "as_of"),
+        ("/api/v1/reports/?as_of=%202021-06-30", "as_of"),
         ("/api/v1/plans/?as_of=yesterday", "as_of"),
         ("/api/v1/reports/?target=abc", "target"),
         ("/api/v1/reports/?target=1.5", "target"),
@@ -316,7 +349,6 @@ def test_as_of_gives_the_figures_of_that_day(client, target):
     ],
 )
 def test_a_bad_parameter_is_a_400_in_chinese_and_english(client, target, url, parameter):
-    PlanFactory(year=2022, is_published=False)
     error = get_json(client, url, status=400)["error"]
     assert error["parameter"] == parameter
     assert parameter in error["message"] and parameter in error["message_en"]

@@ -1,9 +1,9 @@
 """The API holds to the document it serves: schemathesis, a real OpenAPI client, reads
 /api/v1/openapi.json and sends every operation every documented parameter (valid,
-invalid, empty, absurd) and other methods, on the demo data. No 500; every status,
-content type, header and body as declared; a documented value accepted, anything
-else refused. The number of cases is recorded in var/schemathesis-cases.json and at
-the end of the run (tests/conftest.py)."""
+invalid, empty, absurd) and other methods, on the demo data, with every check it has.
+No 500; every status, content type, header and body as declared; a documented value
+answered (2xx), anything else refused. The number of cases is recorded in
+var/schemathesis-cases.json and at the end of the run (tests/conftest.py)."""
 
 import json
 
@@ -16,7 +16,10 @@ from django.test import RequestFactory
 from django.urls import resolve
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from schemathesis.config import SchemathesisConfig
+from schemathesis.checks import CHECKS, DEFAULT_MAX_RESPONSE_TIME, load_all_checks
+from schemathesis.config import ChecksConfig, SchemathesisConfig
+
+from .factories import PlanFactory
 
 DOCUMENT_URL = "/api/v1/openapi.json"
 # Cases per operation and phase. Enough to reach every parameter's edge; the CI run of
@@ -38,9 +41,10 @@ schema = schemathesis.openapi.from_dict(
     served_document(),
     config=SchemathesisConfig.from_dict(
         {
-            # A documented value may still be refused with the API's 400: a page beyond
-            # the last, a year without a published plan, a day after today.
-            "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "400"]}},
+            # Every check, each with its own expectations: a value the document allows is
+            # answered (2xx), one it forbids refused. max_response_time runs only given a
+            # limit; this is the one `--checks all` applies.
+            "checks": {"enabled": True, "max_response_time": DEFAULT_MAX_RESPONSE_TIME},
             # The same cases on every run, so a run's count and time say something.
             "generation": {"max-examples": EXAMPLES, "deterministic": True},
         }
@@ -70,6 +74,16 @@ def test_the_api_holds_to_its_document(case, demo, app):
     CASES[case.operation.label] = CASES.get(case.operation.label, 0) + 1
     # Plain bodies: the WSGI transport would not unpack gzip as an HTTP client does.
     case.call_and_validate(app=app, headers={"Accept-Encoding": "identity"})
+
+
+def test_the_fuzzing_runs_every_check_schemathesis_has_as_it_comes():
+    load_all_checks()
+    checks = schema.config.checks
+    assert [n for n in CHECKS.get_all_names() if not checks.get_by_name(name=n).enabled] == []
+    assert checks.max_response_time.enabled
+    # A value the document allows is answered 2xx, not "2xx or 400".
+    default = ChecksConfig().positive_data_acceptance.expected_statuses
+    assert checks.positive_data_acceptance.expected_statuses == default
 
 
 def test_the_fuzzed_document_is_the_one_served(client, db):
@@ -106,3 +120,92 @@ def test_the_document_declares_every_operation_and_the_rate_limit(client, db):
         assert set(responses) == {"200", "400", "429"}
         assert "Retry-After" in responses["429"]["headers"]
     assert not document.get("servers")  # a client aims at the address it read it from
+
+
+# What the document allows of each parameter, and what that finds: the same on every
+# operation that takes it.
+
+EMPTY_PAGE = {"count": 0, "next": None, "previous": None, "results": []}
+# Operations the demo has nothing public for: their empty page shows no filter at work.
+EMPTY_IN_THE_DEMO = {
+    "/api/v1/comments/",
+    "/api/v1/ratings/",
+    "/api/v1/notices/",
+    "/api/v1/objections/",
+}
+
+
+def operations_taking(parameter):
+    """The paths of the operations that take `parameter`, and its declaration in each."""
+    return {
+        path: parameters[parameter]
+        for path, item in served_document()["paths"].items()
+        if parameter in (parameters := {p["name"]: p for p in item["get"]["parameters"]})
+    }
+
+
+def get_json(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.content[:300])
+    return response.json()
+
+
+def test_a_year_without_a_published_plan_finds_nothing_on_every_operation(client, demo):
+    PlanFactory(year=2030, is_published=False)
+    operations = operations_taking("plan")
+    assert len(operations) == 16  # all but /plans/
+    for path in operations:
+        everything = get_json(client, path)
+        for year in (2030, 2099):  # unpublished, as if it did not exist; never made
+            found = get_json(client, f"{path}?plan={year}")
+            if path.endswith(".geojson"):
+                assert everything["features"] and found["features"] == [], path
+            else:
+                assert everything["count"] > 0 or path in EMPTY_IN_THE_DEMO, path
+                assert found == EMPTY_PAGE, path
+
+
+def test_plan_is_a_year_a_plan_may_have_on_every_operation(client, db):
+    for path, plan in operations_taking("plan").items():
+        assert {"type": "integer", "minimum": 2000, "maximum": 2100} in plan["schema"]["anyOf"]
+        for year in (1, 1999, 2101):
+            error = get_json(client, f"{path}?plan={year}", status=400)["error"]
+            assert error["parameter"] == "plan", path
+            assert error["message"] == "参数 plan 须为 2000 至 2100 之间的年份，如 2021。"
+            assert error["message_en"] == "plan must be a year from 2000 to 2100, such as 2021."
+
+
+def test_a_page_past_the_last_is_empty_on_every_operation(client, demo):
+    operations = operations_taking("page")
+    assert len(operations) == 16  # all but the GeoJSON, which is not paged
+    for path in operations:
+        everything = get_json(client, f"{path}?page_size=500")
+        assert everything["next"] is None, path  # one page holds them all
+        past = get_json(client, f"{path}?page_size=500&page=2")
+        assert past == {
+            "count": everything["count"],
+            "next": None,
+            "previous": f"http://testserver{path}?page_size=500&page=1",
+            "results": [],
+        }, path
+
+
+def test_as_of_is_documented_from_2000_with_a_later_day_as_today_on_every_operation(client, db):
+    operations = operations_taking("as_of")
+    assert len(operations) == 6  # plans, projects, targets, reports, sites and their GeoJSON
+    for path, as_of in operations.items():
+        assert as_of["schema"]["anyOf"][0] == {
+            "type": "string",
+            "format": "date",
+            "pattern": r"^[2-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        }
+        assert as_of["description"].endswith("；晚于今天的日期按今天"), path
+        for day in ("1999-12-31", "10000-01-01", "2021-W26-3"):
+            error = get_json(client, f"{path}?as_of={day}", status=400)["error"]
+            assert error["parameter"] == "as_of", path
+            assert error["message"] == (
+                "参数 as_of 须为不早于 2000-01-01 的日期，格式为 年-月-日，如 2021-06-30。"
+            )
+            assert error["message_en"] == (
+                "as_of must be a date from 2000-01-01 on, as YYYY-MM-DD, such as 2021-06-30."
+            )

@@ -48,6 +48,9 @@ RECENT_REPORTS = 10
 
 # No plan, figure or rule of this tracker is older; `?as_of=` goes back no further.
 EARLIEST_DAY = date(2000, 1, 1)
+# A plan's year is from EARLIEST_DAY's to this; the API's document states both bounds
+# for `?plan=`.
+LAST_PLAN_YEAR = 2100
 
 # A forecast further out than this says only "not at this pace"; none is shown.
 FORECAST_HORIZON_DAYS = 3650
@@ -222,7 +225,7 @@ class Plan(models.Model):
     year = models.PositiveSmallIntegerField(
         "年度",
         unique=True,
-        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        validators=[MinValueValidator(EARLIEST_DAY.year), MaxValueValidator(LAST_PLAN_YEAR)],
     )
     title = models.CharField("标题", max_length=200)
     title_en = models.CharField("英文标题", max_length=200, blank=True)
