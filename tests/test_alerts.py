@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from projects import clock, sending
+from projects import clock, roles, sending
 from projects.models import (
     Alert,
     Channel,
@@ -258,7 +258,7 @@ def test_an_administrator_sends_a_given_up_delivery_again_from_the_admin(
     run()
     delivery = Delivery.objects.get(channel__address="zj@example.gov.cn")
     Delivery.objects.filter(pk=delivery.pk).update(state="failed", last_error="timed out")
-    client.force_login(make_official("keeper", "管理员"))
+    client.force_login(make_official("keeper", roles.ADMINISTRATOR))
     page = client.get(reverse("admin:projects_delivery_changelist"))
     assert "timed out" in page.content.decode()
     client.post(
@@ -414,7 +414,7 @@ def test_send_alerts_refuses_a_malformed_day(db):
 def test_a_bad_channel_address_is_refused_in_chinese_and_nothing_saved(
     client, housing, kind, url, message
 ):
-    client.force_login(make_official("keeper", "管理员"))
+    client.force_login(make_official("keeper", roles.ADMINISTRATOR))
     response = client.post(
         reverse("admin:projects_channel_add"),
         {
@@ -513,7 +513,7 @@ def test_following_a_project_by_mail_double_opt_in_news_and_one_click_unsubscrib
     run_worker(mailbox)
     assert len(mailbox.to("resident@example.com")) == 1
 
-    reviewer = make_official("checker", "审核员")
+    reviewer = make_official("checker", roles.REVIEWER)
     report = ReportFactory(
         target=district["quiet"], value=Decimal("45"), as_of=TODAY,
         state=ProgressReport.State.SUBMITTED, submitted_at=clock.now(),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from projects import roles
 from projects.models import ProgressReport, Target
 
 from .conftest import database_url, make_official
@@ -46,8 +47,8 @@ def officials(plan):
         project = ProjectFactory(plan=plan, number=number, lead_department=department)
         TargetFactory(project=project, target_value=100000)
     for worker in range(WORKERS):
-        make_official(f"reporter-{worker}", "填报员", department)
-        make_official(f"reviewer-{worker}", "审核员")
+        make_official(f"reporter-{worker}", roles.REPORTER, department)
+        make_official(f"reviewer-{worker}", roles.REVIEWER)
 
 
 def test_four_processes_entering_250_reports_each_lose_nothing(officials):
@@ -65,7 +66,7 @@ def test_four_processes_entering_250_reports_each_lose_nothing(officials):
 
 
 def test_racing_reviewers_approve_each_report_exactly_once(officials, plan):
-    reporter = make_official("reporter-race", "填报员")
+    reporter = make_official("reporter-race", roles.REPORTER)
     target = Target.objects.first()
     for n in range(60):
         ReportFactory(

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from projects import clock
+from projects import clock, roles
 from projects.models import Matter, Plan
 
 from .conftest import make_official
@@ -40,12 +40,12 @@ def health(db):
 
 @pytest.fixture
 def reporter(housing):
-    return make_official("zj-reporter", "填报员", housing)
+    return make_official("zj-reporter", roles.REPORTER, housing)
 
 
 @pytest.fixture
 def reviewer(db):
-    return make_official("checker", "审核员")
+    return make_official("checker", roles.REVIEWER)
 
 
 def matter(plan, department, title, day, category="housing", people=None, approved=True):
@@ -100,8 +100,8 @@ def test_a_reporter_enters_a_matter_a_reviewer_approves_it_and_then_it_is_public
 
 
 def test_nobody_approves_a_matter_they_entered_or_changed(client, plan, housing):
-    both = make_official("both", "填报员", housing)
-    both.groups.add(*make_official("x", "审核员").groups.all())
+    both = make_official("both", roles.REPORTER, housing)
+    both.groups.add(*make_official("x", roles.REVIEWER).groups.all())
     client.force_login(both)
     client.post(ADD, entry(plan, housing))
     item = Matter.objects.get()
@@ -283,12 +283,12 @@ def test_the_api_lists_public_matters_with_search(client, plan, housing):
 
 ACTORS = {
     "public": None,
-    "reporter": ("r", "填报员"),
-    "other reporter": ("o", "填报员"),
-    "reviewer": ("s", "审核员"),
-    "administrator": ("a", "管理员"),
-    "moderator": ("m", "留言审核员"),
-    "deputy": ("d", "人大代表"),
+    "reporter": ("r", roles.REPORTER),
+    "other reporter": ("o", roles.REPORTER),
+    "reviewer": ("s", roles.REVIEWER),
+    "administrator": ("a", roles.ADMINISTRATOR),
+    "moderator": ("m", roles.MODERATOR),
+    "deputy": ("d", roles.DEPUTY),
 }
 SEES = {
     "list": {"reporter", "other reporter", "reviewer", "administrator"},
@@ -390,7 +390,7 @@ def test_an_archived_plans_matter_is_not_corrected_and_reviewers_get_no_warning(
 
 def test_another_departments_reporter_cannot_correct_a_matter(client, plan, housing, health):
     item = matter(plan, housing, "修复小区破损路面", date(2026, 3, 2), people=50)
-    client.force_login(make_official("wj-reporter", "填报员", health))
+    client.force_login(make_official("wj-reporter", roles.REPORTER, health))
     change = reverse("admin:projects_matter_change", args=[item.pk])
     response = client.post(change, entry(plan, housing, beneficiaries="500"))
     assert response.status_code in (302, 403)

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from projects import pace
+from projects import pace, roles
 from projects.models import Notice, PlanRule, ProgressReport, PublicInput
 
 from .conftest import make_official
@@ -48,12 +48,12 @@ def target(project):
 
 @pytest.fixture
 def supervisor(db):
-    return make_official("supervisor", "审核员")
+    return make_official("supervisor", roles.REVIEWER)
 
 
 @pytest.fixture
 def moderator(db):
-    return make_official("moderator", "留言审核员")
+    return make_official("moderator", roles.MODERATOR)
 
 
 def figure(target, value, day):
@@ -238,9 +238,9 @@ def test_only_the_supervision_office_decides_an_objection(
     item = PublicInput.objects.get(kind="objection")
     item.publish(moderator)
     users = {
-        "reporter": make_official("reporter", "填报员", lead),
+        "reporter": make_official("reporter", roles.REPORTER, lead),
         "moderator": moderator,
-        "manager": make_official("manager", "管理员"),
+        "manager": make_official("manager", roles.ADMINISTRATOR),
     }
     decide(client, users[actor], item, "uphold_selected", "理由")
     decide(client, users[actor], item, "dismiss_selected", "理由")
@@ -400,7 +400,7 @@ def test_only_the_moderators_and_the_answering_department_see_an_objectors_conta
     users = {
         "supervisor": supervisor,
         "moderator": moderator,
-        "reporter": make_official("reporter", "填报员", lead),
+        "reporter": make_official("reporter", roles.REPORTER, lead),
     }
     client.force_login(users[actor])
     admin = "admin:projects_publicinput_"
@@ -422,8 +422,6 @@ def test_only_the_moderators_and_the_answering_department_see_an_objectors_conta
 def test_no_other_role_opens_an_objectors_contact(client, project, target, moderator):
     """The rest of the matrix: a reporter of another department, an administrator, the
     congress's staff and a deputy open none of the objection's admin pages."""
-    from projects import roles
-
     figure(target, 10, date(2026, 11, 26))
     object_to(client, project)
     item = PublicInput.objects.get(kind="objection")

@@ -43,7 +43,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
 
-from projects import clock
+from projects import clock, roles
 from projects.models import Evidence, Milestone, ProgressReport
 
 from .conftest import make_official, make_plan, report_form, shared_world
@@ -82,9 +82,9 @@ def make_world():
     target_a = TargetFactory(project=project_a, name="新建口袋公园")
     target_b = TargetFactory(project=project_b, name="改造农村公路")
     target_s = TargetFactory(project=project_s, name="建成社区食堂")
-    reporter_a = make_official("reporter_a", "填报员", a)
-    reporter_b = make_official("reporter_b", "填报员", b)
-    reviewer = make_official("reviewer", "审核员")
+    reporter_a = make_official("reporter_a", roles.REPORTER, a)
+    reporter_b = make_official("reporter_b", roles.REPORTER, b)
+    reviewer = make_official("reviewer", roles.REVIEWER)
 
     def report(target, value, as_of, state, by, **fields):
         return ReportFactory(
@@ -117,7 +117,7 @@ def make_world():
         reporter_a=reporter_a,
         reporter_b=reporter_b,
         reviewer=reviewer,
-        manager=make_official("manager", "管理员"),
+        manager=make_official("manager", roles.ADMINISTRATOR),
         chief=UserFactory(username="chief", is_staff=True, is_superuser=True),
         approved_a=report(target_a, 40, date(2021, 3, 31), "approved", reporter_a),
         approved_b=report(target_b, 40, date(2021, 3, 31), "approved", reporter_b),
@@ -894,8 +894,10 @@ def test_a_reporter_sees_a_departments_name_but_not_who_works_there(client, db):
     from .conftest import make_official
 
     department = Department.objects.create(name="区测试局")
-    colleague = make_official("colleague-x", "填报员", department)
-    reporter = make_official("reporter-y", "填报员", Department.objects.create(name="区别的局"))
+    colleague = make_official("colleague-x", roles.REPORTER, department)
+    reporter = make_official(
+        "reporter-y", roles.REPORTER, Department.objects.create(name="区别的局")
+    )
     client.force_login(reporter)
     page = client.get(reverse("admin:projects_department_change", args=[department.pk]))
     assert page.status_code == 200 and "区测试局" in page.content.decode()

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from projects import geo
+from projects import geo, roles
 from projects.models import (
     Answer,
     OnlineRating,
@@ -65,17 +65,17 @@ def parks(project):
 
 @pytest.fixture
 def reporter(lead):
-    return make_official("reporter", "填报员", lead)
+    return make_official("reporter", roles.REPORTER, lead)
 
 
 @pytest.fixture
 def reviewer(db):
-    return make_official("reviewer", "审核员")
+    return make_official("reviewer", roles.REVIEWER)
 
 
 @pytest.fixture
 def moderator(db):
-    return make_official("moderator", "留言审核员")
+    return make_official("moderator", roles.MODERATOR)
 
 
 def new_site(target, name="西园口袋公园", **fields):
@@ -247,7 +247,7 @@ def test_a_stage_dated_after_today_is_refused(park, reporter):
 
 
 def test_a_reporter_sees_and_enters_only_their_departments_sites(client, park):
-    other = make_official("other", "填报员", DepartmentFactory(name="区卫健委"))
+    other = make_official("other", roles.REPORTER, DepartmentFactory(name="区卫健委"))
     client.force_login(other)
     assert client.get(reverse("admin:projects_site_change", args=[park.pk])).status_code == 302
     response = client.post(

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
+from projects import roles
 from projects.models import Alert, Channel, Delivery, Supervision
 
 from .conftest import make_official
@@ -37,17 +38,17 @@ def project(plan, housing):
 
 @pytest.fixture
 def office(db):
-    return make_official("office", "审核员")
+    return make_official("office", roles.REVIEWER)
 
 
 @pytest.fixture
 def reporter(housing):
-    return make_official("zj-reporter", "填报员", housing)
+    return make_official("zj-reporter", roles.REPORTER, housing)
 
 
 @pytest.fixture
 def outsider(db):
-    return make_official("other-reporter", "填报员", DepartmentFactory(name="区教体局"))
+    return make_official("other-reporter", roles.REPORTER, DepartmentFactory(name="区教体局"))
 
 
 def opening(plan_, project_, department_, **fields):
@@ -173,12 +174,12 @@ ACTORS = ["public", "reporter", "outsider", "office", "administrator", "moderato
 def actor(name, housing):
     return {
         "public": None,
-        "reporter": lambda: make_official("r", "填报员", housing),
-        "outsider": lambda: make_official("o", "填报员", DepartmentFactory(name="区教体局")),
-        "office": lambda: make_official("s", "审核员"),
-        "administrator": lambda: make_official("a", "管理员"),
-        "moderator": lambda: make_official("m", "留言审核员"),
-        "deputy": lambda: make_official("d", "人大代表"),
+        "reporter": lambda: make_official("r", roles.REPORTER, housing),
+        "outsider": lambda: make_official("o", roles.REPORTER, DepartmentFactory(name="区教体局")),
+        "office": lambda: make_official("s", roles.REVIEWER),
+        "administrator": lambda: make_official("a", roles.ADMINISTRATOR),
+        "moderator": lambda: make_official("m", roles.MODERATOR),
+        "deputy": lambda: make_official("d", roles.DEPUTY),
     }[name]
 
 
@@ -229,12 +230,12 @@ def test_only_the_departments_reporters_respond_and_only_the_office_closes(
     assert client.post(change, {"response": "督查室代填"}).status_code == 403
     item.refresh_from_db()
     assert (item.state, item.response) == ("open", "")
-    client.force_login(make_official("r", "填报员", housing))
+    client.force_login(make_official("r", roles.REPORTER, housing))
     client.post(change, {"response": "已整改"})
     client.post(LIST, {"action": "close_selected", "_selected_action": [item.pk]})
     item.refresh_from_db()
     assert item.state == "responded"  # a reporter cannot close
-    client.force_login(make_official("a", "管理员"))
+    client.force_login(make_official("a", roles.ADMINISTRATOR))
     client.post(LIST, {"action": "close_selected", "_selected_action": [item.pk]})
     item.refresh_from_db()
     assert item.state == "responded"  # nor an administrator
@@ -253,7 +254,7 @@ def test_only_administrators_send_a_delivery_again_and_nobody_deletes_a_channel(
         delivery.refresh_from_db()
         assert delivery.state == "failed"
         client.logout()
-    client.force_login(make_official("a", "管理员"))
+    client.force_login(make_official("a", roles.ADMINISTRATOR))
     delete = reverse("admin:projects_channel_delete", args=[records["channel"].pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert Channel.objects.count() == 1
@@ -266,7 +267,7 @@ def test_a_channels_secret_is_never_shown_back(client, records, housing):
         address="https://oapi.dingtalk.com/robot/send?access_token=TOKEN123",
         secret="SECsecretvalue",
     )
-    client.force_login(make_official("a", "管理员"))
+    client.force_login(make_official("a", roles.ADMINISTRATOR))
     listing = client.get(reverse("admin:projects_channel_changelist")).content.decode()
     assert "TOKEN123" not in listing and "SECsecretvalue" not in listing
     page = client.get(reverse("admin:projects_channel_change", args=[channel.pk])).content.decode()

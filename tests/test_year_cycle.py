@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from projects import roles
 from projects.models import Candidate, CandidateTarget, Plan, PublicInput
 
 from .conftest import make_official
@@ -25,7 +26,7 @@ def next_year(db):
 
 @pytest.fixture
 def moderator(db):
-    return make_official("moderator", "留言审核员")
+    return make_official("moderator", roles.MODERATOR)
 
 
 def propose_url(plan):
