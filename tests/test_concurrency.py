@@ -4,6 +4,7 @@ nothing twice, and each target's current value is its latest approved report."""
 import os
 import subprocess
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -78,11 +79,13 @@ def test_racing_reviewers_approve_each_report_exactly_once(officials, plan):
             created_by=reporter,
             submitted_by=reporter,
         )
-    won = run_workers(*[("approve", str(w)) for w in range(WORKERS)])
-    assert sum(int(out) for out in won) == 60
+    won = [int(out) for out in run_workers(*[("approve", str(w)) for w in range(WORKERS)])]
+    assert sum(won) == 60
     approved = ProgressReport.objects.filter(note__startswith="race-")
     assert approved.filter(state="approved").count() == 60
-    assert approved.values("reviewed_by").distinct().count() >= 1
+    # Each report names as its reviewer the one worker whose approval went through.
+    reviewers = Counter(approved.values_list("reviewed_by__username", flat=True))
+    assert reviewers == {f"reviewer-{w}": n for w, n in enumerate(won) if n}
     approvals = ProgressReport.history.filter(note__startswith="race-", state="approved")
     assert approvals.count() == 60  # no report's approval was recorded twice
 
