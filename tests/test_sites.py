@@ -113,7 +113,9 @@ def test_a_site_is_public_only_once_a_reviewer_approves_a_stage(client, parks, r
     assert "西园口袋公园" not in client.get(parks.project.get_absolute_url()).content.decode()
     change.approve(reviewer)
     page = client.get(f"/m/s{site.pk}").content.decode()
-    assert "西园口袋公园" in page and "已开工" in page
+    assert "<h1>西园口袋公园</h1>" in page
+    now = '<p class="stage-now">当前阶段 <span class="tag stage-1">已开工</span> '
+    assert now + '<span class="meta">2021-04-01 起</span></p>' in page
     assert "西园口袋公园" in client.get(parks.project.get_absolute_url()).content.decode()
 
 
