@@ -70,6 +70,26 @@ def test_one_user_name_guessed_from_many_addresses_is_slowed_not_locked(
     assert login("official1", PASSWORD, "198.51.100.7").status_code == 302
 
 
+def test_an_official_trying_again_and_again_while_slowed_is_let_in_after_the_wait(
+    officials, settings, clock
+):
+    """django-axes locks a user name at one address for an hour after AXES_FAILURE_LIMIT
+    failures: the tries the wait refuses must not count there, or an official pressing
+    登录 a few times while slowed would be locked out for the hour."""
+    from axes.models import AccessAttempt
+
+    settings.LOGIN_USER_FAILURES = 4
+    settings.LOGIN_USER_WAIT = 30
+    for n in range(4):
+        login("official1", "wrong", f"192.0.2.{n}")
+    tries = settings.AXES_FAILURE_LIMIT + 1
+    office = [login("official1", PASSWORD, "198.51.100.7").status_code for _ in range(tries)]
+    assert office == [429] * tries
+    assert not AccessAttempt.objects.filter(ip_address="198.51.100.7").exists()
+    clock.shift(timedelta(seconds=31))
+    assert login("official1", PASSWORD, "198.51.100.7").status_code == 302
+
+
 def test_a_refused_try_is_not_counted_as_a_guess(counted_in, officials, settings, clock):
     settings.LOGIN_USER_FAILURES = 2
     for n in range(2):
