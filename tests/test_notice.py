@@ -18,6 +18,7 @@ from projects.models import Notice, PlanRule, ProgressReport, PublicInput
 
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory, ReportFactory, TargetFactory
+from .refusals import BAD_REQUEST, HTTP_404, assert_refused
 
 SHANGHAI_NOON = 4  # 12:00 in Shanghai is 04:00 UTC
 
@@ -283,9 +284,7 @@ def test_a_decision_needs_its_reason(client, plan, project, target, supervisor, 
 
 def test_no_objection_to_a_project_not_in_notice(client, plan, project, target):
     figure(target, 6, date(2026, 11, 26))
-    response = object_to(client, project)
-    assert response.status_code == 404
-    assert "不在公示期" in response.content.decode()
+    assert_refused(object_to(client, project), HTTP_404, "不在公示期")
     assert not PublicInput.objects.exists()
 
 
@@ -340,8 +339,7 @@ def test_a_flood_of_objections_meets_the_429_and_a_disguised_photo_is_refused(
     client.get(url)
     fake = SimpleUploadedFile("a.jpg", b"<html>not a photo</html>", "image/jpeg")
     response = client.post(url, {"text": "三号楼的电梯还没有安装。", "photo": fake})
-    assert response.status_code == 400
-    assert "只能上传 JPEG、PNG 或 WebP" in response.content.decode()
+    assert_refused(response, BAD_REQUEST, "只能上传 JPEG、PNG 或 WebP")
     settings.VOICE_BROWSER_HARD = 1
     assert client.post(url, {"text": "三号楼的电梯还没有安装。"}).status_code == 429
     assert not PublicInput.objects.exists()

@@ -29,6 +29,7 @@ from projects.models import (
 
 from .conftest import make_official
 from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetFactory
+from .refusals import BAD_REQUEST, assert_refused
 
 SITE_URL = "https://jd.example.gov.cn"
 # 驿城区: 西园街道, GCJ-02 as Gaode shows it, and its WGS-84 by the same formula.
@@ -423,8 +424,7 @@ def test_a_rating_counts_at_once_and_its_comment_waits_for_a_moderator(client, p
 def test_one_rating_per_browser_per_project_a_month(client, park):
     assert rate(client, f"/m/s{park.pk}").status_code == 302
     again = rate(client, f"/m/p{park.target.project.pk}", "fair")  # another code, same project
-    assert again.status_code == 400
-    assert "本月（2026年11月）您已评价过这件实事" in again.content.decode()
+    assert_refused(again, BAD_REQUEST, "本月（2026年11月）您已评价过这件实事")
     assert OnlineRating.objects.count() == 1
     with time_machine.travel(datetime(2026, 12, 2, 2, tzinfo=UTC)):
         assert rate(client, f"/m/s{park.pk}").status_code == 302
@@ -437,9 +437,7 @@ def test_a_rating_for_a_project_of_a_closed_plan_is_refused(client, park):
     plan.save()
     page = client.get(f"/m/s{park.pk}/rate").content.decode()
     assert "不再接受码上评" in page
-    response = rate(client, f"/m/s{park.pk}")
-    assert response.status_code == 400
-    assert "不再接受码上评" in response.content.decode()
+    assert_refused(rate(client, f"/m/s{park.pk}"), BAD_REQUEST, "不再接受码上评")
     assert not OnlineRating.objects.exists()
 
 
@@ -452,9 +450,7 @@ def test_a_rating_for_a_project_of_a_closed_plan_is_refused(client, park):
     ],
 )
 def test_a_bad_rating_is_refused_in_chinese_and_changes_nothing(client, park, fields, message):
-    response = rate(client, f"/m/s{park.pk}", **fields)
-    assert response.status_code == 400
-    assert message in response.content.decode()
+    assert_refused(rate(client, f"/m/s{park.pk}", **fields), BAD_REQUEST, message)
     assert not OnlineRating.objects.exists() and not PublicInput.objects.exists()
 
 
@@ -761,8 +757,7 @@ def test_a_problem_with_a_disguised_or_oversized_photo_is_refused(
     response = client.post(
         f"/m/s{park.pk}/problem", {"text": "公园东门的台阶破损，老人容易绊倒。", "photo": photo}
     )
-    assert response.status_code == 400
-    assert message in response.content.decode()
+    assert_refused(response, BAD_REQUEST, message)
     assert not PublicInput.objects.exists()
 
 

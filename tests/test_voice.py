@@ -18,6 +18,7 @@ from projects.models import Answer, PublicInput
 
 from .conftest import make_official
 from .factories import DepartmentFactory, ProjectFactory
+from .refusals import BAD_REQUEST, assert_refused
 
 NAME = "王小明"
 PHONE = "13912345678"
@@ -64,8 +65,7 @@ def test_a_question_is_stored_pending_and_is_not_public(client, project):
 
 def refused(response, message):
     """A post refused with `message` in Chinese, and nothing stored."""
-    assert response.status_code == 400
-    assert message in response.content.decode()
+    assert_refused(response, BAD_REQUEST, message)
     assert not PublicInput.objects.exists()
 
 
