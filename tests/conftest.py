@@ -362,7 +362,7 @@ def queries_of(client):
 
 
 def make_official(username, role, *departments):
-    """A staff account with one of the three roles, member of `departments`."""
+    """A staff account with `role` (one of projects/roles.py), member of `departments`."""
     from django.contrib.auth.models import Group
 
     user = UserFactory(username=username, is_staff=True)

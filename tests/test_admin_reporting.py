@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from projects import roles
 from projects.admin import CappedCountPaginator
 from projects.models import ProgressReport
 
@@ -25,7 +26,7 @@ def roads(plan_2021):
 
 @pytest.fixture
 def reporter(client, roads):
-    user = make_official("clerk", "填报员", roads.project.lead_department)
+    user = make_official("clerk", roles.REPORTER, roads.project.lead_department)
     client.force_login(user)
     return user
 
@@ -41,7 +42,7 @@ def test_a_report_is_public_only_after_review(client, reporter, roads):
     assert report.created_by == reporter
     assert "未填报 / 40 公里" in client.get("/").content.decode()
 
-    reviewer = make_official("checker", "审核员")
+    reviewer = make_official("checker", roles.REVIEWER)
     report.approve(reviewer)
     html = client.get("/").content.decode()
     assert "30 / 40 公里（75%）" in html

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from projects import clock, sending
+from projects import clock, roles, sending
 from projects.models import (
     Alert,
     Channel,
@@ -258,7 +259,7 @@ def test_an_administrator_sends_a_given_up_delivery_again_from_the_admin(
     run()
     delivery = Delivery.objects.get(channel__address="zj@example.gov.cn")
     Delivery.objects.filter(pk=delivery.pk).update(state="failed", last_error="timed out")
-    client.force_login(make_official("keeper", "管理员"))
+    client.force_login(make_official("keeper", roles.ADMINISTRATOR))
     page = client.get(reverse("admin:projects_delivery_changelist"))
     assert "timed out" in page.content.decode()
     client.post(
@@ -362,11 +363,10 @@ def test_a_question_unanswered_past_its_limit_alerts_its_department_and_the_offi
     )  # fmt: skip
     run()
     alert = Alert.objects.get(rule=Alert.Rule.QUESTION_OVERDUE)
-    assert alert.key == f"question_overdue:{item.pk}"
-    assert {d.channel.address for d in alert.deliveries.select_related("channel")} >= {
-        "zj@example.gov.cn",
-        "dc@example.gov.cn",
-    }
+    assert (alert.key, alert.department.name) == (f"question_overdue:{item.pk}", "区住建局")
+    # 区住建局's mail and 企业微信 robot, and the office's mail; not 区教体局's 钉钉.
+    addresses = sorted(d.channel.address for d in alert.deliveries.select_related("channel"))
+    assert addresses == sorted(["zj@example.gov.cn", WECOM, "dc@example.gov.cn"])
 
 
 def test_the_weekly_digest_goes_on_monday_to_each_department_and_the_office(
@@ -414,7 +414,7 @@ def test_send_alerts_refuses_a_malformed_day(db):
 def test_a_bad_channel_address_is_refused_in_chinese_and_nothing_saved(
     client, housing, kind, url, message
 ):
-    client.force_login(make_official("keeper", "管理员"))
+    client.force_login(make_official("keeper", roles.ADMINISTRATOR))
     response = client.post(
         reverse("admin:projects_channel_add"),
         {
@@ -513,7 +513,7 @@ def test_following_a_project_by_mail_double_opt_in_news_and_one_click_unsubscrib
     run_worker(mailbox)
     assert len(mailbox.to("resident@example.com")) == 1
 
-    reviewer = make_official("checker", "审核员")
+    reviewer = make_official("checker", roles.REVIEWER)
     report = ReportFactory(
         target=district["quiet"], value=Decimal("45"), as_of=TODAY,
         state=ProgressReport.State.SUBMITTED, submitted_at=clock.now(),
@@ -628,13 +628,17 @@ def test_the_demo_has_alerts_due_and_one_run_delivers_them_by_mail_and_both_robo
     with RobotReceiver(secrets={"DEMO-TOKEN": "SECDEMO"}) as demo_robots:
         settings.ALERT_ROBOT_RECEIVER = demo_robots.url
         run()
-        rules = set(Alert.objects.values_list("rule", flat=True))
-        assert {"report_missed", "review_waiting", "supervision_missed"} <= rules
-        assert mailbox.to("duchashi@demo.invalid") and len(mailbox.messages) >= 3
-        assert {host for host, _, _ in demo_robots.received} == {
-            "qyapi.weixin.qq.com",
-            "oapi.dingtalk.com",
-        }
+        alerts = sorted(Alert.objects.values_list("rule", "department__name"))
+        assert alerts == [
+            ("report_missed", "区住建局"),
+            ("review_waiting", None),  # to the office
+            ("supervision_missed", "区住建局"),
+        ]
+        # The office's mail hears of all three, 区住建局's (dept2) of its two.
+        mail = Counter(message["To"] for message in mailbox.messages)
+        assert mail == {"duchashi@demo.invalid": 3, "dept2@demo.invalid": 2}
+        robots = Counter(host for host, _, _ in demo_robots.received)
+        assert robots == {"oapi.dingtalk.com": 3, "qyapi.weixin.qq.com": 2}
         assert demo_robots.refused == []
         assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
         counts = len(mailbox.messages), len(demo_robots.received)

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
-from projects import api, archive
+from projects import api, archive, roles
 from projects.models import Evidence, Plan, PlanArchive, ProgressReport
 
 from .conftest import make_official
@@ -194,7 +194,7 @@ def test_a_tampered_csv_fails_validation(client, road, tmp_path):
 
 
 def test_archiving_keeps_the_package_as_built_with_its_checksum(client, road, site, tmp_path):
-    reviewer = make_official("archivist", "管理员")
+    reviewer = make_official("archivist", roles.ADMINISTRATOR)
     kept = archive.archive(Plan.objects.get(year=2021), reviewer)
     package = client.get(ZIP).content
     assert hashlib.sha256(package).hexdigest() == kept.sha256
@@ -223,7 +223,7 @@ def test_an_archived_plan_takes_no_report(road, site):
         new.full_clean()
     waiting.refresh_from_db()
     with pytest.raises(ValidationError, match="已归档"):
-        waiting.submit(make_official("clerk", "填报员"))
+        waiting.submit(make_official("clerk", roles.REPORTER))
     assert ProgressReport.objects.get(pk=waiting.pk).state == "draft"
 
 

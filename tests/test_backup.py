@@ -8,7 +8,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from projects import freshness
+from projects import freshness, roles
 from projects.models import Evidence, SiteReport
 
 from .conftest import make_official
@@ -40,7 +40,7 @@ def files(root):
 
 
 def test_backup_and_restore_bring_back_every_record_and_file(tmp_path, media_root, demo):
-    make_official("wang", "填报员")
+    make_official("wang", roles.REPORTER)
     before, before_files = everything(), files(media_root)
     photos = SiteReport.objects.exclude(photo="").count()  # the demo's parks, 已完工
     assert len(before_files) == Evidence.objects.count() + photos and photos > 0

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from projects import roles
 from projects.models import Ballot, Candidate, CandidateTarget, Plan, Project, Rating, Tally
 
 from .conftest import make_official
@@ -38,7 +39,7 @@ def plan(db):
 
 @pytest.fixture
 def staff(db):
-    return make_official("staff", "人大工作人员")
+    return make_official("staff", roles.CONGRESS_STAFF)
 
 
 def candidates(plan):
@@ -249,7 +250,9 @@ def test_congress_staff_record_a_ballot_in_the_admin_and_bad_tallies_store_nothi
     assert ballot.recorded_by == staff and ballot.tallies.count() == 4
 
 
-@pytest.mark.parametrize("role", ["填报员", "审核员", "管理员", "留言审核员"])
+@pytest.mark.parametrize(
+    "role", [roles.REPORTER, roles.REVIEWER, roles.ADMINISTRATOR, roles.MODERATOR]
+)
 def test_only_congress_staff_record_or_publish_a_ballot(client, plan, role):
     client.force_login(make_official("someone", role, DepartmentFactory()))
     assert client.get(reverse("admin:projects_ballot_add")).status_code == 403
@@ -261,7 +264,7 @@ def test_the_result_and_every_tally_are_public_once_published_and_the_pledge_sho
 ):
     from projects.models import PublicInput
 
-    moderator = make_official("moderator", "留言审核员")
+    moderator = make_official("moderator", roles.MODERATOR)
     Plan.objects.filter(pk=plan.pk).update(stage="shortlist")
     plan.refresh_from_db()
     proposal = PublicInput.objects.create(

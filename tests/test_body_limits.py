@@ -6,6 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from projects import roles
+
 from .conftest import make_official
 
 LOGIN = reverse("admin:login")
@@ -37,7 +39,7 @@ def test_a_login_form_fits_the_anonymous_limit(db, size, status):
 
 
 def test_an_official_may_send_a_report_with_photos_but_not_without_bound(client, plan, settings):
-    official = make_official("clerk", "填报员")
+    official = make_official("clerk", roles.REPORTER)
     client.force_login(official)
     photo = SimpleUploadedFile("a.jpg", b"\xff\xd8" + b"\0" * (1024 * 1024))
     assert client.post(ADD, {"file": photo}).status_code == 200  # the form, with its errors

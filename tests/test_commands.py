@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from projects import roles
+
 
 def run(*args):
     out = StringIO()
@@ -39,14 +41,13 @@ def test_create_official_makes_a_reporter_of_a_department():
     from projects.models import Department
 
     Department.objects.create(name="区人社局")
-    output = run(
-        "create_official", "wang", "--role", "填报员", "--department", "区人社局", "--name", "王"
-    )
+    args = ["wang", "--role", roles.REPORTER, "--department", "区人社局", "--name", "王"]
+    output = run("create_official", *args)
     password = output.split("密码 ")[1].split()[0]
     user = get_user_model().objects.get(username="wang")
     assert user.is_staff and not user.is_superuser
     assert user.check_password(password)
-    assert [g.name for g in user.groups.all()] == ["填报员"]
+    assert [g.name for g in user.groups.all()] == [roles.REPORTER]
     assert [d.name for d in user.departments.all()] == ["区人社局"]
 
 
@@ -55,7 +56,7 @@ def test_create_official_refuses_unknown_departments_and_reporters_without_one()
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="没有名为“区不存在局”的单位"):
-        run("create_official", "li", "--role", "填报员", "--department", "区不存在局")
+        run("create_official", "li", "--role", roles.REPORTER, "--department", "区不存在局")
     with pytest.raises(CommandError, match="填报员必须指定所属单位"):
-        run("create_official", "li", "--role", "填报员")
+        run("create_official", "li", "--role", roles.REPORTER)
     assert not get_user_model().objects.filter(username="li").exists()

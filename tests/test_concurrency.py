@@ -4,11 +4,13 @@ nothing twice, and each target's current value is its latest approved report."""
 import os
 import subprocess
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from projects import roles
 from projects.models import ProgressReport, Target
 
 from .conftest import database_url, make_official
@@ -46,8 +48,8 @@ def officials(plan):
         project = ProjectFactory(plan=plan, number=number, lead_department=department)
         TargetFactory(project=project, target_value=100000)
     for worker in range(WORKERS):
-        make_official(f"reporter-{worker}", "填报员", department)
-        make_official(f"reviewer-{worker}", "审核员")
+        make_official(f"reporter-{worker}", roles.REPORTER, department)
+        make_official(f"reviewer-{worker}", roles.REVIEWER)
 
 
 def test_four_processes_entering_250_reports_each_lose_nothing(officials):
@@ -65,7 +67,7 @@ def test_four_processes_entering_250_reports_each_lose_nothing(officials):
 
 
 def test_racing_reviewers_approve_each_report_exactly_once(officials, plan):
-    reporter = make_official("reporter-race", "填报员")
+    reporter = make_official("reporter-race", roles.REPORTER)
     target = Target.objects.first()
     for n in range(60):
         ReportFactory(
@@ -77,11 +79,13 @@ def test_racing_reviewers_approve_each_report_exactly_once(officials, plan):
             created_by=reporter,
             submitted_by=reporter,
         )
-    won = run_workers(*[("approve", str(w)) for w in range(WORKERS)])
-    assert sum(int(out) for out in won) == 60
+    won = [int(out) for out in run_workers(*[("approve", str(w)) for w in range(WORKERS)])]
+    assert sum(won) == 60
     approved = ProgressReport.objects.filter(note__startswith="race-")
     assert approved.filter(state="approved").count() == 60
-    assert approved.values("reviewed_by").distinct().count() >= 1
+    # Each report names as its reviewer the one worker whose approval went through.
+    reviewers = Counter(approved.values_list("reviewed_by__username", flat=True))
+    assert reviewers == {f"reviewer-{w}": n for w, n in enumerate(won) if n}
     approvals = ProgressReport.history.filter(note__startswith="race-", state="approved")
     assert approvals.count() == 60  # no report's approval was recorded twice
 

@@ -62,7 +62,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -87,12 +86,11 @@ from projects.roles import (
 
 from .conftest import make_official, shared_world
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory
+from .refusals import DENIED, HTTP_404, LOGIN, REFUSALS, assert_refused, messages_of
 from .test_plan_rules import plan_form
 
 ACTORS = ["anonymous", "reporter", "reviewer", "manager", "moderator", "staff", "deputy"]
 
-LOGIN = "login"  # 302 to the admin login page
-DENIED = "403"
 FORM = "form"  # 200, the form with its save button
 VIEW = "view"  # 200, the object read only
 ALL = "all"  # 200, a list of every row
@@ -218,24 +216,6 @@ def browser(user):
     return client
 
 
-def messages_of(response):
-    return " ".join(str(m) for m in get_messages(response.wsgi_request))
-
-
-def assert_login_redirect(response):
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("admin:login") + "?next=")
-
-
-def assert_refused(response, outcome):
-    if outcome == LOGIN:
-        assert_login_redirect(response)
-    elif outcome == DENIED:
-        assert response.status_code == 403
-    else:
-        raise AssertionError(f"not a refusal: {outcome}")
-
-
 def matrix(rows):
     """Rows of (column, outcome per actor in ACTORS order) → (column, actor, outcome) cases."""
     return [
@@ -303,7 +283,7 @@ def test_each_actor_sees_each_cycle_page_as_the_matrix_says(
     url, shows, field = pages(world, ballot)[admin_page]
     log_in(client, world, actor)
     response = client.get(url)
-    if outcome in (LOGIN, DENIED):
+    if outcome in REFUSALS:
         assert_refused(response, outcome)
     else:
         assert_page(response, outcome, shows, field)
@@ -410,7 +390,7 @@ def test_a_candidate_is_changed_only_by_the_admin_role_and_only_in_shortlisting(
     url = admin("candidate_change", candidate.pk)
     log_in(client, world, actor)
     page = client.get(url)
-    if outcome in (LOGIN, DENIED):
+    if outcome in REFUSALS:
         assert_refused(page, outcome)
     else:
         assert_page(page, outcome, candidate.title, "title")
@@ -759,7 +739,7 @@ def test_anyone_reads_the_call_and_a_plan_without_one_has_no_call_page(client, w
     assert page.status_code == 200
     html = page.content.decode()
     assert [t for t in ["西园社区加装电梯", "给我家门口修路", *CANDIDATES] if t not in html] == []
-    assert client.get(reverse("projects:call", args=[2026])).status_code == 404
+    assert_refused(client.get(reverse("projects:call", args=[2026])), HTTP_404)
 
 
 PROPOSAL = "城西片区建一座农贸市场"
@@ -789,6 +769,5 @@ def test_anyone_proposes_while_the_call_is_open_and_nobody_after(client, world, 
         return
     closed = "征集期为 2026-10-01 至 2026-10-31，现在不在征集期内，推荐没有保存。"
     for refused in (form, response):
-        assert refused.status_code == 404
-        assert closed in refused.content.decode()
+        assert_refused(refused, HTTP_404, closed)
     assert not stored.exists()

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from projects import clock
+from projects import clock, roles
 from projects.models import Evidence, ProgressReport
 
 from .conftest import make_official, report_form
@@ -31,7 +31,7 @@ def target(plan):
 
 @pytest.fixture
 def reporter(client, target):
-    user = make_official("clerk", "填报员", target.project.lead_department)
+    user = make_official("clerk", roles.REPORTER, target.project.lead_department)
     client.force_login(user)
     return user
 
@@ -139,7 +139,7 @@ def test_evidence_is_public_only_once_its_report_is_approved(client, reporter, t
     page = client.get(target.project.get_absolute_url()).content.decode()
     assert str(evidence.key) not in page and "停车场竣工" not in page
 
-    report.approve(make_official("checker", "审核员"))
+    report.approve(make_official("checker", roles.REVIEWER))
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
@@ -153,7 +153,7 @@ def test_a_pdf_is_served_as_a_download(client, reporter, target):
     upload(client, target, "验收报告.pdf", MINIMAL_PDF)
     evidence = Evidence.objects.get()
     evidence.report.submit(reporter)
-    evidence.report.approve(make_official("checker", "审核员"))
+    evidence.report.approve(make_official("checker", roles.REVIEWER))
     client.logout()
     response = client.get(evidence.get_absolute_url())
     assert response["Content-Type"] == "application/pdf"

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from projects import roles
 from projects.models import Evidence, ProgressReport
 
 from .conftest import database_url, make_official, report_form
@@ -53,7 +54,7 @@ def import_file(tmp_path, plan, department):
         rows.append(f"{target.pk},{number},2021-06-30,测试,测试")
     path = tmp_path / "import.csv"
     path.write_text("\n".join(rows), encoding="utf-8")
-    make_official("clerk", "填报员", department)
+    make_official("clerk", roles.REPORTER, department)
     return path
 
 
@@ -69,8 +70,8 @@ def test_an_import_killed_half_way_leaves_nothing_and_a_rerun_imports_all(import
 
 
 def test_an_approval_killed_before_it_commits_leaves_the_report_submitted(plan, department):
-    reporter = make_official("clerk", "填报员", department)
-    make_official("checker", "审核员")
+    reporter = make_official("clerk", roles.REPORTER, department)
+    make_official("checker", roles.REVIEWER)
     target = TargetFactory(project__plan=plan, project__lead_department=department)
     report = ReportFactory(
         target=target,
@@ -117,7 +118,7 @@ def mount(tmp_path):
 
 @pytest.fixture
 def reporter(client, plan, department):
-    user = make_official("clerk", "填报员", department)
+    user = make_official("clerk", roles.REPORTER, department)
     client.force_login(user)
     return user
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from projects import roles
 from projects.models import ProgressReport
 
 from .conftest import make_official
@@ -43,7 +44,7 @@ def road(plan):
 
 
 def submitted(road, value):
-    reporter = make_official(f"clerk{value}", "填报员", road.project.lead_department)
+    reporter = make_official(f"clerk{value}", roles.REPORTER, road.project.lead_department)
     report = ReportFactory(
         target=road,
         value=value,
@@ -62,7 +63,7 @@ def test_an_approval_shows_on_the_very_next_request(client, road, url):
     assert "25%" in client.get(url).content.decode()  # 10 of 40, now cached
     report = submitted(road, 36)
     assert "25%" in client.get(url).content.decode()  # still waiting for review
-    report.approve(make_official("checker", "审核员"))
+    report.approve(make_official("checker", roles.REVIEWER))
     html = client.get(url).content.decode()
     assert "90%" in html and "25%" not in html
 
@@ -87,7 +88,7 @@ def test_feeds_and_api_show_an_approval_on_the_very_next_request(
         assert "37.25" not in client.get(url).content.decode()  # from the cache
     report = submitted(road, Decimal("37.25"))
     assert "37.25" not in client.get(url).content.decode()  # still waiting for review
-    report.approve(make_official("checker", "审核员"))
+    report.approve(make_official("checker", roles.REVIEWER))
     assert "37.25" in client.get(url).content.decode()
 
 
@@ -109,7 +110,7 @@ def test_a_correction_shows_on_the_next_request(client, road):
     report = submitted(road, 8)
     report.note = "重复计算"
     report.save()
-    report.approve(make_official("checker", "审核员"))
+    report.approve(make_official("checker", roles.REVIEWER))
     html = client.get("/plans/2021/projects/11/").content.decode()
     assert "<strong>8</strong>" in html and "修订记录" in html and "重复计算" in html
 
@@ -128,7 +129,7 @@ def test_unchanged_pages_answer_conditional_requests_with_304(client, road):
     again = client.get("/plans/2021/", HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b""
 
-    submitted(road, 30).approve(make_official("checker", "审核员"))
+    submitted(road, 30).approve(make_official("checker", roles.REVIEWER))
     changed = client.get("/plans/2021/", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
 

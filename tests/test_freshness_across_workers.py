@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from projects import roles
+
 from .conftest import gunicorn_serving, make_official, redis_url
 from .factories import DepartmentFactory, ReportFactory, TargetFactory
 
@@ -56,8 +58,8 @@ def pending(plan):
         target_value=40,
     )
     ReportFactory(target=road, value=10, as_of=date(2021, 3, 31))
-    reporter = make_official("clerk", "填报员", department)
-    make_official("checker", "审核员")
+    reporter = make_official("clerk", roles.REPORTER, department)
+    make_official("checker", roles.REVIEWER)
     return ReportFactory(
         target=road,
         value=36,

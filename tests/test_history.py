@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from projects import roles
 from projects.models import ProgressReport, Target
 
 from .conftest import make_official, report_form
@@ -21,8 +22,8 @@ def target(plan):
 
 
 def test_every_step_of_a_report_is_recorded_with_who_did_it(client, target):
-    reporter = make_official("clerk", "填报员", target.project.lead_department)
-    reviewer = make_official("checker", "审核员")
+    reporter = make_official("clerk", roles.REPORTER, target.project.lead_department)
+    reviewer = make_official("checker", roles.REVIEWER)
     client.force_login(reporter)
     client.post(
         reverse("admin:projects_progressreport_add"),
@@ -86,7 +87,7 @@ def test_an_old_version_cannot_be_restored_over_an_approved_report(admin_client,
 
 
 def test_reports_are_never_deleted_only_withdrawn(admin_client, target):
-    reporter = make_official("clerk", "填报员", target.project.lead_department)
+    reporter = make_official("clerk", roles.REPORTER, target.project.lead_department)
     report = ProgressReport.objects.create(
         target=target, value=5, as_of=date(2021, 3, 1), created_by=reporter
     )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from projects import roles
 from projects.models import ProgressReport
 
 from .conftest import make_official, report_form
@@ -54,7 +55,7 @@ def setup(client, plan):
         project__plan=plan, project__number=1, project__lead_department=department, target_value=100
     )
     ReportFactory(target=target, value=50, as_of=date(2021, 6, 30))
-    client.force_login(make_official("clerk", "填报员", department))
+    client.force_login(make_official("clerk", roles.REPORTER, department))
     return target
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from projects import clock
+from projects import clock, roles
 from projects.ledger import build_ledger
 from projects.models import Milestone, Plan, PlanRule, ProgressReport
 
@@ -90,7 +90,7 @@ def test_a_project_past_its_due_date_is_overdue_in_the_ledger(plan):
 def test_ledger_page_and_its_spreadsheet_show_the_same_rows(client, running_plan):
     ProjectFactory(plan=running_plan, number=1)
     TargetFactory(project__plan=running_plan, project__number=2, name="从未填报的指标")
-    client.force_login(make_official("checker", "审核员"))
+    client.force_login(make_official("checker", roles.REVIEWER))
     page = client.get(LEDGER + "?plan=2030")
     html = page.content.decode()
     assert "从未填报的指标" in html and "从未填报</td>" in html
@@ -116,7 +116,7 @@ def test_ledger_page_and_its_spreadsheet_show_the_same_rows(client, running_plan
 
 
 def test_ledger_rejects_a_malformed_plan_year(client, running_plan):
-    client.force_login(make_official("checker", "审核员"))
+    client.force_login(make_official("checker", roles.REVIEWER))
     assert client.get(LEDGER + "?plan=abc").status_code == 404
     assert client.get(LEDGER + "?plan=1999").status_code == 404
 
@@ -126,7 +126,7 @@ def test_the_ledger_spreadsheet_keeps_figures_percents_and_dates_as_such(client,
 
     stale = TargetFactory(project__plan=running_plan, project__number=2, target_value=1800)
     sent(stale, 900, days_ago=60)
-    client.force_login(make_official("checker", "审核员"))
+    client.force_login(make_official("checker", roles.REVIEWER))
     response = client.get(LEDGER + "?plan=2030&format=xlsx")
     workbook = load_workbook(io.BytesIO(response.content))
     sheet = workbook["逾期未报指标"]

@@ -5,6 +5,7 @@ a dismissed one leaves the notice to run out. Every surface at each step, and
 never put through it."""
 
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -12,11 +13,12 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from projects import pace
+from projects import pace, roles
 from projects.models import Notice, PlanRule, ProgressReport, PublicInput
 
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory, ReportFactory, TargetFactory
+from .refusals import BAD_REQUEST, HTTP_404, assert_refused
 
 SHANGHAI_NOON = 4  # 12:00 in Shanghai is 04:00 UTC
 
@@ -48,31 +50,42 @@ def target(project):
 
 @pytest.fixture
 def supervisor(db):
-    return make_official("supervisor", "审核员")
+    return make_official("supervisor", roles.REVIEWER)
 
 
 @pytest.fixture
 def moderator(db):
-    return make_official("moderator", "留言审核员")
+    return make_official("moderator", roles.MODERATOR)
 
 
 def figure(target, value, day):
     return ReportFactory(target=target, value=Decimal(value), as_of=day)
 
 
+STATUS = re.compile(r'<span class="status status-([a-z_]+)">([^<]+)</span>')
+
+
+def statuses(html):
+    """Every status a page shows, in order, as (status, label): on a project's page the
+    project's own under its title, then each target's."""
+    return STATUS.findall(html)
+
+
 def status(client, plan, day=None):
     """The project's status as every surface says it (on `day` with ?as_of=): the API,
-    the project page, the dashboard's table, the departments page; all must agree."""
+    the project page's heading, the dashboard's table, the departments page's one row;
+    all must agree."""
     query = f"?as_of={day:%Y-%m-%d}" if day else ""
     (record,) = client.get(f"/api/v1/projects/?plan={plan.year}&{query[1:]}").json()["results"]
-    label = record["status_label"]
+    said = (record["status"], record["status_label"])
+
+    def page(path):
+        return client.get(f"/plans/{plan.year}/{path}{query}").content.decode()
+
     shown = {
-        "project page": f'<span class="status status-{record["status"]}">{label}</span>'
-        in client.get(f"/plans/{plan.year}/projects/1/{query}").content.decode(),
-        "dashboard": f"<td>{label}</td></tr>"
-        in client.get(f"/plans/{plan.year}/{query}").content.decode(),
-        "departments": f'<span class="status status-{record["status"]}">{label}</span>'
-        in client.get(f"/plans/{plan.year}/departments/{query}").content.decode(),
+        "project page": statuses(page("projects/1/"))[0] == said,
+        "dashboard": f"<td>{said[1]}</td></tr>" in page(""),
+        "departments": statuses(page("departments/")) == [said],
     }
     assert shown == dict.fromkeys(shown, True), (record["status"], shown)
     return record["status"]
@@ -117,11 +130,14 @@ def test_a_project_goes_through_notice_objections_and_rectification(
     )
     assert status(client, plan) == "notice"
     page = client.get(project.get_absolute_url()).content.decode()
-    assert "公示中" in page and "2026-11-26 起公示 7 天，至 2026-12-03" in page
+    # The project is 公示中; its one target's figure is complete.
+    assert statuses(page) == [("notice", "公示中"), ("complete", "已完成")]
+    assert "2026-11-26 起公示 7 天，至 2026-12-03" in page
     assert reverse("projects:objection", args=[2026, 1]) in page
     dashboard = client.get("/").content.decode()
     assert "<td>公示中</td></tr>" in dashboard
-    assert client.get("/plans/2026/departments/").content.decode().count("公示中") >= 1
+    departments = client.get("/plans/2026/departments/").content.decode()
+    assert statuses(departments) == [("notice", "公示中")]  # 区住建局's one row
 
     # 11-27: an objection, published by the moderator; 11-28 upheld → 整改中.
     clock.move_to(at(date(2026, 11, 27)))
@@ -139,7 +155,8 @@ def test_a_project_goes_through_notice_objections_and_rectification(
     assert (objection.outcome, first.upheld_on) == ("upheld", date(2026, 11, 28))
     assert status(client, plan) == "rectifying"
     page = client.get(project.get_absolute_url()).content.decode()
-    assert "整改中" in page and "2026-11-28 异议成立" in page
+    assert statuses(page) == [("rectifying", "整改中"), ("complete", "已完成")]
+    assert "2026-11-28 异议成立" in page
     assert "已核实：三号楼尚未安装。" in page
     assert object_to(client, project, "再提一条异议，应当拒绝。").status_code == 404
 
@@ -238,9 +255,9 @@ def test_only_the_supervision_office_decides_an_objection(
     item = PublicInput.objects.get(kind="objection")
     item.publish(moderator)
     users = {
-        "reporter": make_official("reporter", "填报员", lead),
+        "reporter": make_official("reporter", roles.REPORTER, lead),
         "moderator": moderator,
-        "manager": make_official("manager", "管理员"),
+        "manager": make_official("manager", roles.ADMINISTRATOR),
     }
     decide(client, users[actor], item, "uphold_selected", "理由")
     decide(client, users[actor], item, "dismiss_selected", "理由")
@@ -267,9 +284,7 @@ def test_a_decision_needs_its_reason(client, plan, project, target, supervisor, 
 
 def test_no_objection_to_a_project_not_in_notice(client, plan, project, target):
     figure(target, 6, date(2026, 11, 26))
-    response = object_to(client, project)
-    assert response.status_code == 404
-    assert "不在公示期" in response.content.decode()
+    assert_refused(object_to(client, project), HTTP_404, "不在公示期")
     assert not PublicInput.objects.exists()
 
 
@@ -283,7 +298,8 @@ def test_a_project_finished_before_the_rule_is_never_put_through_it(client, plan
     assert not Notice.objects.exists()
     project = plan_2021.projects.get(number=4)
     page = client.get(project.get_absolute_url()).content.decode()
-    assert 'id="notice"' not in page and "已完成" in page
+    assert 'id="notice"' not in page
+    assert statuses(page) == [("complete", "已完成")] * 3  # the project, its two targets
     assert status_of(plan_2021, 4) == pace.Status.COMPLETE
 
 
@@ -295,7 +311,9 @@ def test_figures_that_fall_back_below_the_target_say_what_they_say(client, plan,
     figure(target, 10, date(2026, 11, 26))
     ProgressReport.objects.filter(target=target).update(value=Decimal(10))
     ReportFactory(target=target, value=Decimal(8), as_of=date(2026, 11, 26), note="重复计数")
-    assert status(client, plan) in {"on_track", "slow", "severe"}
+    # 8 of 10 on 11-26, when 90.4% of the year is expected: 10.4 points behind, more
+    # than the 10 of 推进缓慢, less than the 30 of 严重滞后; the notice no longer counts.
+    assert status(client, plan) == "slow"
 
 
 def test_the_bulletin_counts_completed_after_the_notice_and_says_who_is_in_notice(
@@ -321,8 +339,7 @@ def test_a_flood_of_objections_meets_the_429_and_a_disguised_photo_is_refused(
     client.get(url)
     fake = SimpleUploadedFile("a.jpg", b"<html>not a photo</html>", "image/jpeg")
     response = client.post(url, {"text": "三号楼的电梯还没有安装。", "photo": fake})
-    assert response.status_code == 400
-    assert "只能上传 JPEG、PNG 或 WebP" in response.content.decode()
+    assert_refused(response, BAD_REQUEST, "只能上传 JPEG、PNG 或 WebP")
     settings.VOICE_BROWSER_HARD = 1
     assert client.post(url, {"text": "三号楼的电梯还没有安装。"}).status_code == 429
     assert not PublicInput.objects.exists()
@@ -400,7 +417,7 @@ def test_only_the_moderators_and_the_answering_department_see_an_objectors_conta
     users = {
         "supervisor": supervisor,
         "moderator": moderator,
-        "reporter": make_official("reporter", "填报员", lead),
+        "reporter": make_official("reporter", roles.REPORTER, lead),
     }
     client.force_login(users[actor])
     admin = "admin:projects_publicinput_"
@@ -422,8 +439,6 @@ def test_only_the_moderators_and_the_answering_department_see_an_objectors_conta
 def test_no_other_role_opens_an_objectors_contact(client, project, target, moderator):
     """The rest of the matrix: a reporter of another department, an administrator, the
     congress's staff and a deputy open none of the objection's admin pages."""
-    from projects import roles
-
     figure(target, 10, date(2026, 11, 26))
     object_to(client, project)
     item = PublicInput.objects.get(kind="objection")

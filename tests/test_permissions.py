@@ -36,14 +36,13 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
 
-from projects import clock
+from projects import clock, roles
 from projects.models import Evidence, Milestone, ProgressReport
 
 from .conftest import make_official, make_plan, report_form, shared_world
@@ -54,15 +53,20 @@ from .factories import (
     TargetFactory,
     UserFactory,
 )
+from .refusals import (
+    DENIED,
+    HTTP_404,
+    LOGIN,
+    NOT_FOUND,
+    REFUSALS,
+    assert_refused,
+    messages_of,
+)
 
 ACTORS = ["anonymous", "reporter_a", "reporter_b", "reviewer", "manager"]
 # The projects each reporter answers for: 甲 leads "a" and supports "s"; 乙 leads "b".
 OWNED = {"reporter_a": {"a", "s"}, "reporter_b": {"b"}}
 
-LOGIN = "login"  # 302 to the admin login page
-DENIED = "403"
-NOT_FOUND = "not found"  # the admin's "does not exist" redirect to its index
-HTTP_404 = "404"
 VIEW = "view"  # 200 showing the object
 OWN = "own"  # 200 listing the actor's departments' rows and no other's
 ALL = "all"  # 200 listing every department's rows
@@ -82,9 +86,9 @@ def make_world():
     target_a = TargetFactory(project=project_a, name="新建口袋公园")
     target_b = TargetFactory(project=project_b, name="改造农村公路")
     target_s = TargetFactory(project=project_s, name="建成社区食堂")
-    reporter_a = make_official("reporter_a", "填报员", a)
-    reporter_b = make_official("reporter_b", "填报员", b)
-    reviewer = make_official("reviewer", "审核员")
+    reporter_a = make_official("reporter_a", roles.REPORTER, a)
+    reporter_b = make_official("reporter_b", roles.REPORTER, b)
+    reviewer = make_official("reviewer", roles.REVIEWER)
 
     def report(target, value, as_of, state, by, **fields):
         return ReportFactory(
@@ -117,7 +121,7 @@ def make_world():
         reporter_a=reporter_a,
         reporter_b=reporter_b,
         reviewer=reviewer,
-        manager=make_official("manager", "管理员"),
+        manager=make_official("manager", roles.ADMINISTRATOR),
         chief=UserFactory(username="chief", is_staff=True, is_superuser=True),
         approved_a=report(target_a, 40, date(2021, 3, 31), "approved", reporter_a),
         approved_b=report(target_b, 40, date(2021, 3, 31), "approved", reporter_b),
@@ -148,21 +152,6 @@ def touched(report, user):
 def log_in(client, world, actor):
     if actor != "anonymous":
         client.force_login(getattr(world, actor))
-
-
-def messages_of(response):
-    return " ".join(str(m) for m in get_messages(response.wsgi_request))
-
-
-def assert_login_redirect(response):
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("admin:login") + "?next=")
-
-
-def assert_not_found(response):
-    assert response.status_code == 302
-    assert response["Location"] == reverse("admin:index")
-    assert "不存在" in messages_of(response)
 
 
 def matrix(rows):
@@ -284,14 +273,8 @@ def test_each_actor_sees_each_admin_page_as_the_matrix_says(
     url, shows = pages(world)[admin_page]
     log_in(client, world, actor)
     response = client.get(url)
-    if outcome == LOGIN:
-        assert_login_redirect(response)
-    elif outcome == DENIED:
-        assert response.status_code == 403
-    elif outcome == NOT_FOUND:
-        assert_not_found(response)
-    elif outcome == HTTP_404:
-        assert response.status_code == 404
+    if outcome in REFUSALS:
+        assert_refused(response, outcome)
     elif outcome == VIEW:
         assert response.status_code == 200
         assert shows in response.content.decode()
@@ -374,8 +357,9 @@ def test_the_target_picker_offers_only_targets_one_may_see(client, world, actor,
         {"app_label": "projects", "model_name": "progressreport", "field_name": "target"},
     )
     if outcome == LOGIN:
-        assert_login_redirect(response)
+        assert_refused(response, LOGIN)
     else:
+        assert response.status_code == 200
         assert [r["text"] for r in response.json()["results"]] == outcome
 
 
@@ -413,10 +397,8 @@ def test_a_report_is_added_only_for_a_target_of_ones_own_department(
         assert (report.state, report.created_by) == ("draft", getattr(world, actor))
         return
     assert not added.exists()
-    if outcome == LOGIN:
-        assert_login_redirect(response)
-    elif outcome == DENIED:
-        assert response.status_code == 403
+    if outcome in REFUSALS:
+        assert_refused(response, outcome)
     else:
         assert response.status_code == 200
         assert response.context["adminform"].form.errors["target"] == ["请选择您有权填报的指标。"]
@@ -475,10 +457,8 @@ def test_a_report_is_edited_only_by_its_departments_reporter_while_editable(
     log_in(client, world, actor)
 
     response = client.get(url)
-    if get == LOGIN:
-        assert_login_redirect(response)
-    elif get == NOT_FOUND:
-        assert_not_found(response)
+    if get in REFUSALS:
+        assert_refused(response, get)
     else:
         assert response.status_code == 200
         html = response.content.decode()
@@ -494,12 +474,7 @@ def test_a_report_is_edited_only_by_its_departments_reporter_while_editable(
         assert (report.value, report.state) == (Decimal("70"), before[1])
         return
     assert (report.value, report.state) == before
-    if post == LOGIN:
-        assert_login_redirect(response)
-    elif post == NOT_FOUND:
-        assert_not_found(response)
-    else:
-        assert response.status_code == 403
+    assert_refused(response, post)
 
 
 def test_a_draft_cannot_be_moved_to_another_departments_target(client, world):
@@ -588,7 +563,7 @@ def test_list_actions_change_only_what_the_actor_may_change(
     report.refresh_from_db()
     assert report.state == state
     if message == LOGIN:
-        assert_login_redirect(response)
+        assert_refused(response, LOGIN)
     elif message == IGNORED:
         assert response.status_code == 200
         assert response.context["action_form"] is None
@@ -632,10 +607,8 @@ def test_only_a_reviewer_approves_or_returns_and_never_their_own(
     )
     report.refresh_from_db()
     assert report.state == state
-    if outcome == LOGIN:
-        assert_login_redirect(response)
-    elif outcome == DENIED:
-        assert response.status_code == 403
+    if outcome in REFUSALS:
+        assert_refused(response, outcome)
     elif outcome == TO_QUEUE:
         assert response["Location"] == reverse("admin:projects_submittedreport_changelist")
         assert report.reviewed_by == world.reviewer
@@ -654,10 +627,7 @@ def test_nobody_restores_an_old_version_of_a_report(client, world, actor):
         reverse("admin:projects_progressreport_simple_history", args=[report.pk, version]),
         change_form(report, value="99"),
     )
-    if actor == "anonymous":
-        assert_login_redirect(response)
-    else:
-        assert response.status_code == 403
+    assert_refused(response, LOGIN if actor == "anonymous" else DENIED)
     report.refresh_from_db()
     assert report.value == 40
 
@@ -703,10 +673,8 @@ def test_only_the_admin_role_changes_a_plan(client, world, actor, outcome):
     )
     plan.refresh_from_db()
     assert (plan.title == "改过的标题") == (outcome == SAVED)
-    if outcome == LOGIN:
-        assert_login_redirect(response)
-    elif outcome == DENIED:
-        assert response.status_code == 403
+    if outcome in REFUSALS:
+        assert_refused(response, outcome)
     else:
         assert response.status_code == 302
 
@@ -746,10 +714,8 @@ def test_only_reviewers_and_admins_mark_a_dated_step_done(client, world, actor, 
     step.refresh_from_db()
     assert step.done_on == done_on
     assert (step.title, step.due_date) == ("公园开工", date(2021, 5, 31))
-    if outcome == LOGIN:
-        assert_login_redirect(response)
-    elif outcome == DENIED:
-        assert response.status_code == 403
+    if outcome in REFUSALS:
+        assert_refused(response, outcome)
     else:
         assert response.status_code == 302
 
@@ -786,10 +752,8 @@ def test_an_import_saves_only_rows_for_ones_own_targets(client, world, actor, ow
         assert (report.state, report.created_by) == ("submitted", getattr(world, actor))
         return
     assert not imported.exists()
-    if outcome == LOGIN:
-        assert_login_redirect(response)
-    elif outcome == DENIED:
-        assert response.status_code == 403
+    if outcome in REFUSALS:
+        assert_refused(response, outcome)
     else:
         assert response.status_code == 200
         assert "不是您所在单位的指标，不能填报。" in response.content.decode()
@@ -810,10 +774,8 @@ TEMPLATES = [
 def test_the_import_template_lists_only_ones_own_targets(client, world, actor, outcome):
     log_in(client, world, actor)
     response = client.get(reverse("admin:projects_import_template"))
-    if outcome == LOGIN:
-        assert_login_redirect(response)
-    elif outcome == DENIED:
-        assert response.status_code == 403
+    if outcome in REFUSALS:
+        assert_refused(response, outcome)
     else:
         assert response.status_code == 200
         sheet = load_workbook(io.BytesIO(response.content))["填报"]
@@ -825,13 +787,14 @@ def test_the_import_template_lists_only_ones_own_targets(client, world, actor, o
 
 # An evidence file of 甲's draft: only officials who may see the report get it; once the
 # report is approved (in a published plan), everyone does.
+FILE = "file"  # 200, the PNG itself
 EVIDENCE = [
-    # actor        draft  approved
-    ("anonymous",  404,   200),
-    ("reporter_a", 200,   200),
-    ("reporter_b", 404,   200),
-    ("reviewer",   200,   200),
-    ("manager",    200,   200),
+    # actor        draft     approved
+    ("anonymous",  HTTP_404, FILE),
+    ("reporter_a", FILE,     FILE),
+    ("reporter_b", HTTP_404, FILE),
+    ("reviewer",   FILE,     FILE),
+    ("manager",    FILE,     FILE),
 ]  # fmt: skip
 
 
@@ -871,9 +834,11 @@ def test_a_drafts_evidence_is_served_only_to_officials_who_see_the_report(
 ):
     log_in(client, world, actor)
     response = fetch(client, photo)
-    assert response.status_code == status
-    if status == 200:
+    if status == FILE:
+        assert response.status_code == 200
         assert response["Cache-Control"] == "private, no-store"
+    else:
+        assert_refused(response, status)
 
 
 @pytest.mark.parametrize(
@@ -884,7 +849,7 @@ def test_an_approved_reports_evidence_is_served_to_everyone(client, world, photo
     world.draft_a.approve(world.reviewer)
     log_in(client, world, actor)
     response = fetch(client, photo)
-    assert response.status_code == status
+    assert (status, response.status_code) == (FILE, 200)
     assert response["Cache-Control"] == "public, max-age=86400"
 
 
@@ -894,11 +859,13 @@ def test_a_reporter_sees_a_departments_name_but_not_who_works_there(client, db):
     from .conftest import make_official
 
     department = Department.objects.create(name="区测试局")
-    colleague = make_official("colleague-x", "填报员", department)
-    reporter = make_official("reporter-y", "填报员", Department.objects.create(name="区别的局"))
+    colleague = make_official("colleague-x", roles.REPORTER, department)
+    reporter = make_official(
+        "reporter-y", roles.REPORTER, Department.objects.create(name="区别的局")
+    )
     client.force_login(reporter)
     page = client.get(reverse("admin:projects_department_change", args=[department.pk]))
     assert page.status_code == 200 and "区测试局" in page.content.decode()
     assert colleague.username not in page.content.decode()
     history = client.get(reverse("admin:projects_department_history", args=[department.pk]))
-    assert history.status_code == 403
+    assert_refused(history, DENIED)

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from projects import roles
 from projects.models import PlanRule, Target
 
 from .conftest import SHANGHAI, make_official
@@ -161,7 +162,7 @@ def plan_form(response):
 
 def test_an_administrator_records_a_change_in_the_plans_admin(client, plan, clock):
     on_the_day_before(clock, HALF_WAY)
-    manager = make_official("manager", "管理员")
+    manager = make_official("manager", roles.ADMINISTRATOR)
     client.force_login(manager)
     url = reverse("admin:projects_plan_change", args=[plan.pk])
     data = plan_form(client.get(url))
@@ -187,7 +188,7 @@ def test_an_administrator_records_a_change_in_the_plans_admin(client, plan, cloc
     assert plan.rules.count() == len(PlanRule.Name) + 1  # those a plan starts with, and this
 
 
-@pytest.mark.parametrize("role", ["填报员", "审核员"])
+@pytest.mark.parametrize("role", [roles.REPORTER, roles.REVIEWER])
 def test_reporters_and_reviewers_cannot_change_a_rule(client, plan, role, clock):
     on_the_day_before(clock, HALF_WAY)
     client.force_login(make_official("someone", role))

@@ -15,13 +15,8 @@ from projects.roles import ADMINISTRATOR, CONGRESS_STAFF, DEPUTY, MODERATOR, REP
 
 from .conftest import make_official, make_plan, shared_world
 from .factories import DepartmentFactory, ProjectFactory, TargetFactory
-from .test_voice_permissions import (
-    DENIED,
-    LOGIN,
-    NOT_FOUND,
-    admin,
-    assert_refused,
-)
+from .refusals import DENIED, LOGIN, NOT_FOUND, REFUSALS, assert_refused
+from .test_voice_permissions import admin
 
 ACTORS = ["anonymous", "reporter_a", "reporter_b", "reviewer", "manager", "moderator", "staff"]
 SHOWN = "shown"  # 200, and the object (or for a list, exactly these rows)
@@ -137,7 +132,7 @@ def test_each_actor_sees_each_site_page_as_the_matrix_says(client, world, page, 
     url, shows = pages(world)[page]
     log_in(client, world, actor)
     response = client.get(url)
-    if outcome in (LOGIN, DENIED, NOT_FOUND):
+    if outcome in REFUSALS:
         assert_refused(response, outcome)
         return
     assert response.status_code == 200
@@ -238,7 +233,7 @@ def test_a_pending_stages_photo_is_served_only_to_officials_who_see_the_site(
 
 def test_the_deputies_and_the_public_have_no_site_admin(client, world):
     client.force_login(Group.objects.get(name=DEPUTY).user_set.get())
-    assert client.get(admin("site_changelist")).status_code == 403
+    assert_refused(client.get(admin("site_changelist")), DENIED)
     client.logout()
     assert client.get(f"/m/s{world.site_a.pk}").status_code == 200  # approved: public
     assert client.get(f"/m/s{world.site_b.pk}").status_code == 404  # no stage yet

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from projects import geo
+from projects import geo, roles
 from projects.models import (
     Answer,
     OnlineRating,
@@ -29,6 +29,7 @@ from projects.models import (
 
 from .conftest import make_official
 from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetFactory
+from .refusals import BAD_REQUEST, assert_refused
 
 SITE_URL = "https://jd.example.gov.cn"
 # 驿城区: 西园街道, GCJ-02 as Gaode shows it, and its WGS-84 by the same formula.
@@ -65,17 +66,17 @@ def parks(project):
 
 @pytest.fixture
 def reporter(lead):
-    return make_official("reporter", "填报员", lead)
+    return make_official("reporter", roles.REPORTER, lead)
 
 
 @pytest.fixture
 def reviewer(db):
-    return make_official("reviewer", "审核员")
+    return make_official("reviewer", roles.REVIEWER)
 
 
 @pytest.fixture
 def moderator(db):
-    return make_official("moderator", "留言审核员")
+    return make_official("moderator", roles.MODERATOR)
 
 
 def new_site(target, name="西园口袋公园", **fields):
@@ -113,7 +114,9 @@ def test_a_site_is_public_only_once_a_reviewer_approves_a_stage(client, parks, r
     assert "西园口袋公园" not in client.get(parks.project.get_absolute_url()).content.decode()
     change.approve(reviewer)
     page = client.get(f"/m/s{site.pk}").content.decode()
-    assert "西园口袋公园" in page and "已开工" in page
+    assert "<h1>西园口袋公园</h1>" in page
+    now = '<p class="stage-now">当前阶段 <span class="tag stage-1">已开工</span> '
+    assert now + '<span class="meta">2021-04-01 起</span></p>' in page
     assert "西园口袋公园" in client.get(parks.project.get_absolute_url()).content.decode()
 
 
@@ -247,7 +250,7 @@ def test_a_stage_dated_after_today_is_refused(park, reporter):
 
 
 def test_a_reporter_sees_and_enters_only_their_departments_sites(client, park):
-    other = make_official("other", "填报员", DepartmentFactory(name="区卫健委"))
+    other = make_official("other", roles.REPORTER, DepartmentFactory(name="区卫健委"))
     client.force_login(other)
     assert client.get(reverse("admin:projects_site_change", args=[park.pk])).status_code == 302
     response = client.post(
@@ -421,8 +424,7 @@ def test_a_rating_counts_at_once_and_its_comment_waits_for_a_moderator(client, p
 def test_one_rating_per_browser_per_project_a_month(client, park):
     assert rate(client, f"/m/s{park.pk}").status_code == 302
     again = rate(client, f"/m/p{park.target.project.pk}", "fair")  # another code, same project
-    assert again.status_code == 400
-    assert "本月（2026年11月）您已评价过这件实事" in again.content.decode()
+    assert_refused(again, BAD_REQUEST, "本月（2026年11月）您已评价过这件实事")
     assert OnlineRating.objects.count() == 1
     with time_machine.travel(datetime(2026, 12, 2, 2, tzinfo=UTC)):
         assert rate(client, f"/m/s{park.pk}").status_code == 302
@@ -435,9 +437,7 @@ def test_a_rating_for_a_project_of_a_closed_plan_is_refused(client, park):
     plan.save()
     page = client.get(f"/m/s{park.pk}/rate").content.decode()
     assert "不再接受码上评" in page
-    response = rate(client, f"/m/s{park.pk}")
-    assert response.status_code == 400
-    assert "不再接受码上评" in response.content.decode()
+    assert_refused(rate(client, f"/m/s{park.pk}"), BAD_REQUEST, "不再接受码上评")
     assert not OnlineRating.objects.exists()
 
 
@@ -450,9 +450,7 @@ def test_a_rating_for_a_project_of_a_closed_plan_is_refused(client, park):
     ],
 )
 def test_a_bad_rating_is_refused_in_chinese_and_changes_nothing(client, park, fields, message):
-    response = rate(client, f"/m/s{park.pk}", **fields)
-    assert response.status_code == 400
-    assert message in response.content.decode()
+    assert_refused(rate(client, f"/m/s{park.pk}", **fields), BAD_REQUEST, message)
     assert not OnlineRating.objects.exists() and not PublicInput.objects.exists()
 
 
@@ -765,8 +763,7 @@ def test_a_problem_with_a_disguised_or_oversized_photo_is_refused(
     response = client.post(
         f"/m/s{park.pk}/problem", {"text": "公园东门的台阶破损，老人容易绊倒。", "photo": photo}
     )
-    assert response.status_code == 400
-    assert message in response.content.decode()
+    assert_refused(response, BAD_REQUEST, message)
     assert not PublicInput.objects.exists()
 
 

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from projects import clock, workdays
+from projects import clock, roles, workdays
 from projects.models import Answer, PublicInput
 
 from .conftest import make_official
 from .factories import DepartmentFactory, ProjectFactory
+from .refusals import BAD_REQUEST, assert_refused
 
 NAME = "王小明"
 PHONE = "13912345678"
@@ -35,12 +36,12 @@ def project(plan, lead):
 
 @pytest.fixture
 def moderator(db):
-    return make_official("moderator", "留言审核员")
+    return make_official("moderator", roles.MODERATOR)
 
 
 @pytest.fixture
 def reporter(lead):
-    return make_official("reporter", "填报员", lead)
+    return make_official("reporter", roles.REPORTER, lead)
 
 
 def ask_url(project):
@@ -64,8 +65,7 @@ def test_a_question_is_stored_pending_and_is_not_public(client, project):
 
 def refused(response, message):
     """A post refused with `message` in Chinese, and nothing stored."""
-    assert response.status_code == 400
-    assert message in response.content.decode()
+    assert_refused(response, BAD_REQUEST, message)
     assert not PublicInput.objects.exists()
 
 
@@ -222,7 +222,7 @@ def test_a_returned_answer_needs_a_reason_and_stays_private(client, published, r
 
 
 def test_only_the_lead_department_answers(published):
-    other = make_official("other", "填报员", DepartmentFactory(name="区公路局"))
+    other = make_official("other", roles.REPORTER, DepartmentFactory(name="区公路局"))
     given = Answer(question=published, department=published.project.lead_department, text="x")
     with pytest.raises(Exception, match="只有该实事的牵头单位可以答复"):
         given.check_writer(other)
@@ -450,7 +450,7 @@ def test_a_429_reads_no_body_and_costs_two_queries(
 
 
 def test_a_deputy_sends_an_opinion_answered_like_a_question(client, project, moderator, reporter):
-    deputy = make_official("zhang_daibiao", "人大代表")
+    deputy = make_official("zhang_daibiao", roles.DEPUTY)
     url = reverse("projects:deputy_opinion", args=[2021, project.number])
     assert client.get(url).status_code == 302  # to the login page
     client.force_login(reporter)

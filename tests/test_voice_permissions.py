@@ -49,7 +49,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Group
-from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
@@ -60,12 +59,10 @@ from projects.roles import ADMINISTRATOR, MODERATOR, REPORTER, REVIEWER
 
 from .conftest import make_official, make_plan, shared_world
 from .factories import DepartmentFactory, ProjectFactory
+from .refusals import DENIED, LOGIN, NOT_FOUND, REFUSALS, assert_refused, messages_of
 
 ACTORS = ["anonymous", "reporter_a", "reporter_b", "reviewer", "manager", "moderator"]
 
-LOGIN = "login"  # 302 to the admin login page
-DENIED = "403"
-NOT_FOUND = "not found"  # the admin's "does not exist" redirect to its index
 VIEW = "view"  # 200 showing the object, and no name or phone number at all
 CONTACT = "contact"  # 200 showing the object with its writer's name and phone
 ALL = "all"  # 200 listing every row
@@ -166,32 +163,6 @@ def browser(user):
     return client
 
 
-def messages_of(response):
-    return " ".join(str(m) for m in get_messages(response.wsgi_request))
-
-
-def assert_login_redirect(response):
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("admin:login") + "?next=")
-
-
-def assert_not_found(response):
-    assert response.status_code == 302
-    assert response["Location"] == reverse("admin:index")
-    assert "不存在" in messages_of(response)
-
-
-def assert_refused(response, outcome):
-    if outcome == LOGIN:
-        assert_login_redirect(response)
-    elif outcome == DENIED:
-        assert response.status_code == 403
-    elif outcome == NOT_FOUND:
-        assert_not_found(response)
-    else:
-        raise AssertionError(f"not a refusal: {outcome}")
-
-
 def contacts_in(html):
     """The questions whose writer's name or phone number the page shows."""
     return {key for key, (_, _, name, phone) in QUESTIONS.items() if name in html or phone in html}
@@ -262,7 +233,7 @@ def test_each_actor_sees_each_voice_page_as_the_matrix_says(
     url, shows = pages(world)[admin_page]
     log_in(client, world, actor)
     response = client.get(url)
-    if outcome in (LOGIN, DENIED, NOT_FOUND):
+    if outcome in REFUSALS:
         assert_refused(response, outcome)
         return
     assert response.status_code == 200
@@ -373,7 +344,7 @@ def test_only_the_moderator_decides_what_the_public_sent(
     response = client.post(shown, data)
     item.refresh_from_db()
     assert item.state == state
-    if outcome in (LOGIN, DENIED):
+    if outcome in REFUSALS:
         assert_refused(response, outcome)
     elif outcome == IGNORED:
         assert response.status_code == 200
@@ -433,7 +404,7 @@ def test_only_the_lead_departments_reporter_answers_a_published_question(
     log_in(client, world, actor)
 
     page = client.get(url)
-    if outcome in (LOGIN, DENIED):
+    if outcome in REFUSALS:
         assert_refused(page, outcome)
     else:
         assert page.status_code == 200
@@ -518,7 +489,7 @@ def test_an_answer_is_edited_only_by_its_departments_reporter_before_approval(
     log_in(client, world, actor)
 
     page = client.get(url)
-    if get in (LOGIN, DENIED, NOT_FOUND):
+    if get in REFUSALS:
         assert_refused(page, get)
     else:
         assert page.status_code == 200
@@ -563,7 +534,7 @@ def test_only_the_moderator_approves_or_returns_an_answer(
     response = client.post(ANSWER_LIST, data)
     answer.refresh_from_db()
     assert answer.state == state
-    if outcome in (LOGIN, DENIED):
+    if outcome in REFUSALS:
         assert_refused(response, outcome)
     elif outcome == IGNORED:
         assert response.status_code == 200
@@ -686,7 +657,7 @@ def test_anyone_may_ask_and_only_the_moderator_then_sees_the_question(client, wo
     assert "冯晓东" in page and "13900000009" in page
     client.force_login(world.reporter_a)
     assert text not in client.get(QUESTION_LIST).content.decode()
-    assert_not_found(client.get(admin("publicinput_change", item.pk)))
+    assert_refused(client.get(admin("publicinput_change", item.pk)), NOT_FOUND)
 
 
 def test_the_project_page_shows_published_questions_and_no_writer(client, world):

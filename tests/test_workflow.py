@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from projects import roles
 from projects.models import ProgressReport, Target
 
 from .conftest import make_official
@@ -28,12 +29,12 @@ def target(plan, department):
 
 @pytest.fixture
 def reporter(department):
-    return make_official("clerk", "填报员", department)
+    return make_official("clerk", roles.REPORTER, department)
 
 
 @pytest.fixture
 def reviewer(db):
-    return make_official("checker", "审核员")
+    return make_official("checker", roles.REVIEWER)
 
 
 def draft(target, reporter, value=50, as_of=date(2021, 6, 30), **fields):
@@ -66,8 +67,8 @@ def test_the_public_keeps_the_last_approved_figure_while_a_new_one_waits(target,
 
 
 def test_nobody_approves_their_own_report(target, department):
-    both = make_official("both", "审核员", department)
-    both.groups.add(*make_official("x", "填报员").groups.all())
+    both = make_official("both", roles.REVIEWER, department)
+    both.groups.add(*make_official("x", roles.REPORTER).groups.all())
     report = draft(target, both)
     report.submit(both)
     with pytest.raises(ValidationError, match="不能审核自己填报、修改或提交过的数据"):
@@ -106,7 +107,7 @@ def test_a_second_approval_of_the_same_report_is_refused(target, reporter, revie
     report.submit(reporter)
     stale_copy = ProgressReport.objects.get(pk=report.pk)
     report.approve(reviewer)
-    other = make_official("checker2", "审核员")
+    other = make_official("checker2", roles.REVIEWER)
     with pytest.raises(ValidationError, match="当前为“已审核”"):
         stale_copy.approve(other)
     assert ProgressReport.objects.get(pk=report.pk).reviewed_by == reviewer
@@ -222,8 +223,8 @@ def test_whoever_changed_a_figure_cannot_approve_it_whatever_roles_they_hold(
 
     from .conftest import report_form
 
-    insider = make_official("insider", "填报员", department)
-    insider.groups.add(Group.objects.get(name="审核员"))
+    insider = make_official("insider", roles.REPORTER, department)
+    insider.groups.add(Group.objects.get(name=roles.REVIEWER))
     draft = ReportFactory(target=target, value=259, as_of=date(2021, 6, 30), state="draft",
                           created_by=reporter)  # fmt: skip
     client.force_login(insider)
@@ -244,7 +245,7 @@ def test_whoever_changed_a_figure_cannot_approve_it_whatever_roles_they_hold(
 
 
 def test_a_reviewer_who_returned_a_report_may_approve_it_once_corrected(target, reporter):
-    reviewer = make_official("checker", "审核员")
+    reviewer = make_official("checker", roles.REVIEWER)
     report = ReportFactory(target=target, value=30, as_of=date(2021, 6, 30), state="submitted",
                            created_by=reporter, submitted_by=reporter, delay_reason="雨季",
                            next_steps="加快")  # fmt: skip
@@ -260,15 +261,15 @@ def test_a_reviewer_who_returned_a_report_may_approve_it_once_corrected(target, 
 def test_nobody_changes_their_own_roles(client, db):
     from django.contrib.auth.models import Group
 
-    manager = make_official("manager", "管理员")
+    manager = make_official("manager", roles.ADMINISTRATOR)
     client.force_login(manager)
     url = reverse("admin:auth_user_change", args=[manager.pk])
     html = client.get(url).content.decode()
     assert 'name="groups"' not in html
-    reviewer_role = Group.objects.get(name="审核员")
+    reviewer_role = Group.objects.get(name=roles.REVIEWER)
     fields = {"username": "manager", "is_active": "on", "is_staff": "on", "email": ""}
     client.post(url, {**fields, "groups": [reviewer_role.pk]})
-    assert list(manager.groups.values_list("name", flat=True)) == ["管理员"]
-    other = make_official("clerk2", "填报员")
+    assert list(manager.groups.values_list("name", flat=True)) == [roles.ADMINISTRATOR]
+    other = make_official("clerk2", roles.REPORTER)
     html = client.get(reverse("admin:auth_user_change", args=[other.pk])).content.decode()
     assert 'name="groups"' in html  # another administrator's account is theirs to keep

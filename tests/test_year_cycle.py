@@ -8,10 +8,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from projects import roles
 from projects.models import Candidate, CandidateTarget, Plan, PublicInput
 
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory
+from .refusals import BAD_REQUEST, HTTP_404, assert_refused
 
 # The suite's clock stands at 2026-11-26 in Shanghai (tests/conftest.py NOW).
 OPENS, CLOSES = date(2026, 11, 1), date(2026, 11, 30)
@@ -25,7 +27,7 @@ def next_year(db):
 
 @pytest.fixture
 def moderator(db):
-    return make_official("moderator", "留言审核员")
+    return make_official("moderator", roles.MODERATOR)
 
 
 def propose_url(plan):
@@ -108,19 +110,15 @@ def test_a_proposal_after_the_call_closed_is_refused_and_stores_nothing(client, 
     next_year.call_closes = date(2026, 11, 25)
     next_year.call_opens = date(2026, 10, 1)
     next_year.save()
-    response = propose(client, next_year)
-    assert response.status_code == 404
-    assert "征集期为 2026-10-01 至 2026-11-25，现在不在征集期内，推荐没有保存" in (
-        response.content.decode()
-    )
+    closed = "征集期为 2026-10-01 至 2026-11-25，现在不在征集期内，推荐没有保存"
+    assert_refused(propose(client, next_year), HTTP_404, closed)
     assert not PublicInput.objects.exists()
 
 
 def test_a_proposal_needs_what_and_a_category(client, next_year):
     response = propose(client, next_year, title="", category="nonsense")
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert "请填写推荐的项目。" in html and "请从列表中选择类别。" in html
+    assert_refused(response, BAD_REQUEST, "请填写推荐的项目。")
+    assert "请从列表中选择类别。" in response.content.decode()
     assert not PublicInput.objects.exists()
 
 

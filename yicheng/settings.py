@@ -314,6 +314,10 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A try refused while locked, or by the limits below, checked no password and is no
+# guess: axes records it not (its default would, and reset the hour), so an official
+# who presses 登录 again while slowed is not locked out for the hour by doing so.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "yicheng.clientaddr.limited_address"
 AXES_LOCKOUT_CALLABLE = "projects.logins.refused"
 AXES_USERNAME_CALLABLE = "projects.logins.username"

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from projects import clock
+from projects import clock, roles
 from projects.models import (
     Answer,
     Ballot,
@@ -58,12 +58,12 @@ def people(db):
     return {
         "housing": housing,
         "roads": roads,
-        "moderator": make_official("moderator", "留言审核员"),
-        "manager": make_official("manager", "管理员"),
-        "staff": make_official("staff", "人大工作人员"),
-        "reporter": make_official("reporter", "填报员", housing),
-        "reviewer": make_official("reviewer", "审核员"),
-        "deputy": make_official("deputy_li", "人大代表"),
+        "moderator": make_official("moderator", roles.MODERATOR),
+        "manager": make_official("manager", roles.ADMINISTRATOR),
+        "staff": make_official("staff", roles.CONGRESS_STAFF),
+        "reporter": make_official("reporter", roles.REPORTER, housing),
+        "reviewer": make_official("reviewer", roles.REVIEWER),
+        "deputy": make_official("deputy_li", roles.DEPUTY),
     }
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from projects import clock
+from projects import clock, roles
 from projects.models import PublicInput
 from tests.browser.test_voice_in_a_browser import axe, submit
 from tests.conftest import make_official
@@ -31,8 +31,8 @@ def projects(db):
     dismissed objection, one 整改中 after an upheld one."""
     today = clock.today()
     plan = PlanFactory(year=today.year)
-    moderator = make_official("notice-moderator", "留言审核员")
-    supervisor = make_official("notice-supervisor", "审核员")
+    moderator = make_official("notice-moderator", roles.MODERATOR)
+    supervisor = make_official("notice-supervisor", roles.REVIEWER)
     made = []
     for number, title in ((1, "加装电梯"), (2, "农村公路")):
         project = ProjectFactory(

@@ -13,6 +13,7 @@ import subprocess
 import pytest
 from django.urls import reverse
 
+from projects import roles
 from projects.models import Answer, OnlineRating, Plan, PublicInput, Site
 from tests.browser.test_voice_in_a_browser import axe, log_in, run_action
 from tests.conftest import make_official
@@ -52,8 +53,8 @@ def test_a_resident_scans_the_poster_rates_and_raises_a_problem_that_is_answered
     live_server, browser, park, tmp_path
 ):
     project = park.target.project
-    reporter = make_official("park-reporter", "填报员", project.lead_department)
-    moderator = make_official("park-moderator", "留言审核员")
+    reporter = make_official("park-reporter", roles.REPORTER, project.lead_department)
+    moderator = make_official("park-moderator", roles.MODERATOR)
 
     # The poster, as printed: its QR code read off the rendered page.
     printing = browser.new_context(viewport={"width": 794, "height": 1123}).new_page()

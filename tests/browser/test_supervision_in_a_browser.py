@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from projects import clock
+from projects import clock, roles
 from projects.models import Follow, Supervision
 from tests.browser.test_voice_in_a_browser import axe, submit
 from tests.conftest import make_official
@@ -41,8 +41,8 @@ def project(db):
         target=target, value=Decimal(10), as_of=timezone.localdate(sent),
         created_at=sent, submitted_at=sent,
     )  # fmt: skip
-    office = make_official("browser-office", "审核员")
-    reporter = make_official("browser-reporter", "填报员", department)
+    office = make_official("browser-office", roles.REVIEWER)
+    reporter = make_official("browser-reporter", roles.REPORTER, department)
     for closed in (False, True):
         item = Supervision.objects.create(
             plan=plan, kind="report", project=project, target=target, department=department,

@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import get_resolver, resolve, reverse
 from simple_history.models import HistoricalChanges
 
-from projects import clock
+from projects import clock, roles
 from projects.models import Answer, Plan, Project, PublicInput
 from tests.conftest import SHANGHAI, make_official
 
@@ -72,12 +72,12 @@ def project(demo):
 
 @pytest.fixture
 def moderator(demo):
-    return make_official("voice-moderator", "留言审核员")
+    return make_official("voice-moderator", roles.MODERATOR)
 
 
 @pytest.fixture
 def reporter(project):
-    return make_official("voice-reporter", "填报员", project.lead_department)
+    return make_official("voice-reporter", roles.REPORTER, project.lead_department)
 
 
 # Reading what a URL returns, in every form it could carry a name in

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from projects import roles
+
 from ..conftest import machine_clock_env, make_official
 from ..factories import DepartmentFactory, TargetFactory
 
@@ -43,7 +45,7 @@ def targets(plan, department):
 
 @pytest.fixture
 def reporter(client, department):
-    user = make_official("clerk", "填报员", department)
+    user = make_official("clerk", roles.REPORTER, department)
     client.force_login(user)
     return user
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from projects import roles
 from projects.importing import TEMPLATE_COLUMNS
 from projects.models import ProgressReport
 
@@ -524,7 +525,7 @@ def test_the_template_opens_what_to_fill_and_checks_dates_and_choices(client, re
 
 
 def test_a_department_with_no_target_is_told_why_its_template_is_empty(client, plan):
-    client.force_login(make_official("idle", "填报员", DepartmentFactory(name="区档案馆")))
+    client.force_login(make_official("idle", roles.REPORTER, DepartmentFactory(name="区档案馆")))
     workbook = template(client)
     assert workbook["填报"].max_row == 1
     notes = [row[0] for row in workbook["说明"].iter_rows(values_only=True)]

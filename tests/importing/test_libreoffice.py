@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from projects import clock
+from projects import clock, roles
 from projects.models import Plan, ProgressReport
 
 from ..conftest import make_official
@@ -172,7 +172,7 @@ def test_a_sheet_kept_through_the_year_adds_only_what_is_new(
     write(sheet, column, below, 指标编号=parking.pk, 新累计值=1100, 截至日期=date(2021, 7, 31))
     first = dry_run(client, libreoffice, workbook, ODS)
     confirm(client, first)
-    checker = make_official("checker", "审核员")
+    checker = make_official("checker", roles.REVIEWER)
     for report in ProgressReport.objects.all():
         report.approve(checker)
 
@@ -253,7 +253,7 @@ def test_the_ledger_opened_in_libreoffice_sums_its_current_values(db, client, li
                 target=target, value=value, as_of=today - timedelta(days=60),
                 created_at=sent, submitted_at=sent,
             )  # fmt: skip
-    client.force_login(make_official("checker", "审核员"))
+    client.force_login(make_official("checker", roles.REVIEWER))
     response = client.get(reverse("admin:projects_ledger") + "?plan=2030&format=xlsx")
     workbook = load_workbook(io.BytesIO(response.content))
     sheet = workbook["逾期未报指标"]

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from projects import clock
+from projects import clock, roles
 from projects.models import Matter
 
 from ..conftest import make_official
@@ -39,7 +39,7 @@ def housing(db):
 
 @pytest.fixture
 def reporter(client, plan, housing):
-    user = make_official("zj-reporter", "填报员", housing)
+    user = make_official("zj-reporter", roles.REPORTER, housing)
     client.force_login(user)
     return user
 
@@ -206,7 +206,7 @@ def test_a_file_that_is_not_a_table_is_refused(client, plan, reporter):
 
 
 def test_a_reviewer_imports_nothing(client, plan, reporter):
-    client.force_login(make_official("checker", "审核员"))
+    client.force_login(make_official("checker", roles.REVIEWER))
     assert client.get(IMPORT).status_code == 403
     assert client.get(TEMPLATE).status_code == 403
 
@@ -221,7 +221,7 @@ def test_thirty_matters_from_a_sheet_libreoffice_wrote_reach_the_public_page(
     confirm(client, dry)
     assert Matter.objects.filter(state="submitted").count() == 30
 
-    client.force_login(make_official("checker", "审核员"))
+    client.force_login(make_official("checker", roles.REVIEWER))
     pks = list(Matter.objects.values_list("pk", flat=True))
     client.post(LIST, {"action": "approve_selected", "_selected_action": pks})
     assert Matter.objects.filter(state="approved").count() == 30
