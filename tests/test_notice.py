@@ -397,6 +397,23 @@ def test_an_objection_undecided_past_the_notices_end_alerts_the_office_once(
     assert [d.channel.address for d in alert.deliveries.all()] == ["dc@example.gov.cn"]
 
 
+def published_objection(client, project, target, moderator):
+    """A published objection that left a name and phone, and its admin pages: the
+    item's own, the list and its history."""
+    figure(target, 10, date(2026, 11, 26))
+    object_to(client, project)
+    item = PublicInput.objects.get(kind="objection")
+    item.name, item.phone = "王建国", "13912345678"
+    item.save()
+    item.publish(moderator)
+    admin = "admin:projects_publicinput_"
+    return item, [
+        reverse(f"{admin}change", args=[item.pk]),
+        reverse(f"{admin}changelist") + "?state=all",
+        reverse(f"{admin}history", args=[item.pk]),
+    ]
+
+
 @pytest.mark.parametrize(
     ("actor", "contact"),
     [
@@ -408,24 +425,13 @@ def test_an_objection_undecided_past_the_notices_end_alerts_the_office_once(
 def test_only_the_moderators_and_the_answering_department_see_an_objectors_contact(
     client, plan, project, target, lead, supervisor, moderator, actor, contact
 ):
-    figure(target, 10, date(2026, 11, 26))
-    object_to(client, project)
-    item = PublicInput.objects.get(kind="objection")
-    item.name, item.phone = "王建国", "13912345678"
-    item.save()
-    item.publish(moderator)
+    item, pages = published_objection(client, project, target, moderator)
     users = {
         "supervisor": supervisor,
         "moderator": moderator,
         "reporter": make_official("reporter", roles.REPORTER, lead),
     }
     client.force_login(users[actor])
-    admin = "admin:projects_publicinput_"
-    pages = [
-        reverse(f"{admin}change", args=[item.pk]),
-        reverse(f"{admin}changelist") + "?state=all",
-        reverse(f"{admin}history", args=[item.pk]),
-    ]
     shown = []
     for url in pages:
         response = client.get(url)
@@ -439,12 +445,7 @@ def test_only_the_moderators_and_the_answering_department_see_an_objectors_conta
 def test_no_other_role_opens_an_objectors_contact(client, project, target, moderator):
     """The rest of the matrix: a reporter of another department, an administrator, the
     congress's staff and a deputy open none of the objection's admin pages."""
-    figure(target, 10, date(2026, 11, 26))
-    object_to(client, project)
-    item = PublicInput.objects.get(kind="objection")
-    item.name, item.phone = "王建国", "13912345678"
-    item.save()
-    item.publish(moderator)
+    item, pages = published_objection(client, project, target, moderator)
     others = {
         "other reporter": make_official(
             "other", roles.REPORTER, DepartmentFactory(name="区民政局")
@@ -453,12 +454,6 @@ def test_no_other_role_opens_an_objectors_contact(client, project, target, moder
         "congress staff": make_official("staff", roles.CONGRESS_STAFF),
         "deputy": make_official("deputy", roles.DEPUTY),
     }
-    admin = "admin:projects_publicinput_"
-    pages = [
-        reverse(f"{admin}change", args=[item.pk]),
-        reverse(f"{admin}changelist") + "?state=all",
-        reverse(f"{admin}history", args=[item.pk]),
-    ]
     seen = {}
     for role, user in others.items():
         client.force_login(user)
