@@ -1,4 +1,4 @@
-"""The product reads the clock in one place, projects/clock.py, which the tests fix; so
+"""The product reads the clock in one place, projects/rules/clock.py, which the tests fix; so
 only the tests that start processes need the run under faketime (.ci/run)."""
 
 import re

@@ -11,8 +11,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from projects import roles
 from projects.models import ProgressReport
+from projects.rules import roles
 
 from .conftest import make_official, report_form
 from .factories import DepartmentFactory, ReportFactory, TargetFactory

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from projects import clock, roles
-from projects.ledger import build_ledger
+from projects.exchange.ledger import build_ledger
 from projects.models import Milestone, Plan, PlanRule, ProgressReport
+from projects.rules import clock, roles
 
 from .conftest import make_official
 from .factories import ProjectFactory, ReportFactory, TargetFactory

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from projects import clock, roles
 from projects.models import Matter, Plan
+from projects.rules import clock, roles
 
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory
@@ -109,7 +109,7 @@ def test_nobody_approves_a_matter_they_entered_or_changed(client, plan, housing)
     page = client.post(
         LIST, {"action": "approve_selected", "_selected_action": [item.pk]}, follow=True
     )
-    assert "不能审核自己填报或修改过的事项" in page.content.decode()
+    assert "不能审核自己经手过的事项" in page.content.decode()
     item.refresh_from_db()
     assert item.state == "submitted"
 

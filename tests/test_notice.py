@@ -13,8 +13,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from projects import pace, roles
 from projects.models import Notice, PlanRule, ProgressReport, PublicInput
+from projects.rules import pace, roles
 
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory, ReportFactory, TargetFactory

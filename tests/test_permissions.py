@@ -42,8 +42,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
 
-from projects import clock, roles
 from projects.models import Evidence, Milestone, ProgressReport
+from projects.rules import clock, roles
 
 from .conftest import make_official, make_plan, report_form, shared_world
 from .factories import (

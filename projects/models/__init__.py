@@ -5,11 +5,16 @@ public sends, and the answers), `sites` (点位, their stages, 码上评), `noti
 public's follows) and `matters` (the register of 我为群众办实事). Lower floors never
 import higher ones; everything is importable from `projects.models`."""
 
-from .alerts import *  # noqa: F403
-from .cycle import *  # noqa: F403
-from .matters import *  # noqa: F403
-from .notice import *  # noqa: F403
-from .plans import *  # noqa: F403
-from .sites import *  # noqa: F403
-from .supervision import *  # noqa: F403
-from .voice import *  # noqa: F403
+from projects.models.alerts import *  # noqa: F403
+from projects.models.cycle import *  # noqa: F403
+from projects.models.fields import *  # noqa: F403
+from projects.models.matters import *  # noqa: F403
+from projects.models.notice import *  # noqa: F403
+from projects.models.plan_rules import *  # noqa: F403
+from projects.models.plans import *  # noqa: F403
+from projects.models.reports import *  # noqa: F403
+from projects.models.review import *  # noqa: F403
+from projects.models.sites import *  # noqa: F403
+from projects.models.supervision import *  # noqa: F403
+from projects.models.tracking import *  # noqa: F403
+from projects.models.voice import *  # noqa: F403
