@@ -94,7 +94,7 @@ class SupervisionAdmin(HistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "plan":
-            kwargs["queryset"] = Plan.objects.filter(stage=Plan.Stage.DELIVERY)
+            kwargs["queryset"] = Plan.objects.being_delivered()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

@@ -103,7 +103,7 @@ class MatterAdmin(ReviewedEntryAdmin):
 
     def template_view(self, request):
         self.require_add(request)
-        plan = Plan.objects.taking_input().order_by("-year").first()
+        plan = Plan.objects.opened_by_staff()
         if request.GET.get("plan", "").isdigit():
             plan = Plan.objects.filter(year=int(request.GET["plan"])).first() or plan
         if plan is None:

@@ -67,13 +67,13 @@ def admin_context(request, title):
 
 
 def chosen_plan(request):
-    """The plan named by ?plan=<year>, else the newest one."""
+    """The plan named by ?plan=<year>, else the year being delivered."""
     year = request.GET.get("plan", "")
     if year:
         if not year.isdigit():
             raise Http404("年度格式有误。")
         return get_object_or_404(Plan, year=int(year))
-    plan = Plan.objects.order_by("-year").first()
+    plan = Plan.objects.opened_by_staff()
     if plan is None:
         raise Http404("尚无计划。")
     return plan

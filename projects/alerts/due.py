@@ -122,10 +122,6 @@ def record(due, day):
         return None
 
 
-def live_plans():
-    return Plan.objects.published().taking_input().filter(stage=Plan.Stage.DELIVERY)
-
-
 def by_department(targets):
     groups = {}
     for target in targets:
@@ -392,7 +388,7 @@ def digest_rules(plan, day, settings_weekday):
 
 def due_alerts(day, weekday):
     """Every rule's due items for `day`, plan by plan."""
-    for plan in live_plans():
+    for plan in Plan.objects.being_delivered():
         yield from reporting_rules(plan, day)
         yield from review_rules(plan, day)
         yield from supervision_rules(plan, day)

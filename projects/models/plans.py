@@ -48,6 +48,21 @@ class PlanQuerySet(models.QuerySet):
         """The newest plan in 实施 or later, or None."""
         return self.delivering().order_by("-year").first()
 
+    def being_delivered(self):
+        """The years being delivered: published plans in 实施 that take input. Figures
+        are due and alerts go out for these; a staff page opens on the newest of them
+        (`opened_by_staff`)."""
+        return self.published().taking_input().filter(stage=Plan.Stage.DELIVERY)
+
+    def opened_by_staff(self):
+        """The plan a staff page shows when none is named: the newest year being
+        delivered, else the newest taking input (a district still calling for its
+        first), else the newest."""
+        for plans in (self.being_delivered(), self.taking_input(), self):
+            if plan := plans.order_by("-year").first():
+                return plan
+        return None
+
     def taking_input(self):
         """Plans not archived: the only ones that take figures, matters, reviews and
         the public's input (`Plan.check_takes_input`)."""
