@@ -58,7 +58,7 @@ class SiteQuerySet(models.QuerySet):
         return self.select_related("target__project__plan").prefetch_related(
             models.Prefetch(
                 "reports",
-                queryset=SiteReport.objects.approved().order_by("as_of", "reviewed_at", "pk"),
+                queryset=SiteReport.objects.approved().in_stage_order(),
                 to_attr="approved_reports",
             )
         )
@@ -132,9 +132,20 @@ def site_photo_path(report, filename):
     return f"sites/{report.key.hex}{report.photo_extension}"
 
 
+# The order a site's stages hold in: by date, then by approval (of two for one day, the
+# later approved holds), then by entry. `stage_on` reads the last of them up to a day.
+STAGE_ORDER = ("as_of", "reviewed_at", "pk")
+
+
 class SiteReportQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(state=SiteReport.State.APPROVED)
+
+    def in_stage_order(self):
+        return self.order_by(*STAGE_ORDER)
+
+    def current_first(self):
+        return self.order_by(*(f"-{field}" for field in STAGE_ORDER))
 
     def visible_to(self, user):
         return self.filter(site__in=Site.objects.visible_to(user))
@@ -177,7 +188,7 @@ class SiteReport(ReviewedEntry):
         earlier = self.site.reports.approved().filter(as_of__lte=self.as_of)
         if self.pk:
             earlier = earlier.exclude(pk=self.pk)
-        return earlier.order_by("-as_of", "-reviewed_at", "-pk").first()
+        return earlier.current_first().first()
 
     def clean(self):
         if not (self.site_id and self.as_of and self.stage is not None):
