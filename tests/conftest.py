@@ -49,13 +49,14 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(items):
-    """A test that saves a file with LibreOffice starts a process too. The tests of a
-    module that starts processes stay on one pytest-xdist worker (`--dist loadgroup`),
-    one after another: its timed races and kills never run beside each other."""
+    """The tests of a module that starts processes stay on one pytest-xdist worker
+    (`--dist loadgroup`), one after another: its timed races and kills never run beside
+    each other. A test that saves a file with LibreOffice starts a process too, but not
+    one marked `processes`: LibreOffice is a tool that never gets faketime's clock
+    (`machine_clock_env`), so the clock pass would run it for nothing."""
     for item in items:
-        if "libreoffice" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.processes)
-        if item.get_closest_marker("processes"):
+        saves_in_libreoffice = "libreoffice" in getattr(item, "fixturenames", ())
+        if item.get_closest_marker("processes") or saves_in_libreoffice:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
