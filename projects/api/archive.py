@@ -18,6 +18,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
+from typing import ClassVar
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -61,6 +62,11 @@ class EvidenceFile(schemas.EvidenceRecord):
     report: int = Field(description="所属填报的编号（reports 的 id）")
     size: int = Field(description="文件大小", json_schema_extra={"x-unit": "字节"})
     sha256: str = Field(description="文件的 SHA-256 校验值（十六进制），可核对下载的文件未被改动")
+
+    READ: ClassVar[dict] = {
+        **schemas.EvidenceRecord.READ,
+        "report": lambda evidence, site: evidence.report_id,
+    }
 
 
 @dataclass(frozen=True)
@@ -223,22 +229,13 @@ def is_nested(schema):
 # Rows
 
 
-class SiteAddress:
-    """What the API's records need of a request, for building a package outside one:
-    absolute URLs on the configured site address."""
-
-    def __init__(self, root):
-        self.root = root
-
-    def build_absolute_uri(self, path):
-        return urljoin(self.root, path)
-
-
 def rows(plan, site):
-    """{table name: [record dicts]} of everything public about `plan`."""
+    """{table name: [record dicts]} of everything public about `plan`; `site` is the
+    address its URLs start from ("https://…/")."""
     projects = Project.objects.published().filter(plan=plan).with_progress().order_by("number")
     targets = (
-        Target.objects.filter(project__plan=plan)
+        Target.objects.published()
+        .filter(project__plan=plan)
         .with_progress()
         .select_related("project__plan")
         .order_by("project__number", "order", "pk")
@@ -251,16 +248,7 @@ def rows(plan, site):
         .order_by("target__project__number", "target__order", "target_id", "as_of", "id")
     )
     reports = list(reports)
-    evidence = [
-        {
-            "report": report.pk,
-            **records.evidence_json(item, site),
-            "size": item.size,
-            "sha256": item.sha256,
-        }
-        for report in reports
-        for item in report.evidence.all()
-    ]
+    evidence = [EvidenceFile.of(item, site) for report in reports for item in report.evidence.all()]
     proposals = (
         PublicInput.objects.public()
         .filter(plan=plan, kind=PublicInput.Kind.PROPOSAL)
@@ -290,54 +278,54 @@ def rows(plan, site):
     )
     ratings = Rating.objects.public().filter(project__plan=plan).select_related("project__plan")
     return {
-        "candidates": [records.candidate_json(c, site) for c in candidates],
+        "candidates": [schemas.CandidateRecord.of(c, site) for c in candidates],
         "comments": [
-            records.comment_json(item, site)
+            schemas.CommentRecord.of(item, site)
             for item in PublicInput.objects.public()
             .filter(plan=plan, kind=PublicInput.Kind.COMMENT)
             .select_related("plan", "about_candidate")
             .order_by("received_at", "pk")
         ],
-        "tallies": [records.tally_json(t, site) for t in tallies],
-        "ratings": [records.rating_json(r, site) for r in ratings.order_by("project__number")],
+        "tallies": [schemas.TallyRecord.of(t, site) for t in tallies],
+        "ratings": [schemas.RatingRecord.of(r, site) for r in ratings.order_by("project__number")],
         "notices": [
-            records.notice_json(n, site)
+            schemas.NoticeRecord.of(n, site)
             for n in Notice.objects.public()
             .filter(project__plan=plan)
             .select_related("project__plan")
             .order_by("project__number", "opens_on", "pk")
         ],
         "objections": [
-            records.objection_json(o, site)
+            schemas.ObjectionRecord.of(o, site)
             for o in records.public_objections().filter(plan=plan).order_by("received_at", "pk")
         ],
         "matters": [
-            records.matter_json(matter, site)
+            schemas.MatterRecord.of(matter, site)
             for matter in Matter.objects.public()
             .filter(plan=plan)
             .select_related("plan", "department")
             .order_by("done_on", "pk")
         ],
         "supervisions": [
-            records.supervision_json(item, site)
+            schemas.SupervisionRecord.of(item, site)
             for item in Supervision.objects.public()
             .filter(plan=plan)
             .select_related("plan", "project", "department")
             .order_by("opened_at", "pk")
         ],
-        "sites": [records.site_json(s, site) for s in records.public_sites(plan.year, None)],
+        "sites": [schemas.SiteRecord.of(s, site) for s in records.public_sites(plan.year, None)],
         "online_ratings": [
-            records.online_rating_json(row, site)
+            schemas.OnlineRatingRecord.of(row, site)
             for row in records.online_rating_rows(
                 OnlineRating.objects.public().filter(project__plan=plan)
             )
         ],
-        "questions": [records.question_json(item, site) for item in questions],
-        "proposals": [records.proposal_json(item, site) for item in proposals],
-        "plan": [records.plan_json(plan, site)],
-        "projects": [records.project_json(project, site) for project in projects],
-        "targets": [records.target_json(target, site) for target in targets],
-        "reports": [records.report_json(report, site) for report in reports],
+        "questions": [schemas.QuestionRecord.of(item, site) for item in questions],
+        "proposals": [schemas.ProposalRecord.of(item, site) for item in proposals],
+        "plan": [schemas.PlanRecord.of(plan, site)],
+        "projects": [schemas.ProjectRecord.of(project, site) for project in projects],
+        "targets": [schemas.TargetRecord.of(target, site) for target in targets],
+        "reports": [schemas.ReportRecord.of(report, site) for report in reports],
         "evidence": evidence,
     }
 
@@ -403,7 +391,7 @@ def build(plan, site, created=None):
                 "schema": table_schema(table),
             }
         )
-    home = site.build_absolute_uri("/")
+    home = site
     announcement = {"title": plan.source_name or plan.title}  # where the pledges were made
     if plan.source_url:
         announcement["path"] = plan.source_url
@@ -421,7 +409,7 @@ def build(plan, site, created=None):
         ),
         "version": created.date().isoformat(),
         "created": created.isoformat(),
-        "homepage": site.build_absolute_uri(plan.get_absolute_url()),
+        "homepage": urljoin(site, plan.get_absolute_url()),
         "keywords": ["驿城区", "民生实事", str(plan.year)],
         "licenses": [LICENSE],
         "sources": sources,
@@ -473,7 +461,7 @@ def files_of(plan, request):
         files = unzipped(archived.package)
         files[zip_name(plan)] = bytes(archived.package)
         return files
-    files = build(plan, request)
+    files = build(plan, request.build_absolute_uri("/"))
     files[zip_name(plan)] = zipped(files, clock.now())
     return files
 
@@ -506,7 +494,7 @@ def archive(plan, user=None):
     plan.archived_at = now
     plan.stage = Plan.Stage.ARCHIVED
     plan.save(update_fields=["archived_at", "stage"])
-    files = build(plan, SiteAddress(settings.SITE_URL), created=now)
+    files = build(plan, urljoin(settings.SITE_URL, "/"), created=now)
     package = zipped(files, now)
     return PlanArchive.objects.create(
         plan=plan,

@@ -9,8 +9,8 @@ reference page at /api/v1/docs/), and what the open data page (/data/) documents
 - Every list starts from a public queryset: `Plan.objects.published()`,
   `Project.objects.published()`, `ProgressReport.objects.public()`; evidence is only
   that of those reports. Nothing unapproved is ever listed or counted.
-- Each record is an explicit dict (`*_json`) checked against its declared schema, which
-  forbids any other field: a new model field appears only when someone declares it.
+- Each record is made by its declared schema (`schemas.Record.of`), field by field, and
+  checked against it: a new model field appears only when someone declares it.
 - Figures are strings as `formatting.figure` writes them ("12.5", "9100"), so no
   reader turns 0.1 into 0.1000000001; percents are numbers rounded to one decimal as
   the pages show them; dates are ISO 8601.
@@ -54,28 +54,11 @@ from projects.api.parameters import (
     error_response,
 )
 from projects.api.records import (
-    absolute,
-    candidate_json,
     chosen_plans,
-    comment_json,
     in_plans,
-    matter_json,
-    notice_json,
-    objection_json,
-    online_rating_json,
     online_rating_rows,
-    plan_json,
-    project_json,
-    proposal_json,
     public_objections,
     public_sites,
-    question_json,
-    rating_json,
-    report_json,
-    site_json,
-    supervision_json,
-    tally_json,
-    target_json,
 )
 from projects.api.schemas import (
     CandidateRecord,
@@ -181,7 +164,7 @@ def urlpatterns():
     ]
 
 
-def paginated(request, filters, queryset, serialize):
+def paginated(request, filters, queryset, record):
     """{count, next, previous, results} for ?page= and ?page_size=. A page past the last
     has no results, as a filter that finds nothing, and the last page as its previous."""
     paginator = Paginator(queryset, filters.page_size or PAGE_SIZE)
@@ -193,12 +176,12 @@ def paginated(request, filters, queryset, serialize):
             "previous": page_url(request, paginator.num_pages),
             "results": [],
         }
-    page = paginator.page(number)
+    page, site = paginator.page(number), request.build_absolute_uri("/")
     return {
         "count": paginator.count,
         "next": page_url(request, page.next_page_number()) if page.has_next() else None,
         "previous": page_url(request, page.previous_page_number()) if page.has_previous() else None,
-        "results": [serialize(item, request) for item in page.object_list],
+        "results": [record.of(item, site) for item in page.object_list],
     }
 
 
@@ -240,19 +223,19 @@ def endpoint(name, record, summary):
 
 @endpoint("plans", PlanRecord, _("公开的年度计划，最新年度在前。"))
 def plans(request, filters: Query[PlanFilters]):
-    return paginated(request, filters, Plan.objects.published().order_by("-year"), plan_json)
+    return paginated(request, filters, Plan.objects.published().order_by("-year"), PlanRecord)
 
 
 @endpoint("projects", ProjectRecord, _("民生实事及其完成率和状态。"))
 def projects(request, filters: Query[ProjectFilters]):
     found = in_plans(Project.objects.published(), filters.plan)
     found = found.with_progress(filters.as_of).order_by("-plan__year", "number")
-    return paginated(request, filters, found, project_json)
+    return paginated(request, filters, found, ProjectRecord)
 
 
 @endpoint("targets", TargetRecord, _("指标及其当前值、完成率和状态。"))
 def targets(request, filters: Query[TargetFilters]):
-    found = Target.objects.filter(project__in=Project.objects.published())
+    found = Target.objects.published()
     found = in_plans(found, filters.plan, "project__plan")
     if filters.project is not None:
         found = found.filter(project__number=filters.project)
@@ -261,7 +244,7 @@ def targets(request, filters: Query[TargetFilters]):
         .select_related("project__plan")
         .order_by("-project__plan__year", "project__number", "order", "pk")
     )
-    return paginated(request, filters, found, target_json)
+    return paginated(request, filters, found, TargetRecord)
 
 
 @endpoint("reports", ReportRecord, _("经审核的填报，审核时间最新的在前。"))
@@ -271,7 +254,7 @@ def reports(request, filters: Query[ReportFilters]):
         found = found.filter(target_id=filters.target)
     if filters.project is not None:
         found = found.filter(target__project__number=filters.project)
-    return paginated(request, filters, found, report_json)
+    return paginated(request, filters, found, ReportRecord)
 
 
 @endpoint(
@@ -286,7 +269,7 @@ def questions(request, filters: Query[QuestionFilters]):
     found = in_plans(found, filters.plan)
     if filters.project is not None:
         found = found.filter(project__number=filters.project)
-    return paginated(request, filters, found.order_by("-received_at", "-pk"), question_json)
+    return paginated(request, filters, found.order_by("-received_at", "-pk"), QuestionRecord)
 
 
 @endpoint("proposals", ProposalRecord, _("经审核公开的群众推荐及其遴选结果，最新收到的在前。"))
@@ -297,7 +280,7 @@ def proposals(request, filters: Query[CycleFilters]):
         .select_related("plan", "candidate")
     )
     found = in_plans(found, filters.plan)
-    return paginated(request, filters, found.order_by("-received_at", "-pk"), proposal_json)
+    return paginated(request, filters, found.order_by("-received_at", "-pk"), ProposalRecord)
 
 
 @endpoint("candidates", CandidateRecord, _("候选项目（遴选阶段起公开）及其票决结果。"))
@@ -305,7 +288,7 @@ def candidates(request, filters: Query[CycleFilters]):
     found = Candidate.objects.public().select_related("plan", "lead_department", "project")
     found = found.prefetch_related("supporting_departments", "proposals")
     found = in_plans(found, filters.plan)
-    return paginated(request, filters, found.order_by("-plan__year", "order"), candidate_json)
+    return paginated(request, filters, found.order_by("-plan__year", "order"), CandidateRecord)
 
 
 @endpoint("comments", CommentRecord, _("经审核公开的群众对候选项目的意见。"))
@@ -316,7 +299,7 @@ def comments(request, filters: Query[CycleFilters]):
         .select_related("plan", "about_candidate")
     )
     found = in_plans(found, filters.plan)
-    return paginated(request, filters, found.order_by("-received_at", "-pk"), comment_json)
+    return paginated(request, filters, found.order_by("-received_at", "-pk"), CommentRecord)
 
 
 @endpoint("tallies", TallyRecord, _("代表票决的每一轮、每个候选项目的票数（结果公布后公开）。"))
@@ -329,7 +312,7 @@ def tallies(request, filters: Query[CycleFilters]):
     found = found.order_by(
         "-ballot__plan__year", "ballot__recorded_at", "ballot_id", "candidate__order"
     )
-    return paginated(request, filters, found, tally_json)
+    return paginated(request, filters, found, TallyRecord)
 
 
 @endpoint("ratings", RatingRecord, _("人大代表年终满意度测评的票数和结果。"))
@@ -337,13 +320,13 @@ def ratings(request, filters: Query[CycleFilters]):
     found = Rating.objects.public().select_related("project__plan")
     found = in_plans(found, filters.plan, "project__plan")
     found = found.order_by("-project__plan__year", "project__number")
-    return paginated(request, filters, found, rating_json)
+    return paginated(request, filters, found, RatingRecord)
 
 
 @endpoint("sites", SiteRecord, _("经审核公开的点位及其阶段和坐标（WGS-84）。"))
 def sites(request, filters: Query[SiteFilters]):
     return paginated(
-        request, filters, public_sites(filters.plan, filters.as_of, filters.project), site_json
+        request, filters, public_sites(filters.plan, filters.as_of, filters.project), SiteRecord
     )
 
 
@@ -354,7 +337,7 @@ def sites(request, filters: Query[SiteFilters]):
 )
 def online_ratings(request, filters: Query[CycleFilters]):
     found = in_plans(OnlineRating.objects.public(), filters.plan, "project__plan")
-    return paginated(request, filters, online_rating_rows(found), online_rating_json)
+    return paginated(request, filters, online_rating_rows(found), OnlineRatingRecord)
 
 
 @api.get(
@@ -367,7 +350,9 @@ def online_ratings(request, filters: Query[CycleFilters]):
 )
 def sites_geojson_view(request, filters: Query[GeoFilters]):
     shown = public_sites(filters.plan, filters.as_of)
-    return sites_geojson(shown, filters.as_of or clock.today(), absolute(request, "/")[:-1])
+    return sites_geojson(
+        shown, filters.as_of or clock.today(), request.build_absolute_uri("/")[:-1]
+    )
 
 
 @endpoint("notices", NoticeRecord, _("完成公示：数字达到承诺的实事，公示期和异议成立的日期。"))
@@ -376,13 +361,13 @@ def notices(request, filters: Query[CycleFilters]):
     found = found.select_related("project__plan").order_by(
         "-project__plan__year", "project__number", "opens_on", "pk"
     )
-    return paginated(request, filters, found, notice_json)
+    return paginated(request, filters, found, NoticeRecord)
 
 
 @endpoint("objections", ObjectionRecord, _("经审核公开的对完成公示的异议，及督查部门的认定。"))
 def objections(request, filters: Query[CycleFilters]):
     found = in_plans(public_objections(), filters.plan)
-    return paginated(request, filters, found.order_by("-received_at", "-pk"), objection_json)
+    return paginated(request, filters, found.order_by("-received_at", "-pk"), ObjectionRecord)
 
 
 @endpoint(
@@ -393,7 +378,7 @@ def objections(request, filters: Query[CycleFilters]):
 def supervisions(request, filters: Query[CycleFilters]):
     found = in_plans(Supervision.objects.public(), filters.plan)
     found = found.select_related("plan", "project", "department").order_by("-opened_at", "-pk")
-    return paginated(request, filters, found, supervision_json)
+    return paginated(request, filters, found, SupervisionRecord)
 
 
 @endpoint(
@@ -404,7 +389,7 @@ def supervisions(request, filters: Query[CycleFilters]):
 def matters(request, filters: Query[MatterFilters]):
     found = in_plans(Matter.objects.public(), filters.plan).search(filters.q)
     found = found.select_related("plan", "department").order_by("-done_on", "-pk")
-    return paginated(request, filters, found, matter_json)
+    return paginated(request, filters, found, MatterRecord)
 
 
 def openapi_json(request):

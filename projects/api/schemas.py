@@ -1,19 +1,34 @@
 """The API's records, declared once: every field required (present, if null), no other
-field allowed; what /api/v1/openapi.json describes and the open data page lists."""
+field allowed; what /api/v1/openapi.json describes and the open data page lists. Each
+record is also how its JSON is made (`Record.of`): a field is read from the object's
+attribute of that name, or as its `READ` entry says, and nothing else is written; the
+endpoints and the data package both make their rows this way."""
 
 from datetime import date
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, ClassVar, Generic, Literal, TypeVar
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from pydantic import ConfigDict, Field, WithJsonSchema
 
+from projects.api.records import (
+    absolute,
+    decimal_text,
+    moment,
+    on_call_page,
+    plan_list,
+    rounded,
+    status_label,
+    voice_photo,
+)
 from projects.models import (
     Candidate,
     Evidence,
     PublicInput,
     Rating,
     SiteStage,
+    Supervision,
     Target,
 )
 from projects.rules import pace
@@ -38,6 +53,43 @@ StatusCode = Literal[tuple(pace.Status.values)]
 
 class Record(Schema):
     model_config = ConfigDict(extra="forbid")
+    # {field: read(obj, site)} for a field that is not the attribute of its name; `site`
+    # is the address absolute URLs start from ("https://…/").
+    READ: ClassVar[dict] = {}
+
+    @classmethod
+    def of(cls, obj, site):
+        """The record of `obj` as a dict of exactly the declared fields."""
+        read = cls.READ
+        return {
+            name: read[name](obj, site) if name in read else getattr(obj, name)
+            for name in cls.model_fields
+        }
+
+
+def plan_year(obj, site):
+    return obj.plan.year
+
+
+def project_number(obj, site):
+    return obj.project.number
+
+
+def optional_project(obj, site):
+    return obj.project.number if obj.project else None
+
+
+def of_ballot(name):
+    return lambda tally, site: getattr(tally.ballot, name)
+
+
+def by_key(name):
+    return lambda row, site: row[name]
+
+
+def closed(supervision):
+    """A 督办's response and review are public once it is closed."""
+    return supervision.state == Supervision.State.CLOSED
 
 
 class PlanRecord(Record):
@@ -55,6 +107,16 @@ class PlanRecord(Record):
     projects_url: Url = Field(description=_("该计划的实事（本接口）"))
     targets_url: Url = Field(description=_("该计划的指标（本接口）"))
     reports_url: Url = Field(description=_("该计划的填报（本接口）"))
+
+    READ: ClassVar[dict] = {
+        "url": lambda plan, site: absolute(site, plan.get_absolute_url()),
+        "feed_url": lambda plan, site: absolute(
+            site, reverse("projects:plan_feed", args=[plan.year])
+        ),
+        "projects_url": lambda plan, site: plan_list(site, "projects:api_projects", plan),
+        "targets_url": lambda plan, site: plan_list(site, "projects:api_targets", plan),
+        "reports_url": lambda plan, site: plan_list(site, "projects:api_reports", plan),
+    }
 
 
 class ProjectRecord(Record):
@@ -80,6 +142,20 @@ class ProjectRecord(Record):
     url: Url = Field(description=_("本站的实事页面"))
     feed_url: Url = Field(description=_("该实事最新进展的 Atom 订阅"))
 
+    READ: ClassVar[dict] = {
+        "plan": plan_year,
+        "lead_department": lambda p, site: p.lead_department.name if p.lead_department else None,
+        "supporting_departments": lambda p, site: [d.name for d in p.supporting_departments.all()],
+        "percent": lambda p, site: rounded(p.percent),
+        "expected_percent": lambda p, site: rounded(p.expected_percent),
+        "status_label": lambda p, site: status_label(p.status),
+        "targets": lambda p, site: [target.pk for target in p.targets.all()],
+        "url": lambda p, site: absolute(site, p.get_absolute_url()),
+        "feed_url": lambda p, site: absolute(
+            site, reverse("projects:project_feed", args=[p.plan.year, p.number])
+        ),
+    }
+
 
 class TargetRecord(Record):
     id: int = Field(description=_("指标编号，长期不变"))
@@ -104,11 +180,30 @@ class TargetRecord(Record):
     url: Url = Field(description=_("本站页面上的该指标"))
     reports_url: Url = Field(description=_("该指标的填报（本接口）"))
 
+    READ: ClassVar[dict] = {
+        "id": lambda t, site: t.pk,
+        "plan": lambda t, site: t.project.plan.year,
+        "project": project_number,
+        "target_value": lambda t, site: decimal_text(t.target_value),
+        "current_value": lambda t, site: decimal_text(t.current_value),
+        "percent": lambda t, site: rounded(t.percent),
+        "expected_percent": lambda t, site: rounded(t.expected_percent),
+        "status_label": lambda t, site: status_label(t.status),
+        "url": lambda t, site: absolute(site, t.get_absolute_url()),
+        "reports_url": lambda t, site: absolute(
+            site, f"{reverse('projects:api_reports')}?target={t.pk}"
+        ),
+    }
+
 
 class EvidenceRecord(Record):
     url: Url = Field(description=_("文件地址"))
     kind: Literal[tuple(Evidence.Kind.values)] = Field(description=_("image 或 pdf"))
     caption: str = Field(description=_("说明"))
+
+    READ: ClassVar[dict] = {
+        "url": lambda evidence, site: absolute(site, evidence.get_absolute_url()),
+    }
 
 
 class ReportRecord(Record):
@@ -130,6 +225,21 @@ class ReportRecord(Record):
         description=_("佐证材料，每项含 url、kind（image 或 pdf）、caption（说明）")
     )
     url: Url = Field(description=_("本站页面上的该指标"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda r, site: r.pk,
+        "plan": lambda r, site: r.target.project.plan.year,
+        "project": lambda r, site: r.target.project.number,
+        "target": lambda r, site: r.target_id,
+        "target_name": lambda r, site: r.target.name,
+        "unit": lambda r, site: r.target.unit,
+        "value": lambda r, site: decimal_text(r.value),
+        "percent": lambda r, site: rounded(r.percent),
+        "approved_at": lambda r, site: moment(r.reviewed_at),
+        "corrects": lambda r, site: r.corrects_id,
+        "evidence": lambda r, site: [EvidenceRecord.of(e, site) for e in r.evidence.all()],
+        "url": lambda r, site: absolute(site, r.target.get_absolute_url()),
+    }
 
 
 class QuestionRecord(Record):
@@ -156,6 +266,26 @@ class QuestionRecord(Record):
     )
     url: Url | None = Field(description=_("本站页面上的该留言"))
 
+    READ: ClassVar[dict] = {
+        "id": lambda item, site: item.pk,
+        "plan": plan_year,
+        "project": optional_project,
+        "site": lambda item, site: item.site_id,
+        "photo_url": lambda item, site: voice_photo(item, site),
+        "merged_into": lambda item, site: item.merged_into_id,
+        "answer": lambda item, site: answer.text if (answer := item.public_answer()) else None,
+        "answer_department": lambda item, site: (
+            answer.department.name if (answer := item.public_answer()) else None
+        ),
+        "answered_on": lambda item, site: (
+            answer.approved_on if (answer := item.public_answer()) else None
+        ),
+        "working_days": lambda item, site: (
+            answer.working_days if (answer := item.public_answer()) else None
+        ),
+        "url": lambda item, site: absolute(site, item.get_absolute_url()) if item.project else None,
+    }
+
 
 class ProposalRecord(Record):
     id: int = Field(description=_("推荐编号，长期不变"))
@@ -179,6 +309,17 @@ class ProposalRecord(Record):
     candidate: int | None = Field(description=_("列为的候选项目序号，或 null"))
     url: Url = Field(description=_("本站征集页面上的该推荐"))
 
+    READ: ClassVar[dict] = {
+        "id": lambda item, site: item.pk,
+        "plan": plan_year,
+        "category": lambda item, site: item.category or None,
+        "photo_url": lambda item, site: voice_photo(item, site),
+        "merged_into": lambda item, site: item.merged_into_id,
+        "outcome": lambda item, site: item.outcome or None,
+        "candidate": lambda item, site: item.candidate.order if item.candidate else None,
+        "url": lambda item, site: on_call_page(site, item, "p"),
+    }
+
 
 class CandidateRecord(Record):
     plan: int = Field(description=_("年度"))
@@ -195,6 +336,17 @@ class CandidateRecord(Record):
     )
     project: int | None = Field(description=_("当选后的实事序号，或 null"))
     proposals: list[int] = Field(description=_("来自哪些群众推荐（proposals 的 id）"))
+
+    READ: ClassVar[dict] = {
+        "plan": plan_year,
+        "lead_department": lambda c, site: c.lead_department.name,
+        "supporting_departments": lambda c, site: [d.name for d in c.supporting_departments.all()],
+        "investment": lambda c, site: decimal_text(c.investment),
+        "project": optional_project,
+        "proposals": lambda c, site: [
+            p.pk for p in c.proposals.all() if p.state in PublicInput.PUBLIC_STATES
+        ],
+    }
 
 
 class TallyRecord(Record):
@@ -214,6 +366,19 @@ class TallyRecord(Record):
     votes_against: int = Field(description=_("反对票"))
     abstentions: int = Field(description=_("弃权票"))
 
+    READ: ClassVar[dict] = {
+        "ballot": lambda tally, site: tally.ballot.pk,
+        "plan": lambda tally, site: tally.ballot.plan.year,
+        **{
+            name: of_ballot(name)
+            for name in ("session", "held_on", "round", "deputies", "present", "seats")
+        },
+        "cancelled": lambda tally, site: tally.ballot.cancelled_at is not None,
+        "cancel_reason": lambda tally, site: tally.ballot.cancel_reason,
+        "candidate": lambda tally, site: tally.candidate.order,
+        "candidate_title": lambda tally, site: tally.candidate.title,
+    }
+
 
 class RatingRecord(Record):
     plan: int = Field(description=_("年度"))
@@ -227,6 +392,12 @@ class RatingRecord(Record):
     )
     verdict_label: str = Field(description=_("结果的中文名称"))
 
+    READ: ClassVar[dict] = {
+        "plan": lambda rating, site: rating.project.plan.year,
+        "project": project_number,
+        "verdict_label": lambda rating, site: str(rating.get_verdict_display()),
+    }
+
 
 class CommentRecord(Record):
     id: int = Field(description=_("意见编号，长期不变"))
@@ -236,6 +407,13 @@ class CommentRecord(Record):
     place: str = Field(description=_("街道/社区（可能为空）"))
     received_on: date = Field(description=_("收到日期"))
     url: Url = Field(description=_("本站征集页面上的该意见"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda item, site: item.pk,
+        "plan": plan_year,
+        "candidate": lambda item, site: item.about_candidate.order,
+        "url": lambda item, site: on_call_page(site, item, "c"),
+    }
 
 
 class SiteRecord(Record):
@@ -262,6 +440,19 @@ class SiteRecord(Record):
     stage_since: date = Field(description=_("达到该阶段的日期"))
     url: Url = Field(description=_("点位的手机页面（民生码打开的地址）"))
 
+    READ: ClassVar[dict] = {
+        "id": lambda s, site: s.pk,
+        "plan": lambda s, site: s.target.project.plan.year,
+        "project": lambda s, site: s.target.project.number,
+        "target": lambda s, site: s.target_id,
+        "longitude": lambda s, site: float(s.longitude) if s.longitude is not None else None,
+        "latitude": lambda s, site: float(s.latitude) if s.latitude is not None else None,
+        "stage": lambda s, site: s.shown_stage.stage,
+        "stage_label": lambda s, site: str(s.shown_stage.get_stage_display()),
+        "stage_since": lambda s, site: s.shown_stage.as_of,
+        "url": lambda s, site: absolute(site, s.get_absolute_url()),
+    }
+
 
 class OnlineRatingRecord(Record):
     plan: int = Field(description=_("年度"))
@@ -274,6 +465,15 @@ class OnlineRatingRecord(Record):
     fair: int = Field(description=_("基本满意"))
     dissatisfied: int = Field(description=_("不满意"))
     total: int = Field(description=_("合计（未经核实的网上评价：每个浏览器每月一次）"))
+
+    READ: ClassVar[dict] = {
+        "plan": lambda row, site: row["project__plan__year"],
+        "project": lambda row, site: row["project__number"],
+        **{
+            name: by_key(name)
+            for name in ("site", "month", "satisfied", "fair", "dissatisfied", "total")
+        },
+    }
 
 
 class GeoPoint(Record):
@@ -318,6 +518,12 @@ class NoticeRecord(Record):
     days: int = Field(description=_("公示期（天）"), json_schema_extra={"x-unit": "天"})
     upheld_on: date | None = Field(description=_("异议成立、实事转为整改中的日期，或 null"))
 
+    READ: ClassVar[dict] = {
+        "id": lambda notice, site: notice.pk,
+        "plan": lambda notice, site: notice.project.plan.year,
+        "project": project_number,
+    }
+
 
 class SupervisionRecord(Record):
     id: int = Field(description=_("督办编号，长期不变"))
@@ -337,6 +543,18 @@ class SupervisionRecord(Record):
     response: str = Field(description=_("整改结果（销号后公开；未销号时为空）"))
     review_note: str = Field(description=_("督查部门的核查意见（销号后公开）"))
     url: Url = Field(description=_("本站挂牌督办页面上的该督办"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda item, site: item.pk,
+        "plan": plan_year,
+        "project": optional_project,
+        "department": lambda item, site: str(item.department),
+        "response": lambda item, site: item.response if closed(item) else "",
+        "review_note": lambda item, site: item.review_note if closed(item) else "",
+        "url": lambda item, site: absolute(
+            site, f"{reverse('projects:supervision', args=[item.plan.year])}#s{item.pk}"
+        ),
+    }
 
 
 class MatterRecord(Record):
@@ -359,6 +577,19 @@ class MatterRecord(Record):
     photo_url: Url | None = Field(description=_("现场照片，或 null"))
     url: Url = Field(description=_("本站为群众办实事页面上的该事项"))
 
+    READ: ClassVar[dict] = {
+        "id": lambda m, site: m.pk,
+        "plan": plan_year,
+        "department": lambda m, site: m.department.name,
+        "category_label": lambda m, site: m.get_category_display(),
+        "photo_url": lambda m, site: (
+            absolute(site, reverse("projects:matter_photo", args=[m.key])) if m.photo else None
+        ),
+        "url": lambda m, site: absolute(
+            site, f"{reverse('projects:matters', args=[m.plan.year])}#m{m.pk}"
+        ),
+    }
+
 
 class ObjectionRecord(Record):
     id: int = Field(description=_("异议编号，长期不变"))
@@ -373,6 +604,16 @@ class ObjectionRecord(Record):
     outcome_note: str = Field(description=_("认定的理由（尚未认定时为空）"))
     decided_on: date | None = Field(description=_("认定日期，或 null"))
     url: Url = Field(description=_("本站实事页面上的该异议"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda item, site: item.pk,
+        "plan": plan_year,
+        "project": project_number,
+        "notice": lambda item, site: item.notice_id,
+        "outcome": lambda item, site: item.outcome or None,
+        "decided_on": lambda item, site: item.outcome_on,
+        "url": lambda item, site: absolute(site, f"{item.project.get_absolute_url()}#q{item.pk}"),
+    }
 
 
 T = TypeVar("T")

@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from projects.exchange.forms import ProgressReportForm, as_id
 from projects.exchange.spreadsheets import cell_text, nearest_header, plain_number, read_table
-from projects.models import CURRENT_FIRST, ProgressReport, Target, in_published_plan
+from projects.models import CURRENT_FIRST, ProgressReport, Target
 from projects.rules import clock
 from projects.rules.formatting import figure
 
@@ -510,7 +510,7 @@ class Batch:
         of the user's targets, naming a published plan's target and its department."""
         if not ids:
             return {}
-        found = Target.objects.filter(in_published_plan("project__plan"), pk__in=ids)
+        found = Target.objects.published().filter(pk__in=ids)
         named = {
             t.pk: f"指标 {t.pk}“{t.name}”属于{t.project.plan.year}年“{t.project}”，由"
             f"{t.project.lead_department or '其他单位'}牵头，不是您所在单位的指标，不能填报。"

@@ -14,7 +14,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from projects.models.fields import CURRENT_FIRST, value_field
-from projects.models.plans import in_published_plan, sees_all_departments
+from projects.models.plans import sees_all_departments
 from projects.models.review import Reviewed, hands_in_history
 from projects.models.tracking import Target
 from projects.rules import clock, pace
@@ -30,7 +30,7 @@ class ProgressReportQuerySet(models.QuerySet):
         """Approved reports of published plans (of `plans` among them, if given): what
         open data and feeds list. Filtered through one subquery of the targets, so that
         an index on the reports' target serves it at a million reports."""
-        targets = Target.objects.filter(in_published_plan("project__plan"))
+        targets = Target.objects.published()
         if plans is not None:
             targets = targets.filter(project__plan__in=plans)
         return self.approved().filter(target__in=targets)

@@ -302,6 +302,10 @@ class Milestone(models.Model):
 
 
 class TargetQuerySet(models.QuerySet):
+    def published(self):
+        """Targets of plans the public may see."""
+        return self.filter(in_published_plan("project__plan"))
+
     def visible_to(self, user):
         """Targets an official may see and, as a reporter, report on."""
         if sees_all_departments(user):
