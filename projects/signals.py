@@ -1,4 +1,4 @@
-"""Public content changed: move the content version (freshness.py) forward.
+"""Public content changed: move the content version (web/freshness.py) forward.
 
 Twice: at once, so the same transaction's next request already sees the change, and
 again after commit, so that a page rendered by another request in between, from data

@@ -8,7 +8,7 @@ refactoring that must not change what the public receives is checked by running 
 the code before and after and comparing the folders:
 
     git worktree add /tmp/before <commit>
-    (cd /tmp/before && /work/main/.venv/bin/python /work/main/scripts/public_surface.py /tmp/a)
+    (cd /tmp/before && $OLDPWD/.venv/bin/python $OLDPWD/scripts/public_surface.py /tmp/a)
     .venv/bin/python scripts/public_surface.py /tmp/b
     diff -r /tmp/a /tmp/b && echo identical
 

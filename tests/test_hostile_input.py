@@ -153,7 +153,7 @@ def test_any_query_on_any_public_url_is_answered_without_a_server_error(client, 
         if response.status_code == 400:
             assert response.json()["error"]["message"]
     elif response.status_code == 400:
-        # The CSV download names the parameter it cannot read (views_data.reports_csv).
+        # The CSV download names the parameter it cannot read (views.data.reports_csv).
         assert url == "/data/reports.csv", (url, query)
         assert "参数 target 须为指标编号" in response.content.decode()
     else:

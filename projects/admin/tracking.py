@@ -1,6 +1,6 @@
-"""The officials' side.
+"""The tracker's admin: plans, projects, targets, reports and their review.
 
-Who may do what (roles are groups; their permissions are in roles.py):
+Who may do what (roles are groups; their permissions are in rules/roles.py):
 - 填报员 sees and reports on the targets of projects their departments lead or support;
   every list, form, inline and action here starts from `visible_to(request.user)`, so a
   forged URL or POST for another department's data finds nothing.

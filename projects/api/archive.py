@@ -2,8 +2,8 @@
 
 `/data/<year>/datapackage.json` describes the plan's CSVs (plan, projects, targets,
 reports, evidence) beside it, and `/data/<year>/<name>.zip` holds them all. The
-columns are the API's records (`projects.api.endpoints`): the same names, meanings, types and
-units, read from the same declarations, so the package, the API and the /data/ page
+columns are the API's records (`projects.api.schemas`): the same names, meanings, types
+and units, read from the same declarations, so the package, the API and the /data/ page
 cannot drift apart.
 
 Until a plan is archived, its package is built from the data of the moment, dated

@@ -1,10 +1,11 @@
 """The open data API, version 1: read-only JSON of published plans and their approved
 figures, for anyone's page or script (CORS is open for /api/, see settings).
 
-Declared once, with django-ninja: the parameters, records, errors and limits below are
-what the endpoints check and return, what /api/v1/openapi.json describes (with its
+Declared once, with django-ninja: the parameters, errors and limits
+(`projects.api.parameters`) and the records (`projects.api.schemas`) are what the
+endpoints here check and return, what /api/v1/openapi.json describes (with its
 reference page at /api/v1/docs/), and what the open data page (/data/) documents
-(`documentation`). A field exists in all three or in none.
+(`datadoc.documentation`). A field exists in all three or in none.
 
 - Every list starts from a public queryset: `Plan.objects.published()`,
   `Project.objects.published()`, `ProgressReport.objects.public()`; evidence is only
@@ -21,7 +22,8 @@ reference page at /api/v1/docs/), and what the open data page (/data/) documents
   year without a published plan) gives an empty page, and so does a page past the last
   (with the count); a day after today is today (`asof.read_as_of`).
 - A request costs a fixed number of queries however many rows it returns.
-- Limits: page sizes here, the request rate in `projects.api.throttle`.
+- Limits: page sizes in `projects.api.parameters`, the request rate in
+  `projects.api.throttle`.
 """
 
 import functools

@@ -212,7 +212,7 @@ class MatterForm(CheckedPhoto, forms.ModelForm):
 
 class MatterRowForm(MatterForm):
     """A row of the import: its plan and department were checked once for the whole
-    file (`importing_matters.check_file`), so a row costs no query of its own."""
+    file (`matters_import.check_file`), so a row costs no query of its own."""
 
     class Meta(MatterForm.Meta):
         fields = [f for f in MatterForm.Meta.fields if f not in ("plan", "department")]

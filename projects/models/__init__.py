@@ -1,9 +1,13 @@
-"""The app's models, by domain: `plans` (plans, projects, targets, reports: the
-tracking core), `cycle` (the candidates before the deputies' vote), `voice` (what the
-public sends, and the answers), `sites` (点位, their stages, 码上评), `notice` (公示),
-`supervision` (the reporting calendar, 挂牌督办), `alerts` (channels, alerts, the
-public's follows) and `matters` (the register of 我为群众办实事). Lower floors never
-import higher ones; everything is importable from `projects.models`."""
+"""The app's models, by domain: `fields` (bounds and the value field every model
+shares), `review` (the review machine every reviewed thing shares), `plan_rules` (a
+plan's dated rules), `plans` (plans, departments), `tracking` (projects, targets and
+their derived figures), `reports` (progress reports and evidence), `cycle` (the
+candidates before the deputies' vote), `voice` (what the public sends, and the
+answers), `sites` (点位, their stages, 码上评), `notice` (公示), `supervision` (the
+reporting calendar, 挂牌督办), `alerts` (channels, alerts, the public's follows) and
+`matters` (the register of 我为群众办实事). Lower floors never import higher ones
+(import-linter holds it, pyproject.toml); everything is importable from
+`projects.models`."""
 
 from projects.models.alerts import *  # noqa: F403
 from projects.models.cycle import *  # noqa: F403

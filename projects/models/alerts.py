@@ -3,8 +3,8 @@
 Where each rule lives:
 - where a department's alerts go: its `Channel`s (e-mail, 企业微信 or 钉钉 group robot),
   set by administrators; a channel with no department is the supervision office's;
-  what a robot address may be: `Channel.clean` and `projects/alerts/sending.py`
-  (`check_robot_url`: https, a host on ALERT_ROBOT_HOSTS);
+  what a robot address may be: `Channel.clean` with `check_robot_url` below (https,
+  a host on ALERT_ROBOT_HOSTS), checked again when sending;
 - what is due and to whom: `projects/alerts/due.py` (each rule, its key, its period);
 - once per thing and period: `Alert.key` is unique, so an alert is written once
   however often the rules run; each recipient is a `Delivery`, written with its alert

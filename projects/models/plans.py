@@ -1,14 +1,16 @@
-"""Plans, projects, targets and progress reports, with every derived figure.
+"""Plans and their year, departments, and the plan's totals.
 
 Where each rule lives:
-- what the public may see: `ProgressReport.objects.approved()` and `Plan.objects.published()`;
-- what an official may see: the `visible_to(user)` queryset methods and `sees_all_departments`;
-- a target's current value, percent and status: `TargetQuerySet.with_progress()` (in the
-  database; the status rules themselves are in `pace.py`);
-- a project's and a plan's percent, status and completion: `Project.percent`,
-  `Project.status`, `PlanProgress`, from those annotated targets, never a query per row;
-- what a report may say: `ProgressReport.clean()`; how it moves through review: its
-  `submit`, `approve`, `return_to_reporter` and `withdraw` methods.
+- what the public may see: `in_published_plan` (every `public()` and `published()`
+  queryset starts from it) and `Plan.objects.published()`;
+- the year being delivered and the plan a staff page opens on:
+  `PlanQuerySet.being_delivered` and `opened_by_staff`;
+- a plan's stage, its public call and whether it still takes input: `Plan.clean`,
+  `Plan.check_takes_input`, `PlanQuerySet.taking_input`;
+- what an official may see: `sees_all_departments` (and the `visible_to(user)`
+  queryset methods of each model);
+- a plan's percent and counts: `PlanProgress`, from projects annotated by
+  `ProjectQuerySet.with_progress` (models/tracking.py), never a query per row.
 """
 
 from dataclasses import dataclass
@@ -402,7 +404,7 @@ class Department(models.Model):
 
 
 class Counter(models.Model):
-    """A count within a fixed window, shared by every process (projects/counters.py):
+    """A count within a fixed window, shared by every process (projects/web/counters.py):
     where counters live when the cache is not Redis."""
 
     key = models.CharField(max_length=200, unique=True)

@@ -43,27 +43,34 @@ class Reviewed:
 
     WHAT = "记录"
 
-    def claim(self, user, where, refused, **changes):
+    def claim(self, user, where, refused, refresh=False, **changes):
         """Write `changes` if the row still matches `where`, in one conditional UPDATE:
         of two people acting at once, one does and the other is told `refused` (a
-        callable reads the row as it is now). The history records `user`."""
+        callable reads the row as it is now). The history records `user`. `refresh`:
+        read the row again before that record, for a thing others may change while it
+        waits (an entry its reporter edits, an objection whose contact is purged), so
+        that the record keeps their change."""
         with transaction.atomic():
             claimed = type(self)._base_manager.filter(pk=self.pk, **where).update(**changes)
             if not claimed:
                 raise ValidationError(refused() if callable(refused) else refused)
-            for name, value in changes.items():
-                setattr(self, name, value)
+            if refresh:
+                self.refresh_from_db()
+            else:
+                for name, value in changes.items():
+                    setattr(self, name, value)
             self._history_user = user  # who, even when no request is at hand (commands)
             self.save()
 
-    def transition(self, user, from_states, to_state, **changes):
+    def transition(self, user, from_states, to_state, refresh=False, **changes):
         """Move from one of `from_states` to `to_state` with `changes` (`claim`)."""
 
         def refused():
             self.refresh_from_db(fields=["state"])
             return f"该{self.WHAT}当前为“{self.get_state_display()}”，不能进行此操作。"
 
-        self.claim(user, {"state__in": from_states}, refused, state=to_state, **changes)
+        where = {"state__in": from_states}
+        self.claim(user, where, refused, refresh, state=to_state, **changes)
 
     def hands(self):
         """Whoever entered, wrote or changed what it says: none of them may review it."""
@@ -112,8 +119,9 @@ class ReviewedEntry(Reviewed, models.Model):
     def reviewed(self, user, to_state, **changes):
         """The review step itself, once the caller has checked the reviewer."""
         now = clock.now()
+        submitted = [self.State.SUBMITTED]
         self.transition(
-            user, [self.State.SUBMITTED], to_state, reviewed_by=user, reviewed_at=now, **changes
+            user, submitted, to_state, refresh=True, reviewed_by=user, reviewed_at=now, **changes
         )
 
     def return_to_reporter(self, user, reason):

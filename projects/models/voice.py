@@ -390,7 +390,7 @@ class PublicInput(Reviewed, models.Model):
         undecided = {"kind": self.Kind.OBJECTION, "state": self.State.PUBLISHED, "outcome": ""}
         refused = "只有已公开、尚未决定的异议可以认定。"
         changes = {"outcome_note": note.strip(), "outcome_at": clock.now(), "outcome_by": user}
-        self.claim(user, undecided, refused, outcome=outcome, **changes)
+        self.claim(user, undecided, refused, refresh=True, outcome=outcome, **changes)
 
     def uphold(self, user, note):
         """The objection stands: the project becomes 整改中 until a new figure is

@@ -1,4 +1,4 @@
-"""月度进展通报: a month's bulletin and the archive of months (composed in bulletin.py).
+"""月度进展通报: a month's bulletin and the archive of months (composed in exchange/bulletin.py).
 
 A bulletin's day is fixed by its month, so `?as_of=` has no meaning here: the pages
 show no as-of banner, whatever the address says."""

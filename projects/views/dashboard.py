@@ -1,5 +1,5 @@
 """Public pages. Each fetches from a public queryset (approved reports of published
-plans only), honours ?as_of= (see asof.py) and renders; no rule lives here."""
+plans only), honours ?as_of= (see web/asof.py) and renders; no rule lives here."""
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponseRedirect

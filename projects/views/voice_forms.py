@@ -40,10 +40,10 @@ def shown_text(text):
 
 
 class GuardedForm(forms.Form):
-    """What every public form carries against robots (guard.py): the honeypot, and the
+    """What every public form carries against robots (web/guard.py): the honeypot, and the
     question past the soft limit."""
 
-    # A field no person sees (guard.py): a robot fills it.
+    # A field no person sees (web/guard.py): a robot fills it.
     website = forms.CharField(required=False, label=_("请勿填写此项"))
     challenge_token = forms.CharField(required=False, widget=forms.HiddenInput)
     challenge_answer = forms.CharField(
@@ -84,7 +84,7 @@ class GuardedForm(forms.Form):
 
 
 class PublicForm(GuardedForm):
-    """What every kind of public input asks (guard.py's honeypot and question included);
+    """What every kind of public input asks (web/guard.py's honeypot and question included);
     each kind's form adds its own fields and says which kind it makes."""
 
     kind = None

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from projects.web import counters
 from yicheng.clientaddr import limited_address
 
-CHALLENGE_SALT = "projects.web.guard.challenge"
+CHALLENGE_SALT = "projects.guard.challenge"
 CHALLENGE_SECONDS = 3600
 HONEYPOT = "website"
 
