@@ -62,6 +62,7 @@ demo: $(VENV)/.run var/secret_key
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # Production settings must pass Django's deployment checks without a warning.
 deploy-check: $(VENV)/.run

@@ -9,7 +9,9 @@ class ProjectsConfig(AppConfig):
     default = True  # this module holds AxesConfig too
 
     def ready(self):
-        from . import checks, logins, roles, signals  # noqa: F401 - checks registers itself
+        from projects import checks, signals  # noqa: F401 - checks registers itself
+        from projects.rules import roles
+        from projects.web import logins
 
         signals.connect()
         logins.connect()

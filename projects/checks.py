@@ -11,7 +11,7 @@ PER_PROCESS = {"django.core.cache.backends.locmem.LocMemCache"}
 def cache_is_shared(app_configs, **kwargs):
     """Each server process keeps its own locmem cache, so an approval would move the
     content version of one process only and the others would go on serving the old
-    figure (projects/freshness.py)."""
+    figure (projects/web/freshness.py)."""
     backend = settings.CACHES["default"]["BACKEND"]
     if settings.DEBUG or backend not in PER_PROCESS:
         return []
@@ -63,7 +63,7 @@ def robots_go_to_robots(app_configs, **kwargs):
 def rule_defaults_are_ordered(app_configs, **kwargs):
     """A new plan takes its rules from the settings unchecked (PlanRule.default), so
     the pairs that must stay ordered (PlanRule.ORDERED) are checked here, at start."""
-    from .models import PlanRule
+    from projects.models import PlanRule
 
     errors = []
     for low, high, message in PlanRule.ORDERED:

@@ -1,4 +1,4 @@
-"""Public content changed: move the content version (freshness.py) forward.
+"""Public content changed: move the content version (web/freshness.py) forward.
 
 Twice: at once, so the same transaction's next request already sees the change, and
 again after commit, so that a page rendered by another request in between, from data
@@ -7,7 +7,7 @@ not yet committed, can never be served under the final version."""
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
-from . import freshness
+from projects.web import freshness
 
 
 def content_changed(**kwargs):
@@ -29,8 +29,8 @@ def stage_changed(sender, instance, **kwargs):
 
 def figure_approved(sender, instance, **kwargs):
     """Followers of the project hear of a new approved figure, from the task worker."""
-    from .models import Follow
-    from .tasks import announce_figure
+    from projects.alerts.tasks import announce_figure
+    from projects.models import Follow
 
     if kwargs.get("raw") or instance.state != instance.State.APPROVED:
         return  # (raw: loaded from a backup, long announced)
@@ -42,8 +42,8 @@ def figure_approved(sender, instance, **kwargs):
 
 def input_received(sender, instance, created, raw=False, **kwargs):
     """The supervision office hears of a new item to moderate, from the task worker."""
-    from .models import Channel
-    from .tasks import announce_received
+    from projects.alerts.tasks import announce_received
+    from projects.models import Channel
 
     if created and not raw:
         if Channel.objects.filter(department__isnull=True, active=True).exists():
@@ -67,7 +67,7 @@ def rating_changed(sender, instance, **kwargs):
 
 
 def connect():
-    from .models import (
+    from projects.models import (
         Answer,
         Department,
         Matter,

@@ -39,7 +39,7 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
-from projects import clock
+from projects.rules import clock
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -131,7 +131,7 @@ def import_check(year, user):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from projects.importing import check_file
+    from projects.exchange.importing import check_file
     from projects.models import Plan, Target
 
     plan = Plan.objects.get(year=year)

@@ -30,7 +30,6 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from projects import clock  # noqa: E402
 from projects.models import (  # noqa: E402
     Category,
     Department,
@@ -40,6 +39,7 @@ from projects.models import (  # noqa: E402
     Project,
     Target,
 )
+from projects.rules import clock  # noqa: E402
 
 BATCH = 5000
 

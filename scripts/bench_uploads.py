@@ -88,8 +88,8 @@ def read_after(kind, data):
     from django.core.exceptions import ValidationError
     from django.core.files.base import ContentFile
 
-    from projects.evidence import check_upload
-    from projects.spreadsheets import Budget, read_table
+    from projects.exchange.spreadsheets import Budget, read_table
+    from projects.exchange.uploads import check_upload
 
     try:
         if kind == "table":

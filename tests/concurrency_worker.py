@@ -55,14 +55,14 @@ def approve(worker):
 
 
 def count(key, times):
-    from projects import counters
+    from projects.web import counters
 
     for _ in range(times):
         counters.hit(key, 3600)
 
 
 def count_on_the_clock(key, times):
-    from projects import counters
+    from projects.web import counters
 
     for _ in range(times):
         hits, _left = counters.hit_on_the_clock(key, WIDE_WINDOW)

@@ -19,8 +19,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from projects import clock as product_clock
 from projects.models import Plan
+from projects.rules import clock as product_clock
 
 from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory, UserFactory
 from .htmlcheck import NuChecker
@@ -49,13 +49,14 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(items):
-    """A test that saves a file with LibreOffice starts a process too. The tests of a
-    module that starts processes stay on one pytest-xdist worker (`--dist loadgroup`),
-    one after another: its timed races and kills never run beside each other."""
+    """The tests of a module that starts processes stay on one pytest-xdist worker
+    (`--dist loadgroup`), one after another: its timed races and kills never run beside
+    each other. A test that saves a file with LibreOffice starts a process too, but not
+    one marked `processes`: LibreOffice is a tool that never gets faketime's clock
+    (`machine_clock_env`), so the clock pass would run it for nothing."""
     for item in items:
-        if "libreoffice" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.processes)
-        if item.get_closest_marker("processes"):
+        saves_in_libreoffice = "libreoffice" in getattr(item, "fixturenames", ())
+        if item.get_closest_marker("processes") or saves_in_libreoffice:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
@@ -130,7 +131,7 @@ def clock(request):
 
 
 class TestClock:
-    """The test's clock: moved by the test, read as the product reads it (projects.clock),
+    """The test's clock: moved by the test, read as the product reads it (projects.rules.clock),
     so a test may name it `clock` and still ask `clock.now()`."""
 
     def __init__(self, traveller):
@@ -180,7 +181,7 @@ def empty_cache(own_cache):
     """Each test starts with no cached page and no content version."""
     from django.core.cache import cache
 
-    from projects import freshness
+    from projects.web import freshness
 
     cache.clear()
     freshness.memory.clear()
@@ -348,7 +349,7 @@ def queries_of(client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from projects import freshness
+    from projects.web import freshness
 
     def run(url, using=client):
         cache.clear()  # measure rendering, not a cached page
@@ -362,7 +363,7 @@ def queries_of(client):
 
 
 def make_official(username, role, *departments):
-    """A staff account with `role` (one of projects/roles.py), member of `departments`."""
+    """A staff account with `role` (one of projects/rules/roles.py), member of `departments`."""
     from django.contrib.auth.models import Group
 
     user = UserFactory(username=username, is_staff=True)
@@ -415,7 +416,7 @@ def machine_clock_env(**overrides):
 
 @pytest.fixture(params=["database", "Redis"])
 def counted_in(request, settings):
-    """Each limit's counters in both places they are kept (projects/counters.py)."""
+    """Each limit's counters in both places they are kept (projects/web/counters.py)."""
     if request.param == "Redis":
         url = redis_url()
         settings.CACHES = {

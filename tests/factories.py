@@ -6,8 +6,8 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from projects import clock
 from projects.models import Department, Plan, ProgressReport, Project, Target
+from projects.rules import clock
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.db.models.signals import post_save  # noqa: E402
 
-from projects.importing import import_file  # noqa: E402
+from projects.exchange.importing import import_file  # noqa: E402
 from projects.models import ProgressReport  # noqa: E402
 
 

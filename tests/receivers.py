@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
 
-from projects import clock
+from projects.rules import clock
 
 
 def free_port():

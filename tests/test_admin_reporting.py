@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from projects import roles
-from projects.admin import CappedCountPaginator
+from projects.admin.base import CappedCountPaginator
 from projects.models import ProgressReport
+from projects.rules import roles
 
 from .conftest import build_plan, make_official, report_form
 from .factories import DepartmentFactory, PlanFactory, ReportFactory, TargetFactory

@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from projects import clock, roles, sending
+from projects.alerts import sending
 from projects.models import (
     Alert,
     Channel,
@@ -29,8 +29,10 @@ from projects.models import (
     PublicInput,
     StatusMark,
     Supervision,
+    check_robot_url,
     reporting_days,
 )
+from projects.rules import clock, roles
 
 from .conftest import database_url, machine_clock_env, make_official
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory, ReportFactory, TargetFactory
@@ -240,7 +242,7 @@ def test_a_refusal_by_the_smtp_server_is_a_failure_retried_with_backoff_then_giv
 
 
 def test_a_refused_followers_address_is_not_written_in_the_error(district, mailbox, robots):
-    from projects import alerting
+    from projects.alerts import due as alerting
 
     follow = Follow.objects.create(project=district["lifts"], email="nobody@example.gov.cn")
     alerting.record(alerting.follow_confirm_due(follow, clock.now()), TODAY)
@@ -434,9 +436,7 @@ def test_a_bad_channel_address_is_refused_in_chinese_and_nothing_saved(
 def test_a_district_adds_its_own_robot_host(settings, housing):
     settings.ALERT_ROBOT_HOSTS = [*settings.ALERT_ROBOT_HOSTS, "oapi.zwding.zmd.gov.cn"]
     assert (
-        sending.check_robot_url(
-            "https://oapi.zwding.zmd.gov.cn/gov/robot/send?access_token=T", "dingtalk"
-        )
+        check_robot_url("https://oapi.zwding.zmd.gov.cn/gov/robot/send?access_token=T", "dingtalk")
         == ""
     )
 
@@ -669,7 +669,7 @@ def test_followers_hear_when_the_projects_status_changes_between_runs(
 def test_a_run_killed_before_a_status_alert_is_recorded_alerts_it_on_the_next_run(
     district, plan, mailbox, robots
 ):
-    from projects import alerting
+    from projects.alerts import due as alerting
 
     busy = on_pace_at_the_first_run(district)
     falls_behind(busy)
@@ -685,7 +685,7 @@ def test_a_run_killed_before_a_status_alert_is_recorded_alerts_it_on_the_next_ru
 def test_a_failed_delivery_of_a_task_comes_back_to_the_queue_when_its_retry_is_due(
     district, mailbox, robots
 ):
-    from projects import tasks
+    from projects.alerts import tasks
 
     Channel.objects.filter(department=None).update(address="nobody@example.gov.cn")
     item = PublicInput.objects.create(
@@ -696,5 +696,5 @@ def test_a_failed_delivery_of_a_task_comes_back_to_the_queue_when_its_retry_is_d
     delivery = Delivery.objects.get()
     assert (delivery.state, delivery.attempts) == ("pending", 1)
     (retry,) = DBTaskResult.objects.all()
-    assert retry.task_path == "projects.tasks.retry_alert"
+    assert retry.task_path == "projects.alerts.tasks.retry_alert"
     assert retry.run_after == delivery.next_attempt_at  # one minute on

@@ -442,7 +442,7 @@ def test_any_site_may_read_the_api(client, plan):
 # Queries
 
 
-# Every request also costs the rate limit's count (projects/throttle.py): one upsert;
+# Every request also costs the rate limit's count (projects/api/throttle.py): one upsert;
 # on the first request of a window, also forgetting counters that ended a day ago. The
 # first request below opens the window, so the ones measured cost the one.
 LIMIT = 1

@@ -1,4 +1,4 @@
-"""The API's rate limit (projects/throttle.py): a client within it never notices; one
+"""The API's rate limit (projects/api/throttle.py): a client within it never notices; one
 past it gets a 429 in Chinese and English with Retry-After, to the second, until the
 next window; cached answers count too; each client address counts apart."""
 

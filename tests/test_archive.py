@@ -1,4 +1,4 @@
-"""实事档案馆 (projects/archive.py): each plan's public data as a Frictionless Data
+"""实事档案馆 (projects/api/archive.py): each plan's public data as a Frictionless Data
 Package, valid by the `frictionless` library; its columns are the API's declarations;
 once archived, the package is kept as built with its checksum, and the plan takes no
 more reports."""
@@ -18,8 +18,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
-from projects import api, archive, roles
+from projects.api import archive, schemas
 from projects.models import Evidence, Plan, PlanArchive, ProgressReport
+from projects.rules import roles
 
 from .conftest import make_official
 from .factories import PlanFactory, ReportFactory, TargetFactory
@@ -139,7 +140,7 @@ def test_the_columns_are_the_apis_fields(client, road, tmp_path):
     (report,) = client.get("/api/v1/reports/").json()["results"]
     assert columns["reports"] == [name for name in report if name != "evidence"]
     assert columns["evidence"] == [*report["evidence"][0], "report", "size", "sha256"]
-    assert list(api.PlanRecord.model_fields) == columns["plan"]
+    assert list(schemas.PlanRecord.model_fields) == columns["plan"]
 
 
 def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path):

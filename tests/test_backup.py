@@ -8,8 +8,9 @@ from django.core import serializers
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from projects import freshness, roles
 from projects.models import Evidence, SiteReport
+from projects.rules import roles
+from projects.web import freshness
 
 from .conftest import make_official
 

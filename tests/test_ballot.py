@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from projects import roles
 from projects.models import Ballot, Candidate, CandidateTarget, Plan, Project, Rating, Tally
+from projects.rules import roles
 
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from projects import roles
+from projects.rules import roles
 
 from .conftest import make_official
 

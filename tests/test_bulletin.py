@@ -11,9 +11,10 @@ from decimal import Decimal
 
 import pytest
 
-from projects import clock
-from projects.bulletin import build_bulletin, bulletin_months, parse_month
+from projects.exchange.bulletin import build_bulletin, bulletin_months
 from projects.models import Plan
+from projects.rules import clock
+from projects.rules.days import parse_month
 
 from .conftest import build_plan
 from .factories import (

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from projects import roles
+from projects.rules import roles
 
 
 def run(*args):

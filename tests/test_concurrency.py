@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from projects import roles
 from projects.models import ProgressReport, Target
+from projects.rules import roles
 
 from .conftest import database_url, make_official
 from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetFactory
@@ -100,7 +100,7 @@ def counting_env(counted_in, settings):
 
 def test_four_processes_counting_at_once_lose_no_hit(counting_env):
     """The counters behind the login limits (and later the public forms' limits)."""
-    from projects import counters
+    from projects.web import counters
 
     run_workers(*[("count", "race", "150")] * WORKERS, **counting_env)
     assert counters.peek("race").hits == WORKERS * 150

@@ -75,7 +75,7 @@ from projects.models import (
     Rating,
     Tally,
 )
-from projects.roles import (
+from projects.rules.roles import (
     ADMINISTRATOR,
     CONGRESS_STAFF,
     DEPUTY,

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from projects import clock
 from projects.models import Plan, ProgressReport
+from projects.rules import clock
 
 from .factories import ReportFactory
 

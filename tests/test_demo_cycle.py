@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from projects import clock, pace
 from projects.models import Ballot, Candidate, Plan, ProgressReport, PublicInput
+from projects.rules import clock, pace
 
 from .conftest import SHANGHAI
 from .factories import PlanFactory

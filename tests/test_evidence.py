@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from projects import clock, roles
 from projects.models import Evidence, ProgressReport
+from projects.rules import clock, roles
 
 from .conftest import make_official, report_form
 from .factories import DepartmentFactory, TargetFactory
@@ -193,7 +193,7 @@ def test_files_written_before_a_failure_later_in_the_save_are_removed(
     def fail(*args):
         raise RuntimeError("after the files were written")
 
-    from projects.admin import ProgressReportAdmin
+    from projects.admin.tracking import ProgressReportAdmin
 
     monkeypatch.setattr(ProgressReportAdmin, "log_addition", fail)
     data = report_form(target, value="1200", as_of="2021-08-31")

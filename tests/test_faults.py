@@ -11,8 +11,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from projects import roles
 from projects.models import Evidence, ProgressReport
+from projects.rules import roles
 
 from .conftest import database_url, make_official, report_form
 from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetFactory

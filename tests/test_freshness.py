@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from projects import roles
 from projects.models import ProgressReport
+from projects.rules import roles
 
 from .conftest import make_official
 from .factories import DepartmentFactory, ReportFactory, TargetFactory
@@ -83,7 +83,7 @@ def test_feeds_and_api_show_an_approval_on_the_very_next_request(
     client, road, url, django_assert_num_queries
 ):
     client.get(url)
-    # An API request is counted for its rate limit (projects/throttle.py), cached or not.
+    # An API request is counted for its rate limit (projects/api/throttle.py), cached or not.
     with django_assert_num_queries(1 if url.startswith("/api/") else 0):
         assert "37.25" not in client.get(url).content.decode()  # from the cache
     report = submitted(road, Decimal("37.25"))

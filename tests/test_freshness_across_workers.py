@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from projects import roles
+from projects.rules import roles
 
 from .conftest import gunicorn_serving, make_official, redis_url
 from .factories import DepartmentFactory, ReportFactory, TargetFactory

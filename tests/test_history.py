@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from projects import roles
 from projects.models import ProgressReport, Target
+from projects.rules import roles
 
 from .conftest import make_official, report_form
 from .factories import DepartmentFactory, ReportFactory, TargetFactory

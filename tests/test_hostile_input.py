@@ -11,8 +11,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from projects import roles
 from projects.models import ProgressReport
+from projects.rules import roles
 
 from .conftest import make_official, report_form
 from .factories import DepartmentFactory, ReportFactory, TargetFactory
@@ -153,7 +153,7 @@ def test_any_query_on_any_public_url_is_answered_without_a_server_error(client, 
         if response.status_code == 400:
             assert response.json()["error"]["message"]
     elif response.status_code == 400:
-        # The CSV download names the parameter it cannot read (views_data.reports_csv).
+        # The CSV download names the parameter it cannot read (views.data.reports_csv).
         assert url == "/data/reports.csv", (url, query)
         assert "参数 target 须为指标编号" in response.content.decode()
     else:

@@ -1,19 +1,19 @@
 """The supervision ledger (督查台账), judged by the same rules as the public pages."""
 
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from projects import clock, roles
-from projects.ledger import build_ledger
+from projects.exchange.ledger import build_ledger
 from projects.models import Milestone, Plan, PlanRule, ProgressReport
+from projects.rules import clock, roles
 
 from .conftest import make_official
-from .factories import ProjectFactory, ReportFactory, TargetFactory
+from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory
 
 pytestmark = pytest.mark.any_hour  # pages judged against today: every suspect hour
 
@@ -139,3 +139,16 @@ def test_the_ledger_spreadsheet_keeps_figures_percents_and_dates_as_such(client,
     behind = list(workbook["进度滞后实事"].iter_rows(min_row=1, values_only=True))
     assert behind[0][2] == "完成率（%）"
     assert all(isinstance(r[2], int | float) for r in behind[1:])
+
+
+def test_without_a_year_named_the_ledger_opens_on_the_year_being_delivered(client, db):
+    PlanFactory(year=2021, is_published=True, archived_at=datetime(2022, 3, 1, tzinfo=UTC))
+    delivered = PlanFactory(year=2026, is_published=True)
+    PlanFactory(year=2027, is_published=True, stage=Plan.Stage.CALL)  # newer, still calling
+    PlanFactory(year=2028, is_published=False)  # newer, not yet public
+    assert Plan.objects.opened_by_staff() == delivered
+    client.force_login(make_official("checker", roles.REVIEWER))
+    assert client.get(LEDGER).context["plan"] == delivered
+
+    Plan.objects.filter(year=2026).update(stage=Plan.Stage.RATING)  # delivered, now judged
+    assert Plan.objects.opened_by_staff().year == 2028  # the newest taking input

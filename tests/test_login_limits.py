@@ -1,7 +1,7 @@
 """Guessing officials' passwords is limited beyond one user name from one address
-(projects/logins.py): many user names from one address are stopped, one user name
+(projects/web/logins.py): many user names from one address are stopped, one user name
 from many addresses is slowed but never locked. The counters are shared by every
-process, in the database or in Redis (projects/counters.py)."""
+process, in the database or in Redis (projects/web/counters.py)."""
 
 from datetime import timedelta
 
@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from projects import counters
+from projects.web import counters
 
 from .conftest import redis_url
 from .factories import UserFactory

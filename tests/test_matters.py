@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from projects import clock, roles
 from projects.models import Matter, Plan
+from projects.rules import clock, roles
 
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory
@@ -109,7 +109,7 @@ def test_nobody_approves_a_matter_they_entered_or_changed(client, plan, housing)
     page = client.post(
         LIST, {"action": "approve_selected", "_selected_action": [item.pk]}, follow=True
     )
-    assert "不能审核自己填报或修改过的事项" in page.content.decode()
+    assert "不能审核自己经手过的事项" in page.content.decode()
     item.refresh_from_db()
     assert item.state == "submitted"
 
@@ -428,3 +428,12 @@ def test_a_matters_photo_is_public_only_once_the_matter_is_approved(
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert "sandbox" in response["Content-Security-Policy"]
     assert url in client.get("/plans/2026/matters/").content.decode()
+
+
+def test_an_edit_saved_while_a_matter_waits_is_what_its_approval_keeps(plan, housing, reviewer):
+    waiting = matter(plan, housing, "旧标题", date(2026, 10, 12), approved=False)
+    read = Matter.objects.get(pk=waiting.pk)  # the reviewer's page, read before the edit
+    Matter.objects.filter(pk=waiting.pk).update(title="填报员改过的标题")
+    read.approve(reviewer)
+    assert Matter.objects.get(pk=waiting.pk).title == "填报员改过的标题"
+    assert read.history.first().title == "填报员改过的标题"  # the record of the approval

@@ -13,8 +13,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from projects import pace, roles
 from projects.models import Notice, PlanRule, ProgressReport, PublicInput
+from projects.rules import pace, roles
 
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory, ReportFactory, TargetFactory
@@ -473,3 +473,15 @@ def test_no_other_role_opens_an_objectors_contact(client, project, target, moder
     }
     client.force_login(others["other reporter"])
     assert item.text[:10] not in client.get(pages[1]).content.decode()
+
+
+def test_a_contact_purged_while_an_objection_waits_stays_purged_when_it_is_decided(
+    client, project, target, supervisor, moderator
+):
+    item, _pages = published_objection(client, project, target, moderator)
+    read = PublicInput.objects.get(pk=item.pk)  # the supervisor's page, read before the purge
+    PublicInput.objects.get(pk=item.pk).purge_contact()
+    read.dismiss(supervisor, "噪音属于运行维护问题，不影响完成。")
+    kept = PublicInput.objects.get(pk=item.pk)
+    assert (kept.name, kept.phone, kept.outcome) == ("", "", "dismissed")
+    assert kept.contact_purged_at is not None

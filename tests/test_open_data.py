@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from projects import api, clock
+from projects.api import datadoc
 from projects.models import (
     Ballot,
     Candidate,
@@ -25,6 +25,7 @@ from projects.models import (
     Supervision,
     Tally,
 )
+from projects.rules import clock
 
 from .conftest import build_plan
 from .factories import (
@@ -85,7 +86,7 @@ def download(client, url="/data/reports.csv"):
 
 def test_the_data_page_documents_every_endpoint_and_field(client, plan):
     html = client.get("/data/").content.decode()
-    for endpoint in api.documentation(2021):
+    for endpoint in datadoc.documentation(2021):
         assert f'id="api-{endpoint["name"]}"><code>{endpoint["path"]}</code>' in html
         for name, _kind, _meaning in endpoint["fields"]:
             assert f'<th scope="row"><code>{name}</code></th>' in html, name
@@ -175,7 +176,7 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
         plan=plan, department=target.project.lead_department, done_on=date(2021, 5, 1),
         title="修路", category="transport", state="approved",
     )  # fmt: skip
-    for endpoint in api.documentation(2021):
+    for endpoint in datadoc.documentation(2021):
         (record,) = client.get(endpoint["path"]).json()["results"]
         documented = [name for name, _kind, _meaning in endpoint["fields"]]
         assert documented == list(record), endpoint["path"]
@@ -207,7 +208,7 @@ def test_the_data_page_works_before_any_plan_is_published(client, db):
 
 def test_the_data_page_costs_a_few_queries(client, plan, django_assert_num_queries):
     # 1 the current plan, 2 whether any plan carries demo data, 3 the published plans
-    # for the navigation, 4 their data packages (projects/archive.py › listing)
+    # for the navigation, 4 their data packages (projects/api/archive.py › listing)
     with django_assert_num_queries(4):
         client.get("/data/")
 

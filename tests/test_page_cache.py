@@ -1,4 +1,4 @@
-"""The page cache (projects/freshness.py) answers a public page the way the whole stack
+"""The page cache (projects/web/freshness.py) answers a public page the way the whole stack
 did, to the same visitors only, within its memory, and never from a cache it cannot
 read; a deployment whose cache is per-process is refused."""
 
@@ -8,7 +8,7 @@ import pytest
 from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 
-from projects import freshness
+from projects.web import freshness
 from yicheng.settings import env_cache
 
 from .factories import ReportFactory, TargetFactory, UserFactory
@@ -34,7 +34,7 @@ def test_a_page_from_memory_carries_every_header_the_stack_gave_it(
 ):
     origin = {"HTTP_ORIGIN": "https://data.example.org"}
     first = client.get(url, **origin)
-    # An API request is counted for its rate limit (projects/throttle.py), cached or not.
+    # An API request is counted for its rate limit (projects/api/throttle.py), cached or not.
     with django_assert_num_queries(1 if url.startswith("/api/") else 0):
         again = client.get(url, **origin)
     assert again.content == first.content

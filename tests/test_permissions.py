@@ -42,8 +42,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
 
-from projects import clock, roles
 from projects.models import Evidence, Milestone, ProgressReport
+from projects.rules import clock, roles
 
 from .conftest import make_official, make_plan, report_form, shared_world
 from .factories import (
@@ -206,7 +206,7 @@ def pages(w):
         "plan list": (admin("plan_changelist"), w.plan.title),
         "plan page": (admin("plan_change", w.plan.pk), w.plan.title),
         "user list": (reverse("admin:auth_user_changelist"), "reporter_b"),
-        "role list": (reverse("admin:auth_group_changelist"), "审核员"),
+        "role list": (reverse("admin:auth_group_changelist"), roles.REVIEWER),
         "user page": (reverse("admin:auth_user_change", args=[w.reporter_b.pk]), "reporter_b"),
         "superuser page": (reverse("admin:auth_user_change", args=[w.chief.pk]), "chief"),
         "user password": (

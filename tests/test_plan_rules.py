@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from projects import roles
 from projects.models import PlanRule, Target
+from projects.rules import roles
 
 from .conftest import SHANGHAI, make_official
 from .factories import PlanFactory, ReportFactory, TargetFactory

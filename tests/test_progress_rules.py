@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from projects.formatting import figure, percent
 from projects.models import Project, Target
+from projects.rules.formatting import figure, percent
 
 from .factories import ProjectFactory, ReportFactory, TargetFactory
 

@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from projects import clock
 from projects.models import ProgressReport, Target
+from projects.rules import clock
 
 from .conftest import report_form
 from .factories import ReportFactory, TargetFactory

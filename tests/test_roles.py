@@ -1,10 +1,10 @@
-"""The roles' permissions are kept in one place (projects/roles.py) and every migrate
+"""The roles' permissions are kept in one place (projects/rules/roles.py) and every migrate
 puts them back exactly, on a fresh install as on an old one."""
 
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
-from projects import roles
+from projects.rules import roles
 
 
 def codes(group):

@@ -67,7 +67,7 @@ def test_a_record_has_the_same_id_whichever_host_name_reached_it(
 ):
     from django.core.cache import cache
 
-    from projects import freshness
+    from projects.web import freshness
 
     settings.ALLOWED_HOSTS = ["jd.example.gov.cn", "tracker.zmd.internal", "127.0.0.1"]
     clock.move_to(NOW, tick=False)  # a live package says when it was built

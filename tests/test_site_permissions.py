@@ -11,7 +11,14 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from projects.models import OnlineRating, Site, SiteReport, SiteStage
-from projects.roles import ADMINISTRATOR, CONGRESS_STAFF, DEPUTY, MODERATOR, REPORTER, REVIEWER
+from projects.rules.roles import (
+    ADMINISTRATOR,
+    CONGRESS_STAFF,
+    DEPUTY,
+    MODERATOR,
+    REPORTER,
+    REVIEWER,
+)
 
 from .conftest import make_official, make_plan, shared_world
 from .factories import DepartmentFactory, ProjectFactory, TargetFactory

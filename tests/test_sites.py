@@ -15,7 +15,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from projects import geo, roles
 from projects.models import (
     Answer,
     OnlineRating,
@@ -26,6 +25,7 @@ from projects.models import (
     SiteReport,
     SiteStage,
 )
+from projects.rules import geo, roles
 
 from .conftest import make_official
 from .factories import DepartmentFactory, ProjectFactory, ReportFactory, TargetFactory

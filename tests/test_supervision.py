@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from projects import roles
 from projects.models import Alert, Channel, Delivery, Supervision
+from projects.rules import roles
 
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory, TargetFactory

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.cache import cache
 
-from projects import freshness
+from projects.web import freshness
 
 from .conftest import build_plan
 from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory

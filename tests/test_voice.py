@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from projects import clock, roles, workdays
 from projects.models import Answer, PublicInput
+from projects.rules import clock, roles, workdays
 
 from .conftest import make_official
 from .factories import DepartmentFactory, ProjectFactory
@@ -173,7 +173,7 @@ def test_a_published_question_shows_on_the_project_page_without_name_or_phone(cl
 def test_a_submission_leaves_cached_pages_alone_and_a_decision_refreshes_them(
     client, project, moderator
 ):
-    from projects import freshness
+    from projects.web import freshness
 
     url = project.get_absolute_url()
     client.get(url)
@@ -206,7 +206,7 @@ def test_an_approved_answer_shows_with_its_date_and_working_days(
 
 def test_nobody_approves_an_answer_they_wrote(published, reporter, moderator):
     given = answer(published, moderator)
-    with pytest.raises(Exception, match="不能审核自己起草"):
+    with pytest.raises(Exception, match="不能审核自己经手"):
         given.approve(moderator)
     given.refresh_from_db()
     assert given.state == Answer.State.SUBMITTED
@@ -276,7 +276,7 @@ def test_working_days_follow_the_state_councils_calendar():
 def test_overdue_questions_reach_the_ledger_and_the_departments_page(
     client, published, reporter, moderator
 ):
-    from projects.ledger import build_ledger
+    from projects.exchange.ledger import build_ledger
 
     day = workdays.add(published.received_on, 16)
     assert [q.pk for q in build_ledger(published.plan, day).overdue_questions] == [published.pk]
@@ -333,7 +333,7 @@ def solved(response):
 
     from django.core import signing
 
-    from projects import guard
+    from projects.web import guard
 
     token = re.search(r'name="challenge_token" value="([^"]+)"', response.content.decode())[1]
     first, second, plus, _nonce = signing.loads(token, salt=guard.CHALLENGE_SALT)
@@ -372,7 +372,7 @@ def test_past_the_soft_limit_a_post_answers_a_question(
 
 
 def test_the_question_accepts_chinese_numerals_and_full_width_digits():
-    from projects.guard import read_number
+    from projects.web.guard import read_number
 
     assert [read_number(t) for t in ["9", "９", "九", " 十二 ", "十", "零", "abc", ""]] == [
         9,

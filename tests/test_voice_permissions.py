@@ -55,7 +55,7 @@ from django.urls import reverse
 from PIL import Image
 
 from projects.models import Answer, PublicInput
-from projects.roles import ADMINISTRATOR, MODERATOR, REPORTER, REVIEWER
+from projects.rules.roles import ADMINISTRATOR, MODERATOR, REPORTER, REVIEWER
 
 from .conftest import make_official, make_plan, shared_world
 from .factories import DepartmentFactory, ProjectFactory
@@ -572,7 +572,7 @@ def test_a_moderator_cannot_approve_an_answer_they_wrote(world):
     answer = Answer.objects.get(text=ANSWER_TEXT)
     assert answer.written_by == world.moderator_a
 
-    assert "不能审核自己起草或修改过的答复" in approve(writer, answer)
+    assert "不能审核自己经手过的答复" in approve(writer, answer)
     assert (answer.state, answer.reviewed_by) == ("submitted", None)
 
     assert "已公开 1 条答复" in approve(browser(world.moderator), answer)
@@ -586,7 +586,7 @@ def test_a_moderator_cannot_approve_an_answer_they_changed(world):
     edit(browser(world.reporter_a), answer, "再改回来的答复。")
     assert answer.written_by == world.reporter_a  # the last hand; the other is in history
 
-    assert "不能审核自己起草或修改过的答复" in approve(moderator_a, answer)
+    assert "不能审核自己经手过的答复" in approve(moderator_a, answer)
     assert answer.state == "submitted"
 
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from projects import roles
 from projects.models import Candidate, CandidateTarget, Plan, PublicInput
+from projects.rules import roles
 
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory
@@ -193,7 +193,7 @@ def test_candidates_are_no_pledges(client, candidate):
 
 
 def test_a_proposal_waits_for_no_answer_and_is_never_overdue(next_year, moderator):
-    from projects.ledger import build_ledger
+    from projects.exchange.ledger import build_ledger
 
     item = PublicInput.objects.create(plan=next_year, kind="proposal", text="加装电梯的推荐")
     item.publish(moderator)

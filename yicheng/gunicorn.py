@@ -15,7 +15,7 @@ keepalive = 5
 timeout = 30
 graceful_timeout = 20
 # Recycle workers now and then, so a slow leak can never take the site down; seldom,
-# for a new worker starts with no page in its memory (projects/freshness.py).
+# for a new worker starts with no page in its memory (projects/web/freshness.py).
 max_requests = 20000
 max_requests_jitter = 2000
 # Requests are logged as JSON by yicheng.requestlog; gunicorn logs only its own events.

@@ -132,23 +132,23 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A cached public page is answered here, before the rest of the stack runs, with
-    # the headers the middleware below gave it (projects/freshness.py).
+    # the headers the middleware below gave it (projects/web/freshness.py).
     # Before the page cache, which answers repeats without anything else counting them.
-    "projects.throttle.ApiRateLimitMiddleware",
-    "projects.freshness.PageCacheMiddleware",
+    "projects.api.throttle.ApiRateLimitMiddleware",
+    "projects.web.freshness.PageCacheMiddleware",
     # Other answers compressed (static files come precompressed from whitenoise, cached
     # pages from the page cache). Django's gzip pads each response against BREACH.
     "django.middleware.gzip.GZipMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "projects.middleware.ChineseFirstMiddleware",
+    "projects.web.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "yicheng.bodylimit.BodyLimitMiddleware",
     # Counts posts to public forms before CSRF or a view reads their bodies.
-    "projects.guard.PublicFormLimitMiddleware",
+    "projects.web.guard.PublicFormLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -159,7 +159,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "projects.logins.LoginLimitsBackend",  # limits across user names and addresses
+    "projects.web.logins.LoginLimitsBackend",  # limits across user names and addresses
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -177,8 +177,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "projects.asof.as_of_context",
-                "projects.context_processors.site_context",
+                "projects.web.asof.as_of_context",
+                "projects.web.context_processors.site_context",
             ],
         },
     },
@@ -215,7 +215,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-# Chinese unless the visitor switches (projects.middleware.ChineseFirstMiddleware).
+# Chinese unless the visitor switches (projects.web.middleware.ChineseFirstMiddleware).
 # Interface strings are written in Chinese; locale/en holds their English.
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 # The project's own catalogues first (makemessages writes there), then the Chinese for
@@ -235,10 +235,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-MEDIA_URL = "media/"  # never served as such: evidence goes through projects.views.evidence_file
+MEDIA_URL = "media/"  # never served as such: evidence is served by views.dashboard.evidence_file
 
 # Shared by every process of the server, for the page cache's content version must be
-# (projects/freshness.py): a folder on this machine by default, Redis when the site
+# (projects/web/freshness.py): a folder on this machine by default, Redis when the site
 # runs on more than one machine. `check --deploy` refuses a per-process cache.
 CACHES = {"default": env_cache("CACHE_URL", default=f"file://{VAR_DIR / 'cache'}")}
 # Off only to measure the real work of a page (make bench).
@@ -319,23 +319,23 @@ AXES_RESET_ON_SUCCESS = True
 # who presses 登录 again while slowed is not locked out for the hour by doing so.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "yicheng.clientaddr.limited_address"
-AXES_LOCKOUT_CALLABLE = "projects.logins.refused"
-AXES_USERNAME_CALLABLE = "projects.logins.username"
-# Beyond the pair (projects/logins.py): failures an hour from one address across all
+AXES_LOCKOUT_CALLABLE = "projects.web.logins.refused"
+AXES_USERNAME_CALLABLE = "projects.web.logins.username"
+# Beyond the pair (projects/web/logins.py): failures an hour from one address across all
 # user names before it may not try again that hour; failures an hour of one user name
 # from anywhere before each further try must wait LOGIN_USER_WAIT seconds.
 LOGIN_ADDRESS_FAILURES = env_int("LOGIN_ADDRESS_FAILURES", 30)
 LOGIN_USER_FAILURES = env_int("LOGIN_USER_FAILURES", 10)
 LOGIN_USER_WAIT = env_int("LOGIN_USER_WAIT", 30)
 
-# The open data API's rate limit per client address (projects/throttle.py): 300 requests
+# The open data API's rate limit per client address (projects/api/throttle.py): 300 requests
 # a minute is five a second all minute long, which no person and no script that waits
 # for each answer meets; a loop that does not wait is told when to come back (429).
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 300)
 API_RATE_WINDOW = env_int("API_RATE_WINDOW", 60)  # seconds
 
 # Pace (序时进度): how many percentage points behind the expected progress a figure may
-# be before it is 推进缓慢, and before it is 严重滞后 (see projects/pace.py).
+# be before it is 推进缓慢, and before it is 严重滞后 (see projects/rules/pace.py).
 PACE_SLOW_POINTS = env_int("PACE_SLOW_POINTS", 10)
 PACE_SEVERE_POINTS = env_int("PACE_SEVERE_POINTS", 30)
 
@@ -370,7 +370,7 @@ ONLINE_RATINGS_PER_ADDRESS = env_int("ONLINE_RATINGS_PER_ADDRESS", 5)
 # is archived (manage.py purge_contacts; PIPL: kept no longer than needed).
 CONTACT_RETENTION_DAYS = env_int("CONTACT_RETENTION_DAYS", 180)
 # Posts from one client address, and from one browser, within an hour
-# (projects/guard.py): past the soft limit a question to answer, past the hard one a 429.
+# (projects/web/guard.py): past the soft limit a question to answer, past the hard one a 429.
 # An address is often shared (a community office, a carrier's NAT), a browser is not.
 VOICE_ADDRESS_SOFT = env_int("VOICE_ADDRESS_SOFT", 5)
 VOICE_ADDRESS_HARD = env_int("VOICE_ADDRESS_HARD", 20)
@@ -393,7 +393,7 @@ REVIEW_DAYS = env_int("REVIEW_DAYS", 5)
 # written in the same transaction as the change that set it off.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Alerts (projects/alerting.py, projects/sending.py; manage.py send_alerts). Mail goes
+# Alerts (projects/alerts/due.py, projects/alerts/sending.py; manage.py send_alerts). Mail goes
 # through Django's SMTP settings from the environment; a refusal is a failure.
 EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -430,7 +430,7 @@ EVIDENCE_IMAGE_MAX_SIDE = 1600
 # An import file holds one row per target: 2 MB is thousands of rows.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 2 * 1024 * 1024)
 # And at most this many rows: a department's targets are dozens; reading stops at one
-# more (projects/spreadsheets.py Budget).
+# more (projects/exchange/spreadsheets.py Budget).
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
 FILE_UPLOAD_PERMISSIONS = 0o640
 # Bodies (yicheng/bodylimit.py): a visitor not signed in sends a form, never a file;
@@ -442,7 +442,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 BODY_MAX = env_int("BODY_MAX", DATA_UPLOAD_MAX_NUMBER_FILES * EVIDENCE_MAX_BYTES + 1024 * 1024)
 
 # Backups keep times to the microsecond (Django's JSON cuts them to milliseconds).
-SERIALIZATION_MODULES = {"exactjson": "projects.exactjson"}
+SERIALIZATION_MODULES = {"exactjson": "projects.exchange.exactjson"}
 
 # History is a record, not an undo button: reverting an approved report to an old
 # version would bypass review, so the admin's "revert" is off.

@@ -1,4 +1,4 @@
-"""Once created the roles; they are now kept by `projects.roles.sync_roles`, which runs
+"""Once created the roles; they are now kept by `projects.rules.roles.sync_roles`, which runs
 after every migrate. Kept, empty, so that the migration history stays the same."""
 
 from django.db import migrations

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# (The roles' new permissions are kept by projects.roles since; see 0003.)
+# (The roles' new permissions are kept by projects.rules.roles since; see 0003.)
 
 # The 2021 pledges to start building (二, 四, 九, 十), for databases loaded before
 # Target.is_construction existed; a fresh install reads them from plans/2021.toml.

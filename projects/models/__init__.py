@@ -1,15 +1,24 @@
-"""The app's models, by domain: `plans` (plans, projects, targets, reports: the
-tracking core), `cycle` (the candidates before the deputies' vote), `voice` (what the
-public sends, and the answers), `sites` (点位, their stages, 码上评), `notice` (公示),
-`supervision` (the reporting calendar, 挂牌督办), `alerts` (channels, alerts, the
-public's follows) and `matters` (the register of 我为群众办实事). Lower floors never
-import higher ones; everything is importable from `projects.models`."""
+"""The app's models, by domain: `fields` (bounds and the value field every model
+shares), `review` (the review machine every reviewed thing shares), `plan_rules` (a
+plan's dated rules), `plans` (plans, departments), `tracking` (projects, targets and
+their derived figures), `reports` (progress reports and evidence), `cycle` (the
+candidates before the deputies' vote), `voice` (what the public sends, and the
+answers), `sites` (点位, their stages, 码上评), `notice` (公示), `supervision` (the
+reporting calendar, 挂牌督办), `alerts` (channels, alerts, the public's follows) and
+`matters` (the register of 我为群众办实事). Lower floors never import higher ones
+(import-linter holds it, pyproject.toml); everything is importable from
+`projects.models`."""
 
-from .alerts import *  # noqa: F403
-from .cycle import *  # noqa: F403
-from .matters import *  # noqa: F403
-from .notice import *  # noqa: F403
-from .plans import *  # noqa: F403
-from .sites import *  # noqa: F403
-from .supervision import *  # noqa: F403
-from .voice import *  # noqa: F403
+from projects.models.alerts import *  # noqa: F403
+from projects.models.cycle import *  # noqa: F403
+from projects.models.fields import *  # noqa: F403
+from projects.models.matters import *  # noqa: F403
+from projects.models.notice import *  # noqa: F403
+from projects.models.plan_rules import *  # noqa: F403
+from projects.models.plans import *  # noqa: F403
+from projects.models.reports import *  # noqa: F403
+from projects.models.review import *  # noqa: F403
+from projects.models.sites import *  # noqa: F403
+from projects.models.supervision import *  # noqa: F403
+from projects.models.tracking import *  # noqa: F403
+from projects.models.voice import *  # noqa: F403

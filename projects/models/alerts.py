@@ -3,9 +3,9 @@
 Where each rule lives:
 - where a department's alerts go: its `Channel`s (e-mail, 企业微信 or 钉钉 group robot),
   set by administrators; a channel with no department is the supervision office's;
-  what a robot address may be: `Channel.clean` and `projects/sending.py`
-  (`check_robot_url`: https, a host on ALERT_ROBOT_HOSTS);
-- what is due and to whom: `projects/alerting.py` (each rule, its key, its period);
+  what a robot address may be: `Channel.clean` with `check_robot_url` below (https,
+  a host on ALERT_ROBOT_HOSTS), checked again when sending;
+- what is due and to whom: `projects/alerts/due.py` (each rule, its key, its period);
 - once per thing and period: `Alert.key` is unique, so an alert is written once
   however often the rules run; each recipient is a `Delivery`, written with its alert
   in one transaction and marked sent right after it went out, so a crash loses none
@@ -17,6 +17,7 @@ Where each rule lives:
 
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,8 +27,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import clock
-from .plans import Department, Plan, Project
+from projects.models.plans import Department, Plan
+from projects.models.tracking import Project
+from projects.rules import clock
 
 
 class Channel(models.Model):
@@ -82,8 +84,6 @@ class Channel(models.Model):
         return self.address.split("?")[0] + "?…"
 
     def clean(self):
-        from ..sending import check_robot_url
-
         self.address = self.address.strip()
         if self.kind == self.Kind.EMAIL:
             try:
@@ -205,6 +205,32 @@ class Alert(models.Model):
         if self.rule.startswith("follow_"):
             return "关注的公众"
         return str(self.department or "督查室")
+
+
+ROBOT_PATHS = {
+    Channel.Kind.WECOM: ("/cgi-bin/webhook/send", "key"),
+    Channel.Kind.DINGTALK: ("/robot/send", "access_token"),
+}
+
+
+def check_robot_url(url, kind):
+    """A Chinese message saying what is wrong with a robot's address, or ''."""
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return "群机器人地址必须以 https:// 开头。"
+    host = (parts.hostname or "").lower()
+    allowed = [h.lower() for h in settings.ALERT_ROBOT_HOSTS]
+    if host not in allowed:
+        return f"群机器人地址的主机 {host or '（空）'} 不在允许的范围内（{'、'.join(allowed)}）。"
+    if parts.username or parts.password or parts.port not in (None, 443):
+        return "群机器人地址不能带用户名、密码或其他端口。"
+    path, key = ROBOT_PATHS[kind]
+    # A 政务钉钉 host may use its own path; the public hosts have their documented one.
+    if host in ("qyapi.weixin.qq.com", "oapi.dingtalk.com") and parts.path != path:
+        return f"地址路径应为 {path}，请从群机器人设置中完整复制 Webhook 地址。"
+    if f"{key}=" not in parts.query:
+        return f"地址中缺少 {key}=…，请从群机器人设置中完整复制 Webhook 地址。"
+    return ""
 
 
 class DeliveryQuerySet(models.QuerySet):

@@ -19,17 +19,12 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import clock
-from .plans import (
-    Department,
-    Plan,
-    PlanRule,
-    Project,
-    Target,
-    in_published_plan,
-    official_field,
-    value_field,
-)
+from projects.models.fields import value_field
+from projects.models.plan_rules import PlanRule
+from projects.models.plans import Department, Plan, in_published_plan
+from projects.models.review import official_field
+from projects.models.tracking import Project, Target
+from projects.rules import clock
 
 
 class CandidateQuerySet(models.QuerySet):
@@ -498,7 +493,7 @@ def project_story(project):
         candidate = project.candidate
     except models.ObjectDoesNotExist:
         return None
-    from .voice import PublicInput  # the public's voice sits on a higher floor
+    from projects.models.voice import PublicInput  # the public's voice sits on a higher floor
 
     proposals = list(
         PublicInput.objects.public().filter(candidate=candidate).order_by("received_at", "pk")

@@ -17,21 +17,16 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from simple_history.models import HistoricalRecords
 
-from .. import clock
-from .plans import (
-    IMAGE_EXTENSIONS,
-    Department,
-    Plan,
-    ReviewedEntry,
-    in_published_plan,
-    sees_all_departments,
-)
-from .voice import PublicInput
+from projects.models.plans import Department, Plan, in_published_plan, sees_all_departments
+from projects.models.reports import IMAGE_EXTENSIONS
+from projects.models.review import ReviewedEntry
+from projects.models.voice import PublicInput
+from projects.rules import clock
 
 # More people than live in the district (about 900,000) is a typing error.
 BENEFICIARIES_MAX = 1_000_000
@@ -144,8 +139,7 @@ class Matter(ReviewedEntry):
 
     def approve(self, user):
         self.check_reviewer(user)
-        with transaction.atomic():
-            self._move(user, self.State.APPROVED)
+        self.reviewed(user, self.State.APPROVED)
 
 
 def matter_totals(matters):

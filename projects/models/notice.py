@@ -21,8 +21,12 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .. import clock, pace
-from .plans import PlanRule, ProgressReport, Project, in_published_plan, official_field
+from projects.models.plan_rules import PlanRule
+from projects.models.plans import in_published_plan
+from projects.models.reports import ProgressReport
+from projects.models.review import official_field
+from projects.models.tracking import Project
+from projects.rules import clock, pace
 
 
 class NoticeQuerySet(models.QuerySet):
@@ -77,7 +81,7 @@ class Notice(models.Model):
 
 def with_objections(notices):
     """Notices with `shown_objections`: their public objections, oldest first."""
-    from .voice import PublicInput
+    from projects.models.voice import PublicInput
 
     objections = (
         PublicInput.objects.public()

@@ -28,20 +28,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import clock, geo
-from ..formatting import share
-from .plans import (
-    IMAGE_EXTENSIONS,
-    PlanRule,
-    ProgressReport,
-    Project,
-    ReviewedEntry,
-    SiteStage,
-    Target,
-    in_published_plan,
-    official_field,
-)
-from .voice import PublicInput
+from projects.models.plan_rules import PlanRule
+from projects.models.plans import in_published_plan
+from projects.models.reports import IMAGE_EXTENSIONS, ProgressReport
+from projects.models.review import ReviewedEntry, official_field
+from projects.models.tracking import Project, SiteStage, Target
+from projects.models.voice import PublicInput
+from projects.rules import clock, geo
+from projects.rules.days import end_of
+from projects.rules.formatting import share
 
 
 def month_of(day):
@@ -63,7 +58,7 @@ class SiteQuerySet(models.QuerySet):
         return self.select_related("target__project__plan").prefetch_related(
             models.Prefetch(
                 "reports",
-                queryset=SiteReport.objects.approved().order_by("as_of", "reviewed_at", "pk"),
+                queryset=SiteReport.objects.approved().in_stage_order(),
                 to_attr="approved_reports",
             )
         )
@@ -91,7 +86,7 @@ class Site(models.Model):
     community = models.CharField("社区（村）", max_length=30, blank=True)
     address = models.CharField("地址", max_length=200, blank=True)
     # WGS-84 degrees (天地图's CGCS2000 is the same at this precision); the admin form
-    # converts GCJ-02 (高德、腾讯地图) on entry (projects/geo.py).
+    # converts GCJ-02 (高德、腾讯地图) on entry (projects/rules/geo.py).
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     created_by = official_field("录入人")
@@ -137,9 +132,20 @@ def site_photo_path(report, filename):
     return f"sites/{report.key.hex}{report.photo_extension}"
 
 
+# The order a site's stages hold in: by date, then by approval (of two for one day, the
+# later approved holds), then by entry. `stage_on` reads the last of them up to a day.
+STAGE_ORDER = ("as_of", "reviewed_at", "pk")
+
+
 class SiteReportQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(state=SiteReport.State.APPROVED)
+
+    def in_stage_order(self):
+        return self.order_by(*STAGE_ORDER)
+
+    def current_first(self):
+        return self.order_by(*(f"-{field}" for field in STAGE_ORDER))
 
     def visible_to(self, user):
         return self.filter(site__in=Site.objects.visible_to(user))
@@ -182,7 +188,7 @@ class SiteReport(ReviewedEntry):
         earlier = self.site.reports.approved().filter(as_of__lte=self.as_of)
         if self.pk:
             earlier = earlier.exclude(pk=self.pk)
-        return earlier.order_by("-as_of", "-reviewed_at", "-pk").first()
+        return earlier.current_first().first()
 
     def clean(self):
         if not (self.site_id and self.as_of and self.stage is not None):
@@ -214,7 +220,7 @@ class SiteReport(ReviewedEntry):
         with transaction.atomic():
             # Approvals of one target's sites wait for each other: each counts the others.
             target = Target.objects.select_for_update().get(pk=self.site.target_id)
-            self._move(user, self.State.APPROVED)
+            self.reviewed(user, self.State.APPROVED)
             self.write_figures(target, user)
 
     def write_figures(self, target, reviewer):
@@ -434,7 +440,6 @@ def dissatisfied_projects(plan, day):
     `online_rating_minimum` of them from at least `online_rating_networks` networks
     (rules in force on `day`; before the networks rule, none is asked): the 督查台账's
     list. Each with `tally` (two queries)."""
-    from .voice import end_of
 
     rules = plan.rules_on(day).values
     limit = rules[PlanRule.Name.ONLINE_DISSATISFIED_SHARE]

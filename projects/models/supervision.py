@@ -16,37 +16,26 @@ Where each rule lives:
   since the last run" compares with).
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import clock, pace
-from .plans import (
-    Department,
-    Plan,
-    PlanRule,
-    ProgressReport,
-    Project,
-    Target,
-    in_published_plan,
-    official_field,
-    sees_all_departments,
-)
-from .sites import SiteReport
-from .voice import PublicInput, end_of
-
-
-def month_day(year, month, day):
-    """`day` of the month, or the month's last day when the month is shorter."""
-    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+from projects.models.plan_rules import PlanRule
+from projects.models.plans import Department, Plan, in_published_plan, sees_all_departments
+from projects.models.reports import ProgressReport
+from projects.models.review import Reviewed, official_field
+from projects.models.sites import SiteReport
+from projects.models.tracking import Project, Target
+from projects.models.voice import PublicInput
+from projects.rules import clock, pace
+from projects.rules.days import end_of, month_day
 
 
 def reporting_days(plan, upto):
@@ -188,8 +177,10 @@ class SupervisionQuerySet(models.QuerySet):
         return {row["department"]: (row["total"], row["closed"]) for row in rows}
 
 
-class Supervision(models.Model):
+class Supervision(Reviewed, models.Model):
     """挂牌督办: a problem, the department responsible, the 整改 required, a deadline."""
+
+    WHAT = "督办"
 
     class Kind(models.TextChoices):
         LAGGING = "lagging", _("实事进度滞后")
@@ -312,25 +303,11 @@ class Supervision(models.Model):
         if self.project_id and self.plan_id and self.project.plan_id != self.plan_id:
             raise ValidationError({"project": "实事不属于所选年度计划。"})
 
-    def _move(self, user, from_states, to_state, **changes):
-        with transaction.atomic():
-            claimed = Supervision.objects.filter(pk=self.pk, state__in=from_states).update(
-                state=to_state, **changes
-            )
-            if not claimed:
-                self.refresh_from_db(fields=["state"])
-                raise ValidationError(f"该督办当前为“{self.get_state_display()}”，不能进行此操作。")
-            self.state = to_state
-            for name, value in changes.items():
-                setattr(self, name, value)
-            self._history_user = user
-            self.save()
-
     def respond(self, user, text):
         """The department's response: it goes to the office to check."""
         if not text.strip():
             raise ValidationError("请填写整改情况。")
-        self._move(
+        self.transition(
             user,
             [self.State.OPEN],
             self.State.RESPONDED,
@@ -341,7 +318,7 @@ class Supervision(models.Model):
 
     def close(self, user, note=""):
         """销号: the office found the 整改 done."""
-        self._move(
+        self.transition(
             user,
             [self.State.RESPONDED],
             self.State.CLOSED,
@@ -354,7 +331,7 @@ class Supervision(models.Model):
         """The response is not enough: open again, with the reason."""
         if not note.strip():
             raise ValidationError("退回时必须说明原因。")
-        self._move(user, [self.State.RESPONDED], self.State.OPEN, review_note=note.strip())
+        self.transition(user, [self.State.RESPONDED], self.State.OPEN, review_note=note.strip())
 
 
 class StatusMark(models.Model):

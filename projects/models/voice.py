@@ -17,12 +17,12 @@ Where each rule lives:
   the history, the API, exports and every page, and `purge_contacts` empties them
   after `CONTACT_RETENTION_DAYS`;
 - the answer's time limit: the plan's rule `answer_working_days`, counted in working
-  days (`projects/workdays.py`) from the day the item was received.
+  days (`projects/rules/workdays.py`) from the day the item was received.
 """
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -33,17 +33,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .. import clock, workdays
-from .plans import (
-    IMAGE_EXTENSIONS,
-    Department,
-    Plan,
-    PlanRule,
-    Project,
-    hands_in_history,
-    in_published_plan,
-    official_field,
-)
+from projects.models.plan_rules import PlanRule
+from projects.models.plans import Department, Plan, in_published_plan
+from projects.models.reports import IMAGE_EXTENSIONS
+from projects.models.review import Reviewed, hands_in_history, official_field
+from projects.models.tracking import Project
+from projects.rules import clock, workdays
+from projects.rules.days import end_of
 
 # A question is read on a phone: long enough for a paragraph with its facts.
 TEXT_MIN = 5
@@ -107,7 +103,9 @@ class PublicInputQuerySet(models.QuerySet):
         return self.filter(plan__archived_at__lt=cutoff).exclude(name="", phone="")
 
 
-class PublicInput(models.Model):
+class PublicInput(Reviewed, models.Model):
+    WHAT = "留言"
+
     class Kind(models.TextChoices):
         QUESTION = "question", _("留言")
         PROPOSAL = "proposal", _("推荐项目")
@@ -319,19 +317,8 @@ class PublicInput(models.Model):
     # moderators acting at once cannot both decide it.
 
     def _decide(self, user, from_states, to_state, **changes):
-        with transaction.atomic():
-            changes = {"decided_by": user, "decided_at": clock.now(), **changes}
-            claimed = PublicInput.objects.filter(pk=self.pk, state__in=from_states).update(
-                state=to_state, **changes
-            )
-            if not claimed:
-                self.refresh_from_db(fields=["state"])
-                raise ValidationError(f"该留言当前为“{self.get_state_display()}”，不能进行此操作。")
-            self.state = to_state
-            for name, value in changes.items():
-                setattr(self, name, value)
-            self._history_user = user
-            self.save()
+        changes = {"decided_by": user, "decided_at": clock.now(), **changes}
+        self.transition(user, from_states, to_state, **changes)
 
     def publish(self, user):
         self._decide(user, [self.State.PENDING], self.State.PUBLISHED)
@@ -379,16 +366,9 @@ class PublicInput(models.Model):
                 f"遴选已经结束（该计划现在是“{self.plan.get_stage_display()}”阶段），"
                 "推荐项目的结果不能再改变。"
             )
-        with transaction.atomic():
-            claimed = PublicInput.objects.filter(
-                pk=self.pk, kind=self.Kind.PROPOSAL, state=self.State.PUBLISHED, outcome=""
-            ).update(**changes)
-            if not claimed:
-                raise ValidationError("只有已公开、尚未处理的推荐项目可以列为候选或不予采纳。")
-            for name, value in changes.items():
-                setattr(self, name, value)
-            self._history_user = user
-            self.save()
+        unsettled = {"kind": self.Kind.PROPOSAL, "state": self.State.PUBLISHED, "outcome": ""}
+        refused = "只有已公开、尚未处理的推荐项目可以列为候选或不予采纳。"
+        self.claim(user, unsettled, refused, **changes)
 
     def adopt(self, user, candidate, note=""):
         if candidate is None or candidate.plan_id != self.plan_id:
@@ -407,25 +387,15 @@ class PublicInput(models.Model):
     def _decide_objection(self, user, outcome, note):
         if not note.strip():
             raise ValidationError("认定异议成立或不成立，都必须写明理由。")
-        with transaction.atomic():
-            claimed = PublicInput.objects.filter(
-                pk=self.pk, kind=self.Kind.OBJECTION, state=self.State.PUBLISHED, outcome=""
-            ).update(
-                outcome=outcome,
-                outcome_note=note.strip(),
-                outcome_at=clock.now(),
-                outcome_by=user,
-            )
-            if not claimed:
-                raise ValidationError("只有已公开、尚未决定的异议可以认定。")
-            self.refresh_from_db()
-            self._history_user = user
-            self.save()
+        undecided = {"kind": self.Kind.OBJECTION, "state": self.State.PUBLISHED, "outcome": ""}
+        refused = "只有已公开、尚未决定的异议可以认定。"
+        changes = {"outcome_note": note.strip(), "outcome_at": clock.now(), "outcome_by": user}
+        self.claim(user, undecided, refused, refresh=True, outcome=outcome, **changes)
 
     def uphold(self, user, note):
         """The objection stands: the project becomes 整改中 until a new figure is
         approved, which opens a new notice."""
-        from .notice import Notice
+        from projects.models.notice import Notice
 
         with transaction.atomic():
             notice = Notice.objects.select_for_update().get(pk=self.notice_id)
@@ -475,9 +445,11 @@ class AnswerQuerySet(models.QuerySet):
         return self.none()
 
 
-class Answer(models.Model):
+class Answer(Reviewed, models.Model):
     """The lead department's answer to a published item, public once a moderator
     approves it; an approved answer is never edited."""
+
+    WHAT = "答复"
 
     class State(models.TextChoices):
         SUBMITTED = "submitted", _("待审")
@@ -538,21 +510,8 @@ class Answer(models.Model):
         return ({self.written_by_id} | hands_in_history(self, ["text"])) - {None}
 
     def _move(self, user, from_states, to_state, **changes):
-        if user.pk in self.hands():
-            raise ValidationError("不能审核自己起草或修改过的答复。")
-        with transaction.atomic():
-            claimed = Answer.objects.filter(pk=self.pk, state__in=from_states).update(
-                state=to_state, reviewed_by=user, **changes
-            )
-            if not claimed:
-                self.refresh_from_db(fields=["state"])
-                raise ValidationError(f"该答复当前为“{self.get_state_display()}”，不能进行此操作。")
-            self.state = to_state
-            self.reviewed_by = user
-            for name, value in changes.items():
-                setattr(self, name, value)
-            self._history_user = user
-            self.save()
+        self.check_reviewer(user)
+        self.transition(user, from_states, to_state, reviewed_by=user, **changes)
 
     def approve(self, user):
         if self.question.state != PublicInput.State.PUBLISHED:
@@ -586,11 +545,6 @@ def answer_limits(plan):
     for as many items as need it."""
     value = plan.dated_rule(PlanRule.Name.ANSWER_WORKING_DAYS)
     return lambda day: int(value(day))
-
-
-def end_of(day):
-    """The first instant after `day` in the site's time zone."""
-    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
 def published_questions(plan, day):

@@ -3,7 +3,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import json_script
 from django.utils.translation import get_language
 
-from projects import formatting
+from projects.rules import formatting
 
 register = template.Library()
 
@@ -45,6 +45,6 @@ def shown_status(table, record):
 
 @register.filter
 def status_label(status):
-    from projects.pace import Status
+    from projects.rules.pace import Status
 
     return Status(status).label

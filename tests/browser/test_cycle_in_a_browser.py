@@ -12,7 +12,6 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from projects import clock, roles
 from projects.models import (
     Answer,
     Ballot,
@@ -23,6 +22,7 @@ from projects.models import (
     PublicInput,
     Rating,
 )
+from projects.rules import clock, roles
 from tests.browser.test_voice_in_a_browser import axe, log_in, run_action
 from tests.conftest import SHANGHAI, make_official, report_form
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from projects import clock
 from projects.models import Matter
+from projects.rules import clock
 from tests.browser.test_voice_in_a_browser import axe
 from tests.factories import DepartmentFactory, PlanFactory
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from projects import clock, roles
 from projects.models import PublicInput
+from projects.rules import clock, roles
 from tests.browser.test_voice_in_a_browser import axe, submit
 from tests.conftest import make_official
 from tests.factories import (

@@ -13,8 +13,8 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from projects import roles
 from projects.models import Answer, OnlineRating, Plan, PublicInput, Site
+from projects.rules import roles
 from tests.browser.test_voice_in_a_browser import axe, log_in, run_action
 from tests.conftest import make_official
 

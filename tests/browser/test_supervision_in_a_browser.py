@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from projects import clock, roles
 from projects.models import Follow, Supervision
+from projects.rules import clock, roles
 from tests.browser.test_voice_in_a_browser import axe, submit
 from tests.conftest import make_official
 from tests.factories import (

@@ -25,8 +25,8 @@ from django.test import Client
 from django.urls import get_resolver, resolve, reverse
 from simple_history.models import HistoricalChanges
 
-from projects import clock, roles
 from projects.models import Answer, Plan, Project, PublicInput
+from projects.rules import clock, roles
 from tests.conftest import SHANGHAI, make_official
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -419,7 +419,7 @@ def test_a_question_is_answered_in_public_and_the_writer_stays_private(
 
 
 def test_a_first_visit_is_not_asked_the_arithmetic_question(live_server, page, project):
-    """The question slows a flood past the soft limit (projects/guard.py); a resident who
+    """The question slows a flood past the soft limit (projects/web/guard.py); a resident who
     has sent nothing yet writes without it."""
     page.goto(live_server.url + project.get_absolute_url())
     page.get_by_role("link", name="我要留言").click()

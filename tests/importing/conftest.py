@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from projects import roles
+from projects.rules import roles
 
 from ..conftest import machine_clock_env, make_official
 from ..factories import DepartmentFactory, TargetFactory

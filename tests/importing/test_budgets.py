@@ -1,11 +1,11 @@
 """An import reads within fixed bounds, whatever the file declares or holds
-(projects/spreadsheets.py Budget): the forged files an outside probe made, each
+(projects/exchange/spreadsheets.py Budget): the forged files an outside probe made, each
 refused (or read for what it is) after reading no more than the budget allows."""
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from projects.spreadsheets import Budget, read_table
+from projects.exchange.spreadsheets import Budget, read_table
 
 from ..files import hostile_ods, hostile_xlsx, ods_cell, ods_row
 

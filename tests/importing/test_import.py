@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from projects import roles
-from projects.importing import TEMPLATE_COLUMNS
+from projects.exchange.importing import TEMPLATE_COLUMNS
 from projects.models import ProgressReport
+from projects.rules import roles
 
 from ..conftest import make_official
 from ..factories import DepartmentFactory, ReportFactory, TargetFactory
@@ -255,7 +255,7 @@ def test_checking_a_file_costs_the_same_queries_however_many_rows(
 ):
     from django.core.files.base import ContentFile
 
-    from projects.importing import check_file
+    from projects.exchange.importing import check_file
 
     many = [
         TargetFactory(project__plan=plan, project__lead_department=department, target_value=100)
@@ -300,7 +300,7 @@ def test_each_further_dated_row_of_a_target_costs_one_query(
 ):
     from django.core.files.base import ContentFile
 
-    from projects.importing import check_file
+    from projects.exchange.importing import check_file
 
     lines = ["指标编号,新累计值,截至日期,滞后原因,下一步措施"]
     for month in range(6, 6 + dates):
@@ -327,7 +327,7 @@ def test_each_dated_row_is_judged_on_its_own_day_with_its_own_figure(client, rep
 
 
 def test_rules_are_judged_from_the_batch_as_the_form_judges_them_alone(client, reporter, targets):
-    from projects.forms import ProgressReportForm
+    from projects.exchange.forms import ProgressReportForm
     from projects.models import Target
 
     parking, renovation, other = targets
@@ -369,7 +369,7 @@ def test_rules_are_judged_from_the_batch_as_the_form_judges_them_alone(client, r
     ],
 )  # fmt: skip
 def test_numbers_are_read_as_typed(typed, read):
-    from projects.importing import read_figure
+    from projects.exchange.importing import read_figure
 
     assert read_figure(typed, "套") == read
 
@@ -377,7 +377,7 @@ def test_numbers_are_read_as_typed(typed, read):
 def test_a_figure_in_another_unit_is_an_error_not_a_figure():
     from django.core.exceptions import ValidationError
 
-    from projects.importing import read_figure
+    from projects.exchange.importing import read_figure
 
     with pytest.raises(ValidationError, match="单位与指标的单位（公里）不符"):
         read_figure("40000米", "公里")
@@ -389,7 +389,7 @@ def test_a_figure_in_another_unit_is_an_error_not_a_figure():
      "2021.12.15 ", "2021 年 12 月 15 日"],
 )  # fmt: skip
 def test_dates_are_read_as_written(typed):
-    from projects.importing import read_date
+    from projects.exchange.importing import read_date
 
     assert read_date(typed) == "2021-12-15"
 

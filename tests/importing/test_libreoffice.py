@@ -14,8 +14,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from projects import clock, roles
 from projects.models import Plan, ProgressReport
+from projects.rules import clock, roles
 
 from ..conftest import make_official
 from ..factories import ReportFactory, TargetFactory

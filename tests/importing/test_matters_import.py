@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from projects import clock, roles
 from projects.models import Matter
+from projects.rules import clock, roles
 
 from ..conftest import make_official
 from ..factories import DepartmentFactory, PlanFactory
@@ -120,7 +120,7 @@ def test_checking_a_sheet_costs_the_same_queries_however_many_rows(
 ):
     from django.core.files.base import ContentFile
 
-    from projects.importing_matters import check_file
+    from projects.exchange.matters_import import check_file
 
     lines = ["责任单位,办结日期,事项,类别,受益人数"]
     lines += [f"区住建局,2026-03-{1 + n % 28:02d},第{n + 1}件事,养老,{n}" for n in range(rows)]

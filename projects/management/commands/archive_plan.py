@@ -1,5 +1,5 @@
 """Archive a plan (实事档案馆): its data package is built once and kept with its
-checksum, and the plan takes no more reports (projects/archive.py). Run by the
+checksum, and the plan takes no more reports (projects/api/archive.py). Run by the
 administrator on the server once the year's figures are final; it cannot be undone
 from here, on purpose."""
 
@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from projects import archive
+from projects.api import archive
 from projects.models import Plan
 
 

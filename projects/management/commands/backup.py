@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from projects import clock
-from projects.backup import write_backup
+from projects.exchange.backup import write_backup
+from projects.rules import clock
 
 
 class Command(BaseCommand):

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from projects import roles
 from projects.models import Department
+from projects.rules import roles
 
 
 class Command(BaseCommand):

@@ -42,7 +42,6 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from projects import clock, pace, roles
 from projects.models import (
     Answer,
     Ballot,
@@ -64,6 +63,7 @@ from projects.models import (
     Tally,
     Target,
 )
+from projects.rules import clock, pace, roles
 
 # Cumulative share of each target reached at the end of each month of 2021, by
 # (project number, target order); None: nothing reported that month.

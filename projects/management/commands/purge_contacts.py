@@ -9,8 +9,8 @@ archived (no news will come). Run it daily from cron, like sweep_files."""
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from projects import clock
 from projects.models import Follow, OnlineRating, PublicInput
+from projects.rules import clock
 
 
 class Command(BaseCommand):

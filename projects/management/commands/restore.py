@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.backup import BackupError, restore_backup
+from projects.exchange.backup import BackupError, restore_backup
 
 
 class Command(BaseCommand):

@@ -14,7 +14,9 @@ from datetime import date
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from projects import alerting, clock, sending
+from projects.alerts import due as alerting
+from projects.alerts import sending
+from projects.rules import clock
 
 
 class Command(BaseCommand):

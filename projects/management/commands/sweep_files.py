@@ -7,8 +7,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from projects import clock
 from projects.models import Evidence, PublicInput, SiteReport
+from projects.rules import clock
 
 
 class Command(BaseCommand):

@@ -1,0 +1,123 @@
+"""What every admin page of the tracker shares: history, read-only views, department
+scope, the capped count, acting on each selected row."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+from simple_history.admin import SimpleHistoryAdmin
+
+from projects.exchange.forms import (
+    as_id,
+)
+from projects.models import (
+    Department,
+    Project,
+)
+
+
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks up the submitted id again when it redraws a
+    form with errors; a forged id that is not a number, or too large for the database,
+    would crash it (a 500)."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if as_id(v) is not None], attr)
+
+
+class CappedCountPaginator(Paginator):
+    """Counts rows only up to a cap. Counting a million reports for the page links costs
+    more than the page itself; past the cap the list says “超过 N 条” and officials
+    narrow it with the filters (templates/admin/pagination.html)."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[: self.cap + 1].count()  # any N+1 rows will do
+
+    @property
+    def capped(self):
+        return self.count > self.cap
+
+
+class DepartmentFilter(admin.SimpleListFilter):
+    """Projects a department leads or supports: the set its officials answer for."""
+
+    title = "责任单位"
+    parameter_name = "department"
+    project_path = "project"
+
+    def lookups(self, request, model_admin):
+        return [(str(d.pk), d.name) for d in Department.objects.all()]
+
+    def queryset(self, request, queryset):
+        if not self.value() or not self.value().isdigit():
+            return queryset
+        projects = Project.objects.of_departments([int(self.value())]).values("pk")
+        return queryset.filter(**{f"{self.project_path}__in": projects})
+
+
+class ProjectDepartmentFilter(DepartmentFilter):
+    project_path = "pk"
+
+
+class ReportDepartmentFilter(DepartmentFilter):
+    project_path = "target__project"
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History is a record to read. simple-history's version page would save a POST
+    for anyone allowed to view history (reverting a figure without review), so it
+    answers GET only; and both history pages show only objects the user may see."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnly:
+    """Rows nothing in the admin types (written by the site's own rules): listed and
+    read, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ScopedAdmin(HistoryAdmin):
+    """Lists, pages, history and autocomplete show only what the user may see."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+def act_on_each(modeladmin, request, objects, act, done="", each=""):
+    """A bulk action: `act` on each object, each refusal said with its reason; then
+    `done` with the count of those acted on ({n}), or `each` for every one ({obj})."""
+    count = 0
+    for obj in objects:
+        try:
+            act(obj)
+        except ValidationError as error:
+            modeladmin.message_user(request, f"{obj}：{'；'.join(error.messages)}", messages.ERROR)
+        else:
+            count += 1
+            if each:
+                modeladmin.message_user(request, each.format(obj=obj))
+    if count and done:
+        modeladmin.message_user(request, done.format(n=count))

@@ -1,0 +1,99 @@
+"""What the API's records are read from: the public querysets only the API lists (the
+rest are the models' `public()`), the plans a `?plan=` chooses, and how a value is
+written in a record (`projects.api.schemas` declares each record and reads it)."""
+
+from urllib.parse import urljoin
+
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from projects.models import (
+    Plan,
+    PublicInput,
+    Site,
+)
+from projects.rules import clock, pace
+from projects.rules.formatting import figure, percent_value
+
+
+def decimal_text(value):
+    """Decimal('9100.00') → "9100", Decimal('12.50') → "12.5"; None → None."""
+    return figure(value) if value is not None else None
+
+
+def rounded(value):
+    """A percent rounded to one decimal as the pages show it (四舍五入), or None."""
+    return float(percent_value(value)) if value is not None else None
+
+
+def moment(value):
+    """A time as ISO 8601 in Asia/Shanghai, or None."""
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def absolute(site, path):
+    """`path` on the site whose address is `site` ("https://…/")."""
+    return urljoin(site, path)
+
+
+def plan_list(site, name, plan):
+    """The URL of an API list (`name`) filtered to `plan`."""
+    return absolute(site, f"{reverse(name)}?plan={plan.year}")
+
+
+def on_call_page(site, item, letter):
+    """Where an item of the public call is shown on its plan's call page."""
+    return absolute(site, f"{reverse('projects:call', args=[item.plan.year])}#{letter}{item.pk}")
+
+
+def voice_photo(item, site):
+    return absolute(site, reverse("projects:voice_photo", args=[item.key])) if item.photo else None
+
+
+def status_label(status):
+    """The status's Chinese name, whatever language the visitor chose for the pages."""
+    with translation.override("zh-hans"):
+        return str(pace.Status(status).label)
+
+
+def public_sites(year, as_of, project=None):
+    """The public sites of the chosen plans with a stage on the day, in a stable order."""
+    found = in_plans(Site.objects.public(), year, "target__project__plan")
+    if project is not None:
+        found = found.filter(target__project__number=project)
+    found = found.order_by("-target__project__plan__year", "target__project__number", "pk")
+    return found.shown_on(as_of or clock.today())
+
+
+def online_rating_rows(found):
+    """Tallies of online ratings by project, site and month, in a stable order."""
+    return (
+        found.order_by()
+        .values("project__plan__year", "project__number", "site", "month")
+        .tallies()
+        .order_by("-project__plan__year", "project__number", "site", "-month")
+    )
+
+
+def public_objections():
+    return (
+        PublicInput.objects.public()
+        .filter(kind=PublicInput.Kind.OBJECTION, state=PublicInput.State.PUBLISHED)
+        .select_related("plan", "project__plan")
+    )
+
+
+def chosen_plans(year):
+    """The published plans of `year` (?plan=) as a list: of one, or of none when that
+    year has none, so that it filters as any parameter does; None for every published
+    plan."""
+    if year is None:
+        return None
+    return list(Plan.objects.published().filter(year=year))
+
+
+def in_plans(found, year, field="plan"):
+    """`found` within the published plan of `year` (?plan=): nothing when that year has
+    none; every published plan's when none is given."""
+    chosen = chosen_plans(year)
+    return found if chosen is None else found.filter(**{f"{field}__in": chosen})

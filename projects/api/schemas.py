@@ -1,0 +1,626 @@
+"""The API's records, declared once: every field required (present, if null), no other
+field allowed; what /api/v1/openapi.json describes and the open data page lists. Each
+record is also how its JSON is made (`Record.of`): a field is read from the object's
+attribute of that name, or as its `READ` entry says, and nothing else is written; the
+endpoints and the data package both make their rows this way."""
+
+from datetime import date
+from typing import Annotated, ClassVar, Generic, Literal, TypeVar
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from ninja import Schema
+from pydantic import ConfigDict, Field, WithJsonSchema
+
+from projects.api.records import (
+    absolute,
+    decimal_text,
+    moment,
+    on_call_page,
+    plan_list,
+    rounded,
+    status_label,
+    voice_photo,
+)
+from projects.models import (
+    Candidate,
+    Evidence,
+    PublicInput,
+    Rating,
+    SiteStage,
+    Supervision,
+    Target,
+)
+from projects.rules import pace
+
+Url = Annotated[str, WithJsonSchema({"type": "string", "format": "uri"})]
+
+
+# A figure's unit is the record's `unit` field; a percent's is "%".
+Figure = Annotated[
+    str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", json_schema_extra={"x-unit-field": "unit"})
+]
+
+
+Percent = Annotated[float, Field(json_schema_extra={"x-unit": "%"})]
+
+
+Moment = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+StatusCode = Literal[tuple(pace.Status.values)]
+
+
+class Record(Schema):
+    model_config = ConfigDict(extra="forbid")
+    # {field: read(obj, site)} for a field that is not the attribute of its name; `site`
+    # is the address absolute URLs start from ("https://…/").
+    READ: ClassVar[dict] = {}
+
+    @classmethod
+    def of(cls, obj, site):
+        """The record of `obj` as a dict of exactly the declared fields."""
+        read = cls.READ
+        return {
+            name: read[name](obj, site) if name in read else getattr(obj, name)
+            for name in cls.model_fields
+        }
+
+
+def plan_year(obj, site):
+    return obj.plan.year
+
+
+def project_number(obj, site):
+    return obj.project.number
+
+
+def optional_project(obj, site):
+    return obj.project.number if obj.project else None
+
+
+def of_ballot(name):
+    return lambda tally, site: getattr(tally.ballot, name)
+
+
+def by_key(name):
+    return lambda row, site: row[name]
+
+
+def closed(supervision):
+    """A 督办's response and review are public once it is closed."""
+    return supervision.state == Supervision.State.CLOSED
+
+
+class PlanRecord(Record):
+    year: int = Field(description=_("年度"))
+    title: str = Field(description=_("计划标题"))
+    title_en: str = Field(description=_("英文标题（可能为空）"))
+    announced_on: date | None = Field(description=_("公布日期，原文未注明时为 null"))
+    period_start: date = Field(description=_("承诺周期开始"))
+    period_end: date = Field(description=_("承诺周期结束"))
+    source_name: str = Field(description=_("来源"))
+    source_url: str = Field(description=_("来源链接（可能为空）"))
+    demo_data: bool = Field(description=_("为 true 时进度是演示数据，不是真实填报"))
+    url: Url = Field(description=_("本站的计划页面"))
+    feed_url: Url = Field(description=_("该计划最新进展的 Atom 订阅"))
+    projects_url: Url = Field(description=_("该计划的实事（本接口）"))
+    targets_url: Url = Field(description=_("该计划的指标（本接口）"))
+    reports_url: Url = Field(description=_("该计划的填报（本接口）"))
+
+    READ: ClassVar[dict] = {
+        "url": lambda plan, site: absolute(site, plan.get_absolute_url()),
+        "feed_url": lambda plan, site: absolute(
+            site, reverse("projects:plan_feed", args=[plan.year])
+        ),
+        "projects_url": lambda plan, site: plan_list(site, "projects:api_projects", plan),
+        "targets_url": lambda plan, site: plan_list(site, "projects:api_targets", plan),
+        "reports_url": lambda plan, site: plan_list(site, "projects:api_reports", plan),
+    }
+
+
+class ProjectRecord(Record):
+    plan: int = Field(description=_("年度"))
+    number: int = Field(description=_("实事序号，在同一年度内唯一"))
+    title: str = Field(description=_("简称"))
+    title_en: str = Field(description=_("英文简称（可能为空）"))
+    pledge_text: str = Field(description=_("承诺原文"))
+    lead_department: str | None = Field(description=_("牵头单位，公告未列明时为 null"))
+    supporting_departments: list[str] = Field(description=_("配合单位"))
+    due_date: date | None = Field(description=_("完成时限"))
+    percent: Percent | None = Field(
+        description=_(
+            "完成率：各指标完成率的平均数（单项最多按 100 计，未填报按 0 计），尚无填报时为 null"
+        )
+    )
+    expected_percent: Percent | None = Field(description=_("序时进度"))
+    status: StatusCode = Field(description=_("状态代码"))
+    status_label: str = Field(description=_("状态的中文名称，如“正常推进”"))
+    is_complete: bool = Field(description=_("所有指标都已达到目标值"))
+    last_reported_on: date | None = Field(description=_("最近一次经审核填报的截至日期，或 null"))
+    targets: list[int] = Field(description=_("该实事各指标的 id"))
+    url: Url = Field(description=_("本站的实事页面"))
+    feed_url: Url = Field(description=_("该实事最新进展的 Atom 订阅"))
+
+    READ: ClassVar[dict] = {
+        "plan": plan_year,
+        "lead_department": lambda p, site: p.lead_department.name if p.lead_department else None,
+        "supporting_departments": lambda p, site: [d.name for d in p.supporting_departments.all()],
+        "percent": lambda p, site: rounded(p.percent),
+        "expected_percent": lambda p, site: rounded(p.expected_percent),
+        "status_label": lambda p, site: status_label(p.status),
+        "targets": lambda p, site: [target.pk for target in p.targets.all()],
+        "url": lambda p, site: absolute(site, p.get_absolute_url()),
+        "feed_url": lambda p, site: absolute(
+            site, reverse("projects:project_feed", args=[p.plan.year, p.number])
+        ),
+    }
+
+
+class TargetRecord(Record):
+    id: int = Field(description=_("指标编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    name: str = Field(description=_("指标名称"))
+    name_en: str = Field(description=_("英文名称（可能为空）"))
+    unit: str = Field(description=_("单位"))
+    kind: Literal[tuple(Target.Kind.values)] = Field(
+        description=_("quantity（数量指标）或 milestone（节点指标，完成为 1）")
+    )
+    is_construction: bool = Field(description=_("是否为“开工”类指标"))
+    target_value: Figure = Field(description=_("目标值"))
+    current_value: Figure | None = Field(
+        description=_("当前值：最近一次经审核的累计数；尚无填报时为 null")
+    )
+    last_reported_on: date | None = Field(description=_("当前值的截至日期，或 null"))
+    percent: Percent | None = Field(description=_("完成率 = 当前值 ÷ 目标值 × 100，超额时大于 100"))
+    expected_percent: Percent | None = Field(description=_("序时进度"))
+    status: StatusCode = Field(description=_("状态代码"))
+    status_label: str = Field(description=_("状态的中文名称，如“正常推进”"))
+    url: Url = Field(description=_("本站页面上的该指标"))
+    reports_url: Url = Field(description=_("该指标的填报（本接口）"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda t, site: t.pk,
+        "plan": lambda t, site: t.project.plan.year,
+        "project": project_number,
+        "target_value": lambda t, site: decimal_text(t.target_value),
+        "current_value": lambda t, site: decimal_text(t.current_value),
+        "percent": lambda t, site: rounded(t.percent),
+        "expected_percent": lambda t, site: rounded(t.expected_percent),
+        "status_label": lambda t, site: status_label(t.status),
+        "url": lambda t, site: absolute(site, t.get_absolute_url()),
+        "reports_url": lambda t, site: absolute(
+            site, f"{reverse('projects:api_reports')}?target={t.pk}"
+        ),
+    }
+
+
+class EvidenceRecord(Record):
+    url: Url = Field(description=_("文件地址"))
+    kind: Literal[tuple(Evidence.Kind.values)] = Field(description=_("image 或 pdf"))
+    caption: str = Field(description=_("说明"))
+
+    READ: ClassVar[dict] = {
+        "url": lambda evidence, site: absolute(site, evidence.get_absolute_url()),
+    }
+
+
+class ReportRecord(Record):
+    id: int = Field(description=_("填报编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    target: int = Field(description=_("指标编号"))
+    target_name: str = Field(description=_("指标名称"))
+    unit: str = Field(description=_("单位"))
+    value: Figure = Field(description=_("截至该日期的累计完成值"))
+    as_of: date = Field(description=_("截至日期"))
+    percent: Percent | None = Field(description=_("该数值占目标值的百分比"))
+    note: str = Field(description=_("备注（可能为空）"))
+    delay_reason: str = Field(description=_("滞后原因（可能为空）"))
+    next_steps: str = Field(description=_("下一步措施（可能为空）"))
+    approved_at: Moment | None = Field(description=_("审核通过时间（北京时间），未记录时为 null"))
+    corrects: int | None = Field(description=_("本条更正的填报编号；不是更正时为 null"))
+    evidence: list[EvidenceRecord] = Field(
+        description=_("佐证材料，每项含 url、kind（image 或 pdf）、caption（说明）")
+    )
+    url: Url = Field(description=_("本站页面上的该指标"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda r, site: r.pk,
+        "plan": lambda r, site: r.target.project.plan.year,
+        "project": lambda r, site: r.target.project.number,
+        "target": lambda r, site: r.target_id,
+        "target_name": lambda r, site: r.target.name,
+        "unit": lambda r, site: r.target.unit,
+        "value": lambda r, site: decimal_text(r.value),
+        "percent": lambda r, site: rounded(r.percent),
+        "approved_at": lambda r, site: moment(r.reviewed_at),
+        "corrects": lambda r, site: r.corrects_id,
+        "evidence": lambda r, site: [EvidenceRecord.of(e, site) for e in r.evidence.all()],
+        "url": lambda r, site: absolute(site, r.target.get_absolute_url()),
+    }
+
+
+class QuestionRecord(Record):
+    id: int = Field(description=_("留言编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int | None = Field(description=_("实事序号；不针对某件实事时为 null"))
+    kind: Literal[tuple(PublicInput.ANSWERED_KINDS)] = Field(
+        description=_("类型：question（群众留言）、deputy（人大代表意见）或 problem（码上提）")
+    )
+    site: int | None = Field(description=_("在哪个点位提出（sites 的 id），或 null"))
+    text: str = Field(description=_("留言内容（经审核公开；不含留言人的姓名和电话）"))
+    place: str = Field(description=_("街道/社区（可能为空）"))
+    photo_url: Url | None = Field(description=_("所附照片的地址，没有时为 null"))
+    received_on: date = Field(description=_("收到日期"))
+    state: Literal[tuple(PublicInput.PUBLIC_STATES)] = Field(
+        description=_("published（已公开）或 merged（已合并到另一条，见 merged_into）")
+    )
+    merged_into: int | None = Field(description=_("合并到的留言编号，或 null"))
+    answer: str | None = Field(description=_("经审核公开的答复，尚未答复时为 null"))
+    answer_department: str | None = Field(description=_("答复单位，或 null"))
+    answered_on: date | None = Field(description=_("答复公开日期，或 null"))
+    working_days: int | None = Field(
+        description=_("从收到到答复公开用了几个工作日（法定节假日和调休按国务院安排），或 null")
+    )
+    url: Url | None = Field(description=_("本站页面上的该留言"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda item, site: item.pk,
+        "plan": plan_year,
+        "project": optional_project,
+        "site": lambda item, site: item.site_id,
+        "photo_url": lambda item, site: voice_photo(item, site),
+        "merged_into": lambda item, site: item.merged_into_id,
+        "answer": lambda item, site: answer.text if (answer := item.public_answer()) else None,
+        "answer_department": lambda item, site: (
+            answer.department.name if (answer := item.public_answer()) else None
+        ),
+        "answered_on": lambda item, site: (
+            answer.approved_on if (answer := item.public_answer()) else None
+        ),
+        "working_days": lambda item, site: (
+            answer.working_days if (answer := item.public_answer()) else None
+        ),
+        "url": lambda item, site: absolute(site, item.get_absolute_url()) if item.project else None,
+    }
+
+
+class ProposalRecord(Record):
+    id: int = Field(description=_("推荐编号，长期不变"))
+    plan: int = Field(description=_("推荐给哪一年度的计划"))
+    title: str = Field(description=_("推荐的项目"))
+    category: Literal[tuple(PublicInput.Category.values)] | None = Field(
+        description=_("类别代码，或 null")
+    )
+    text: str = Field(description=_("为什么要办（经审核公开；不含推荐人的姓名和电话）"))
+    place: str = Field(description=_("街道/社区（可能为空）"))
+    photo_url: Url | None = Field(description=_("所附照片的地址，没有时为 null"))
+    received_on: date = Field(description=_("收到日期"))
+    state: Literal[tuple(PublicInput.PUBLIC_STATES)] = Field(
+        description=_("published（已公开）或 merged（已合并到另一条，见 merged_into）")
+    )
+    merged_into: int | None = Field(description=_("合并到的推荐编号，或 null"))
+    outcome: Literal[tuple(PublicInput.Outcome.values)] | None = Field(
+        description=_("adopted（列为候选）、not_adopted（不予采纳），遴选前为 null")
+    )
+    outcome_note: str = Field(description=_("遴选结果的说明或不予采纳的原因（可能为空）"))
+    candidate: int | None = Field(description=_("列为的候选项目序号，或 null"))
+    url: Url = Field(description=_("本站征集页面上的该推荐"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda item, site: item.pk,
+        "plan": plan_year,
+        "category": lambda item, site: item.category or None,
+        "photo_url": lambda item, site: voice_photo(item, site),
+        "merged_into": lambda item, site: item.merged_into_id,
+        "outcome": lambda item, site: item.outcome or None,
+        "candidate": lambda item, site: item.candidate.order if item.candidate else None,
+        "url": lambda item, site: on_call_page(site, item, "p"),
+    }
+
+
+class CandidateRecord(Record):
+    plan: int = Field(description=_("年度"))
+    order: int = Field(description=_("候选序号，在同一年度内唯一"))
+    title: str = Field(description=_("简称"))
+    pledge_text: str = Field(description=_("项目内容"))
+    lead_department: str = Field(description=_("牵头单位"))
+    supporting_departments: list[str] = Field(description=_("配合单位"))
+    investment: Figure = Field(
+        description=_("估算投资（万元）"), json_schema_extra={"x-unit": "万元"}
+    )
+    state: Literal[tuple(Candidate.State.values)] = Field(
+        description=_("candidate（候选）、elected（当选）或 not_elected（未当选）")
+    )
+    project: int | None = Field(description=_("当选后的实事序号，或 null"))
+    proposals: list[int] = Field(description=_("来自哪些群众推荐（proposals 的 id）"))
+
+    READ: ClassVar[dict] = {
+        "plan": plan_year,
+        "lead_department": lambda c, site: c.lead_department.name,
+        "supporting_departments": lambda c, site: [d.name for d in c.supporting_departments.all()],
+        "investment": lambda c, site: decimal_text(c.investment),
+        "project": optional_project,
+        "proposals": lambda c, site: [
+            p.pk for p in c.proposals.all() if p.state in PublicInput.PUBLIC_STATES
+        ],
+    }
+
+
+class TallyRecord(Record):
+    ballot: int = Field(description=_("票决记录编号"))
+    plan: int = Field(description=_("年度"))
+    session: str = Field(description=_("会议"))
+    held_on: date = Field(description=_("表决日期"))
+    round: int = Field(description=_("轮次：1 为首轮，2 起为同票项目的重新表决"))
+    deputies: int = Field(description=_("在任代表人数"))
+    present: int = Field(description=_("出席代表人数"))
+    seats: int = Field(description=_("名额（件数）"))
+    cancelled: bool = Field(description=_("为 true 时此记录已作废，不计入结果"))
+    cancel_reason: str = Field(description=_("作废原因（可能为空）"))
+    candidate: int = Field(description=_("候选序号"))
+    candidate_title: str = Field(description=_("候选项目简称"))
+    votes_for: int = Field(description=_("赞成票"))
+    votes_against: int = Field(description=_("反对票"))
+    abstentions: int = Field(description=_("弃权票"))
+
+    READ: ClassVar[dict] = {
+        "ballot": lambda tally, site: tally.ballot.pk,
+        "plan": lambda tally, site: tally.ballot.plan.year,
+        **{
+            name: of_ballot(name)
+            for name in ("session", "held_on", "round", "deputies", "present", "seats")
+        },
+        "cancelled": lambda tally, site: tally.ballot.cancelled_at is not None,
+        "cancel_reason": lambda tally, site: tally.ballot.cancel_reason,
+        "candidate": lambda tally, site: tally.candidate.order,
+        "candidate_title": lambda tally, site: tally.candidate.title,
+    }
+
+
+class RatingRecord(Record):
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    held_on: date = Field(description=_("测评日期"))
+    satisfied: int = Field(description=_("满意票"))
+    basic: int = Field(description=_("基本满意票"))
+    unsatisfied: int = Field(description=_("不满意票"))
+    verdict: Literal[tuple(Rating.Verdict.values)] = Field(
+        description=_("按计划的测评规则得出的结果：satisfied、basic 或 unsatisfied")
+    )
+    verdict_label: str = Field(description=_("结果的中文名称"))
+
+    READ: ClassVar[dict] = {
+        "plan": lambda rating, site: rating.project.plan.year,
+        "project": project_number,
+        "verdict_label": lambda rating, site: str(rating.get_verdict_display()),
+    }
+
+
+class CommentRecord(Record):
+    id: int = Field(description=_("意见编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    candidate: int = Field(description=_("针对的候选序号"))
+    text: str = Field(description=_("意见内容（经审核公开；不含姓名和电话）"))
+    place: str = Field(description=_("街道/社区（可能为空）"))
+    received_on: date = Field(description=_("收到日期"))
+    url: Url = Field(description=_("本站征集页面上的该意见"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda item, site: item.pk,
+        "plan": plan_year,
+        "candidate": lambda item, site: item.about_candidate.order,
+        "url": lambda item, site: on_call_page(site, item, "c"),
+    }
+
+
+class SiteRecord(Record):
+    id: int = Field(description=_("点位编号，长期不变（民生码的地址 /m/s 后面就是这个编号）"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    target: int = Field(description=_("指标编号（targets 的 id）"))
+    name: str = Field(description=_("点位名称"))
+    street: str = Field(description=_("街道（乡镇）"))
+    community: str = Field(description=_("社区（村），可能为空"))
+    address: str = Field(description=_("地址，可能为空"))
+    longitude: float | None = Field(
+        description=_("经度（WGS-84，六位小数），没有坐标时为 null"),
+        json_schema_extra={"x-unit": "度"},
+    )
+    latitude: float | None = Field(
+        description=_("纬度（WGS-84，六位小数），没有坐标时为 null"),
+        json_schema_extra={"x-unit": "度"},
+    )
+    stage: Literal[tuple(SiteStage.values)] = Field(
+        description=_("阶段：0 未开工、1 已开工、2 主体完工、3 已完工、4 已验收")
+    )
+    stage_label: str = Field(description=_("阶段的中文名称"))
+    stage_since: date = Field(description=_("达到该阶段的日期"))
+    url: Url = Field(description=_("点位的手机页面（民生码打开的地址）"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda s, site: s.pk,
+        "plan": lambda s, site: s.target.project.plan.year,
+        "project": lambda s, site: s.target.project.number,
+        "target": lambda s, site: s.target_id,
+        "longitude": lambda s, site: float(s.longitude) if s.longitude is not None else None,
+        "latitude": lambda s, site: float(s.latitude) if s.latitude is not None else None,
+        "stage": lambda s, site: s.shown_stage.stage,
+        "stage_label": lambda s, site: str(s.shown_stage.get_stage_display()),
+        "stage_since": lambda s, site: s.shown_stage.as_of,
+        "url": lambda s, site: absolute(site, s.get_absolute_url()),
+    }
+
+
+class OnlineRatingRecord(Record):
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    site: int | None = Field(
+        description=_("在哪个点位评价（sites 的 id）；在实事的民生码评价时为 null")
+    )
+    month: date = Field(description=_("月份（该月的第一天，北京时间）"))
+    satisfied: int = Field(description=_("满意"))
+    fair: int = Field(description=_("基本满意"))
+    dissatisfied: int = Field(description=_("不满意"))
+    total: int = Field(description=_("合计（未经核实的网上评价：每个浏览器每月一次）"))
+
+    READ: ClassVar[dict] = {
+        "plan": lambda row, site: row["project__plan__year"],
+        "project": lambda row, site: row["project__number"],
+        **{
+            name: by_key(name)
+            for name in ("site", "month", "satisfied", "fair", "dissatisfied", "total")
+        },
+    }
+
+
+class GeoPoint(Record):
+    type: Literal["Point"]
+    coordinates: list[float] = Field(
+        min_length=2, max_length=2, description=_("[经度, 纬度]，WGS-84（RFC 7946）")
+    )
+
+
+class SiteProperties(Record):
+    name: str
+    street: str
+    community: str
+    address: str
+    project: str
+    target: str
+    stage: int | None
+    stage_label: str | None
+    stage_since: date | None
+    url: Url
+
+
+class SiteFeature(Record):
+    type: Literal["Feature"]
+    id: int
+    geometry: GeoPoint
+    properties: SiteProperties
+
+
+class SiteCollection(Record):
+    type: Literal["FeatureCollection"]
+    features: list[SiteFeature]
+
+
+class NoticeRecord(Record):
+    id: int = Field(description=_("公示编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    opens_on: date = Field(description=_("数字达到承诺的截至日期（公示从此计）"))
+    published_on: date = Field(description=_("达到承诺的数字公开的日期"))
+    closes_on: date = Field(description=_("公示截止日期（含）"))
+    days: int = Field(description=_("公示期（天）"), json_schema_extra={"x-unit": "天"})
+    upheld_on: date | None = Field(description=_("异议成立、实事转为整改中的日期，或 null"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda notice, site: notice.pk,
+        "plan": lambda notice, site: notice.project.plan.year,
+        "project": project_number,
+    }
+
+
+class SupervisionRecord(Record):
+    id: int = Field(description=_("督办编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    kind: Literal["lagging", "report", "question"] = Field(
+        description=_(
+            "事由：lagging（实事进度滞后）、report（逾期未报）、question（留言或代表意见超期未答复）"
+        )
+    )
+    project: int | None = Field(description=_("实事序号，或 null"))
+    department: str = Field(description=_("责任单位"))
+    problem: str = Field(description=_("问题"))
+    requirement: str = Field(description=_("整改要求"))
+    opened_on: date = Field(description=_("挂牌日期"))
+    deadline: date = Field(description=_("整改时限"))
+    closed_on: date | None = Field(description=_("销号日期；未销号为 null"))
+    response: str = Field(description=_("整改结果（销号后公开；未销号时为空）"))
+    review_note: str = Field(description=_("督查部门的核查意见（销号后公开）"))
+    url: Url = Field(description=_("本站挂牌督办页面上的该督办"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda item, site: item.pk,
+        "plan": plan_year,
+        "project": optional_project,
+        "department": lambda item, site: str(item.department),
+        "response": lambda item, site: item.response if closed(item) else "",
+        "review_note": lambda item, site: item.review_note if closed(item) else "",
+        "url": lambda item, site: absolute(
+            site, f"{reverse('projects:supervision', args=[item.plan.year])}#s{item.pk}"
+        ),
+    }
+
+
+class MatterRecord(Record):
+    id: int = Field(description=_("事项编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    department: str = Field(description=_("责任单位"))
+    done_on: date = Field(description=_("办结日期"))
+    title: str = Field(description=_("事项"))
+    category: str = Field(
+        description=_(
+            "类别代码：jobs、education、health、elderly、housing、transport、environment、services、other"
+        )
+    )
+    category_label: str = Field(description=_("类别"))
+    place: str = Field(description=_("街道/社区（可为空）"))
+    beneficiaries: int | None = Field(
+        description=_("受益人数；未填时为 null"), json_schema_extra={"x-unit": "人"}
+    )
+    description: str = Field(description=_("简要说明（可为空）"))
+    photo_url: Url | None = Field(description=_("现场照片，或 null"))
+    url: Url = Field(description=_("本站为群众办实事页面上的该事项"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda m, site: m.pk,
+        "plan": plan_year,
+        "department": lambda m, site: m.department.name,
+        "category_label": lambda m, site: m.get_category_display(),
+        "photo_url": lambda m, site: (
+            absolute(site, reverse("projects:matter_photo", args=[m.key])) if m.photo else None
+        ),
+        "url": lambda m, site: absolute(
+            site, f"{reverse('projects:matters', args=[m.plan.year])}#m{m.pk}"
+        ),
+    }
+
+
+class ObjectionRecord(Record):
+    id: int = Field(description=_("异议编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    notice: int = Field(description=_("针对的公示（notices 的 id）"))
+    text: str = Field(description=_("异议内容（经审核公开；不含姓名和电话）"))
+    received_on: date = Field(description=_("收到日期"))
+    outcome: Literal["upheld", "dismissed"] | None = Field(
+        description=_("upheld（成立）、dismissed（不成立），尚未认定时为 null")
+    )
+    outcome_note: str = Field(description=_("认定的理由（尚未认定时为空）"))
+    decided_on: date | None = Field(description=_("认定日期，或 null"))
+    url: Url = Field(description=_("本站实事页面上的该异议"))
+
+    READ: ClassVar[dict] = {
+        "id": lambda item, site: item.pk,
+        "plan": plan_year,
+        "project": project_number,
+        "notice": lambda item, site: item.notice_id,
+        "outcome": lambda item, site: item.outcome or None,
+        "decided_on": lambda item, site: item.outcome_on,
+        "url": lambda item, site: absolute(site, f"{item.project.get_absolute_url()}#q{item.pk}"),
+    }
+
+
+T = TypeVar("T")
+
+
+class Page(Schema, Generic[T]):
+    count: int = Field(description=_("总条数"))
+    next: Url | None = Field(description=_("下一页的完整网址，没有时为 null"))
+    previous: Url | None = Field(description=_("上一页的完整网址，没有时为 null"))
+    results: list[T] = Field(description=_("本页的记录"))

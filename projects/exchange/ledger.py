@@ -1,0 +1,196 @@
+"""The supervision ledger (督查台账): what a supervising office chases up.
+
+Seven lists for one plan, judged on one day, by the same rules as the public pages
+(`pace.py`): targets 逾期未报 by the plan's reporting calendar
+(`models.supervision.overdue_targets`), projects behind
+pace, dated steps past their date that nobody marked done, and the public's published
+questions still without a public answer past the plan's time limit
+(`models.voice.overdue_questions`), and projects whose 码上评 this month passes the
+plan's 不满意 threshold (`models.sites.dissatisfied_projects`), the objections to a
+公示 still waiting for the supervision office (`models.voice.open_objections`), and the
+挂牌督办 not yet closed (`models.supervision.open_supervisions`).
+"""
+
+from dataclasses import dataclass
+
+from projects.exchange.spreadsheets import plain_number, rounded_percent
+from projects.models import (
+    Milestone,
+    ReportingWindow,
+    dissatisfied_projects,
+    open_objections,
+    open_supervisions,
+    overdue_questions,
+    overdue_targets,
+)
+from projects.rules import clock
+
+
+@dataclass
+class Ledger:
+    plan: object
+    day: object
+    window: object  # the reporting window of `day` (None before the first reporting day)
+    overdue_targets: list
+    behind_projects: list
+    overdue_milestones: list
+    overdue_questions: list
+    dissatisfied_projects: list
+    open_objections: list
+    open_supervisions: list
+
+
+def build_ledger(plan, day=None):
+    day = day or clock.today()
+    milestones = (
+        Milestone.objects.filter(project__plan=plan)
+        .overdue(day)
+        .select_related("project__lead_department")
+        .order_by("due_date", "project__number")
+    )
+    return Ledger(
+        plan=plan,
+        day=day,
+        window=ReportingWindow.of(plan, day),
+        overdue_targets=overdue_targets(plan, day),
+        behind_projects=plan.progress(day).behind,
+        overdue_milestones=list(milestones),
+        overdue_questions=overdue_questions(plan, day),
+        dissatisfied_projects=dissatisfied_projects(plan, day),
+        open_objections=open_objections(plan, day),
+        open_supervisions=open_supervisions(plan, day),
+    )
+
+
+def ledger_sheets(ledger):
+    """The ledger as spreadsheet sheets: [(title, headers, rows)]. Figures, percents and
+    dates as numbers and dates a reviewer can sum and sort; a figure never reported is
+    an empty cell, and the status column says why."""
+    lead = lambda project: str(project.lead_department or "公告未列明")  # noqa: E731
+    return [
+        (
+            "逾期未报指标",
+            [
+                "实事",
+                "指标",
+                "牵头单位",
+                "填报截止日",
+                "已逾期（天）",
+                "当前值",
+                "目标值",
+                "单位",
+                "最近填报截至",
+                "状态",
+            ],
+            [
+                [
+                    str(t.project),
+                    t.name,
+                    lead(t.project),
+                    t.due,
+                    t.days_overdue,
+                    plain_number(t.current_value),
+                    plain_number(t.target_value),
+                    t.unit,
+                    t.last_reported_on,
+                    t.get_status_display(),
+                ]
+                for t in ledger.overdue_targets
+            ],
+        ),
+        (
+            "进度滞后实事",
+            ["实事", "牵头单位", "完成率（%）", "状态", "完成时限"],
+            [
+                [
+                    str(p),
+                    lead(p),
+                    rounded_percent(p.percent),
+                    p.get_status_display(),
+                    p.due_date,
+                ]
+                for p in ledger.behind_projects
+            ],
+        ),
+        (
+            "逾期未完成节点",
+            ["实事", "节点", "时限", "牵头单位"],
+            [
+                [str(m.project), m.title, m.due_date, lead(m.project)]
+                for m in ledger.overdue_milestones
+            ],
+        ),
+        (
+            "超期未答复留言",
+            ["留言编号", "实事", "牵头单位", "收到日期", "答复时限", "已等待（工作日）"],
+            [
+                [
+                    q.pk,
+                    str(q.project or "—"),
+                    lead(q.project) if q.project else "—",
+                    q.received_on,
+                    q.due,
+                    q.waited,
+                ]
+                for q in ledger.overdue_questions
+            ],
+        ),
+        (
+            "码上评不满意较多",
+            ["实事", "牵头单位", "本月评价", "不满意", "不满意占比（%）", "来源网络"],
+            [
+                [
+                    str(p),
+                    lead(p),
+                    p.tally["total"],
+                    p.tally["dissatisfied"],
+                    rounded_percent(p.tally["dissatisfied_percent"]),
+                    p.tally["networks"],
+                ]
+                for p in ledger.dissatisfied_projects
+            ],
+        ),
+        (
+            "待认定的公示异议",
+            ["异议编号", "实事", "牵头单位", "收到日期", "公示截止", "已等待（天）"],
+            [
+                [
+                    o.pk,
+                    str(o.project),
+                    lead(o.project),
+                    o.received_on,
+                    o.notice.closes_on if o.notice else None,
+                    o.waited,
+                ]
+                for o in ledger.open_objections
+            ],
+        ),
+        (
+            "挂牌督办",
+            [
+                "编号",
+                "事由",
+                "实事",
+                "责任单位",
+                "挂牌日期",
+                "整改时限",
+                "状态",
+                "问题",
+                "整改要求",
+            ],
+            [
+                [
+                    item.pk,
+                    item.get_kind_display(),
+                    str(item.project or "—"),
+                    str(item.department),
+                    item.opened_on,
+                    item.deadline,
+                    item.get_state_display(),
+                    item.problem,
+                    item.requirement,
+                ]
+                for item in ledger.open_supervisions
+            ],
+        ),
+    ]
