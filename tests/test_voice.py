@@ -371,6 +371,18 @@ def test_past_the_soft_limit_a_post_answers_a_question(
     assert PublicInput.objects.count() == 3
 
 
+def test_a_signed_in_deputy_is_never_asked_the_publics_question(client, project, limits):
+    client.force_login(make_official("li_daibiao", roles.DEPUTY))
+    url = reverse("projects:deputy_opinion", args=[2021, project.number])
+    sent = [
+        client.post(url, {"text": f"第{n}条代表意见：建议游园增设无障碍通道。"}).status_code
+        for n in range(4)
+    ]
+    assert sent == [302] * 4  # past the soft limits (2 a browser, 3 an address)
+    assert "等于几？" not in client.get(url).content.decode()
+    assert PublicInput.objects.filter(kind="deputy").count() == 4
+
+
 def test_the_question_accepts_chinese_numerals_and_full_width_digits():
     from projects.web.guard import read_number
 

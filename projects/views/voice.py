@@ -61,12 +61,13 @@ def take(request, form_class, context, template, plan, project=None, store=store
     redirects). What `store` refuses (a ValidationError) is shown on the form, and
     nothing of it is kept."""
     if request.method != "POST":
-        challenge = guard.new_challenge() if guard.past_soft_limit(request) else None
+        challenge = guard.new_challenge() if guard.asks_question(request) else None
         return render(request, template, {**context, "form": form_class(challenge=challenge)})
     verdict = request.voice_verdict  # counted by guard.PublicFormLimitMiddleware
     # Past the soft limit a post must answer a question; each answer is spent once, so
     # a form shown again always carries a new one.
-    challenge = guard.new_challenge() if verdict.over_soft else None
+    asked = verdict.over_soft and not request.user.is_authenticated
+    challenge = guard.new_challenge() if asked else None
     form = form_class(request.POST, request.FILES, challenge=challenge)
     if form.is_valid():
         try:

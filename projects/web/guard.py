@@ -69,6 +69,12 @@ def count_post(request):
     return Verdict(over_hard, over_soft, max(1, math.ceil(left)))
 
 
+def asks_question(request):
+    """Whether a form shown now carries the question: past the soft limit, and never to
+    someone signed in (an official or a deputy; the public has no accounts)."""
+    return not request.user.is_authenticated and past_soft_limit(request)
+
+
 def past_soft_limit(request):
     """Whether the next post from here must answer the question (a GET shows it at once,
     so the writer answers it before writing, not after)."""

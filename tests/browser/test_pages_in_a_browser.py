@@ -89,7 +89,8 @@ def test_no_accessibility_violations(live_server, browser, demo, axe_source, lan
     page = context.new_page()
     page.goto(f"{live_server.url}/language/{language}/?next=/")
     found = {}
-    for path in PUBLIC_PAGES:
+    # A visitor who follows a project's 代表意见 link lands on the sign-in page.
+    for path in [*PUBLIC_PAGES, "/plans/2021/projects/1/deputy/"]:
         page.goto(live_server.url + path)
         page.add_script_tag(path=str(axe_source))
         violations = page.evaluate("async () => (await axe.run()).violations")
