@@ -48,7 +48,11 @@ def year(db):
 
 def items(html):
     """{label: (count, link)} of the workbench on the page."""
-    rows = re.findall(r'<a href="([^"]+)">([^<]+)</a></th>\s*<td class="count">(\d+)</td>', html)
+    rows = re.findall(
+        r'<a href="([^"]+)">([^<]+)</a>\s*(?:<span class="note">[^<]*</span>)?</th>\s*'
+        r'<td class="count">(\d+)</td>',
+        html,
+    )
     return {label: (int(count), url) for url, label, count in rows}
 
 
