@@ -84,6 +84,13 @@ def test_a_reviewer_sees_the_queue_of_the_year_being_delivered(client, year):
     html = client.get(HOME).content.decode()
     assert items(html)["待审核的填报"] == (1, reverse("admin:projects_submittedreport_changelist"))
     assert "已等 3 天" in html
+    assert items(html)["待认定的公示异议"][0] == 0
+
+    PublicInput.objects.create(
+        plan=year.plan, project=year.lifts.project, kind="objection", state="published",
+        text="三号楼电梯还没有装好。",
+    )  # fmt: skip
+    assert items(client.get(HOME).content.decode())["待认定的公示异议"][0] == 1
 
 
 def test_a_moderator_sees_the_moderation_queue(client, year):

@@ -135,9 +135,9 @@ def reviewer_section(user, plans, today):
         state=ProgressReport.State.SUBMITTED, target__project__plan__in=plans
     )
     queue = queue.aggregate(n=Count("pk"), since=Min("submitted_at"))
-    objections = PublicInput.objects.filter(
-        kind=PublicInput.Kind.OBJECTION, state=PublicInput.State.PUBLISHED, outcome=""
-    ).aggregate(n=Count("pk"), since=Min("received_at"))
+    objections = PublicInput.objects.filter(**PublicInput.UNDECIDED_OBJECTION).aggregate(
+        n=Count("pk"), since=Min("received_at")
+    )
     late = (
         Supervision.objects.open()
         .filter(plan__in=plans, deadline__lt=today)

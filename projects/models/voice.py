@@ -153,6 +153,8 @@ class PublicInput(Reviewed, models.Model):
     PUBLIC_STATES = (State.PUBLISHED, State.MERGED)
     # The kinds a department answers in public, within the plan's time limit.
     ANSWERED_KINDS = (Kind.QUESTION, Kind.DEPUTY, Kind.PROBLEM)
+    # An objection the supervision office has still to decide (`uphold`, `dismiss`).
+    UNDECIDED_OBJECTION = {"kind": Kind.OBJECTION, "state": State.PUBLISHED, "outcome": ""}
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField("类型", max_length=20, choices=Kind, default=Kind.QUESTION)
@@ -387,8 +389,7 @@ class PublicInput(Reviewed, models.Model):
     def _decide_objection(self, user, outcome, note):
         if not note.strip():
             raise ValidationError("认定异议成立或不成立，都必须写明理由。")
-        undecided = {"kind": self.Kind.OBJECTION, "state": self.State.PUBLISHED, "outcome": ""}
-        refused = "只有已公开、尚未决定的异议可以认定。"
+        undecided, refused = self.UNDECIDED_OBJECTION, "只有已公开、尚未决定的异议可以认定。"
         changes = {"outcome_note": note.strip(), "outcome_at": clock.now(), "outcome_by": user}
         self.claim(user, undecided, refused, refresh=True, outcome=outcome, **changes)
 
