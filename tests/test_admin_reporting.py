@@ -101,8 +101,8 @@ def test_target_list_shows_current_target_unit_and_percent(admin_client, plan):
         assert cell in row
 
 
-def test_target_list_filters_by_plan_department_and_text(admin_client, plan):
-    other_plan = PlanFactory(year=2022)
+def test_target_list_opens_on_the_year_being_delivered_and_filters(admin_client, plan):
+    other_plan = PlanFactory(year=2022, stage="call")
     health = DepartmentFactory(name="区卫健委")
     clinic = TargetFactory(project__plan=plan, project__lead_department=health, name="发热门诊")
     helped = TargetFactory(project__plan=plan, name="日间照料")
@@ -113,23 +113,29 @@ def test_target_list_filters_by_plan_department_and_text(admin_client, plan):
     def names(query):
         return {t.name for t in admin_client.get(url + query).context["cl"].result_list}
 
-    assert names(f"?project__plan__id__exact={plan.pk}") == {"发热门诊", "日间照料"}
+    # 2022 is newer, but in 征集: the list opens on 2021, which takes figures.
+    assert names("") == {"发热门诊", "日间照料"}
+    assert names("?year=2022") == {"农村公路"}
     assert names(f"?department={health.pk}") == {clinic.name, helped.name}
-    assert names("?q=公路") == {"农村公路"}
-    assert names("?department=nonsense") == {"发热门诊", "日间照料", "农村公路"}
+    assert names("?year=all&q=公路") == {"农村公路"}
+    assert names("?year=all&department=nonsense") == {"发热门诊", "日间照料", "农村公路"}
+    assert admin_client.get(url + "?year=20x1").url == url + "?e=1"
+    picker = admin_client.get(url).content.decode()
+    assert picker.index("2021年 · 实施") < picker.index("2022年 · 征集") < picker.index("全部年度")
 
 
-# Each list: 1 the session, 2 the user, 3 the plans and 4 the departments for the
-# filters, 5 the paginator's count (capped at 10001 rows for reports), 6 the page of rows
-# with what they show (targets with figures and status; reports with target, project
-# and author; submitted reports with previous value and evidence count), then whether
-# any plan carries demo data. The project list has 7 supporting departments, 8 targets
-# with figures and 9 completion notices (公示; prefetched) before the demo flag, 10.
+# Each list: 1 the session, 2 the user, 3 the plans for the year picker, 4 the plan the
+# list opens on and 5 the departments for the filters, 6 the paginator's count (capped
+# at 10001 rows for reports), 7 the page of rows with what they show (targets with
+# figures and status; reports with target, project and author; submitted reports with
+# previous value and evidence count), then whether any plan carries demo data. The
+# project list has 8 supporting departments, 9 targets with figures and 10 completion
+# notices (公示; prefetched) before the demo flag, 11.
 ADMIN_LISTS = [
-    ("admin:projects_target_changelist", 7),
-    ("admin:projects_project_changelist", 10),
-    ("admin:projects_progressreport_changelist", 7),
-    ("admin:projects_submittedreport_changelist", 7),
+    ("admin:projects_target_changelist", 8),
+    ("admin:projects_project_changelist", 11),
+    ("admin:projects_progressreport_changelist", 8),
+    ("admin:projects_submittedreport_changelist", 8),
 ]
 
 

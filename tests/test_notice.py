@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from projects.models import Notice, PlanRule, ProgressReport, PublicInput
 from projects.rules import pace, roles
 
+from .actions import Actions
 from .conftest import make_official
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory, ReportFactory, TargetFactory
 from .refusals import BAD_REQUEST, HTTP_404, assert_refused
@@ -485,3 +486,58 @@ def test_a_contact_purged_while_an_objection_waits_stays_purged_when_it_is_decid
     kept = PublicInput.objects.get(pk=item.pk)
     assert (kept.name, kept.phone, kept.outcome) == ("", "", "dismissed")
     assert kept.contact_purged_at is not None
+
+
+def test_a_reviewer_decides_an_objection_from_the_ledger_in_three_actions(
+    client, plan, project, target, supervisor, moderator
+):
+    figure(target, 10, date(2026, 11, 26))
+    object_to(client, project, text="五号楼的电梯还没有安装。")
+    item = PublicInput.objects.get(kind="objection")
+    item.publish(moderator)
+    client.force_login(supervisor)
+    way = Actions(client)
+    way.open(reverse("admin:projects_ledger"))  # no ?plan=: the year being delivered
+    page = way.follow("认定")
+    assert "五号楼的电梯还没有安装。" in page and "2026-11-26" in page
+    assert 'value="uphold"' in page and 'value="dismiss"' in page
+    page = way.submit({"outcome": "dismiss", "note": "经现场核查，五号楼电梯已安装。"})
+    assert way.count == 3
+    assert way.url == reverse("admin:projects_ledger")  # back where it started
+    assert "已认定，异议不成立。" in page and "待认定的公示异议（0）" in page
+    item.refresh_from_db()
+    assert (item.outcome, item.outcome_note) == ("dismissed", "经现场核查，五号楼电梯已安装。")
+
+
+def test_the_objection_page_refuses_without_a_reason_and_others_than_the_office(
+    client, plan, project, target, lead, supervisor, moderator
+):
+    figure(target, 10, date(2026, 11, 26))
+    object_to(client, project)
+    item = PublicInput.objects.get(kind="objection")
+    item.publish(moderator)
+    url = reverse("admin:projects_objection_decide", args=[item.pk])
+    for user in (moderator, make_official("reporter", roles.REPORTER, lead)):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"outcome": "uphold", "note": "理由"}).status_code == 403
+    client.force_login(supervisor)
+    page = client.post(url, {"outcome": "uphold", "note": " "}).content.decode()
+    assert "都必须写明理由" in page
+    page = client.post(url, {"outcome": "neither", "note": "理由"}).content.decode()
+    assert "errorlist" in page
+    item.refresh_from_db()
+    assert item.outcome == "" and Notice.objects.get().upheld_on is None
+    # Decided once, the page says how and takes no second decision.
+    client.post(url, {"outcome": "uphold", "note": "已核实：尚未安装。"})
+    page = client.get(url).content.decode()
+    assert "已认定：异议<strong>异议成立，整改</strong>" in page and 'value="dismiss"' not in page
+    page = client.post(url, {"outcome": "dismiss", "note": "改判"}).content.decode()
+    assert "只有已公开、尚未决定的异议可以认定" in page
+    item.refresh_from_db()
+    assert item.outcome == "upheld"
+    assert client.get(f"{url}?next=https://evil.example/").status_code == 200
+    redirect = client.post(
+        url, {"outcome": "dismiss", "note": "x", "next": "https://evil.example/"}
+    )
+    assert "evil" not in redirect.get("Location", "")

@@ -9,11 +9,17 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
-from projects.models import PlanRule, PublicInput
+from projects.models import Answer, Plan, PlanRule, PublicInput, Rating
 from projects.rules import clock, roles
 
 from .conftest import make_official
-from .factories import DepartmentFactory, PlanFactory, ReportFactory, TargetFactory
+from .factories import (
+    DepartmentFactory,
+    PlanFactory,
+    ProjectFactory,
+    ReportFactory,
+    TargetFactory,
+)
 
 HOME = reverse("admin:index")
 
@@ -105,8 +111,9 @@ def test_a_moderator_sees_the_moderation_queue(client, year):
         (roles.REPORTER, ["填报"]),
         (roles.REVIEWER, ["审核"]),
         (roles.MODERATOR, ["留言审核"]),
-        (roles.ADMINISTRATOR, []),
-        (roles.CONGRESS_STAFF, []),
+        (roles.ADMINISTRATOR, ["计划与提醒"]),
+        (roles.CONGRESS_STAFF, ["票决与测评"]),
+        (roles.DEPUTY, ["代表意见"]),
     ],
 )
 def test_each_role_sees_only_the_items_it_may_act_on(client, year, role, shown):
@@ -129,4 +136,146 @@ def test_the_home_page_costs_the_same_queries_however_much_waits(
     for n in range(5):
         ReportFactory(target=year.lifts, state="returned", created_by=year.clerk, value=20 + n)
     with django_assert_num_queries(15):
+        client.get(HOME)
+
+
+def test_an_administrator_sees_each_open_plans_stage_and_what_moves_it_on(client, year):
+    Plan.objects.filter(year=2027).update(
+        call_opens=date(2026, 11, 1), call_closes=date(2026, 12, 20)
+    )
+    PlanFactory(year=2025, stage="rating", is_published=True)
+    PlanFactory(year=2021, is_published=True, archived_at=clock.now())  # done with
+    client.force_login(make_official("keeper", roles.ADMINISTRATOR))
+    html = client.get(HOME).content.decode()
+    found = items(html.replace('<td class="count">—</td>', '<td class="count">0</td>'))
+    assert [label for label in found if "计划" in label] == [
+        "2025年计划 · 测评", "2026年计划 · 实施", "2027年计划 · 征集",
+    ]  # fmt: skip
+    assert "征集进行中，截止 2026-12-20" in html
+    assert "测评中：人大工作人员录入测评结果后归档" in html
+    assert found["2027年计划 · 征集"][1] == reverse(
+        "admin:projects_plan_change", args=[Plan.objects.get(year=2027).pk]
+    )
+    assert found["发送失败、已停止重试的提醒"][0] == 0
+    # Once the call has closed, the next step is the shortlist.
+    Plan.objects.filter(year=2027).update(call_closes=date(2026, 11, 20))
+    assert "征集已截止：整理推荐后进入遴选" in client.get(HOME).content.decode()
+
+
+def test_an_administrator_is_told_when_next_years_plan_is_not_made(client, year):
+    Plan.objects.filter(year=2027).update(year=2020)
+    client.force_login(make_official("keeper", roles.ADMINISTRATOR))
+    html = client.get(HOME).content.decode()
+    assert f'<a href="{reverse("admin:projects_plan_add")}">2027年计划尚未建立</a>' in html
+
+
+def test_congress_staff_are_told_what_to_record_and_why_a_form_is_empty(client, year):
+    client.force_login(make_official("staff", roles.CONGRESS_STAFF))
+    html = client.get(HOME).content.decode()
+    assert "目前没有处于票决阶段的计划，票决表无候选项目可选" in html
+    assert "目前没有处于测评阶段的计划，测评表无实事可选" in html
+    rating = PlanFactory(year=2025, stage="rating", is_published=True)
+    rated, unrated = ProjectFactory(plan=rating, number=1), ProjectFactory(plan=rating, number=2)
+    Rating.objects.create(
+        project=rated, held_on=date(2026, 1, 20), satisfied=40, basic=5, unsatisfied=1,
+        recorded_by=year.clerk,
+    )  # fmt: skip
+    html = client.get(HOME).content.decode()
+    found = items(html)
+    assert found["待录入测评结果的实事"] == (1, reverse("admin:projects_rating_add"))
+    assert "测评表无实事可选" not in html
+    # The rating form offers that plan's projects, the list opens on it.
+    form = client.get(reverse("admin:projects_rating_add")).content.decode()
+    assert f'<option value="{unrated.pk}">' in form
+    listed = client.get(reverse("admin:projects_rating_changelist")).context["cl"]
+    assert [r.project for r in listed.result_list] == [rated]
+    assert (
+        "2025年 · 测评" in client.get(reverse("admin:projects_rating_changelist")).content.decode()
+    )
+
+
+def test_a_deputy_lands_on_their_own_opinions_and_the_answers(client, year):
+    deputy = make_official("deputy", roles.DEPUTY)
+    other = make_official("other-deputy", roles.DEPUTY)
+    project = year.lifts.project
+    answered = PublicInput.objects.create(
+        plan=year.plan, project=project, kind="deputy", deputy=deputy, state="published",
+        text="建议加快三号楼电梯加装。",
+    )  # fmt: skip
+    Answer.objects.create(
+        question=answered, text="已协调业主，十二月底前开工。", state="approved",
+        department=year.housing, written_by=year.clerk, written_at=clock.now(),
+        approved_at=clock.now(),
+    )  # fmt: skip
+    PublicInput.objects.create(
+        plan=year.plan, project=project, kind="deputy", deputy=deputy, text="电梯噪声问题。"
+    )
+    PublicInput.objects.create(
+        plan=year.plan, project=project, kind="deputy", deputy=other, text="别人的意见。"
+    )
+    client.force_login(deputy)
+    html = client.get(HOME).content.decode()
+    assert "你没有查看或编辑的权限" not in html
+    mine = reverse("admin:projects_my_opinions")
+    assert items(html)["我提出的代表意见"] == (2, mine)
+    assert items(html)["尚未答复的代表意见"][0] == 1
+    page = client.get(mine).content.decode()
+    assert "建议加快三号楼电梯加装。" in page and "已协调业主，十二月底前开工。" in page
+    assert "电梯噪声问题。" in page and "待审" in page
+    assert "别人的意见。" not in page
+    assert project.get_absolute_url() in page  # the project they follow
+    for role in (roles.REPORTER, roles.REVIEWER, roles.MODERATOR):
+        client.force_login(make_official(f"not-{len(role)}", role))
+        assert client.get(mine).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "opened"),
+    [
+        ("candidate", roles.ADMINISTRATOR, 2028),
+        ("ballot", roles.CONGRESS_STAFF, 2029),
+        ("supervision", roles.REVIEWER, 2026),
+        ("progressreport", roles.REPORTER, 2026),
+    ],
+)
+def test_each_tool_opens_on_the_plan_its_stage_serves(client, year, name, role, opened):
+    PlanFactory(year=2028, stage="shortlist", is_published=True)
+    PlanFactory(year=2029, stage="vote", is_published=True)
+    client.force_login(make_official("user", role, year.housing))
+    listed = client.get(reverse(f"admin:projects_{name}_changelist")).content.decode()
+    assert re.search(rf'<li class="selected">\s*<a href="\?year={opened}"', listed)
+    if name != "progressreport":
+        form = client.get(reverse(f"admin:projects_{name}_add")).content.decode()
+        plan = Plan.objects.get(year=opened)
+        assert f'<option value="{plan.pk}" selected>' in form
+
+
+@pytest.mark.parametrize(
+    ("role", "queries"),
+    [
+        # The session, the user, their permissions (own, groups), the demo flag, the
+        # plans being delivered, then each role's own, and the admin's recent actions:
+        # the reviewer's queue, objections, late 督办 (3); the moderator's queue and
+        # answers (2); the administrator's open plans with their candidates, alerts given
+        # up and channels failing (3); congress staff's candidates to vote on and
+        # projects to rate (2); a deputy's opinions (1).
+        (roles.REVIEWER, 10),
+        (roles.MODERATOR, 9),
+        (roles.ADMINISTRATOR, 10),
+        (roles.CONGRESS_STAFF, 9),
+        (roles.DEPUTY, 8),
+    ],
+)
+def test_each_roles_home_costs_a_fixed_number_of_queries(
+    client, year, role, queries, django_assert_num_queries
+):
+    client.force_login(make_official("someone", role))
+    with django_assert_num_queries(queries):
+        client.get(HOME)
+    for n in range(3):
+        PublicInput.objects.create(
+            plan=year.plan, project=year.lifts.project, kind="objection", state="published",
+            text=f"异议{n}",
+        )  # fmt: skip
+    with django_assert_num_queries(queries):
         client.get(HOME)

@@ -15,7 +15,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.html import format_html
 
-from projects.admin.base import HistoryAdmin, ReadOnly, act_on_each
+from projects.admin.base import (
+    HistoryAdmin,
+    OpensOnPlan,
+    ReadOnly,
+    act_on_each,
+    plan_filter,
+)
 from projects.models import Alert, Channel, Delivery, Plan, Supervision
 from projects.rules import clock
 
@@ -25,7 +31,7 @@ class NoteForm(ActionForm):
 
 
 @admin.register(Supervision)
-class SupervisionAdmin(HistoryAdmin):
+class SupervisionAdmin(OpensOnPlan, HistoryAdmin):
     list_display = [
         "__str__",
         "project",
@@ -35,7 +41,7 @@ class SupervisionAdmin(HistoryAdmin):
         "state",
         "late",
     ]
-    list_filter = ["state", "kind", "plan", "department"]
+    list_filter = ["state", "kind", plan_filter("plan"), "department"]
     list_select_related = ["department", "project__plan"]
     action_form = NoteForm
     actions = ["close_selected", "send_back_selected"]

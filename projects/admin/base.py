@@ -2,9 +2,11 @@
 scope, the capped count, acting on each selected row."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -13,6 +15,7 @@ from projects.exchange.forms import (
 )
 from projects.models import (
     Department,
+    Plan,
     Project,
 )
 
@@ -65,6 +68,67 @@ class ProjectDepartmentFilter(DepartmentFilter):
 
 class ReportDepartmentFilter(DepartmentFilter):
     project_path = "target__project"
+
+
+class PlanFilter(admin.SimpleListFilter):
+    """年度: a staff list opens on the plan its work is for (`Plan.objects.opened_for`
+    the list's `stage`), without ?year= in the address; the picker offers the plans
+    still open to that work first, then the other years and 全部年度."""
+
+    title = "年度"
+    parameter_name = "year"
+    path = "plan"  # from a row to its plan
+    stage = Plan.Stage.DELIVERY
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        open_to = Plan.objects.open_to(self.stage).values("pk")
+        plans = Plan.objects.annotate(
+            serves=ExpressionWrapper(Q(pk__in=open_to), output_field=BooleanField())
+        ).order_by("-serves", "-year")
+        return [(str(plan.year), f"{plan.year}年 · {plan.get_stage_display()}") for plan in plans]
+
+    @cached_property
+    def opened(self):
+        plan = Plan.objects.opened_for(self.stage)
+        return str(plan.year) if plan else self.ALL
+
+    def value(self):
+        return super().value() or self.opened
+
+    def choices(self, changelist):
+        chosen = self.value()
+        for year, label in [*self.lookup_choices, (self.ALL, "全部年度")]:
+            yield {
+                "selected": chosen == year,
+                "query_string": changelist.get_query_string({self.parameter_name: year}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        chosen = self.value()
+        if chosen == self.ALL:
+            return queryset
+        if not chosen.isdigit() or len(chosen) > 4:
+            raise IncorrectLookupParameters
+        return queryset.filter(**{f"{self.path}__year": int(chosen)})
+
+
+def plan_filter(path, stage=Plan.Stage.DELIVERY):
+    """The PlanFilter of a list whose rows reach their plan by `path`."""
+    return type("PlanFilter", (PlanFilter,), {"path": path, "stage": stage})
+
+
+class OpensOnPlan:
+    """A new row's plan is, unless the address names one, the plan its work is for."""
+
+    plan_stage = Plan.Stage.DELIVERY
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if "plan" not in initial and (plan := Plan.objects.opened_for(self.plan_stage)):
+            initial["plan"] = plan.pk
+        return initial
 
 
 class HistoryAdmin(SimpleHistoryAdmin):

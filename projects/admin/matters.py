@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from projects.admin.base import CappedCountPaginator
+from projects.admin.base import CappedCountPaginator, plan_filter
 from projects.admin.pages import PendingImport
 from projects.admin.sites import ReviewedEntryAdmin
 from projects.exchange import matters_import
@@ -57,7 +57,7 @@ class MatterAdmin(ReviewedEntryAdmin):
     ]
     # Years of matters: no full count and no date hierarchy (each a scan of all of
     # them); the done_on filter (this month, this year …) and the plan narrow instead.
-    list_filter = ["state", "plan", "category", "department", "done_on"]
+    list_filter = ["state", plan_filter("plan"), "category", "department", "done_on"]
     list_select_related = ["department", "created_by"]
     search_fields = ["title", "place", "description"]
     show_full_result_count = False

@@ -1,7 +1,8 @@
-"""Admin pages beyond lists and forms: Excel import, the ledger, review of one report.
+"""Admin pages beyond lists and forms: Excel import, the ledger, review of one report,
+a deputy's own opinions.
 
-Wired in by ProgressReportAdmin.get_urls, behind admin_site.admin_view (staff login);
-each view checks its own permission as well.
+Wired in by ProgressReportAdmin.get_urls and PublicInputAdmin.get_urls, behind
+admin_site.admin_view (staff login); each view checks its own permission as well.
 """
 
 import secrets
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 from projects.exchange.importing import check_file, import_file, template_xlsx
 from projects.exchange.ledger import build_ledger, ledger_sheets
 from projects.exchange.spreadsheets import XLSX_TYPE, attachment, xlsx_response
-from projects.models import Plan, ProgressReport, Target
+from projects.models import Plan, ProgressReport, Project, PublicInput, Target, answer_limits
 from projects.rules import clock
 
 IMPORT_SESSION_KEY = "pending_import"
@@ -194,3 +195,34 @@ def return_reports(model_admin, request, queryset):
     context = admin_context(request, "退回填报")
     context.update(reports=queryset, reason=reason, action=request.POST.get("action", ""))
     return TemplateResponse(request, "admin/projects/return_reports.html", context)
+
+
+def my_opinions(request):
+    """我的代表意见: a deputy's own opinions, each with what became of it and its answer
+    once public; and the projects they concern, with their progress."""
+    require(request, "send_deputy_opinion")
+    today = clock.today()
+    opinions = list(
+        PublicInput.objects.filter(kind=PublicInput.Kind.DEPUTY, deputy=request.user)
+        .select_related("plan", "project__plan", "answer__department")
+        .order_by("-received_at", "-pk")
+    )
+    limits = {}
+    for item in opinions:
+        item.shown_state = item.get_state_display()
+        if item.state == PublicInput.State.DECLINED:
+            item.shown_state += f"：{item.get_decline_reason_display()}"
+        item.shown_answer = item.public_answer()
+        if item.state == PublicInput.State.PUBLISHED and item.shown_answer is None:
+            plan_limits = limits.setdefault(item.plan_id, answer_limits(item.plan))
+            item.due = item.answer_due(plan_limits)
+            item.overdue = item.is_overdue(today, plan_limits)
+    projects = (
+        Project.objects.filter(pk__in={item.project_id for item in opinions})
+        .with_progress()
+        .select_related("plan")
+        .order_by("-plan__year", "number")
+    )
+    context = admin_context(request, "我的代表意见")
+    context.update(opinions=opinions, projects=projects, opts=PublicInput._meta)
+    return TemplateResponse(request, "admin/projects/my_opinions.html", context)

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
-from projects.admin.base import ReadOnly, ScopedAdmin, act_on_each
+from projects.admin.base import ReadOnly, ScopedAdmin, act_on_each, plan_filter
 from projects.exchange.forms import CheckedPhoto
 from projects.models import OnlineRating, Site, SiteReport, Target
 from projects.rules import clock, geo
@@ -89,7 +89,7 @@ class WithUser:
 class SiteAdmin(WithUser, ScopedAdmin):
     form = SiteForm
     list_display = ["name", "street", "community", "target", "has_point_display", "qr_link"]
-    list_filter = ["target__project__plan", "street"]
+    list_filter = [plan_filter("target__project__plan"), "street"]
     search_fields = ["name", "street", "community", "address"]
     list_select_related = ["target__project"]
     readonly_fields = ["created_by", "created_at", "qr_link"]
@@ -215,7 +215,7 @@ class ReviewedEntryAdmin(WithUser, ScopedAdmin):
 class SiteReportAdmin(ReviewedEntryAdmin):
     form = SiteReportForm
     list_display = ["site", "stage", "as_of", "state", "created_by", "reviewed_by", "photo_link"]
-    list_filter = ["state", "stage", "site__target__project__plan"]
+    list_filter = ["state", "stage", plan_filter("site__target__project__plan")]
     list_select_related = ["site", "created_by", "reviewed_by"]
     search_fields = ["site__name"]
     add_permission = "projects.add_sitereport"
@@ -230,7 +230,7 @@ class OnlineRatingAdmin(ReadOnly, admin.ModelAdmin):
     """Read-only: the counts are public anyway; never the browser or address hashes."""
 
     list_display = ["project", "site", "verdict", "month", "rated_at", "comment"]
-    list_filter = ["verdict", "month", "project__plan"]
+    list_filter = ["verdict", "month", plan_filter("project__plan")]
     list_select_related = ["project", "site", "comment"]
     fields = ["project", "site", "verdict", "month", "rated_at", "comment"]
     readonly_fields = fields

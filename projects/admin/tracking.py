@@ -27,6 +27,7 @@ from projects.admin.base import (
     ReportDepartmentFilter,
     SafeAutocompleteSelect,
     ScopedAdmin,
+    plan_filter,
 )
 from projects.exchange.forms import (
     EvidenceForm,
@@ -191,7 +192,7 @@ class ProjectAdmin(ScopedAdmin):
         "last_reported_display",
         "due_date",
     ]
-    list_filter = ["plan", ProjectDepartmentFilter]
+    list_filter = [plan_filter("plan"), ProjectDepartmentFilter]
     search_fields = ["title", "pledge_text"]
     autocomplete_fields = ["lead_department", "supporting_departments"]
     inlines = [TargetInline, MeasureInline, MilestoneInline]
@@ -265,7 +266,7 @@ class TargetAdmin(ScopedAdmin):
         "last_reported_display",
         "report_link",
     ]
-    list_filter = ["project__plan", DepartmentFilter]
+    list_filter = [plan_filter("project__plan"), DepartmentFilter]
     search_fields = ["name", "project__title"]
     list_select_related = ["project"]
     inlines = [PlannedValueInline, ReportHistoryInline]
@@ -285,6 +286,13 @@ class TargetAdmin(ScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_progress()
+
+    def get_search_results(self, request, queryset, search_term):
+        """The report form's target picker offers only targets a person may report."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("model_name") == "progressreport":
+            found = found.reported_by_hand()
+        return found, duplicates
 
     def get_list_display(self, request):
         if request.user.has_perm("projects.add_progressreport"):
@@ -325,7 +333,7 @@ class MilestoneAdmin(ScopedAdmin):
     """Where a reviewer marks a dated step done."""
 
     list_display = ["title", "project", "due_date", "done_on"]
-    list_filter = ["project__plan", "done_on"]
+    list_filter = [plan_filter("project__plan"), "done_on"]
     search_fields = ["title", "project__title"]
     list_select_related = ["project"]
     fields = ["project", "title", "due_date", "done_on"]
@@ -417,7 +425,7 @@ class ProgressReportAdmin(ReviewActions, ScopedAdmin):
         "created_at",
         "review_note",
     ]
-    list_filter = ["state", "target__project__plan", ReportDepartmentFilter, "as_of"]
+    list_filter = ["state", plan_filter("target__project__plan"), ReportDepartmentFilter, "as_of"]
     search_fields = ["target__name", "target__project__title", "note"]
     list_select_related = ["target__project", "created_by"]
     autocomplete_fields = ["target"]
@@ -583,7 +591,7 @@ class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
         "evidence_display",
         "open_link",
     ]
-    list_filter = ["target__project__plan", ReportDepartmentFilter]
+    list_filter = [plan_filter("target__project__plan"), ReportDepartmentFilter]
     list_select_related = ["target__project__lead_department", "submitted_by"]
     actions = ["approve_selected", "return_selected"]
     ordering = ["submitted_at", "id"]

@@ -12,10 +12,21 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from projects.admin.base import HistoryAdmin, ReadOnly, act_on_each
+from projects.admin import pages
+from projects.admin.base import (
+    HistoryAdmin,
+    OpensOnPlan,
+    ReadOnly,
+    act_on_each,
+    plan_filter,
+)
+from projects.exchange.forms import as_id
 from projects.models import (
     Answer,
     Ballot,
@@ -27,6 +38,7 @@ from projects.models import (
     PublicInput,
     Rating,
     Tally,
+    answer_limits,
 )
 from projects.rules import clock
 
@@ -78,6 +90,20 @@ class StateFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
+
+
+class ObjectionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[("uphold", "成立"), ("dismiss", "不成立")],
+        error_messages={"required": "请选择认定异议成立或不成立。"},
+    )
+    note = forms.CharField(
+        label="理由",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="将与认定结果一起公开。成立：实事转为整改中，新的完成数审核通过后重新公示。",
+        error_messages={"required": "认定异议成立或不成立，都必须写明理由。"},
+    )
 
 
 # The writer's, shown only to whom PublicInput.shows_contact_to allows.
@@ -168,6 +194,60 @@ class PublicInputAdmin(HistoryAdmin):
 
     def has_module_permission(self, request):
         return super().has_module_permission(request) or self.has_decide_permission(request)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/decide/", view(self.decide_view), name="projects_objection_decide"),
+            path("mine/", view(pages.my_opinions), name="projects_my_opinions"),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, pk):
+        """An objection decided on its own page: what it says, about which 公示, and
+        成立 / 不成立 with the reason, in one form."""
+        if not self.has_decide_permission(request):
+            raise PermissionDenied
+        item = get_object_or_404(
+            self.get_queryset(request).select_related("project__plan", "notice__report"),
+            pk=pk,
+            kind=PublicInput.Kind.OBJECTION,
+        )
+        back = request.POST.get("next") or request.GET.get("next") or ""
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("admin:projects_ledger")
+        form = ObjectionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            decide = item.uphold if form.cleaned_data["outcome"] == "uphold" else item.dismiss
+            try:
+                decide(request.user, form.cleaned_data["note"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, f"{item}：已认定，{item.get_outcome_display()}。")
+                return redirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"认定公示异议 · {item.project}",
+            "opts": self.opts,
+            "item": item,
+            "form": form,
+            "decided": item.outcome != "",
+            "next": back,
+        }
+        return TemplateResponse(request, "admin/projects/objection.html", context)
+
+    @admin.display(description="认定")
+    def decide_link(self, item):
+        if item.kind != PublicInput.Kind.OBJECTION or item.outcome:
+            return ""
+        url = reverse("admin:projects_objection_decide", args=[item.pk])
+        return format_html('<a href="{}">认定成立 / 不成立</a>', url)
+
+    def get_list_display(self, request):
+        if self.has_decide_permission(request):
+            return [*self.list_display, "decide_link"]
+        return self.list_display
 
     @admin.display(description="内容")
     def excerpt(self, item):
@@ -354,6 +434,28 @@ class AnswerAdmin(HistoryAdmin):
     def get_changeform_initial_data(self, request):
         return {"question": request.GET.get("question")}
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """The question answered, shown whole above the form: its text, place, photo,
+        the day it came and the answer's deadline; on a new answer with none chosen,
+        the questions waiting, each a link to answer it."""
+        waiting = AnswerForm(user=request.user).fields["question"].queryset
+        waiting = waiting.select_related("plan", "project", "site").order_by("received_at")
+        if object_id is not None:
+            answer = self.get_queryset(request).filter(pk=as_id(object_id)).first()
+            shown = [answer.question] if answer else []
+        elif as_id(request.GET.get("question")):
+            shown = list(waiting.filter(pk=as_id(request.GET["question"])))
+        else:
+            shown = list(waiting)
+        limits = {}
+        for item in shown:
+            plan_limits = limits.setdefault(item.plan_id, answer_limits(item.plan))
+            item.due = item.answer_due(plan_limits)
+        extra = {"questions": shown, "choosing": object_id is None and len(shown) != 1}
+        return super().changeform_view(
+            request, object_id, form_url, {**(extra_context or {}), **extra}
+        )
+
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
@@ -412,12 +514,13 @@ class CandidateTargetInline(admin.TabularInline):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(HistoryAdmin):
+class CandidateAdmin(OpensOnPlan, HistoryAdmin):
     """Administrators draw up the candidates of a plan in 遴选 (Candidate.clean refuses
     any other stage); the election, not this page, makes them pledges."""
 
+    plan_stage = Plan.Stage.SHORTLIST
     list_display = ["__str__", "lead_department", "investment", "state"]
-    list_filter = ["plan", "state"]
+    list_filter = [plan_filter("plan", Plan.Stage.SHORTLIST), "state"]
     list_select_related = ["plan", "lead_department"]
     inlines = [CandidateTargetInline]
     filter_horizontal = ["supporting_departments"]
@@ -491,12 +594,13 @@ class BallotNoteForm(ActionForm):
 
 
 @admin.register(Ballot)
-class BallotAdmin(HistoryAdmin):
+class BallotAdmin(OpensOnPlan, HistoryAdmin):
     """Congress staff record a round of the vote with every candidate's tally; a record
     is never edited: a mistaken one is cancelled with its reason and entered again."""
 
+    plan_stage = Plan.Stage.VOTE
     list_display = ["__str__", "held_on", "deputies", "present", "seats", "status"]
-    list_filter = ["plan"]
+    list_filter = [plan_filter("plan", Plan.Stage.VOTE)]
     inlines = [TallyInline]
     action_form = BallotNoteForm
     actions = ["publish_selected", "cancel_selected"]
@@ -548,7 +652,7 @@ class BallotAdmin(HistoryAdmin):
 @admin.register(Rating)
 class RatingAdmin(HistoryAdmin):
     list_display = ["project", "held_on", "satisfied", "basic", "unsatisfied", "verdict_label"]
-    list_filter = ["project__plan"]
+    list_filter = [plan_filter("project__plan", Plan.Stage.RATING)]
     list_select_related = ["project__plan"]
     fields = ["project", "held_on", "satisfied", "basic", "unsatisfied"]
 
@@ -575,7 +679,7 @@ class NoticeAdmin(ReadOnly, HistoryAdmin):
     objection; nothing here is typed, so everything is read-only (with its history)."""
 
     list_display = ["project", "opens_on", "published_on", "closes_on", "days", "upheld_on"]
-    list_filter = ["project__plan"]
+    list_filter = [plan_filter("project__plan")]
     list_select_related = ["project"]
     fields = [
         "project",

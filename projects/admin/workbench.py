@@ -7,20 +7,24 @@ them), so an official with two roles sees both sections."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import (
     Answer,
+    Candidate,
+    Channel,
+    Delivery,
     Plan,
     ProgressReport,
+    Project,
     PublicInput,
     ReportingWindow,
     Supervision,
     overdue_targets,
 )
-from projects.rules import clock
+from projects.rules import clock, workdays
 
 
 @dataclass
@@ -30,7 +34,7 @@ class Item:
     url: str
     since: date | None = None  # when the oldest began to wait
     due: date | None = None  # the nearest deadline
-    note: str = ""
+    note: str = ""  # what `due` is; or, with no count, the state of things
 
     @property
     def waited(self):
@@ -78,7 +82,7 @@ def reporter_section(user, plans, today):
         .filter(plan__in=plans)
         .aggregate(n=Count("pk"), due=Min("deadline"))
     )
-    questions = (
+    questions = list(
         PublicInput.objects.filter(
             plan__in=plans,
             state=PublicInput.State.PUBLISHED,
@@ -86,8 +90,16 @@ def reporter_section(user, plans, today):
             project__lead_department__in=departments,
         )
         .exclude(answer__state__in=[Answer.State.SUBMITTED, Answer.State.APPROVED])
-        .aggregate(n=Count("pk"), since=Min("received_at"))
+        .values("plan")
+        .annotate(n=Count("pk"), since=Min("received_at"), one=Min("pk"))
     )
+    by_plan = {plan.pk: plan for plan in plans}
+    # The oldest of each plan's is due first, by the plan's rule on the day it came.
+    dues = [
+        PublicInput(plan=by_plan[row["plan"]], received_at=row["since"]).answer_due()
+        for row in questions
+    ]
+    answer_due = min(dues, default=None)
     add = reverse("admin:projects_progressreport_add")
     return Section(
         "填报",
@@ -121,12 +133,28 @@ def reporter_section(user, plans, today):
             ),
             Item(
                 "待答复的群众留言",
-                questions["n"],
-                reverse("admin:projects_answer_add"),
-                since=day_of(questions["since"]),
+                sum(row["n"] for row in questions),
+                reverse("admin:projects_answer_add")
+                + (f"?question={questions[0]['one']}" if answering_one(questions) else ""),
+                since=day_of(min((row["since"] for row in questions), default=None)),
+                due=answer_due,
+                note=working_days_left(answer_due, today),
             ),
         ],
     )
+
+
+def answering_one(questions):
+    return len(questions) == 1 and questions[0]["n"] == 1
+
+
+def working_days_left(due, today):
+    """How the answer deadline `due` reads on `today`."""
+    if due is None:
+        return ""
+    if due < today:
+        return f"已超过答复时限 {workdays.between(due, today)} 个工作日，时限"
+    return f"还剩 {workdays.between(today, due)} 个工作日，答复时限"
 
 
 def reviewer_section(user, plans, today):
@@ -136,7 +164,7 @@ def reviewer_section(user, plans, today):
     )
     queue = queue.aggregate(n=Count("pk"), since=Min("submitted_at"))
     objections = PublicInput.objects.filter(**PublicInput.UNDECIDED_OBJECTION).aggregate(
-        n=Count("pk"), since=Min("received_at")
+        n=Count("pk"), since=Min("received_at"), one=Min("pk")
     )
     late = (
         Supervision.objects.open()
@@ -148,7 +176,9 @@ def reviewer_section(user, plans, today):
         Item(
             "待认定的公示异议",
             objections["n"],
-            changelist("publicinput", kind__exact="objection", state="published"),
+            reverse("admin:projects_objection_decide", args=[objections["one"]])
+            if objections["n"] == 1
+            else changelist("publicinput", kind__exact="objection", state="published"),
             day_of(objections["since"]),
         ),
         Item(
@@ -157,6 +187,12 @@ def reviewer_section(user, plans, today):
             changelist("supervision"),
             due=late["due"],
             note="最早的期限",
+        ),
+        Item(
+            "督查台账",
+            None,
+            reverse("admin:projects_ledger"),
+            note="逾期未报、进度滞后、逾期节点、超时未答复",
         ),
     ]
     return Section("审核", items)
@@ -189,6 +225,129 @@ def moderator_section(user, plans, today):
     )
 
 
+def administrator_section(user, plans, today):
+    """管理员: each plan not archived, its stage and what moves it on; the next year's
+    plan when it is not yet made; alerts given up and channels failing."""
+    items = []
+    open_plans = list(
+        Plan.objects.taking_input()
+        .annotate(
+            candidate_count=Count(
+                "candidates", filter=Q(candidates__state=Candidate.State.CANDIDATE)
+            )
+        )
+        .order_by("year")
+    )
+    for plan in open_plans:
+        url = reverse("admin:projects_plan_change", args=[plan.pk])
+        label = f"{plan.year}年计划 · {plan.get_stage_display()}"
+        items.append(Item(label, None, url, due=next_due(plan), note=next_step(plan, today)))
+    if not any(plan.year > today.year for plan in open_plans):
+        items.append(
+            Item(
+                f"{today.year + 1}年计划尚未建立",
+                None,
+                reverse("admin:projects_plan_add"),
+                note="新建计划，填写征集起止日期，开启群众推荐征集",
+            )
+        )
+    failed = Delivery.objects.filter(state=Delivery.State.FAILED).aggregate(
+        n=Count("pk"), since=Min("alert__created_at")
+    )
+    failing = (
+        Channel.objects.filter(active=True, deliveries__state=Delivery.State.FAILED)
+        .distinct()
+        .count()
+    )
+    items += [
+        Item(
+            "发送失败、已停止重试的提醒",
+            failed["n"],
+            changelist("delivery", state__exact="failed"),
+            day_of(failed["since"]),
+        ),
+        Item("有发送失败的启用渠道", failing, changelist("channel", active__exact=1)),
+    ]
+    return Section("计划与提醒", items)
+
+
+def next_due(plan):
+    return plan.call_closes if plan.stage == Plan.Stage.CALL else None
+
+
+def next_step(plan, today):
+    """What moves `plan` on from its stage, and who takes that step."""
+    if not plan.is_published:
+        return "尚未公开：核对规则后勾选“公开”"
+    Stage = Plan.Stage
+    if plan.stage == Stage.CALL:
+        if plan.call_opens and today < plan.call_opens:
+            return f"征集将于 {plan.call_opens:%Y-%m-%d} 开始"
+        if plan.call_is_open(today):
+            return "征集进行中，截止"
+        return "征集已截止：整理推荐后进入遴选，列出候选项目"
+    if plan.stage == Stage.SHORTLIST:
+        return f"已列候选项目 {plan.candidate_count} 个：公开征求意见后进入票决"
+    if plan.stage == Stage.VOTE:
+        return "待人大工作人员记录并公布票决结果，当选项目即成为年度民生实事"
+    if plan.stage == Stage.DELIVERY:
+        return "实施中：各单位按期填报，年度结束后进入测评"
+    return "测评中：人大工作人员录入测评结果后归档"
+
+
+def congress_section(user, plans, today):
+    """人大工作人员: what the plans' stages ask of them now (a ballot, ratings), and why
+    the forms are empty when no plan is at that stage."""
+    voting = Candidate.objects.filter(
+        plan__in=Plan.objects.open_to(Plan.Stage.VOTE), state=Candidate.State.CANDIDATE
+    ).aggregate(n=Count("pk"), plans=Count("plan", distinct=True))
+    unrated = Project.objects.filter(
+        plan__in=Plan.objects.open_to(Plan.Stage.RATING), rating__isnull=True
+    ).aggregate(n=Count("pk"), plans=Count("plan", distinct=True))
+    return Section(
+        "票决与测评",
+        [
+            Item(
+                "待票决的候选项目",
+                voting["n"],
+                reverse("admin:projects_ballot_add"),
+                note="" if voting["plans"] else "目前没有处于票决阶段的计划，票决表无候选项目可选",
+            ),
+            Item(
+                "待录入测评结果的实事",
+                unrated["n"],
+                reverse("admin:projects_rating_add"),
+                note="" if unrated["plans"] else "目前没有处于测评阶段的计划，测评表无实事可选",
+            ),
+        ],
+    )
+
+
+def deputy_section(user, plans, today):
+    """人大代表: their own opinions and the answers, on “我的代表意见”."""
+    mine = PublicInput.objects.filter(kind=PublicInput.Kind.DEPUTY, deputy=user)
+    # Sent or published, with no public answer yet.
+    waiting = Q(state__in=[PublicInput.State.PENDING, PublicInput.State.PUBLISHED]) & ~Q(
+        answer__state=Answer.State.APPROVED
+    )
+    found = mine.aggregate(
+        n=Count("pk"), waiting=Count("pk", filter=waiting), since=Min("received_at", filter=waiting)
+    )
+    url = reverse("admin:projects_my_opinions")
+    return Section(
+        "代表意见",
+        [
+            Item("我提出的代表意见", found["n"], url),
+            Item(
+                "尚未答复的代表意见",
+                found["waiting"],
+                url,
+                day_of(found["since"]),
+            ),
+        ],
+    )
+
+
 def workbench(user, today=None):
     """The sections `user` may act on, for the plans being delivered."""
     today = today or clock.today()
@@ -200,4 +359,10 @@ def workbench(user, today=None):
         sections.append(reviewer_section(user, plans, today))
     if user.has_perm("projects.moderate_publicinput"):
         sections.append(moderator_section(user, plans, today))
+    if user.has_perm("projects.change_plan"):
+        sections.append(administrator_section(user, plans, today))
+    if user.has_perm("projects.add_ballot") or user.has_perm("projects.add_rating"):
+        sections.append(congress_section(user, plans, today))
+    if user.has_perm("projects.send_deputy_opinion"):
+        sections.append(deputy_section(user, plans, today))
     return plans, sections

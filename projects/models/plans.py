@@ -42,6 +42,11 @@ class PlanQuerySet(models.QuerySet):
         """Plans the public may see."""
         return self.filter(in_published_plan())
 
+    def real(self):
+        """Plans officials entered, not made or filled by make demo (`demo_data`): the
+        demo writes nothing beside their reports, nor opens its accounts beside them."""
+        return self.filter(demo_data=False)
+
     def delivering(self):
         """Published plans whose pledges are decided: in 实施 or later."""
         return self.published().filter(stage__in=Plan.PLEDGED_STAGES)
@@ -64,6 +69,21 @@ class PlanQuerySet(models.QuerySet):
             if plan := plans.order_by("-year").first():
                 return plan
         return None
+
+    def open_to(self, stage):
+        """The plans a staff tool of `stage` serves (its picker): not archived, in that
+        stage; for the work of 实施 (figures, reviews, 督办, the ledger) also those in
+        测评, whose late figures are still entered and reviewed (so in January two
+        plans may take figures)."""
+        stages = Plan.PLEDGED_STAGES if stage == Plan.Stage.DELIVERY else [stage]
+        return self.taking_input().filter(stage__in=stages)
+
+    def opened_for(self, stage):
+        """The plan a staff tool of `stage` opens on: for 实施's work the plan
+        `opened_by_staff`, else the newest in that stage (None when there is none)."""
+        if stage == Plan.Stage.DELIVERY:
+            return self.opened_by_staff()
+        return self.open_to(stage).order_by("-year").first()
 
     def taking_input(self):
         """Plans not archived: the only ones that take figures, matters, reviews and

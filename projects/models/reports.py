@@ -3,6 +3,7 @@ how it moves through review, and the files behind each figure."""
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -110,6 +111,13 @@ class ProgressReportQuerySet(models.QuerySet):
                 earlier.values("value")[:1], output_field=value_field("上次审核值")
             )
         )
+
+
+@dataclass
+class Step:
+    previous: "ProgressReport"
+    change: object  # Decimal
+    days: int
 
 
 class ProgressReport(Reviewed, models.Model):
@@ -250,6 +258,14 @@ class ProgressReport(Reviewed, models.Model):
         if self.pk:
             earlier = earlier.exclude(pk=self.pk)
         return earlier.first()
+
+    def step(self):
+        """What a reviewer weighs: the previous approved report, the change from it and
+        the days between; None when nothing was approved before."""
+        previous = self.previous_report()
+        if previous is None:
+            return None
+        return Step(previous, self.value - previous.value, (self.as_of - previous.as_of).days)
 
     def is_correction_of(self, previous):
         """A figure corrects the public one if it revises the same date or goes below it

@@ -312,6 +312,11 @@ class TargetQuerySet(models.QuerySet):
             return self  # no filter at all: a subquery of everything costs a scan
         return self.filter(project__in=Project.objects.visible_to(user))
 
+    def reported_by_hand(self):
+        """Targets whose figures a person enters: of plans not archived, and not counted
+        from their sites (ProgressReport.clean refuses the rest, with the reason)."""
+        return self.filter(project__plan__archived_at__isnull=True, counted_stage__isnull=True)
+
     def with_progress(self, as_of=None):
         """Targets annotated with their figures, from approved reports only.
 
