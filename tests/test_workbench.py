@@ -174,6 +174,10 @@ def test_congress_staff_are_told_what_to_record_and_why_a_form_is_empty(client, 
     html = client.get(HOME).content.decode()
     assert "目前没有处于票决阶段的计划，票决表无候选项目可选" in html
     assert "目前没有处于测评阶段的计划，测评表无实事可选" in html
+    form = client.get(reverse("admin:projects_rating_add")).content.decode()
+    assert "目前没有处于“测评”阶段的年度计划，这里无可选项目" in form
+    form = client.get(reverse("admin:projects_ballot_add")).content.decode()
+    assert "目前没有处于“票决”阶段的年度计划，这里无可选项目" in form
     rating = PlanFactory(year=2025, stage="rating", is_published=True)
     rated, unrated = ProjectFactory(plan=rating, number=1), ProjectFactory(plan=rating, number=2)
     Rating.objects.create(
@@ -186,7 +190,7 @@ def test_congress_staff_are_told_what_to_record_and_why_a_form_is_empty(client, 
     assert "测评表无实事可选" not in html
     # The rating form offers that plan's projects, the list opens on it.
     form = client.get(reverse("admin:projects_rating_add")).content.decode()
-    assert f'<option value="{unrated.pk}">' in form
+    assert f'<option value="{unrated.pk}">' in form and "这里无可选项目" not in form
     listed = client.get(reverse("admin:projects_rating_changelist")).context["cl"]
     assert [r.project for r in listed.result_list] == [rated]
     assert (

@@ -120,9 +120,21 @@ def plan_filter(path, stage=Plan.Stage.DELIVERY):
 
 
 class OpensOnPlan:
-    """A new row's plan is, unless the address names one, the plan its work is for."""
+    """A new row's plan is, unless the address names one, the plan its work is for; with
+    no plan at that stage, the form says so rather than offering an empty list."""
 
     plan_stage = Plan.Stage.DELIVERY
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if request.method == "GET" and not Plan.objects.open_to(self.plan_stage).exists():
+            stage = Plan.Stage(self.plan_stage).label
+            self.message_user(
+                request,
+                f"目前没有处于“{stage}”阶段的年度计划，这里无可选项目："
+                f"计划进入“{stage}”阶段后才能录入。",
+                messages.WARNING,
+            )
+        return super().add_view(request, form_url, extra_context)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

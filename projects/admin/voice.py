@@ -586,6 +586,7 @@ class TallyInline(admin.TabularInline):
             kwargs["queryset"] = Candidate.objects.filter(
                 plan__stage=Plan.Stage.VOTE, state=Candidate.State.CANDIDATE
             ).select_related("plan")
+
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -650,7 +651,8 @@ class BallotAdmin(OpensOnPlan, HistoryAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(HistoryAdmin):
+class RatingAdmin(OpensOnPlan, HistoryAdmin):
+    plan_stage = Plan.Stage.RATING
     list_display = ["project", "held_on", "satisfied", "basic", "unsatisfied", "verdict_label"]
     list_filter = [plan_filter("project__plan", Plan.Stage.RATING)]
     list_select_related = ["project__plan"]
