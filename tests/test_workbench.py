@@ -283,3 +283,54 @@ def test_each_roles_home_costs_a_fixed_number_of_queries(
         )  # fmt: skip
     with django_assert_num_queries(queries):
         client.get(HOME)
+
+
+ROLES = [
+    roles.REPORTER,
+    roles.REVIEWER,
+    roles.MODERATOR,
+    roles.ADMINISTRATOR,
+    roles.CONGRESS_STAFF,
+    roles.DEPUTY,
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_item_on_a_workbench_leads_to_a_page_the_role_may_open(client, year, role):
+    PublicInput.objects.create(
+        plan=year.plan, project=year.lifts.project, kind="objection", state="published",
+        text="三号楼电梯还没有装好。",
+    )  # fmt: skip
+    client.force_login(make_official("someone", role, year.housing))
+    found = items(client.get(HOME).content.decode().replace("—</td>", "0</td>"))
+    assert found
+    for label, (_, url) in found.items():
+        assert client.get(url).status_code == 200, (label, url)
+
+
+# The pages the workbench adds, and who may open them: the decision on an objection (the
+# supervision office) and a deputy's own opinions (deputies).
+NEW_PAGES = {
+    "decide": {roles.REVIEWER},
+    "my_opinions": {roles.DEPUTY},
+}
+
+
+@pytest.mark.parametrize("page", NEW_PAGES)
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+def test_the_new_pages_open_only_for_their_roles(client, year, page, role):
+    item = PublicInput.objects.create(
+        plan=year.plan, project=year.lifts.project, kind="objection", state="published",
+        text="三号楼电梯还没有装好。",
+    )  # fmt: skip
+    url = {
+        "decide": reverse("admin:projects_objection_decide", args=[item.pk]),
+        "my_opinions": reverse("admin:projects_my_opinions"),
+    }[page]
+    if role != "anonymous":
+        client.force_login(make_official("someone", role, year.housing))
+    response = client.get(url)
+    if role == "anonymous":
+        assert response.status_code == 302 and "/login/" in response["Location"]
+    else:
+        assert response.status_code == (200 if role in NEW_PAGES[page] else 403)
