@@ -76,6 +76,10 @@ def pages(year):
         ("admin: report list", "/admin/projects/progressreport/"),
         ("admin: review queue", "/admin/projects/submittedreport/"),
         ("admin: practical matters", "/admin/projects/matter/"),
+        (
+            "admin: import template (.xlsx)",
+            f"/admin/projects/progressreport/import/template.xlsx?plan={year}",
+        ),
     ]
 
 

@@ -7,7 +7,9 @@ nothing: the dry run lists each row's result and every error by row and column; 
 import happens only when no row is wrong, in one transaction. A row identical to a
 report already entered (same target, date and value) is skipped, so uploading the same
 file twice adds nothing; a sheet kept through the year may hold several dated rows of a
-target, checked in date order. Imported reports enter as submitted, for review.
+target, checked in date order. Imported reports enter as submitted, for review; a new
+figure of a target that has one waiting for review goes beside it, and the dry run says
+which is waiting and what follows (`waiting_warning`); the template shows it too.
 """
 
 import io
@@ -16,11 +18,13 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
 from projects.exchange.forms import ProgressReportForm, as_id
@@ -43,7 +47,9 @@ INPUT_COLUMNS = {
     "下一步措施": "next_steps",
     CONFIRM: "confirm_large",
 }
+WAITING_COLUMNS = ["待审核值", "待审核截至日期", "待审核提交时间"]
 INFO_COLUMNS = ["年度", "实事", "指标", "单位", "目标值", "已审核当前值", "已审核截至日期"]
+INFO_COLUMNS += WAITING_COLUMNS
 TEMPLATE_COLUMNS = [ID, *INFO_COLUMNS, VALUE, AS_OF, "备注", "滞后原因", "下一步措施", CONFIRM]
 REQUIRED_COLUMNS = [ID, VALUE, AS_OF]
 FIELD_COLUMNS = {field: column for column, field in INPUT_COLUMNS.items()}
@@ -73,6 +79,84 @@ LIVE_STATES = [
     ProgressReport.State.SUBMITTED,
     ProgressReport.State.APPROVED,
 ]
+# A figure waiting for review: submitted, in the reviewer's queue, where an imported
+# figure joins it. A draft or a returned figure is not before the reviewer (it is its
+# reporter's, to finish or withdraw), so nothing of it meets an import there.
+WAITING = ProgressReport.State.SUBMITTED
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A figure of a target waiting for review, as the template and the dry run name it."""
+
+    pk: int
+    as_of: date
+    value: Decimal
+    submitted_at: datetime | None
+
+    @property
+    def submitted_here(self):
+        """When it was submitted, in Asia/Shanghai, as a spreadsheet cell holds it (no zone)."""
+        if self.submitted_at is None:
+            return None
+        return timezone.localtime(self.submitted_at).replace(tzinfo=None)
+
+    def __str__(self):
+        said = f"截至{self.as_of:%Y-%m-%d}的 {figure(self.value)}"
+        if self.submitted_here is None:
+            return said
+        return f"{said}（{self.submitted_here:%Y-%m-%d %H:%M} 提交）"
+
+
+def waiting_figures(targets):
+    """{target id: [Waiting]}: the figures of `targets` (targets or their ids) waiting
+    for review, the latest first (CURRENT_FIRST), in one query."""
+    waiting = defaultdict(list)
+    reports = ProgressReport.objects.filter(target__in=targets, state=WAITING)
+    fields = ("target_id", "pk", "as_of", "value", "submitted_at")
+    for target, *figure_of in reports.order_by(*CURRENT_FIRST).values_list(*fields):
+        waiting[target].append(Waiting(*figure_of))
+    return waiting
+
+
+def waiting_warning(report, waiting, previous):
+    """What the dry run says of a new figure `report` whose target has figures waiting
+    for review (`waiting`, the latest first; `previous`, its approved previous report):
+    which they are and what the import does. It adds the new figure as one more for the
+    reviewer, who approves or returns each; none replaces another. Of the approved, the
+    current is the latest dated, of one date the latest entered (CURRENT_FIRST); a
+    figure below its previous one, or a second of one date, is a correction and is
+    approved only with a note (ProgressReport.clean, run again at approval)."""
+    many = len(waiting) > 1
+    said = (
+        f"该指标已有{f' {len(waiting)} 条' if many else ''}等待审核的填报："
+        f"{'、'.join(str(w) for w in waiting)}。本行导入后另作一条交审核员审核，"
+        f"不会替换或撤回{'它们' if many else '它'}。"
+    )
+    if any(w.as_of == report.as_of for w in waiting):
+        return said + (
+            f"两条截至日期都是 {report.as_of:%Y-%m-%d}：一条审核通过后，另一条属于更正，"
+            "须在备注中说明原因才能通过。如只是要改正等待审核的那条，请审核员退回它，"
+            "在后台修改，不必导入本行。"
+        )
+    said += "审核通过的各条以截至日期最晚的一条为当前值"
+    latest = waiting[0]
+    if report.as_of < latest.as_of:
+        said += f"：本行早于截至{latest.as_of:%Y-%m-%d}的那条，那条通过后，本行不会是当前值"
+    said += "。"
+    # The waiting figure that, once approved, would be this one's previous report.
+    before = next((w for w in waiting if w.as_of < report.as_of), None)
+    if (
+        before is not None
+        and (previous is None or (before.as_of, before.pk) > (previous.as_of, previous.pk))
+        and report.is_correction_of(before)
+        and not report.note.strip()
+    ):
+        said += (
+            f"本行数值低于截至{before.as_of:%Y-%m-%d}的 {figure(before.value)}："
+            "那条先审核通过的话，本行属于更正，须在备注中说明原因才能通过。"
+        )
+    return said
 
 
 @dataclass
@@ -87,6 +171,7 @@ class Row:
     letters: dict = field(default_factory=dict)  # column: its letter in the sheet
     corrects: object = None  # the approved report a new row corrects
     note_advice: str = ""  # a row only its note tells apart: how to change that note
+    warnings: list = field(default_factory=list)  # told, not refused: it still imports
 
     @property
     def placed_errors(self):
@@ -142,10 +227,18 @@ class ImportCheck:
     def error_count(self):
         return sum(r.outcome == "error" for r in self.rows)
 
+    @property
+    def warned_count(self):
+        return sum(bool(r.warnings) for r in self.rows)
+
 
 def template_rows(targets):
-    """Rows of the template: a reporter's targets with their approved figures."""
+    """Rows of the template: a reporter's targets with their approved figures and the
+    latest of those waiting for review (one query for all the targets' waiting ones)."""
+    targets = list(targets)
+    waiting = waiting_figures([t.pk for t in targets])
     for t in targets:
+        latest = waiting[t.pk][0] if waiting[t.pk] else None
         yield [
             t.pk,
             t.project.plan.year,
@@ -155,6 +248,11 @@ def template_rows(targets):
             plain_number(t.target_value),
             plain_number(t.current_value),
             t.last_reported_on,
+            *(
+                (plain_number(latest.value), latest.as_of, latest.submitted_here)
+                if latest
+                else [None] * len(WAITING_COLUMNS)
+            ),
             *[None] * 6,  # the columns to fill
         ]
 
@@ -174,6 +272,9 @@ INSTRUCTIONS = [
     "指标编号（可从上方复制）、新累计值和截至日期；同一指标的各行按日期先后检查。",
     "“新累计值”留空的行不导入；同一文件再次上传时，已填报过的相同数值自动跳过。"
     "导入后的数据为“已提交”，审核通过后才公开。",
+    "“待审核值”“待审核截至日期”“待审核提交时间”是该指标已提交、尚未审核的数值"
+    "（有几条时列截至日期最晚的一条）。再填报新数值不会替换它：两条都交审核员审核，"
+    "上传检查时会逐行提示。如只是要改正等待审核的数值，请审核员退回后在后台修改。",
     "表头之上可以加标题行，表格右侧可以加自己的列（如填报人），导入时不读取。",
 ]
 EXAMPLE = ["示例：", "新累计值 1200，截至日期 2021-08-31，备注“城市更新项目配建”。"]
@@ -183,6 +284,9 @@ NO_TARGETS = (
 )
 FILL = ["新累计值", "截至日期", "备注", "滞后原因", "下一步措施", "确认超十倍"]
 WIDTHS = {"实事": 34, "指标": 30, "备注": 24, "滞后原因": 24, "下一步措施": 24}
+WIDTHS["待审核提交时间"] = 18  # 2021-07-02 10:15
+DATE_COLUMNS = ("截至日期", "已审核截至日期", "待审核截至日期")
+FIGURE_COLUMNS = ("目标值", "已审核当前值", "待审核值", "新累计值")
 
 
 def template_xlsx(plan, targets):
@@ -211,9 +315,11 @@ def template_xlsx(plan, targets):
                 cell.protection = Protection(locked=False)
             elif cell.row <= len(rows) + 1:
                 cell.fill = grey
-            if name in ("截至日期", "已审核截至日期"):
+            if name in DATE_COLUMNS:
                 cell.number_format = "yyyy-mm-dd"
-            elif name in ("目标值", "已审核当前值", "新累计值"):
+            elif name == "待审核提交时间":
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif name in FIGURE_COLUMNS:
                 cell.number_format = "#,##0.##"
     column = {name: get_column_letter(i) for i, name in enumerate(TEMPLATE_COLUMNS, start=1)}
     start, end = plan.period_start, plan.period_end
@@ -332,6 +438,9 @@ def check_file(upload, user):
             report = form.instance
             previous = report.previous_report()
             row.corrects = previous if report.is_correction_of(previous) else None
+            waiting = batch.waiting.get(report.target_id)
+            if waiting:
+                row.warnings = [waiting_warning(report, waiting, previous)]
     return check
 
 
@@ -418,11 +527,11 @@ def valid(year, month, day):
 class Batch:
     """What validating every row of a file reads from the database, read once for the
     whole file: the rows' targets (as the user may see them), their approved reports,
-    the reports already entered, and the pace each new figure would give its target,
-    each on its own date: six queries however many rows, and one more for each further
-    dated row of one target (TargetQuerySet.judge). Each row's form then runs
-    exactly the rules a report typed into the admin runs (ProgressReportForm,
-    ProgressReport.clean), answered from here."""
+    the reports already entered, those waiting for review, and the pace each new figure
+    would give its target, each on its own date: seven queries however many rows, and
+    one more for each further dated row of one target (TargetQuerySet.judge). Each
+    row's form then runs exactly the rules a report typed into the admin runs
+    (ProgressReportForm, ProgressReport.clean), answered from here."""
 
     def __init__(self, user, rows, numbers):
         fields = ProgressReportForm.base_fields
@@ -464,6 +573,7 @@ class Batch:
         live = ProgressReport.objects.filter(target__in=self.targets, state__in=LIVE_STATES)
         for *key, note, state in live.values_list("target_id", "as_of", "value", "note", "state"):
             self.existing[tuple(key)].append((note.strip(), state))
+        self.waiting = waiting_figures(self.targets)  # target id: [Waiting], the latest first
         self.repeated = set()  # rows the same as a row above them in the file
         self.order_errors = self.check_order(rows, numbers)
         new = [figure for i, figure in self.parsed.items() if not self.entered_before(i)]

@@ -232,7 +232,7 @@ class SheetRow(list):
         self.number = number
 
 
-# Columns an import table may use: the template has 14.
+# Columns an import table may use: the template has 17.
 IMPORT_MAX_COLUMNS = 40
 
 

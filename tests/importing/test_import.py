@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from openpyxl.utils import get_column_letter
 
 from projects.exchange.importing import TEMPLATE_COLUMNS
 from projects.models import ProgressReport
@@ -104,7 +105,7 @@ def test_each_bad_row_is_named_by_row_and_column_and_nothing_is_imported(
     assert bad.number == 3  # the template lists project 六 before 七
     assert any(c == column and message in m for c, m in bad.errors), bad.errors
     html = response.content.decode()
-    letter = "ABCDEFGHIJKLMN"[TEMPLATE_COLUMNS.index(column)]  # as the office suite shows it
+    letter = get_column_letter(TEMPLATE_COLUMNS.index(column) + 1)  # as the suite shows it
     assert "第 3 行" in html and f"{letter} 列（{column}）：" in html
     assert "确认导入 " not in html and 'name="confirm"' not in html
     assert ProgressReport.objects.count() == 0
@@ -263,13 +264,16 @@ def test_checking_a_file_costs_the_same_queries_however_many_rows(
     ]
     for target in many:
         ReportFactory(target=target, value=20, as_of=date(2021, 3, 31))
+        ReportFactory(target=target, value=25, as_of=date(2021, 4, 30), state="submitted")
     content = ContentFile(csv_of(many, 30), name="填报.csv")
     # 1, 2 the user's permissions (may they see every department?), 3 the file's targets
     # they may see, with project and plan, 4 their approved reports, 5 the pace of every
-    # new figure, each on its own date, 6 the reports already entered
-    with django_assert_num_queries(6):
+    # new figure, each on its own date, 6 the reports already entered, 7 those of them
+    # waiting for review (every target here has one: each row is told of its own)
+    with django_assert_num_queries(7):
         check = check_file(content, reporter)
     assert [r.outcome for r in check.rows] == ["new"] * rows
+    assert all("2021-04-30的 25" in r.warnings[0] for r in check.rows)
 
 
 def test_rows_entered_before_still_count_in_the_date_order(client, reporter, targets):
@@ -294,7 +298,7 @@ def test_rows_entered_before_still_count_in_the_date_order(client, reporter, tar
     assert rows[2].errors[0][1] == "该指标截至2021-08-31的数值已在第 2 行填写，同一日期只能填一行。"
 
 
-@pytest.mark.parametrize(("dates", "queries"), [(1, 6), (3, 8)])
+@pytest.mark.parametrize(("dates", "queries"), [(1, 7), (3, 9)])
 def test_each_further_dated_row_of_a_target_costs_one_query(
     client, reporter, targets, dates, queries, django_assert_num_queries
 ):
@@ -305,7 +309,7 @@ def test_each_further_dated_row_of_a_target_costs_one_query(
     lines = ["指标编号,新累计值,截至日期,滞后原因,下一步措施"]
     for month in range(6, 6 + dates):
         lines += [f"{t.pk},{month * 100},2021-{month:02d}-30,雨季,加快" for t in targets[:2]]
-    # The six queries of any file, the pace judged once for all first rows of each
+    # The seven queries of any file, the pace judged once for all first rows of each
     # target; then once more for all second rows, and so on.
     with django_assert_num_queries(queries):
         check = check_file(ContentFile("\n".join(lines).encode(), name="填报.csv"), reporter)
