@@ -600,13 +600,7 @@ class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
     paginator = CappedCountPaginator
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(state=ProgressReport.State.SUBMITTED)
-            .with_previous_value()
-            .with_evidence_count()
-        )
+        return super().get_queryset(request).waiting().with_previous_value().with_evidence_count()
 
     def has_view_permission(self, request, obj=None):
         return self.has_review_permission(request)

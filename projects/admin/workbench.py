@@ -73,9 +73,11 @@ def reporter_section(user, plans, today):
     returned = mine.filter(state=ProgressReport.State.RETURNED).aggregate(
         n=Count("pk"), since=Min("reviewed_at")
     )
-    waiting = ProgressReport.objects.filter(
-        submitted_by=user, state=ProgressReport.State.SUBMITTED
-    ).aggregate(n=Count("pk"), since=Min("submitted_at"))
+    waiting = (
+        ProgressReport.objects.waiting()
+        .filter(submitted_by=user)
+        .aggregate(n=Count("pk"), since=Min("submitted_at"))
+    )
     supervisions = (
         Supervision.objects.visible_to(user)
         .open()
@@ -159,9 +161,7 @@ def working_days_left(due, today):
 
 def reviewer_section(user, plans, today):
     """审核员: the review queue, objections to decide, 督办 past deadline, the ledger."""
-    queue = ProgressReport.objects.filter(
-        state=ProgressReport.State.SUBMITTED, target__project__plan__in=plans
-    )
+    queue = ProgressReport.objects.waiting().filter(target__project__plan__in=plans)
     queue = queue.aggregate(n=Count("pk"), since=Min("submitted_at"))
     objections = PublicInput.objects.filter(**PublicInput.UNDECIDED_OBJECTION).aggregate(
         n=Count("pk"), since=Min("received_at"), one=Min("pk")

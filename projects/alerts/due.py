@@ -178,9 +178,9 @@ def review_rules(plan, day):
     if limit is None:
         return
     waiting = (
-        ProgressReport.objects.filter(
+        ProgressReport.objects.waiting()
+        .filter(
             target__project__plan=plan,
-            state=ProgressReport.State.SUBMITTED,
             # submitted before `limit` whole days had gone by on `day`
             submitted_at__lt=end_of(day - timedelta(days=int(limit) + 1)),
         )

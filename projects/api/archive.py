@@ -481,9 +481,7 @@ def archive(plan, user=None):
         raise ValidationError(
             f"{plan.year} 年度计划的周期到 {plan.period_end:%Y-%m-%d} 才结束，结束后才能归档。"
         )
-    waiting = ProgressReport.objects.filter(
-        target__project__plan=plan, state=ProgressReport.State.SUBMITTED
-    ).count()
+    waiting = ProgressReport.objects.waiting().filter(target__project__plan=plan).count()
     if waiting:
         raise ValidationError(f"尚有 {waiting} 条填报等待审核：审核完毕后才能归档。")
     if not settings.SITE_URL:

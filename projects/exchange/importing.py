@@ -79,10 +79,6 @@ LIVE_STATES = [
     ProgressReport.State.SUBMITTED,
     ProgressReport.State.APPROVED,
 ]
-# A figure waiting for review: submitted, in the reviewer's queue, where an imported
-# figure joins it. A draft or a returned figure is not before the reviewer (it is its
-# reporter's, to finish or withdraw), so nothing of it meets an import there.
-WAITING = ProgressReport.State.SUBMITTED
 
 
 @dataclass(frozen=True)
@@ -112,7 +108,9 @@ def waiting_figures(targets):
     """{target id: [Waiting]}: the figures of `targets` (targets or their ids) waiting
     for review, the latest first (CURRENT_FIRST), in one query."""
     waiting = defaultdict(list)
-    reports = ProgressReport.objects.filter(target__in=targets, state=WAITING)
+    # Only those before the reviewer (`waiting`): a draft or a returned figure is its
+    # reporter's, to finish or withdraw, so nothing of it meets an import there.
+    reports = ProgressReport.objects.waiting().filter(target__in=targets)
     fields = ("target_id", "pk", "as_of", "value", "submitted_at")
     for target, *figure_of in reports.order_by(*CURRENT_FIRST).values_list(*fields):
         waiting[target].append(Waiting(*figure_of))

@@ -23,6 +23,11 @@ from projects.rules.formatting import figure
 
 
 class ProgressReportQuerySet(models.QuerySet):
+    def waiting(self):
+        """Reports before the reviewer (the review queue): submitted, where an imported
+        figure joins them. A draft or a returned report is its reporter's, not waiting."""
+        return self.filter(state=ProgressReport.State.SUBMITTED)
+
     def approved(self):
         """Reports the public may see. Every public page, export and feed starts here."""
         return self.filter(state=ProgressReport.State.APPROVED)
