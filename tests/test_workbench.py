@@ -334,3 +334,14 @@ def test_the_new_pages_open_only_for_their_roles(client, year, page, role):
         assert response.status_code == 302 and "/login/" in response["Location"]
     else:
         assert response.status_code == (200 if role in NEW_PAGES[page] else 403)
+
+
+def test_the_import_page_offers_a_template_for_each_plan_taking_figures(client, year):
+    PlanFactory(year=2025, stage="rating", is_published=True)
+    client.force_login(year.clerk)
+    page = client.get(reverse("admin:projects_import")).content.decode()
+    template = reverse("admin:projects_import_template")
+    links = re.findall(rf'<a href="{template}\?plan=(\d+)">', page)
+    assert links == ["2026", "2025"]  # the year being delivered first; 2027 still calls
+    response = client.get(f"{template}?plan=2026")
+    assert "2026" in response["Content-Disposition"]

@@ -110,6 +110,10 @@ def import_reports(request):
     require(request, "add_progressreport")
     context = admin_context(request, "从 Excel 导入进度")
     context["columns"] = ["指标编号", "新累计值", "截至日期"]  # what each row shows
+    # A template for each plan taking figures, the year being delivered first.
+    opened = Plan.objects.opened_by_staff()
+    plans = Plan.objects.open_to(Plan.Stage.DELIVERY).order_by("-year")
+    context["plans"] = sorted(plans, key=lambda plan: plan != opened)
     form = ImportForm()
     if request.method == "POST" and "confirm" in request.POST:
         return confirm_import(request, context)
