@@ -59,6 +59,40 @@ def robots_go_to_robots(app_configs, **kwargs):
     ]
 
 
+@register(Tags.security, deploy=True)
+def no_demo_account_signs_in(app_configs, **kwargs):
+    """make demo's accounts (load_demo --accounts) have names anyone can guess and
+    passwords printed on a screen: on a real site they would let in whoever saw them."""
+    from django.contrib.auth import get_user_model
+    from django.db import DatabaseError, transaction
+
+    from projects.rules.roles import DEMO_ACCOUNT_PREFIX
+
+    active = get_user_model().objects.filter(
+        username__startswith=DEMO_ACCOUNT_PREFIX, is_active=True
+    )
+    try:
+        with transaction.atomic():  # a failed query leaves any transaction around usable
+            names = sorted(active.values_list("username", flat=True))
+    except DatabaseError:
+        # `make serve` checks before it migrates: a database not yet made (or not
+        # reachable) has no account to sign in with, and `migrate` says what is wrong.
+        return []
+    if not names:
+        return []
+    return [
+        Error(
+            f"数据库中有可以登录的演示账号（{'、'.join(names)}）：这是 make demo 的演示数据库，"
+            "或演示账号被启用。"
+            f"The database has active demo accounts ({', '.join(names)}): it is make demo's "
+            "database, or demo accounts were activated in it.",
+            hint="Deactivate them (admin › 用户 › 有效/Active), or serve a database of "
+            "its own, never make demo's (var/demo.sqlite3).",
+            id="yicheng.E007",
+        )
+    ]
+
+
 @register()
 def rule_defaults_are_ordered(app_configs, **kwargs):
     """A new plan takes its rules from the settings unchecked (PlanRule.default), so

@@ -4,18 +4,47 @@ from datetime import date
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.checks import run_checks
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
 
-from projects.models import Plan, ProgressReport
-from projects.rules import clock
+from projects.checks import no_demo_account_signs_in
+from projects.models import Department, Plan, ProgressReport
+from projects.rules import clock, roles
+from projects.rules.roles import DEMO_ACCOUNT_PREFIX
 
-from .factories import ReportFactory
+from .factories import PlanFactory, ReportFactory
+
+User = get_user_model()
 
 
-def load_demo():
-    call_command("load_demo", stdout=StringIO())
-    return Plan.objects.get(year=2021)
+def load_demo(*options):
+    out = StringIO()
+    call_command("load_demo", *options, stdout=out)
+    return out.getvalue()
+
+
+def printed_accounts(out):
+    """{username: (role, password)} from the table `load_demo --accounts` prints."""
+    rows = [
+        line.split() for line in out.splitlines() if line.startswith("  " + DEMO_ACCOUNT_PREFIX)
+    ]
+    return {username: (role, password) for username, role, password in rows}
+
+
+def signs_in(username, password):
+    """Whether the admin's sign-in page (the deputies' too) lets the account in."""
+    client = Client()
+    response = client.post(reverse("admin:login"), {"username": username, "password": password})
+    return response.status_code == 302 and client.get("/admin/").status_code == 200
+
+
+def demo_accounts_check():
+    return [c.id for c in run_checks(include_deployment_checks=True) if c.id == "yicheng.E007"]
 
 
 def test_demo_history_shows_every_status_over_the_year(demo):
@@ -77,3 +106,67 @@ def test_the_demo_register_is_labelled_and_only_this_years_plan_has_one(client, 
     page = client.get(f"/plans/{year}/matters/").content.decode()
     assert "本站目前显示的进度数字是由 make demo 生成的演示数据" in page
     assert f"已登记并经审核公开 {matters.count() - 2} 项。" in page  # the two waiting are not
+
+
+# The demo's accounts: one for each role, closed unless `--accounts`.
+
+
+def test_the_demo_has_one_closed_account_for_each_role(demo):
+    accounts = User.objects.filter(username__startswith=DEMO_ACCOUNT_PREFIX)
+    assert sorted(a.groups.get().name for a in accounts) == sorted(roles.NAMES)
+    assert {(a.is_staff, a.is_active, a.has_usable_password()) for a in accounts} == {
+        (True, False, False)
+    }
+    assert demo_accounts_check() == []
+    # The reporter answers for the lead department of every pledge with figures to
+    # enter (last year's and this year's), as an official would.
+    reporter = accounts.get(username="demo-reporter")
+    year = clock.today().year
+    leads = Department.objects.filter(led_projects__plan__year__in=[year - 1, year]).distinct()
+    assert leads.count() >= 3
+    assert list(leads.exclude(members=reporter)) == []
+
+
+def test_the_accounts_option_lets_each_sign_in_with_a_password_shown_once(demo):
+    printed = printed_accounts(load_demo("--accounts"))
+    assert sorted(role for role, _ in printed.values()) == sorted(roles.NAMES)
+    for username, (role, password) in printed.items():
+        assert User.objects.get(username=username).groups.get().name == role
+        assert signs_in(username, password), username
+    assert demo_accounts_check() == ["yicheng.E007"]
+
+    # Run again (make demo again): new passwords; the ones shown before let nobody in.
+    again = printed_accounts(load_demo("--accounts"))
+    assert set(again) == set(printed)
+    assert all(again[name][1] != printed[name][1] for name in printed)
+    assert not signs_in("demo-deputy", printed["demo-deputy"][1])
+    assert signs_in("demo-deputy", again["demo-deputy"][1])
+
+    # Without the option the accounts are closed again, and the deployment check passes.
+    load_demo()
+    assert not any(signs_in(name, password) for name, (_, password) in again.items())
+    assert demo_accounts_check() == []
+
+
+@pytest.mark.django_db
+def test_the_accounts_are_never_opened_beside_a_real_plan():
+    """A database with a plan the demo did not make (load_plan's 2021 is the demo's to
+    fill) is not the demo's: refused before anything is written."""
+    call_command("load_plan", "2021", stdout=StringIO())
+    PlanFactory(year=2026, title="真实计划")
+    with pytest.raises(CommandError, match="非演示的年度计划（2026年）"):
+        load_demo("--accounts")
+    assert list(Plan.objects.order_by("year").values_list("year", "demo_data")) == [
+        (2021, False),
+        (2026, False),
+    ]
+    assert not User.objects.filter(username__startswith=DEMO_ACCOUNT_PREFIX).exists()
+
+
+@pytest.mark.django_db
+def test_the_deployment_check_passes_a_database_not_yet_migrated():
+    """make serve checks before it migrates: without the accounts' table there is no
+    account to sign in with, and no error either."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE auth_user RENAME TO auth_user_elsewhere")
+    assert no_demo_account_signs_in(None) == []

@@ -1,21 +1,25 @@
-"""make demo's live picture beside 2021: this year's plan through the whole cycle on
-record with figures up to today, next year's with its call open today; both labelled
-demo data. The suite's clock stands at 2026-11-26 04:00 in Shanghai (conftest NOW)."""
+"""make demo's live picture beside 2021: last year's plan waiting for its ratings, this
+year's through the whole cycle on record with figures up to today (one pledge in 公示
+with an objection waiting, a deputy's opinions), next year's with its call open today;
+all labelled demo data. The suite's clock stands at 2026-11-26 04:00 in Shanghai
+(conftest NOW)."""
 
 from datetime import date, datetime
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from projects.models import Ballot, Candidate, Plan, ProgressReport, PublicInput
+from projects.models import Ballot, Candidate, Plan, ProgressReport, PublicInput, Rating
+from projects.models.voice import open_objections
 from projects.rules import clock, pace
 
 from .conftest import SHANGHAI
 from .factories import PlanFactory
 
 BANNER = "本站目前显示的进度数字是由 make demo 生成的演示数据"
-THIS, NEXT = 2026, 2027
+LAST, THIS, NEXT = 2025, 2026, 2027
 
 
 def load_demo():
@@ -104,6 +108,69 @@ def test_this_years_pledges_lag_and_finish_on_todays_date(client, demo):
     assert counted and all("点位“演示口袋公园" in r.note for r in counted)
 
 
+def test_a_pledge_finished_days_ago_is_in_notice_with_an_objection_waiting(client, demo):
+    plan = Plan.objects.get(year=THIS)
+    today = clock.today()
+    project = plan.projects.with_progress().get(title="农村公路")
+    notice = project.open_notice
+    assert project.status == pace.Status.NOTICE
+    assert notice.opens_on < notice.published_on < today < notice.closes_on
+    # one objection from the public, published, waiting for the supervision office
+    (objection,) = notice.objections.all()
+    assert PublicInput.objects.filter(pk=objection.pk, **PublicInput.UNDECIDED_OBJECTION)
+    assert notice.published_on <= objection.received_on < today
+    assert objection.text.startswith("（演示）")
+    assert open_objections(plan, today) == [objection]  # the 督查台账's list
+
+    page = client.get(project.get_absolute_url()).content.decode()
+    assert (
+        f"{notice.published_on:%Y-%m-%d} 起公示 {notice.days} 天，至 {notice.closes_on:%Y-%m-%d}"
+        in page
+    )
+    assert objection.text in page and "等待督查部门认定。" in page
+    assert f'href="/plans/{THIS}/projects/{project.number}/objection/"' in page
+
+
+def test_the_demo_deputys_opinions_one_answered_in_public_one_waiting(client, demo):
+    today = clock.today()
+    opinions = PublicInput.objects.public().filter(kind="deputy").select_related("answer")
+    assert {(o.plan.year, o.deputy.username) for o in opinions} == {(THIS, "demo-deputy")}
+    answered = [o for o in opinions if o.public_answer()]
+    waiting = [o for o in opinions if not hasattr(o, "answer")]
+    assert (len(answered), len(waiting), len(opinions)) == (1, 1, 2)
+    assert all(o.text.startswith("（演示）") and not o.is_overdue(today) for o in opinions)
+    (item,) = answered
+    assert item.received_on < item.answer.approved_on < today
+    page = client.get(item.project.get_absolute_url()).content.decode()
+    assert item.text in page and item.answer.text in page
+
+
+def test_last_years_plan_waits_in_rating_for_each_pledges_rating(client, demo):
+    plan = Plan.objects.get(year=LAST)
+    assert (plan.stage, plan.demo_data, plan.is_published) == ("rating", True, True)
+    assert plan.title == f"驿城区{LAST}年民生实事（演示）"
+    assert stages_on_record(plan) == ["call", "shortlist", "vote", "delivery", "rating"]
+    projects = plan.progress().projects
+    assert len(projects) >= 3
+    # some delivered, some not: the deputies have something to judge either way
+    statuses = {p.status for p in projects}
+    assert pace.Status.COMPLETE in statuses and pace.Status.OVERDUE in statuses
+    reports = ProgressReport.objects.filter(target__project__plan=plan)
+    assert {(r.state, r.created_by.username, r.reviewed_by.username) for r in reports} == {
+        ("approved", "demo-reporter", "demo-reviewer")
+    }
+    assert {r.target.project_id for r in reports} == {p.pk for p in projects}
+
+    # No rating yet, and each pledge's may be recorded.
+    assert not Rating.objects.filter(project__plan=plan).exists()
+    congress = get_user_model().objects.get(username="demo-congress")
+    for project in projects:
+        rating = Rating(project=project, held_on=clock.today(), satisfied=150, basic=30,
+                        unsatisfied=10, recorded_by=congress)  # fmt: skip
+        rating.full_clean()
+    assert BANNER in client.get(f"/plans/{LAST}/").content.decode()
+
+
 def test_next_years_call_is_open_today_with_published_proposals(client, demo):
     plan = Plan.objects.get(year=NEXT)
     today = clock.today()
@@ -190,5 +257,8 @@ def test_the_live_picture_follows_todays_date(db, clock, moment):
     if today.month >= 7:
         assert pace.Status.COMPLETE in statuses
         assert statuses & {pace.Status.SLOW, pace.Status.SEVERE}
+    # 公示 from mid-year on, when a pledge may be finished early
+    assert (pace.Status.NOTICE in statuses) == (today.month >= 7)
     upcoming = Plan.objects.get(year=today.year + 1)
     assert upcoming.call_is_open(today)
+    assert Plan.objects.get(year=today.year - 1).stage == "rating"

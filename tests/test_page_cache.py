@@ -112,11 +112,13 @@ def test_no_approval_is_made_while_the_cache_cannot_be_told(road, settings):
 
 
 def deploy_errors():
+    """The deployment checks' errors (they read the database: no demo account may sign
+    in, so a test calling them needs `db`)."""
     checks = run_checks(include_deployment_checks=True)
     return [e.id for e in checks if e.id.startswith("yicheng.E")]
 
 
-def test_a_per_process_cache_fails_the_deployment_check(settings):
+def test_a_per_process_cache_fails_the_deployment_check(db, settings):
     settings.DEBUG = False
     settings.CACHES = {"default": {"BACKEND": LOCMEM, "LOCATION": "x"}}
     assert deploy_errors() == ["yicheng.E001"]

@@ -43,7 +43,7 @@ def test_without_a_site_address_the_request_address_is_used(client, road, settin
     assert "http://127.0.0.1:8443/" in body
 
 
-def test_production_without_a_site_address_is_warned(settings):
+def test_production_without_a_site_address_is_warned(db, settings):
     settings.DEBUG = False
     ids = [c.id for c in run_checks(include_deployment_checks=True)]
     assert "yicheng.W002" in ids

@@ -18,6 +18,10 @@ MODERATOR = "留言审核员"  # decides what the public sent, approves the answ
 CONGRESS_STAFF = "人大工作人员"  # records the deputies' ballot and year-end rating
 DEPUTY = "人大代表"  # sends 代表意见 on a project, answered by its lead department
 
+# make demo's accounts, one for each role (manage.py load_demo), are named demo-<who>;
+# `check --deploy` refuses a database where one of them may sign in (projects/checks.py).
+DEMO_ACCOUNT_PREFIX = "demo-"
+
 READ = [
     "projects.view_plan",
     "projects.view_department",

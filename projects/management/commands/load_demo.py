@@ -1,10 +1,15 @@
-"""Generate demo data, so a newcomer sees every page at work. For `make demo` only, which
-runs on its own database (var/demo.sqlite3): every plan it fills or makes is flagged
-`demo_data`, and every page then says the figures are demo data.
+"""Generate demo data, so a newcomer sees every page at work and every official can try
+every task. For `make demo` only, which runs on its own database (var/demo.sqlite3):
+every plan it fills or makes is flagged `demo_data`, and every page then says the
+figures are demo data.
 
 - 2021, the real pledge list, gets a generated history. Month-end figures through 2021
   give, at some month, every status: 未填报 early in the year, 正常推进, 推进缓慢 and
   严重滞后 mid-year, 已完成 and 逾期未完成 after.
+- Last year's plan, invented and titled （演示）, went through the same cycle (without
+  proposals) and its pledges' figures at mid-year and the year's end, on their paces:
+  it is in 测评, with no rating recorded, so congress staff have every pledge's to
+  record.
 - This year's plan (by today's date in Asia/Shanghai), invented and titled （演示）,
   goes through the whole cycle on record: a public call last autumn with the public's
   proposals, candidates, the deputies' ballot electing some of them, and month-end
@@ -18,17 +23,33 @@ runs on its own database (var/demo.sqlite3): every plan it fills or makes is fla
   its deadline without a response and another is closed, and every department has demo
   e-mail addresses (and a 企业微信 and a 钉钉 robot, whose demo keys no robot accepts),
   so `send_alerts` has alerts to send on any day it is run.
-- Next year's plan, invented as well, has its public call open today.
+  From mid-year one pledge was finished a few days ago (earlier in the year none but
+  the one ahead of pace could be): it is in 完成公示, with an objection from the public
+  published and waiting for the supervision office's decision. A deputy's 代表意见 was
+  answered in public; another waits for the lead department's answer.
+- Next year's plan, invented as well, has its public call open today, with a proposal
+  waiting for a moderator.
+
+No plan waits for candidates to be drawn up or a ballot to be recorded: on any day one
+plan's call is open (next year's), and a year in 遴选 or 票决 beside it would be a
+second next year. An administrator who moves next year's plan on to 遴选 tries both.
 
 Everything goes through the same path as real data, each step by a demo account of the
 role that takes it: a moderator publishes and settles the proposals, an administrator
 draws up the candidates, congress staff record and publish the ballot, a reporter of the
 lead department enters each figure (with reasons where it is behind pace) and a reviewer
 approves it. The plans' stages move forward one at a time, each save checked whole.
+
+The accounts (`DEMO_ACCOUNTS`) are inactive, without a usable password, unless
+`--accounts` (which `make demo` passes) lets each sign in with a new password, printed
+once; only on a database where every plan is the demo's (`Plan.objects.real()`), and
+`check --deploy` refuses a database where one may (projects/checks.py).
 """
 
 import calendar
 import io
+import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -51,6 +72,7 @@ from projects.models import (
     Department,
     Evidence,
     Matter,
+    Notice,
     OnlineRating,
     Plan,
     PlanRule,
@@ -246,6 +268,13 @@ DEMO_MATTERS = [
 ]
 # This year's slow pledge's department stopped reporting this many days ago.
 LATE_DAYS = 60
+# This year's pledge finished early: its completing figure is dated NOTICE_AGO days
+# before today and approved two days later, so that its 公示 (7 days from then) runs
+# today; only once FINISHED_FROM of the year is gone, when the pledge ahead of pace is
+# done as well.
+NOTICE_TITLE = "农村公路"
+NOTICE_AGO = 3
+FINISHED_FROM = 0.5
 
 
 def demo_point(n):
@@ -361,13 +390,35 @@ def demo_photo(text):
     return out.getvalue()
 
 
+# make demo's accounts, one for each role: who (their name after DEMO_ACCOUNT_PREFIX,
+# and their field in Accounts), the name shown, the role.
+DEMO_ACCOUNTS = [
+    ("reporter", "演示填报员", roles.REPORTER),
+    ("reviewer", "演示审核员", roles.REVIEWER),
+    ("moderator", "演示留言审核员", roles.MODERATOR),
+    ("congress", "演示人大工作人员", roles.CONGRESS_STAFF),
+    ("administrator", "演示管理员", roles.ADMINISTRATOR),
+    ("deputy", "演示人大代表", roles.DEPUTY),
+]
+
+
 @dataclass
 class Accounts:
     reporter: object
     reviewer: object
     moderator: object
-    staff: object
+    congress: object
     administrator: object
+    deputy: object
+
+
+def shown_width(text):
+    """Columns a terminal gives `text`: two for each Chinese character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def padded(text, width):
+    return text + " " * max(0, width - shown_width(text))
 
 
 class Command(BaseCommand):
@@ -376,30 +427,56 @@ class Command(BaseCommand):
         "明年计划正在进行的征集（仅用于 make demo 的独立数据库，所有页面会标明“演示数据”）。"
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--accounts",
+            action="store_true",
+            help="启用每个角色的演示账号，设置随机密码并只显示一次（只能用于演示数据库）",
+        )
+
+    def handle(self, *args, accounts=False, **options):
+        self.refuse_real_data(accounts)
         plan = Plan.objects.filter(year=2021).first()
         if plan is None:
             call_command("load_plan", "2021", stdout=self.stdout)
             plan = Plan.objects.get(year=2021)
-        if ProgressReport.objects.filter(target__project__plan__demo_data=False).exists():
-            raise CommandError(
-                "该数据库已有真实填报，不能写入演示数据。请使用 make demo 的独立数据库。"
-            )
         today = clock.today()
         with transaction.atomic():
-            accounts = self.demo_accounts()
+            demo = self.demo_accounts()
             if plan.demo_data:
                 self.stdout.write("2021年演示数据已存在，未作更改。")
             else:
-                count = self.generate(plan, accounts.reporter, accounts.reviewer)
+                count = self.generate(plan, demo.reporter, demo.reviewer)
                 plan.demo_data = True
                 plan.save(update_fields=["demo_data"])
                 self.stdout.write(f"2021年：已生成 {count} 条演示填报（已审核）。")
+            if self.is_free(today.year - 1):
+                self.last_year(today, demo)
             if self.is_free(today.year):
-                self.this_year(today, accounts)
+                self.this_year(today, demo)
             if self.is_free(today.year + 1):
-                self.next_year(today, accounts)
+                self.next_year(today, demo)
+            passwords = self.activate(demo) if accounts else []
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。所有页面会标明“演示数据”。"))
+        if passwords:
+            self.print_accounts(passwords)
+
+    def refuse_real_data(self, accounts):
+        """The demo writes only where the data is its own: never beside a real report,
+        and it opens its accounts only where every plan is the demo's (the 2021 plan
+        of load_plan counts: the demo fills it)."""
+        real = Plan.objects.real()
+        if ProgressReport.objects.filter(target__project__plan__in=real).exists():
+            raise CommandError(
+                "该数据库已有真实填报，不能写入演示数据。请使用 make demo 的独立数据库。"
+            )
+        others = sorted(real.exclude(year=2021).values_list("year", flat=True))
+        if accounts and others:
+            years = "、".join(f"{year}年" for year in others)
+            raise CommandError(
+                f"该数据库有非演示的年度计划（{years}），不是演示数据库，不能启用演示账号。"
+                "请使用 make demo 的独立数据库（var/demo.sqlite3）。"
+            )
 
     def is_free(self, year):
         """Whether the demo may make the plan of `year`: one already there, demo or
@@ -413,24 +490,43 @@ class Command(BaseCommand):
 
     def demo_accounts(self):
         return Accounts(
-            reporter=self.demo_account("demo-reporter", "演示填报员", roles.REPORTER),
-            reviewer=self.demo_account("demo-reviewer", "演示审核员", roles.REVIEWER),
-            moderator=self.demo_account("demo-moderator", "演示留言审核员", roles.MODERATOR),
-            staff=self.demo_account("demo-congress", "演示人大工作人员", roles.CONGRESS_STAFF),
-            administrator=self.demo_account(
-                "demo-administrator", "演示管理员", roles.ADMINISTRATOR
-            ),
+            **{who: self.demo_account(who, name, role) for who, name, role in DEMO_ACCOUNTS}
         )
 
-    def demo_account(self, username, name, role):
-        """An account nobody can sign in with, in the role whose step it takes."""
+    def demo_account(self, who, name, role):
+        """An official's account in the role whose steps it takes, that nobody can sign
+        in with (until `activate`)."""
         user, _ = get_user_model().objects.get_or_create(
-            username=username, defaults={"last_name": name, "is_active": False}
+            username=roles.DEMO_ACCOUNT_PREFIX + who, defaults={"last_name": name}
         )
+        user.is_staff, user.is_active = True, False
         user.set_unusable_password()
         user.save()
         user.groups.add(Group.objects.get(name=role))
         return user
+
+    def activate(self, demo):
+        """[(username, role, password)]: each demo account may sign in, with a new
+        random password (the one printed before no longer works)."""
+        passwords = []
+        for who, _, role in DEMO_ACCOUNTS:
+            user = getattr(demo, who)
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.is_active = True
+            user.save(update_fields=["password", "is_active"])
+            passwords.append((user.username, role, password))
+        return passwords
+
+    def print_accounts(self, passwords):
+        self.stdout.write(
+            "\n演示账号（在 /admin/ 登录，人大代表也在此登录）。密码只显示这一次；"
+            "再次运行 make demo 会换成新密码。"
+        )
+        rows = [("用户名", "角色", "密码"), *passwords]
+        width = [max(shown_width(row[n]) for row in rows) + 2 for n in (0, 1)]
+        for username, role, password in rows:
+            self.stdout.write(f"  {padded(username, width[0])}{padded(role, width[1])}{password}")
 
     # 2021: the real pledge list with a generated history.
 
@@ -468,36 +564,168 @@ class Command(BaseCommand):
             return Decimal(1 if share >= 1 else 0)
         return (target.target_value * Decimal(str(share))).quantize(Decimal("0.01"))
 
+    # Last year's plan: the cycle on record, the year's figures, and the ratings to record.
+
+    def last_year(self, today, accounts):
+        """Each pledge's figures at mid-year and at the year's end on its pace (some
+        fell behind and stayed so), then 测评 with no rating recorded."""
+        year = today.year - 1
+        plan = self.new_plan(year, date(year - 1, *CALL_OPENS), accounts.administrator)
+        self.elect(plan, [], accounts)
+        specs = {spec.title: spec for spec in CANDIDATES}
+        days = [month_end(6, year), month_end(12, year)]
+        count = 0
+        projects = list(plan.projects.select_related("lead_department"))
+        for project in projects:
+            project.lead_department.members.add(accounts.reporter)
+            for target in project.targets.all():
+                count += len(self.on_pace(target, specs[project.title], days, accounts))
+        self.advance(plan, Plan.Stage.RATING, accounts.administrator)
+        self.stdout.write(
+            f"{year}年：代表票决 {len(projects)} 件当选，已生成 {count} 条演示填报（已审核）；"
+            "现为测评阶段，各件实事的满意度测评待录入。"
+        )
+
     # This year's plan: the whole cycle on record, and its pledges' figures up to today.
 
     def this_year(self, today, accounts):
         year = today.year
         plan = self.new_plan(year, date(year - 1, *CALL_OPENS), accounts.administrator)
-        proposals = self.propose(plan, THIS_YEARS_PROPOSALS, accounts.moderator)
+        candidates = self.elect(plan, THIS_YEARS_PROPOSALS, accounts)
+        elected = plan.projects.count()
+        # The district set its reporting day before the year began (the rule of a plan
+        # made today would otherwise start today).
+        plan.rules.filter(name=PlanRule.Name.REPORTING_DAY).update(valid_from=plan.period_start)
+        finished = self.finished_on(plan, today)
+        count = self.deliver(plan, today, accounts, finished)
+        self.supervise(plan, today, accounts)
+        if finished:
+            self.finish(plan, finished, accounts)
+            count += 1  # its completing figure
+        self.register(plan, today, accounts)
+        self.opinions(plan, today, accounts)
+        self.stdout.write(
+            f"{year}年：征集、遴选 {len(candidates)} 个候选项目、代表票决 {elected} 件当选，"
+            f"已生成 {count} 条演示填报（已审核）。"
+        )
+        if finished:
+            self.stdout.write(
+                f"{year}年：{NOTICE_TITLE} {finished:%Y-%m-%d} 完成，正在完成公示，"
+                "一条群众异议待督查部门认定。"
+            )
+        if not count:
+            self.stdout.write(f"{year}年第一个月尚未结束，还没有月末进度：各件实事显示“未填报”。")
+
+    def elect(self, plan, proposals, accounts):
+        """The plan's year before its pledges, on record: the public's `proposals`
+        (DemoProposal) published, the candidates drawn up and each proposal settled,
+        the deputies' ballot recorded and published, which makes the elected candidates
+        the plan's pledges (实施). {title: candidate}."""
+        received = self.propose(plan, proposals, accounts.moderator)
         self.advance(plan, Plan.Stage.SHORTLIST, accounts.administrator)
         candidates = self.draw_up(plan, accounts.administrator)
-        for proposal, spec in zip(proposals, THIS_YEARS_PROPOSALS, strict=True):
+        for proposal, spec in zip(received, proposals, strict=True):
             if spec.into:
                 proposal.adopt(accounts.moderator, candidates[spec.into])
             else:
                 proposal.reject(accounts.moderator, spec.rejected)
         self.advance(plan, Plan.Stage.VOTE, accounts.administrator)
-        ballot = self.vote(plan, candidates, accounts.staff)
-        ballot.publish(accounts.staff)
+        ballot = self.vote(plan, candidates, accounts.congress)
+        ballot.publish(accounts.congress)
         plan.refresh_from_db()
-        elected = plan.projects.count()
-        # The district set its reporting day before the year began (the rule of a plan
-        # made today would otherwise start today).
-        plan.rules.filter(name=PlanRule.Name.REPORTING_DAY).update(valid_from=plan.period_start)
-        count = self.deliver(plan, today, accounts)
-        self.supervise(plan, today, accounts)
-        self.register(plan, today, accounts)
-        self.stdout.write(
-            f"{year}年：征集、遴选 {len(candidates)} 个候选项目、代表票决 {elected} 件当选，"
-            f"已生成 {count} 条演示填报（已审核）。"
+        return candidates
+
+    def finished_on(self, plan, today):
+        """The day NOTICE_TITLE's pledge was finished, NOTICE_AGO days ago, so that
+        its 公示 runs today; None while less than FINISHED_FROM of the year is gone."""
+        day = today - timedelta(days=NOTICE_AGO)
+        gone = (day - plan.period_start).days / (plan.period_end - plan.period_start).days
+        return day if gone >= FINISHED_FROM else None
+
+    def finish(self, plan, day, accounts):
+        """NOTICE_TITLE's pledge done on `day`: the completing figure, entered the next
+        day and approved the day after, opens its 公示, a rule the district brought in
+        that month (the pledges finished before it were 已完成 at once); that afternoon
+        someone objects, and a moderator publishes the objection, which then waits for
+        the supervision office."""
+        plan.rules.filter(name=PlanRule.Name.NOTICE_DAYS).update(valid_from=day.replace(day=1))
+        project = plan.projects.get(title=NOTICE_TITLE)
+        target = project.targets.get()
+        report = self.report(target, day, target.target_value, accounts.reporter, GENERIC_REASON)
+        self.approve(report, accounts.reporter, accounts.reviewer, days=1)
+        self.attach_photo(report, accounts.reporter, f"DEMO {plan.year}")
+        # Published the day the figure was approved (dated back, as the figure was).
+        notice = project.notices.get()
+        notice.published_on = timezone.localdate(report.reviewed_at)
+        notice.closes_on = notice.published_on + timedelta(days=notice.days)
+        Notice.objects.filter(pk=notice.pk).update(
+            published_on=notice.published_on,
+            closes_on=notice.closes_on,
+            created_at=report.reviewed_at,
         )
-        if not count:
-            self.stdout.write(f"{year}年第一个月尚未结束，还没有月末进度：各件实事显示“未填报”。")
+        objection = PublicInput(
+            plan=plan,
+            project=project,
+            notice=notice,
+            kind=PublicInput.Kind.OBJECTION,
+            text="（演示）水屯镇段还有约两公里没有铺沥青，和公示的“已完成”不符，请核实。",
+            place="水屯镇",
+            received_at=at(notice.published_on, 15),
+        )
+        objection.full_clean()
+        objection.save()
+        objection.publish(accounts.moderator)
+        PublicInput.objects.filter(pk=objection.pk).update(decided_at=at(notice.published_on, 17))
+
+    def opinions(self, plan, today, accounts):
+        """The demo deputy's 代表意见: on the lagging pledge, answered in public by its
+        lead department some days later; on the pocket parks, sent two days ago and
+        waiting for its answer. None in the plan's first weeks."""
+        sent = today - timedelta(days=20)
+        if sent < plan.period_start:
+            return
+        lagging = self.opinion(
+            self.late,
+            "（演示）群众反映加装电梯进度慢，部分单元签约后迟迟没有开工，请说明原因和下一步安排。",
+            sent,
+            accounts,
+        )
+        answer = Answer(
+            question=lagging,
+            department=self.late.lead_department,
+            text="（演示）滞后主要因部分单元低层住户意见不一。街道、社区已逐户协商，"
+            "已签约单元本月集中开工，年底前完成全部签约单元的安装。",
+            written_by=accounts.reporter,
+        )
+        answer.check_writer(accounts.reporter)
+        answer.save()
+        answer.approve(accounts.moderator)
+        Answer.objects.filter(pk=answer.pk).update(
+            written_at=at(sent + timedelta(days=8), 10),
+            approved_at=at(sent + timedelta(days=9), 10),
+        )
+        self.opinion(
+            plan.projects.get(title=PARK_TITLE),
+            "（演示）建议口袋公园增设无障碍通道和适老座椅，方便老年人和残疾人使用。",
+            today - timedelta(days=2),
+            accounts,
+        )
+
+    def opinion(self, project, text, day, accounts):
+        """A 代表意见 the demo deputy sent on `day`, published by a moderator that day."""
+        item = PublicInput(
+            plan=project.plan,
+            project=project,
+            kind=PublicInput.Kind.DEPUTY,
+            text=text,
+            deputy=accounts.deputy,
+            received_at=at(day, 9),
+        )
+        item.full_clean()
+        item.save()
+        item.publish(accounts.moderator)
+        PublicInput.objects.filter(pk=item.pk).update(decided_at=at(day, 16))
+        return item
 
     def new_plan(self, year, call_opens, user):
         plan = Plan(
@@ -607,10 +835,11 @@ class Command(BaseCommand):
             tally.save()
         return ballot
 
-    def deliver(self, plan, today, accounts):
+    def deliver(self, plan, today, accounts, finished=None):
         """Month-end figures of the elected pledges, for each month ended before today,
         each entered by a reporter of the lead department and approved; a target
-        reported done is reported no more."""
+        reported done is reported no more. The pledge finished early (NOTICE_TITLE,
+        on `finished`) has only those before that day here."""
         specs = {spec.title: spec for spec in CANDIDATES}
         days = [month_end(m, plan.year) for m in range(1, 13) if month_end(m, plan.year) < today]
         count = 0
@@ -620,26 +849,39 @@ class Command(BaseCommand):
         for project in projects:
             spec = specs[project.title]
             project.lead_department.members.add(accounts.reporter)
-            length = (project.due_date - plan.period_start).days
             if project.title == PARK_TITLE:
+                length = (project.due_date - plan.period_start).days
                 count += self.parks(project, spec, days, length, accounts)
                 continue
+            reported = days
+            if project == late:
+                reported = [day for day in days if day <= today - timedelta(days=LATE_DAYS)]
+            elif project.title == NOTICE_TITLE and finished:
+                reported = [day for day in days if day < finished]
             for target in project.targets.all():
-                step = spec.targets[target.order - 1].step
-                for day in days:
-                    if project == late and day > today - timedelta(days=LATE_DAYS):
-                        break  # this department has stopped reporting (逾期未报)
-                    share = Decimal(str(PACES[spec.pace]((day - plan.period_start).days / length)))
-                    value = (target.target_value * share / step).quantize(
-                        Decimal(1), ROUND_DOWN
-                    ) * step
-                    report = self.report(target, day, value, accounts.reporter, spec.reasons)
-                    self.approve(report, accounts.reporter, accounts.reviewer)
-                    count += 1
-                    if value >= target.target_value:
-                        self.attach_photo(report, accounts.reporter, f"DEMO {plan.year}")
-                        break
+                reports = self.on_pace(target, spec, reported, accounts)
+                count += len(reports)
+                if reports and reports[-1].value >= target.target_value:
+                    self.attach_photo(reports[-1], accounts.reporter, f"DEMO {plan.year}")
         return count
+
+    def on_pace(self, target, spec, days, accounts):
+        """[report]: the target's figures at `days` on its pledge's pace (`spec`), each
+        entered by a reporter of the lead department and approved, until one says it
+        is done."""
+        plan = target.project.plan
+        length = (target.project.due_date - plan.period_start).days
+        step = spec.targets[target.order - 1].step
+        reports = []
+        for day in days:
+            share = Decimal(str(PACES[spec.pace]((day - plan.period_start).days / length)))
+            value = (target.target_value * share / step).quantize(Decimal(1), ROUND_DOWN) * step
+            report = self.report(target, day, value, accounts.reporter, spec.reasons)
+            self.approve(report, accounts.reporter, accounts.reviewer)
+            reports.append(report)
+            if value >= target.target_value:
+                break
+        return reports
 
     def parks(self, project, spec, days, length, accounts):
         """The pocket parks through their sites: each park 未开工 at the first month's
