@@ -142,12 +142,15 @@ def test_the_answer_form_lists_the_questions_waiting_when_none_is_chosen(
 ):
     for text in ("一号楼？", "二号楼？"):
         PublicInput.objects.create(plan=plan, project=lifts.project, text=text, state="published")
+    PublicInput.objects.create(
+        plan=plan, project=lifts.project, kind="objection", text="异议", state="published"
+    )  # decided by the supervision office, not answered
     other = TargetFactory(project__plan=plan, project__lead_department=DepartmentFactory())
     PublicInput.objects.create(plan=plan, project=other.project, text="别的单位", state="published")
     client.force_login(clerk)
     page = client.get(reverse("admin:projects_answer_add")).content.decode()
     assert "待答复的留言（2）" in page and "一号楼？" in page and "二号楼？" in page
-    assert "别的单位" not in page
+    assert "别的单位" not in page and "异议" not in page
     assert link(page, "留言 #").startswith("?question=")
 
 

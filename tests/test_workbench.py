@@ -153,6 +153,10 @@ def test_an_administrator_sees_each_open_plans_stage_and_what_moves_it_on(client
     ]  # fmt: skip
     assert "征集进行中，截止 2026-12-20" in html
     assert "测评中：人大工作人员录入测评结果后归档" in html
+    assert "实施中：各单位按期填报" in html
+    Plan.objects.filter(year=2026).update(period_end=date(2026, 11, 20))  # a year gone by
+    html = client.get(HOME).content.decode()
+    assert "周期已于 2026-11-20 结束：进入测评" in html
     assert found["2027年计划 · 征集"][1] == reverse(
         "admin:projects_plan_change", args=[Plan.objects.get(year=2027).pk]
     )

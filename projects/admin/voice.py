@@ -361,6 +361,7 @@ class AnswerForm(forms.ModelForm):
             # offered every department's questions.
             self.fields["question"].queryset = PublicInput.objects.visible_to(user).filter(
                 state=PublicInput.State.PUBLISHED,
+                kind__in=PublicInput.ANSWERED_KINDS,  # an objection is decided, not answered
                 answer__isnull=True,
                 project__lead_department__members=user,
             )

@@ -290,6 +290,8 @@ def next_step(plan, today):
         return f"已列候选项目 {plan.candidate_count} 个：公开征求意见后进入票决"
     if plan.stage == Stage.VOTE:
         return "待人大工作人员记录并公布票决结果，当选项目即成为年度民生实事"
+    if plan.stage == Stage.DELIVERY and plan.period_end < today:
+        return f"周期已于 {plan.period_end:%Y-%m-%d} 结束：进入测评，由人大工作人员录入测评结果"
     if plan.stage == Stage.DELIVERY:
         return "实施中：各单位按期填报，年度结束后进入测评"
     return "测评中：人大工作人员录入测评结果后归档"
