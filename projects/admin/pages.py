@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from projects.exchange.importing import check_file, import_file, template_xlsx
 from projects.exchange.ledger import build_ledger, ledger_sheets
 from projects.exchange.spreadsheets import XLSX_TYPE, attachment, xlsx_response
-from projects.models import Plan, ProgressReport, Project, PublicInput, Target, answer_limits
+from projects.models import Plan, ProgressReport, Project, PublicInput, Target, with_answer_dues
 from projects.rules import clock
 
 IMPORT_SESSION_KEY = "pending_import"
@@ -211,16 +211,15 @@ def my_opinions(request):
         .select_related("plan", "project__plan", "answer__department")
         .order_by("-received_at", "-pk")
     )
-    limits = {}
     for item in opinions:
         item.shown_state = item.get_state_display()
         if item.state == PublicInput.State.DECLINED:
             item.shown_state += f"：{item.get_decline_reason_display()}"
         item.shown_answer = item.public_answer()
-        if item.state == PublicInput.State.PUBLISHED and item.shown_answer is None:
-            plan_limits = limits.setdefault(item.plan_id, answer_limits(item.plan))
-            item.due = item.answer_due(plan_limits)
-            item.overdue = item.is_overdue(today, plan_limits)
+    with_answer_dues(
+        [o for o in opinions if o.state == PublicInput.State.PUBLISHED and not o.shown_answer],
+        today,
+    )
     projects = (
         Project.objects.filter(pk__in={item.project_id for item in opinions})
         .with_progress()

@@ -38,7 +38,7 @@ from projects.models import (
     PublicInput,
     Rating,
     Tally,
-    answer_limits,
+    with_answer_dues,
 )
 from projects.rules import clock
 
@@ -448,10 +448,7 @@ class AnswerAdmin(HistoryAdmin):
             shown = list(waiting.filter(pk=as_id(request.GET["question"])))
         else:
             shown = list(waiting)
-        limits = {}
-        for item in shown:
-            plan_limits = limits.setdefault(item.plan_id, answer_limits(item.plan))
-            item.due = item.answer_due(plan_limits)
+        with_answer_dues(shown, clock.today())
         extra = {"questions": shown, "choosing": object_id is None and len(shown) != 1}
         return super().changeform_view(
             request, object_id, form_url, {**(extra_context or {}), **extra}

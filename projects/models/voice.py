@@ -548,6 +548,18 @@ def answer_limits(plan):
     return lambda day: int(value(day))
 
 
+def with_answer_dues(items, day):
+    """Set `due` (the answer's last working day) and `overdue` (on `day`) on each of
+    `items`, reading each plan's rule once however many items it has."""
+    limits = {}
+    for item in items:
+        if item.plan_id not in limits:
+            limits[item.plan_id] = answer_limits(item.plan)
+        item.due = item.answer_due(limits[item.plan_id])
+        item.overdue = item.is_overdue(day, limits[item.plan_id])
+    return items
+
+
 def published_questions(plan, day):
     """The plan's published questions received by `day`, with their answers (one query)."""
     return (
