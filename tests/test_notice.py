@@ -108,6 +108,16 @@ def decide(client, user, item, action, note):
     return response
 
 
+@pytest.fixture
+def objection(client, project, target, moderator):
+    """An objection to the notice the project's completing figure opened, published."""
+    figure(target, 10, date(2026, 11, 26))
+    object_to(client, project)
+    item = PublicInput.objects.get(kind="objection")
+    item.publish(moderator)
+    return item
+
+
 def test_the_rule_runs_from_the_day_it_is_set_on_a_plan(plan):
     (rule,) = plan.rules.filter(name=PlanRule.Name.NOTICE_DAYS)
     assert (rule.value, rule.valid_from) == (7, date(2026, 11, 26))
@@ -249,12 +259,9 @@ def test_the_ledger_lists_open_objections_with_their_age(
 
 @pytest.mark.parametrize("actor", ["reporter", "moderator", "manager"])
 def test_only_the_supervision_office_decides_an_objection(
-    client, plan, project, target, lead, moderator, actor
+    client, plan, project, target, lead, moderator, actor, objection
 ):
-    figure(target, 10, date(2026, 11, 26))
-    object_to(client, project)
-    item = PublicInput.objects.get(kind="objection")
-    item.publish(moderator)
+    item = objection
     users = {
         "reporter": make_official("reporter", roles.REPORTER, lead),
         "moderator": moderator,
@@ -267,11 +274,10 @@ def test_only_the_supervision_office_decides_an_objection(
     assert Notice.objects.get().upheld_on is None
 
 
-def test_a_decision_needs_its_reason(client, plan, project, target, supervisor, moderator):
-    figure(target, 10, date(2026, 11, 26))
-    object_to(client, project)
-    item = PublicInput.objects.get(kind="objection")
-    item.publish(moderator)
+def test_a_decision_needs_its_reason(
+    client, plan, project, target, supervisor, moderator, objection
+):
+    item = objection
     client.force_login(supervisor)
     response = client.post(
         reverse("admin:projects_publicinput_changelist") + "?state=all",
@@ -373,17 +379,14 @@ def test_the_feed_says_when_a_figure_opened_a_notice(client, plan, project, targ
 
 
 def test_an_objection_undecided_past_the_notices_end_alerts_the_office_once(
-    client, clock, plan, project, target, moderator
+    client, clock, plan, project, target, moderator, objection
 ):
     from django.core.management import call_command
 
     from projects.models import Alert, Channel
 
     Channel.objects.create(department=None, kind="email", address="dc@example.gov.cn")
-    figure(target, 10, date(2026, 11, 26))
-    object_to(client, project)
-    item = PublicInput.objects.get(kind="objection")
-    item.publish(moderator)
+    item = objection
     closes_on = item.notice.closes_on
     waiting = Alert.objects.filter(rule=Alert.Rule.OBJECTION_WAITING)
     clock.move_to(at(closes_on))
@@ -510,12 +513,9 @@ def test_a_reviewer_decides_an_objection_from_the_ledger_in_three_actions(
 
 
 def test_the_objection_page_refuses_without_a_reason_and_others_than_the_office(
-    client, plan, project, target, lead, supervisor, moderator
+    client, plan, project, target, lead, supervisor, moderator, objection
 ):
-    figure(target, 10, date(2026, 11, 26))
-    object_to(client, project)
-    item = PublicInput.objects.get(kind="objection")
-    item.publish(moderator)
+    item = objection
     url = reverse("admin:projects_objection_decide", args=[item.pk])
     for user in (moderator, make_official("reporter", roles.REPORTER, lead)):
         client.force_login(user)
