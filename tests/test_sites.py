@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
@@ -429,6 +430,15 @@ def test_one_rating_per_browser_per_project_a_month(client, park):
     with time_machine.travel(datetime(2026, 12, 2, 2, tzinfo=UTC)):
         assert rate(client, f"/m/s{park.pk}").status_code == 302
     assert OnlineRating.objects.count() == 2
+
+
+def test_a_browser_that_rated_this_month_is_told_before_it_fills_the_form_in(client, park):
+    assert 'name="verdict"' in client.get(f"/m/s{park.pk}/rate").content.decode()
+    assert rate(client, f"/m/s{park.pk}").status_code == 302
+    page = client.get(f"/m/p{park.target.project.pk}/rate").content.decode()  # same project
+    assert "本月（2026年11月）您已评价过这件实事" in page and "12月1日起可以再评" in page
+    assert 'name="verdict"' not in page
+    assert 'name="verdict"' in Client().get(f"/m/s{park.pk}/rate").content.decode()
 
 
 def test_a_rating_for_a_project_of_a_closed_plan_is_refused(client, park):

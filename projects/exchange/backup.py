@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
+from projects.exchange import held_photos
 from projects.rules import clock
 from projects.web import freshness
 
@@ -42,9 +43,11 @@ def media_files():
     root = Path(settings.MEDIA_ROOT)
     if not root.exists():
         return []
-    # imports/ holds uploads waiting for a confirmation: not records.
+    # imports/ holds uploads waiting for a confirmation, held/ photos of refused forms
+    # for half an hour: not records (and a resident's unsent photo stays out of backups).
+    waiting = {"imports", held_photos.FOLDER}
     return sorted(
-        p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "imports"
+        p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] not in waiting
     )
 
 

@@ -19,7 +19,7 @@ Where each rule lives:
 """
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -35,7 +35,7 @@ from projects.models.review import ReviewedEntry, official_field
 from projects.models.tracking import Project, SiteStage, Target
 from projects.models.voice import PublicInput
 from projects.rules import clock, geo
-from projects.rules.days import end_of
+from projects.rules.days import end_of, month_end
 from projects.rules.formatting import share
 
 
@@ -365,9 +365,26 @@ class OnlineRating(models.Model):
         self.new_network = bool(self.network) and not rated.filter(network=self.network).exists()
 
     @classmethod
+    def rated_by(cls, project, month, browser):
+        """Whether `browser` (its keyed hash) has rated `project` in `month`: one a month."""
+        return (
+            bool(browser)
+            and cls.objects.filter(project=project, month=month, browser=browser).exists()
+        )
+
+    @classmethod
+    def next_chance(cls, project, browser, today):
+        """The day `browser` may rate `project` again (the first of next month), or None
+        when it may rate it today; for the form to say before it is filled in."""
+        month = month_of(today)
+        return (
+            month_end(month) + timedelta(days=1) if cls.rated_by(project, month, browser) else None
+        )
+
+    @classmethod
     def check_limits(cls, project, month, browser, address):
         rated = cls.objects.filter(project=project, month=month)
-        if browser and rated.filter(browser=browser).exists():
+        if cls.rated_by(project, month, browser):
             raise ValidationError(
                 f"本月（{month:%Y年%m月}）您已评价过这件实事，每月只能评价一次。"
                 "下个月可以再评；有具体问题请用码上提反映。"

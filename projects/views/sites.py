@@ -160,7 +160,14 @@ def fingerprint(value):
 def rate(request, kind, pk):
     """码上评: the verdict counts at once; a comment waits for a moderator."""
     project, site = find_spot(kind, pk)
-    context = spot_form_context(request, project, site)
+    browser = fingerprint(guard.browser_key(request))
+    today = clock.today()
+    context = {
+        **spot_form_context(request, project, site),
+        # Said before the form is filled in, not after.
+        "rated_again_on": OnlineRating.next_chance(project, browser, today),
+        "month": month_of(today),
+    }
 
     def store(form, plan, project, **fields):
         OnlineRating.check_open(project)
@@ -169,7 +176,7 @@ def rate(request, kind, pk):
             site=site,
             verdict=form.cleaned_data["verdict"],
             month=month_of(clock.today()),
-            browser=fingerprint(guard.browser_key(request)),
+            browser=browser,
             address=fingerprint(limited_address(request)),
             network=fingerprint(wider_network(request)),
         )

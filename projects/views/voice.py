@@ -20,6 +20,7 @@ from projects.views.voice_forms import (
     ObjectionForm,
     ProposalForm,
     QuestionForm,
+    photo_slot,
 )
 from projects.web import guard
 
@@ -59,26 +60,30 @@ def take(request, form_class, context, template, plan, project=None, store=store
     """One public form: shown with the question past the soft limit, checked, and
     stored (`store`: by default as a pending item); None once stored (the caller
     redirects). What `store` refuses (a ValidationError) is shown on the form, and
-    nothing of it is kept."""
+    nothing of it is kept but the photo, held for the form sent again (`keep_photo`)."""
+    slot = photo_slot(request)
     if request.method != "POST":
         challenge = guard.new_challenge() if guard.asks_question(request) else None
-        return render(request, template, {**context, "form": form_class(challenge=challenge)})
+        form = form_class(challenge=challenge, slot=slot)
+        return render(request, template, {**context, "form": form})
     verdict = request.voice_verdict  # counted by guard.PublicFormLimitMiddleware
     # Past the soft limit a post must answer a question; each answer is spent once, so
     # a form shown again always carries a new one.
     asked = verdict.over_soft and not request.user.is_authenticated
     challenge = guard.new_challenge() if asked else None
-    form = form_class(request.POST, request.FILES, challenge=challenge)
+    form = form_class(request.POST, request.FILES, challenge=challenge, slot=slot)
     if form.is_valid():
         try:
             with transaction.atomic():
                 store(form, plan, project, **fields)
+            form.release_photo()
             return None
         except ValidationError as error:
             form.add_error(None, error.messages)
     if form.is_robot:
         context = {**context, "form": form_class(), "refused": True}
         return render(request, template, context, status=400)
+    form.keep_photo()
     if challenge is not None:
         form.data = form.data.copy()
         form.data["challenge_token"] = challenge.token

@@ -6,9 +6,10 @@ import unicodedata
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from projects.exchange import uploads
+from projects.exchange import held_photos, uploads
 from projects.models import TEXT_MAX, TEXT_MIN, OnlineRating, PublicInput
 from projects.web import guard
 
@@ -39,9 +40,17 @@ def shown_text(text):
     return text.strip()
 
 
+def photo_slot(request):
+    """Where this browser's photo for the form at this address is held, or None without
+    the browser's cookie (the one every post carries, web/guard.py)."""
+    browser = guard.browser_key(request)
+    return held_photos.Slot(browser, request.path) if browser else None
+
+
 class GuardedForm(forms.Form):
     """What every public form carries against robots (web/guard.py): the honeypot, and the
-    question past the soft limit."""
+    question past the soft limit; and, for a form with a photo, the photo held while a
+    refusal is put right (`slot`, exchange/held_photos.py)."""
 
     # A field no person sees (web/guard.py): a robot fills it.
     website = forms.CharField(required=False, label=_("请勿填写此项"))
@@ -52,9 +61,10 @@ class GuardedForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 4}),
     )
 
-    def __init__(self, *args, challenge=None, **kwargs):
+    def __init__(self, *args, challenge=None, slot=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.challenge = challenge
+        self.slot = slot  # where this browser's photo for this form is held
         if challenge is not None:
             self.fields["challenge_token"].initial = challenge.token
             self.fields["challenge_answer"].label = challenge.question
@@ -81,6 +91,37 @@ class GuardedForm(forms.Form):
     @property
     def is_robot(self):
         return any(error.code == "honeypot" for error in self.non_field_errors().as_data())
+
+    # A photo held across a refusal (exchange/held_photos.py), for a form that has one.
+
+    photo_lost = False  # set by keep_photo
+    held_minutes = held_photos.HELD_SECONDS // 60  # for the privacy notice
+
+    @cached_property
+    def held_photo(self):
+        """The photo this browser sent with this form before it was refused (HeldPhoto),
+        or None."""
+        return self.slot.held() if self.slot is not None and "photo" in self.fields else None
+
+    def keep_photo(self):
+        """After a refusal: hold the photo that passed its checks in place of any held
+        before, or let the held one go when the writer chose 不用这张照片.
+        `photo_lost`: a photo came and is not held, so it must be attached again."""
+        upload = self.files.get("photo")
+        kept = False
+        if self.slot is not None and "photo" in self.fields:
+            checked = self.cleaned_data.get("photo") if upload else None
+            if checked is not None:
+                kept = self.slot.hold(checked, upload.name, settings.VOICE_PHOTO_MAX_BYTES)
+            elif self.cleaned_data.get("drop_photo"):
+                self.slot.release()
+            self.__dict__.pop("held_photo", None)
+        self.photo_lost = bool(upload) and not kept
+
+    def release_photo(self):
+        """Once the item is stored: the held photo is no longer needed."""
+        if self.slot is not None and "photo" in self.fields:
+            self.slot.release()
 
 
 class PublicForm(GuardedForm):
@@ -112,6 +153,7 @@ class PublicForm(GuardedForm):
         help_text=_("JPEG、PNG 或 WebP，不超过 8 MB；位置等拍摄信息会被删除。"),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
+    drop_photo = forms.BooleanField(label=_("不用这张照片"), required=False)
     name = forms.CharField(
         label=_("姓名（选填，不公开）"),
         required=False,
@@ -150,6 +192,14 @@ class PublicForm(GuardedForm):
 
     def clean(self):
         data = super().clean()
+        if (
+            self.slot is not None
+            and "photo" in self.fields
+            and data.get("photo") is None
+            and not self.has_error("photo")
+            and not data.get("drop_photo")
+        ):
+            data["photo"] = self.slot.checked()  # sent again: the photo held for it
         name, phone, text = data.get("name"), data.get("phone"), data.get("text") or ""
         if (name or phone) and not data.get("consent"):
             self.add_error("consent", _("留下姓名或电话时，请勾选同意，否则请把这两栏留空。"))
@@ -277,7 +327,7 @@ class RatingForm(PublicForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("place", "photo", "name", "phone", "consent"):
+        for name in ("place", "photo", "drop_photo", "name", "phone", "consent"):
             del self.fields[name]
         text = self.fields["text"]
         text.required = False
