@@ -323,6 +323,28 @@ def build_plan(plan, projects, targets_per_project=2, reports_per_target=3):
     return plan
 
 
+def completion_states(plan):
+    """Four projects of `plan`, numbered by what they are on the suite's today: 1 公示中
+    (its notice closes today), 2 整改中 (an objection upheld today), 3 已完成 (its notice
+    ran out in July, nothing upheld), the figures of each complete; 4 not (one target
+    of two met). The notices are written directly: their rules are test_notice.py's."""
+    from projects.models import Notice
+
+    today = product_clock.today()
+    ends = {1: (today, None), 2: (today, today), 3: (date(plan.year, 7, 9), None)}
+    for number, (closes_on, upheld_on) in ends.items():
+        target = TargetFactory(project__plan=plan, project__number=number, target_value=10)
+        report = ReportFactory(target=target, value=10, as_of=date(plan.year, 6, 30))
+        Notice.objects.create(
+            project=target.project, report=report, opens_on=report.as_of,
+            published_on=date(plan.year, 7, 2), closes_on=closes_on, days=7, upheld_on=upheld_on,
+        )  # fmt: skip
+    short = ProjectFactory(plan=plan, number=4)
+    ReportFactory(target=TargetFactory(project=short, target_value=10), value=10)
+    TargetFactory(project=short, target_value=10)
+    return plan
+
+
 @pytest.fixture
 def target(plan):
     """八、小游园, 16 座: the target the public-side tests report on. Modules that need

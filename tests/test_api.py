@@ -10,7 +10,7 @@ import pytest
 
 from projects.models import Evidence, Plan
 
-from .conftest import build_plan
+from .conftest import build_plan, completion_states
 from .factories import PlanFactory, ProjectFactory, ReportFactory, TargetFactory
 
 pytestmark = pytest.mark.any_hour  # pages judged against today: every suspect hour
@@ -50,6 +50,7 @@ PROJECT_KEYS = {
     "status",
     "status_label",
     "is_complete",
+    "is_closed",
     "last_reported_on",
     "targets",
     "url",
@@ -144,6 +145,21 @@ def test_projects_have_their_figures_status_and_departments(client, target, appr
     assert record["last_reported_on"] == "2021-06-30"
     assert record["url"] == "http://testserver/plans/2021/projects/8/"
     assert record["feed_url"] == "http://testserver/plans/2021/projects/8/feed/"
+
+
+def test_is_complete_reads_the_figures_and_is_closed_says_completed(client, plan):
+    """公示中 and 整改中 a project's figures are complete, but it is not yet 已完成: the
+    two fields part there; the plan's 已完成 count is what is_closed says."""
+    completion_states(plan)
+    records = get_json(client, "/api/v1/projects/?plan=2021")["results"]
+    said = {r["number"]: (r["status"], r["is_complete"], r["is_closed"]) for r in records}
+    assert said == {
+        1: ("notice", True, False),
+        2: ("rectifying", True, False),
+        3: ("complete", True, True),
+        4: ("not_reported", False, False),
+    }
+    assert plan.progress().completed_count == 1
 
 
 def test_targets_have_figures_as_strings_without_trailing_zeros(client, target, approved):

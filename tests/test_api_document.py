@@ -122,6 +122,19 @@ def test_the_document_declares_every_operation_and_the_rate_limit(client, db):
     assert not document.get("servers")  # a client aims at the address it read it from
 
 
+def test_the_document_says_which_completion_field_means_what(client, db):
+    """A project's is_complete reads its figures (true 公示中 and 整改中); is_closed is
+    已完成, false 公示中 and 整改中: each said in its description."""
+    project = client.get(DOCUMENT_URL).json()["components"]["schemas"]["ProjectRecord"]
+    complete, closed = (project["properties"][name] for name in ("is_complete", "is_closed"))
+    assert complete["type"] == closed["type"] == "boolean"
+    assert {"is_complete", "is_closed"} <= set(project["required"])
+    assert complete["description"].startswith("所有指标都已达到目标值")
+    assert "公示中、整改中的实事也为 true" in complete["description"]
+    assert closed["description"].startswith("已完成（status 为 complete）")
+    assert "整改中（异议成立，待新的数字）的实事为 false" in closed["description"]
+
+
 # What the document allows of each parameter, and what that finds: the same on every
 # operation that takes it.
 

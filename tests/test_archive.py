@@ -22,7 +22,7 @@ from projects.api import archive, schemas
 from projects.models import Evidence, Plan, PlanArchive, ProgressReport
 from projects.rules import roles
 
-from .conftest import make_official
+from .conftest import completion_states, make_official
 from .factories import PlanFactory, ReportFactory, TargetFactory
 
 SITE = "https://jd.example.gov.cn"
@@ -213,6 +213,49 @@ def test_archiving_keeps_the_package_as_built_with_its_checksum(client, road, si
         == (tmp_path / "datapackage.json").read_bytes()
     )
     assert "改过的名称" in client.get("/api/v1/targets/").content.decode()  # the API is live
+
+
+def test_the_package_says_complete_and_completed_as_the_api(client, plan):
+    """projects.csv has both fields, read as the API reads them: a project 公示中 or
+    整改中 is_complete, not is_closed."""
+    completion_states(plan)
+    text = client.get("/data/2021/projects.csv").content.decode("utf-8-sig")
+    said = {r["number"]: (r["is_complete"], r["is_closed"]) for r in csv.DictReader(StringIO(text))}
+    assert said == {
+        "1": ("true", "false"),
+        "2": ("true", "false"),
+        "3": ("true", "true"),
+        "4": ("false", "false"),
+    }
+
+
+def test_a_package_archived_before_is_closed_existed_does_not_gain_it(client, road, site):
+    """An archived package is served as it was written: one archived before projects had
+    `is_closed` (the same package without that column, and is_complete described as it
+    was) stays without it, byte for byte, while the live API has it."""
+    kept = archive.archive(Plan.objects.get(year=2021))
+    files = archive.unzipped(kept.package)
+    descriptor = json.loads(files["datapackage.json"])
+    (projects,) = [r for r in descriptor["resources"] if r["name"] == "projects"]
+    fields = [f for f in projects["schema"]["fields"] if f["name"] != "is_closed"]
+    next(f for f in fields if f["name"] == "is_complete")["description"] = "所有指标都已达到目标值"
+    projects["schema"]["fields"] = fields
+    rows = list(csv.reader(io.StringIO(files["projects.csv"].decode("utf-8-sig"))))
+    at = rows[0].index("is_closed")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(row[:at] + row[at + 1 :] for row in rows)
+    files["projects.csv"] = ("\ufeff" + out.getvalue()).encode()
+    files["datapackage.json"] = json.dumps(descriptor, ensure_ascii=False, indent=2).encode()
+    package = archive.zipped(files, kept.archived_at)
+    PlanArchive.objects.filter(pk=kept.pk).update(
+        package=package, sha256=hashlib.sha256(package).hexdigest()
+    )
+    assert client.get(ZIP).content == package
+    for name in ("datapackage.json", "projects.csv"):
+        served = client.get(f"/data/2021/{name}").content
+        assert served == files[name] and b"is_closed" not in served, name
+    (record,) = client.get("/api/v1/projects/?plan=2021").json()["results"]
+    assert record["is_closed"] is False  # 12.5 of 40 km
 
 
 def test_an_archived_plan_takes_no_report(road, site):

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from projects.models import ProgressReport
 
-from .conftest import build_plan
+from .conftest import build_plan, completion_states
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory, ReportFactory, TargetFactory
 
 URL = "/plans/2021/targets/"
@@ -25,6 +25,7 @@ HEADERS = [
     "完成率（%）",
     "状态",
     "最近填报",
+    "实事已完成",
 ]
 FORMULA = '=HYPERLINK("http://x")'
 
@@ -83,6 +84,7 @@ def test_csv_lists_the_filtered_rows_of_every_page_with_plain_values(client, wor
         "5",
         "逾期未完成",
         "2021-03-01",
+        "否",
     ]
     assert [r[2] for r in rows[1:4]] == ["道路01-1", "道路01-2", "道路01-3"]
     assert "attachment;" in response["Content-Disposition"]
@@ -114,6 +116,28 @@ def test_xlsx_lists_the_filtered_rows_with_numbers_and_dates(client, world):
     assert rows[2][5:7] == [None, None]  # 未填报: empty cells, never 0
     assert rows[2][7] == "未填报"
     assert ".xlsx" in unquote(response["Content-Disposition"])
+
+
+def test_exports_say_whether_each_rows_project_is_completed(client, plan):
+    """实事已完成 is the project's `is_closed`: 否 公示中 and 整改中, though its targets met
+    their numbers; 是 once its notice ran out; on the day of ?as_of= as on today."""
+    completion_states(plan)
+    said = [
+        (project.split("、")[0], status, closed)
+        for project, *_figures, status, _day, closed in csv_rows(client.get(URL, {"export": "csv"}))
+    ]
+    assert said == [
+        ("实事", "状态", "实事已完成"),
+        ("一", "公示中", "否"),
+        ("二", "整改中", "否"),
+        ("三", "已完成", "是"),
+        ("四", "已完成", "否"),  # one target of two
+        ("四", "未填报", "否"),
+    ]
+    sheet = xlsx_sheet(client.get(URL, {"export": "xlsx"}))
+    assert [c.value for c in sheet["J"]] == [closed for _p, _s, closed in said]
+    before = csv_rows(client.get(URL, {"export": "csv", "as_of": "2021-06-01"}))
+    assert [row[-1] for row in before[1:]] == ["否"] * 5  # before the June figures
 
 
 def test_a_formula_in_a_name_stays_text_in_both_formats(client, world):

@@ -367,7 +367,7 @@ def test_the_table_its_filter_and_its_export_show_the_projects_notice(
     complete_rows = client.get(table + "?status=complete").context["table"].rows
     assert [row.record.pk for row in complete_rows] == [other.pk]
     csv = client.get(table + "?export=csv&status=notice").content.decode("utf-8-sig")
-    assert "公示中" in csv and "已完成" not in csv
+    assert ",公示中," in csv and ",已完成," not in csv  # the status column
 
 
 def test_the_feed_says_when_a_figure_opened_a_notice(client, plan, project, target):

@@ -3,6 +3,7 @@ approved figure of every published plan."""
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -180,6 +181,26 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
         (record,) = client.get(endpoint["path"]).json()["results"]
         documented = [name for name, _kind, _meaning in endpoint["fields"]]
         assert documented == list(record), endpoint["path"]
+
+
+def test_the_data_page_says_which_completion_field_means_what(client, plan):
+    """is_complete reads the figures, is_closed says 已完成: told beside the status codes
+    and in the projects' fields, each with 公示中 and 整改中."""
+    html = client.get("/data/").content.decode()
+    assert "加入 is_closed 之前归档的数据包保持原样，没有这个字段" in html
+    for shown in (
+        r"<dt><code>{}</code></dt><dd>([^<]+)</dd>",
+        r"<code>{}</code></th><td>布尔值</td><td>([^<]+)</td>",
+    ):
+        complete, closed = (
+            re.search(shown.format(name), html)[1] for name in ("is_complete", "is_closed")
+        )
+        assert "公示中、整改中的实事也为 true" in complete
+        assert closed.startswith("已完成（status 为 complete）：所有指标都已达到目标值，且")
+        assert (
+            "公示中（完成公示期内，或有异议待认定）和整改中（异议成立，待新的数字）的实事为 false"
+            in closed
+        )
 
 
 def test_the_data_page_offers_the_download_feeds_and_says_whose_data_it_is(client, plan):

@@ -23,6 +23,8 @@ from projects.api.records import (
     voice_photo,
 )
 from projects.models import (
+    CLOSED_MEANING,
+    COMPLETE_MEANING,
     Candidate,
     Evidence,
     PublicInput,
@@ -136,7 +138,8 @@ class ProjectRecord(Record):
     expected_percent: Percent | None = Field(description=_("序时进度"))
     status: StatusCode = Field(description=_("状态代码"))
     status_label: str = Field(description=_("状态的中文名称，如“正常推进”"))
-    is_complete: bool = Field(description=_("所有指标都已达到目标值"))
+    is_complete: bool = Field(description=COMPLETE_MEANING)
+    is_closed: bool = Field(description=CLOSED_MEANING)
     last_reported_on: date | None = Field(description=_("最近一次经审核填报的截至日期，或 null"))
     targets: list[int] = Field(description=_("该实事各指标的 id"))
     url: Url = Field(description=_("本站的实事页面"))

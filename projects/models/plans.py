@@ -326,8 +326,8 @@ class PlanProgress:
 
     @property
     def completed_count(self):
-        """Projects 已完成: their figures complete and any notice period over."""
-        return sum(p.status == pace.Status.COMPLETE for p in self.projects)
+        """Projects 已完成: their figures complete, neither 公示中 nor 整改中 (`is_closed`)."""
+        return sum(p.is_closed for p in self.projects)
 
     @property
     def notice_count(self):

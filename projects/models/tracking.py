@@ -10,7 +10,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -105,6 +105,20 @@ class ProjectQuerySet(models.QuerySet):
         return self.with_progress(as_of, targets).prefetch_related("measures", "milestones")
 
 
+# A project's two completion fields, said once for the API, the data package and the
+# exports: `Project.is_complete` reads the figures only; `Project.is_closed` is 已完成,
+# what the dashboard and the bulletin count.
+COMPLETE_MEANING = _(
+    "所有指标都已达到目标值（只看数字：公示中、整改中的实事也为 true；是否已完成见 is_closed）"
+)
+CLOSED_HEADER = _("实事已完成")
+CLOSED_MEANING = _(
+    "已完成（status 为 complete）：所有指标都已达到目标值，且既不在公示中，也不在整改中。"
+    "公示中（完成公示期内，或有异议待认定）和整改中（异议成立，待新的数字）的实事为 false，"
+    "而它们的 is_complete 为 true"
+)
+
+
 class Project(models.Model):
     plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, related_name="projects", verbose_name="年度计划"
@@ -170,8 +184,16 @@ class Project(models.Model):
 
     @property
     def is_complete(self):
+        """Every target met its number: figures only, so true 公示中 and 整改中 too
+        (COMPLETE_MEANING)."""
         targets = self.targets.all()
         return bool(targets) and all(t.is_reached for t in targets)
+
+    @property
+    def is_closed(self):
+        """已完成: every target met, and neither 公示中 nor 整改中 on the day judged, i.e.
+        the status `complete` (`pace.notice_status`; CLOSED_MEANING)."""
+        return self.status == pace.Status.COMPLETE
 
     @property
     def expected_percent(self):
@@ -329,19 +351,18 @@ class TargetQuerySet(models.QuerySet):
         With `as_of`, only reports dated up to that day count, and pace is judged on
         that day; without, on today.
         """
-        if as_of is None:
-            # Each target keeps its latest approved figure (`refresh_latest`), so today's
-            # figures cost no look into the history, however long it grows.
-            figures = {"current_value": F("latest_value"), "last_reported_on": F("latest_as_of")}
-        else:
-            latest = progress_reports().current_first(OuterRef("pk"), as_of)
-            figures = {
-                "current_value": Subquery(
-                    latest.values("value")[:1], output_field=value_field("当前值")
-                ),
-                "last_reported_on": Subquery(latest.values("as_of")[:1]),
-            }
+        figures = current_figures(as_of)
         return self.annotate(**figures).annotate(**pace.status_annotations(as_of or clock.today()))
+
+    def with_project_complete(self, as_of=None):
+        """Targets annotated with `project_complete`: whether every target of their
+        project met its number (`Project.is_complete`), in the same query."""
+        short = (
+            Target.objects.filter(project=OuterRef("project"))
+            .annotate(**current_figures(as_of))
+            .filter(Q(current_value__isnull=True) | Q(current_value__lt=F("target_value")))
+        )
+        return self.annotate(project_complete=~Exists(short))
 
     def refresh_latest(self):
         """Store on each target its latest approved figure (by as-of date, then entry
@@ -396,6 +417,20 @@ class TargetQuerySet(models.QuerySet):
                     value, day = part[pk]
                     statuses[(pk, day, value)] = status
         return statuses
+
+
+def current_figures(as_of):
+    """A target's `current_value` and `last_reported_on` on `as_of` (today when None),
+    as annotations: its latest approved report dated up to that day."""
+    if as_of is None:
+        # Each target keeps its latest approved figure (`refresh_latest`), so today's
+        # figures cost no look into the history, however long it grows.
+        return {"current_value": F("latest_value"), "last_reported_on": F("latest_as_of")}
+    latest = progress_reports().current_first(OuterRef("pk"), as_of)
+    return {
+        "current_value": Subquery(latest.values("value")[:1], output_field=value_field("当前值")),
+        "last_reported_on": Subquery(latest.values("as_of")[:1]),
+    }
 
 
 class SiteStage(models.IntegerChoices):

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from projects.api import archive, datadoc, parameters, records
 from projects.api.parameters import WHOLE_NUMBER
 from projects.exchange.spreadsheets import attachment, csv_lines
-from projects.models import Plan, ProgressReport
+from projects.models import CLOSED_MEANING, COMPLETE_MEANING, Plan, ProgressReport
 from projects.rules import pace
 from projects.rules.formatting import figure
 from projects.views.dashboard import plan_context, published_plan
@@ -48,6 +48,7 @@ def open_data(request):
         "example_year": plan.year if plan else 2021,
         "endpoints": datadoc.documentation(plan.year if plan else 2021),
         "statuses": [(status.value, records.status_label(status)) for status in pace.Status],
+        "completion_fields": [("is_complete", COMPLETE_MEANING), ("is_closed", CLOSED_MEANING)],
         "csv_columns": [(header, meaning) for _field, header, meaning in CSV_COLUMNS],
         "page_size": parameters.PAGE_SIZE,
         "max_page_size": parameters.MAX_PAGE_SIZE,

@@ -32,13 +32,16 @@ def target_table(request, year):
     )
     if other := filterset.other_plan_year():
         return redirect(same_query_for_plan(request, other))
+    export = request.GET.get("export")
+    rows = filterset.qs
+    if export in ("csv", "xlsx"):
+        rows = rows.with_project_complete(request.as_of)  # the exports' 实事已完成
     table = TargetTable(
-        filterset.qs,
+        rows,
         plan=plan,
         order_by=request.GET.get("sort"),
         notice_statuses=notice_statuses,
     )
-    export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         return export_response(request, plan, table, export)
     table.paginate(LenientPaginator, page=request.GET.get("page", 1))

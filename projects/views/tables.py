@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from projects.exchange.spreadsheets import plain_number, rounded_percent
+from projects.models import CLOSED_HEADER
 from projects.rules import pace
 from projects.rules.formatting import display_name, figure, percent
 
@@ -100,6 +101,11 @@ class TargetTable(tables.Table):
         default=_("暂无"),
         sort_key="last_reported_on",
     )
+    # The exports only: the row's project 已完成 (`Project.is_closed`), from the
+    # annotation `TargetQuerySet.with_project_complete` and the table's notice statuses.
+    project_closed = tables.Column(
+        verbose_name=CLOSED_HEADER, accessor="project_complete", visible=False, orderable=False
+    )
 
     class Meta:
         template_name = "django_tables2/target_table.html"
@@ -159,6 +165,12 @@ class TargetTable(tables.Table):
 
     def value_last_reported_on(self, value):
         return value
+
+    def value_project_closed(self, record):
+        # 已完成: every target of the project met, and the project neither 公示中 nor
+        # 整改中 (`notice_statuses` holds exactly those): `Project.is_closed`.
+        closed = record.project_complete and record.project_id not in self.notice_statuses
+        return _("是") if closed else _("否")
 
     def export_sheet(self):
         """(headers, rows) of every row, in the table's order: for `spreadsheets`."""
