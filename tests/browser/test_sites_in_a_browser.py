@@ -17,6 +17,7 @@ from projects.models import Answer, OnlineRating, Plan, PublicInput, Site
 from projects.rules import roles
 from tests.browser.test_voice_in_a_browser import axe, log_in, run_action
 from tests.conftest import make_official
+from tests.files import image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,15 +79,25 @@ def test_a_resident_scans_the_poster_rates_and_raises_a_problem_that_is_answered
     assert "评价已计入" in phone.locator("h1").inner_text()
     rating = OnlineRating.objects.get(comment__text=COMMENT)
     assert (rating.site_id, rating.verdict) == (park.pk, "dissatisfied")
+    phone.goto(f"{url}/rate")  # rated: said before the form, which is not shown
+    assert "您已评价过这件实事" in phone.locator(".banner.rated").inner_text()
+    assert phone.locator("form.public-form").count() == 0
 
+    # A problem with a photo, refused (no text): the photo is kept and sent with it.
     phone.goto(url)
     phone.get_by_role("link", name="码上提").click()
+    photo = {"name": "steps.jpg", "mimeType": "image/jpeg", "buffer": image_bytes(size=(40, 30))}
+    phone.locator("#id_photo").set_input_files(photo)
+    with phone.expect_navigation():
+        phone.locator("form.public-form button[type=submit]").click()
+    assert "steps.jpg" in phone.locator(".held-photo").inner_text()
     phone.locator("#id_text").fill(PROBLEM)
     with phone.expect_navigation():
         phone.locator("form.public-form button[type=submit]").click()
     assert "问题已收到" in phone.locator("h1").inner_text()
     item = PublicInput.objects.get(text=PROBLEM)
     assert (item.kind, item.site_id, item.state) == ("problem", park.pk, "pending")
+    assert item.photo_type == "image/jpeg"
 
     # A moderator publishes it; the lead department answers; the moderator approves.
     moderating = log_in(browser, live_server, moderator)

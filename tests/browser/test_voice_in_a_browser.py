@@ -28,6 +28,7 @@ from simple_history.models import HistoricalChanges
 from projects.models import Answer, Plan, Project, PublicInput
 from projects.rules import clock, roles
 from tests.conftest import SHANGHAI, make_official
+from tests.files import image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -479,9 +480,13 @@ def ask_page_states(page, live_server, project, settings):
     yield "ask", page.goto(url).body()
     page.locator("#id_name").fill(NAME)
     page.locator("#id_phone").fill("12345")
+    small = image_bytes("PNG", size=(40, 30))
+    photo = {"name": "park.png", "mimeType": "image/png", "buffer": small}
+    page.locator("#id_photo").set_input_files(photo)
     response = submit(page)  # no text, a bad phone, a name without consent
     assert response.status == 400
     assert page.locator(".has-error").count() == 3
+    assert "park.png" in page.locator(".held-photo").inner_text()  # kept, not dropped
     yield "ask with errors", response.body()
     settings.VOICE_ADDRESS_SOFT = 0  # past the soft limit from the first post
     response = page.goto(url)
