@@ -164,6 +164,17 @@ def test_a_held_photo_is_gone_after_half_an_hour(client, project, clock):
     assert PublicInput.objects.get().photo == ""
 
 
+def test_a_form_sent_after_its_held_photo_expired_says_so(client, project, clock):
+    send(client, ask_url(project), text="好", photo=photo())
+    assert 'name="kept_photo"' in client.get(ask_url(project)).content.decode()
+    clock.shift(timedelta(minutes=31))  # the form stayed open past the half hour
+    late = client.post(ask_url(project), {"text": TEXT, "kept_photo": "on"})
+    assert late.status_code == 400
+    assert "保留的照片已过期删除" in late.content.decode()
+    assert not PublicInput.objects.exists()
+    assert client.post(ask_url(project), {"text": TEXT}).status_code == 302  # without it
+
+
 def test_the_sweep_removes_expired_held_photos_only(project, clock):
     browsers = [Client(), Client()]
     send(browsers[0], ask_url(project), text="好", photo=photo())

@@ -154,6 +154,8 @@ class PublicForm(GuardedForm):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     drop_photo = forms.BooleanField(label=_("不用这张照片"), required=False)
+    # Sent by a form that showed a held photo: if it is gone by then, say so.
+    kept_photo = forms.BooleanField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(
         label=_("姓名（选填，不公开）"),
         required=False,
@@ -193,13 +195,18 @@ class PublicForm(GuardedForm):
     def clean(self):
         data = super().clean()
         if (
-            self.slot is not None
-            and "photo" in self.fields
+            "photo" in self.fields
             and data.get("photo") is None
             and not self.has_error("photo")
             and not data.get("drop_photo")
         ):
-            data["photo"] = self.slot.checked()  # sent again: the photo held for it
+            # Sent again: the photo held for it, unless its half hour is over.
+            data["photo"] = self.slot.checked() if self.slot is not None else None
+            if data["photo"] is None and data.get("kept_photo"):
+                self.add_error(
+                    "photo",
+                    _("保留的照片已过期删除。请重新选择照片；不需要照片时，直接再次提交即可。"),
+                )
         name, phone, text = data.get("name"), data.get("phone"), data.get("text") or ""
         if (name or phone) and not data.get("consent"):
             self.add_error("consent", _("留下姓名或电话时，请勾选同意，否则请把这两栏留空。"))
@@ -327,7 +334,7 @@ class RatingForm(PublicForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("place", "photo", "drop_photo", "name", "phone", "consent"):
+        for name in ("place", "photo", "drop_photo", "kept_photo", "name", "phone", "consent"):
             del self.fields[name]
         text = self.fields["text"]
         text.required = False
