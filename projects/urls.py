@@ -51,6 +51,7 @@ urlpatterns = [
         name="comment",
     ),
     path("plans/<int:year>/call/comment/sent/", voice.commented, name="commented"),
+    path("plans/<int:year>/method/", dashboard.method, name="method"),
     path("plans/<int:year>/departments/", dashboard.departments, name="departments"),
     path("plans/<int:year>/sites/", sites.plan_sites, name="sites"),
     # The 民生码's short, stable addresses: /m/p<project id>, /m/s<site id>.

@@ -40,9 +40,12 @@ def test_dashboard_shows_reported_figures(client, plan):
     assert '<time datetime="2021-08-31">2021-08-31</time>' in html
 
 
-def test_dashboard_explains_how_percentages_are_computed(client, plan_2021):
+def test_the_method_has_its_own_page_and_the_dashboard_links_to_it(client, plan_2021):
     html = client.get("/").content.decode()
-    assert '<h2 id="method-heading">计算方法</h2>' in html
+    assert '<a href="/plans/2021/method/">计算方法：' in html
+    assert "完成率 = 当前值 ÷ 目标值 × 100%" not in html
+    html = client.get("/plans/2021/method/").content.decode()
+    assert "<h1>计算方法</h1>" in html
     assert "完成率 = 当前值 ÷ 目标值 × 100%" in html
 
 

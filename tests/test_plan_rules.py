@@ -79,7 +79,11 @@ def test_a_change_judges_from_its_day_and_leaves_earlier_days_as_they_were(
     assert status_on(target, date(2021, 7, 1)) == "on_track"  # the old 10 points
     assert status_on(target, HALF_WAY) == "slow"  # 6 points behind, more than 5
     assert client.get("/plans/2021/?as_of=2021-07-01").content == before  # byte for byte
-    html = client.get("/plans/2021/?as_of=2021-07-02").content.decode()
+    assert (
+        "判断标准自 2021-07-02 起有调整"
+        in client.get("/plans/2021/?as_of=2021-07-02").content.decode()
+    )
+    html = client.get("/plans/2021/method/?as_of=2021-07-02").content.decode()
     assert "完成率低于序时进度超过 5 个百分点为“推进缓慢”" in html
     assert (
         "自 2021-07-02 起，推进缓慢的界限（落后序时进度的百分点）为 5。原因：督查局通知调整" in html

@@ -16,8 +16,9 @@ def test_project_page_shows_pledge_measures_milestones_and_departments(client, p
     assert "尚无审核通过的填报。" in html
 
     html = client.get("/plans/2021/projects/2/").content.decode()
-    assert "<dd>区人社局</dd>" in html
-    supporting = html.split("<dt>配合单位</dt><dd>")[1].split("</dd>")[0].split("、")
+    who = html.split("<dt>谁负责</dt><dd>")[1].split("</dd>")[0]
+    assert who.startswith("牵头单位：区人社局；配合单位：")
+    supporting = who.removeprefix("牵头单位：区人社局；配合单位：").removesuffix("。").split("、")
     assert sorted(supporting) == sorted(
         ["区发改委", "区财政局", "区住建局", "区自然资源和规划局", "区住房中心"]
     )
@@ -104,6 +105,9 @@ def test_project_page_queries_do_not_grow_with_reports(queries_of, django_assert
     # 12 the plan's rules in force, 13 the published plans for the navigation,
     # 14 the published questions with their answers, 15 the plan's answer time limits,
     # 16 its completion notices (公示; their objections one more only where there are
-    # any), 17 the project's public sites (their stages one more only where there are any).
-    with django_assert_num_queries(17):
+    # any), 17 the project's public sites (their stages one more only where there are
+    # any), 18 its open 督办, 19 the plan's reporting days (逾期未报; the unreported
+    # targets one more once a reporting day has passed); its current figures' 滞后原因
+    # come with 8.
+    with django_assert_num_queries(19):
         queries_of("/plans/2022/projects/1/")

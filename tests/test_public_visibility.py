@@ -28,7 +28,8 @@ def test_an_unapproved_report_appears_on_no_public_page(client, target, state):
         delay_reason="未审核的原因XYZ",
         next_steps="未审核的措施XYZ",
     )
-    for url in ("/", "/plans/2021/", target.project.get_absolute_url()):
+    project = target.project
+    for url in ("/", "/plans/2021/", project.get_absolute_url(), f"/m/p{project.pk}"):
         html = client.get(url).content.decode()
         assert "XYZ" not in html, url
         assert "13 / 16" not in html and "<strong>13</strong>" not in html, url
@@ -47,8 +48,9 @@ def test_approved_reasons_and_next_steps_are_public(client, target):
         next_steps="10月底前完成征地并进场",
     )
     html = client.get(target.project.get_absolute_url()).content.decode()
-    assert "<dt>滞后原因</dt><dd>征地手续未完成</dd>" in html
-    assert "<dt>下一步措施</dt><dd>10月底前完成征地并进场</dd>" in html
+    assert "<p>滞后原因：征地手续未完成</p>" in html  # the report's own line
+    summary = html.split("<dt>原因与下一步</dt>")[1].split("</dd>")[0]
+    assert "滞后原因：征地手续未完成 下一步措施：10月底前完成征地并进场" in summary
 
 
 def test_corrections_of_public_figures_are_listed_in_the_change_log(client, target, superuser):

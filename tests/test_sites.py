@@ -116,7 +116,7 @@ def test_a_site_is_public_only_once_a_reviewer_approves_a_stage(client, parks, r
     change.approve(reviewer)
     page = client.get(f"/m/s{site.pk}").content.decode()
     assert "<h1>西园口袋公园</h1>" in page
-    now = '<p class="stage-now">当前阶段 <span class="tag stage-1">已开工</span> '
+    now = '<p class="stage-now">本点位 <span class="tag stage-1">已开工</span> '
     assert now + '<span class="meta">2021-04-01 起</span></p>' in page
     assert "西园口袋公园" in client.get(parks.project.get_absolute_url()).content.decode()
 
@@ -808,9 +808,12 @@ def test_the_code_pages_cost_a_fixed_number_of_queries(
     # supporting departments, 5 its targets with their figures, 6 its completion notices
     # (公示), 7 the problems raised there with their answers, 8 the answer limits, 9 the
     # tallies by month, 10 the plan's rules, 11 whether any plan is demo data, 12 the
-    # published plans. The project's: the project found (1), then 3–8 as above, its
-    # sites and their stages instead of the site's (9, 10), 11–13 as above.
-    assert small == {f"/m/s{park.pk}": 12, f"/m/p{park.target.project.pk}": 13}
+    # published plans, and what watches the project (models.supervision.watch): 13 its
+    # open 督办, 14 its targets' current figures (their 滞后原因 and 下一步措施), 15 the
+    # plan's reporting days (逾期未报; their targets one more only once a day has
+    # passed). The project's: the project found (1), then 3–8 as above, its sites and
+    # their stages instead of the site's (9, 10), 11–16 as above.
+    assert small == {f"/m/s{park.pk}": 15, f"/m/p{park.target.project.pk}": 16}
 
 
 # Networks: a home connection or a phone has a whole IPv6 /64 (yicheng/clientaddr.py).

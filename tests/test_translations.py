@@ -154,7 +154,7 @@ def test_git_does_not_ignore_the_compiled_catalogue():
 # The pages
 
 # The same interface strings in both languages; none of them is in the test data.
-ENGLISH = ["Calculation method", "Completed", "Lead department", "Expected progress"]
+ENGLISH = ["How it is calculated", "Completed", "Lead department", "Expected progress"]
 CHINESE = ["计算方法", "已完成", "牵头单位", "序时进度"]
 PAGES = ["/", "/plans/2021/projects/1/"]
 

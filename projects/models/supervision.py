@@ -127,15 +127,19 @@ def unreported_targets(plan, opens, day):
     )
 
 
-def overdue_targets(plan, day):
+def overdue_targets(plan, day, project=None):
     """逾期未报 on `day`: for a plan in 实施, the targets `unreported_targets` in the window
-    of the last reporting day, each with `due` (that day) and `days_overdue`."""
+    of the last reporting day (of `project` only, if given), each with `due` (that day)
+    and `days_overdue`."""
     if plan.stage != Plan.Stage.DELIVERY:
         return []
     window = ReportingWindow.of(plan, day)
     if window is None:
         return []
-    found = list(unreported_targets(plan, window.opens, day))
+    found = unreported_targets(plan, window.opens, day)
+    if project is not None:
+        found = found.filter(project=project)
+    found = list(found)
     for target in found:
         target.due = window.due
         target.days_overdue = (day - window.due).days
@@ -166,6 +170,10 @@ class SupervisionQuerySet(models.QuerySet):
     def on(self, day):
         """督办 opened by the end of `day`."""
         return self.filter(opened_at__lt=end_of(day))
+
+    def open_on(self, day):
+        """督办 opened by the end of `day` and not closed by then."""
+        return self.on(day).filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end_of(day)))
 
     def counts(self, day):
         """{department id: (opened by `day`, of them closed by `day`)} (one query)."""
@@ -368,11 +376,64 @@ class StatusMark(models.Model):
         return f"{self.target or self.project}：{self.day:%Y-%m-%d} {self.get_status_display()}"
 
 
+@dataclass
+class Watch:
+    """What the public is told on a project's pages of how it is being watched on a
+    day (`watch`): its 挂牌督办 open then, each with `late` (past its 整改时限); its
+    targets 逾期未报 then (`overdue_targets`); and the current approved figures of its
+    unfinished targets that give a 滞后原因 or a 下一步措施, newest first."""
+
+    supervisions: list
+    overdue: list
+    reasons: list
+
+    def __bool__(self):
+        return bool(self.supervisions or self.overdue or self.reasons)
+
+
+def watch(project, day):
+    """The `Watch` of `project` (fetched `with_progress` on `day`) on `day`: from the
+    public 督办, the reporting calendar and approved figures only (one query, two more
+    for a plan in 实施 with a reporting calendar, and one unless `load_history` gave
+    the current figures)."""
+    supervisions = list(
+        Supervision.objects.public()
+        .filter(project=project)
+        .open_on(day)
+        .select_related("department")
+        .order_by("deadline", "pk")
+    )
+    for item in supervisions:
+        item.late = item.deadline < day  # open on `day`, whatever became of it since
+    reasons = [r for r in current_reports(project, day) if r.delay_reason or r.next_steps]
+    return Watch(
+        supervisions=supervisions,
+        overdue=overdue_targets(project.plan, day, project=project),
+        reasons=sorted(reasons, key=lambda r: (r.as_of, r.pk), reverse=True),
+    )
+
+
+def current_reports(project, day):
+    """The current approved report (on `day`) of each of the project's unfinished
+    targets, each with its target: read from `recent_reports` where `load_history`
+    gave them, else in one query."""
+    targets = [t for t in project.targets.all() if not t.is_reached]
+    if all(hasattr(t, "recent_reports") for t in targets):
+        found = [(t, t.recent_reports[0]) for t in targets if t.recent_reports]
+    else:
+        by_pk = {t.pk: t for t in targets}
+        picked = ProgressReport.objects.picked((t.pk, None, day, 1) for t in targets)
+        found = [(by_pk[r.target_id], r) for r in picked]
+    for target, report in found:
+        report.target = target
+    return [report for _, report in found]
+
+
 def open_supervisions(plan, day):
     """The plan's 督办 opened by `day` and not closed by then, oldest deadline first."""
     return list(
-        Supervision.objects.filter(plan=plan, opened_at__lt=end_of(day))
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end_of(day)))
+        Supervision.objects.filter(plan=plan)
+        .open_on(day)
         .select_related("department", "project")
         .order_by("deadline", "pk")
     )

@@ -238,7 +238,8 @@ class Project(models.Model):
     def load_history(self, as_of=None):
         """Give each target (fetched by `ProjectQuerySet.with_history`):
         - `recent_reports`: its latest RECENT_REPORTS approved reports, current first,
-          with their evidence (the page's list; the whole history is a link away);
+          with their evidence (the page's list; the whole history is a link away), a
+          reason repeated from one to the next said once (`group_reasons`);
         - `month_ends`: the report current at the end of each month that has one,
           oldest first (the chart).
         Approved reports dated up to `as_of` only. Three queries of index seeks, a few
@@ -265,6 +266,17 @@ class Project(models.Model):
             by_target[report.target_id].recent_reports.append(report)
         for report in month_ends.order_by("target", "as_of"):
             by_target[report.target_id].month_ends.append(report)
+        for target in targets:
+            group_reasons(target.recent_reports)
+
+    def forecast_date(self):
+        """When its last target will be reached at the pace of its recent figures
+        (`Target.forecast_date`), or None when any unfinished target has no such pace
+        or there is none (needs `load_history`)."""
+        days = [t.forecast_date() for t in self.targets.all() if not t.is_reached]
+        if not days or None in days:
+            return None
+        return max(days)
 
     @property
     def corrections(self):
@@ -272,6 +284,25 @@ class Project(models.Model):
         `with_history`): the project's change log, 修订记录."""
         found = [r for t in self.targets.all() for r in t.corrections]
         return sorted(found, key=lambda r: r.reviewed_at or r.created_at, reverse=True)
+
+
+def group_reasons(reports):
+    """A list of one target's reports, newest first, where a 滞后原因 and 下一步措施
+    repeated in consecutive reports are said once: the newest report of each such run
+    gets `reason_from` (the as-of day of the run's oldest report) and `reason_count`
+    when the run has more than one, and the others `reason_repeated`. Returns the list."""
+    run = []
+    for report in [*reports, None]:
+        said = report is not None and (report.delay_reason, report.next_steps)
+        if run and said != (run[0].delay_reason, run[0].next_steps):
+            if len(run) > 1:
+                run[0].reason_from, run[0].reason_count = run[-1].as_of, len(run)
+            for repeated in run[1:]:
+                repeated.reason_repeated = True
+            run = []
+        if report is not None and any(said):
+            run.append(report)
+    return reports
 
 
 class Measure(models.Model):

@@ -40,6 +40,23 @@ def percent(value):
     return f"{figure(percent_value(value))}%"
 
 
+def points_apart(percent_, expected):
+    """How many percentage points a figure is ahead of (+) or behind (−) its 序时进度,
+    from the two figures as they are published, so the words agree with them; None
+    before any figure."""
+    if percent_ is None or expected is None:
+        return None
+    return percent_value(percent_) - percent_value(expected)
+
+
+def bar_marker(expected):
+    """Where on a bar of 100 its 序时进度 mark stands: the expected percent, kept on
+    the bar."""
+    if expected is None:
+        return 0
+    return round(max(0.0, min(100.0, float(expected))), 1)
+
+
 def bar_width(value):
     """The width of a progress bar, 0–100, for a percent that may be None or above 100."""
     if value is None:

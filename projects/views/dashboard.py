@@ -21,6 +21,7 @@ from projects.models import (
     overdue_by_department,
     project_questions,
     project_story,
+    watch,
 )
 from projects.rules import clock, pace
 from projects.rules.formatting import display_name, percent
@@ -146,6 +147,8 @@ def project_detail(request, year, number):
     context = {
         **plan_context(request, project.plan),
         "project": project,
+        "watch": watch(project, day),
+        "forecast": project.forecast_date(),
         "site_list": Site.objects.public().filter(target__project=project).shown_on(day),
         "questions": questions,
         "story": project_story(project),
@@ -156,6 +159,16 @@ def project_detail(request, year, number):
         },
     }
     return render(request, "projects/project_detail.html", context)
+
+
+@cached_public
+@public_page
+def method(request, year):
+    """计算方法 on a page of its own (the other pages link to it): the rules by which
+    the day shown was judged, and when they changed."""
+    plan = published_plan(year)
+    day = request.as_of or clock.today()
+    return render(request, "projects/method.html", {**plan_context(request, plan), "day": day})
 
 
 @cached_public

@@ -29,6 +29,7 @@ from projects.models import (
     month_tallies,
     project_questions,
     sites_geojson,
+    watch,
 )
 from projects.rules import clock
 from projects.views.dashboard import photo_of, plan_context, published_plan
@@ -105,6 +106,7 @@ def spot(request, kind, pk):
         "questions": questions,
         "more_questions": more,
         "tallies": month_tallies(ratings.filter(site=site) if site else ratings),
+        "watch": watch(project, day),
         "answer_days": project.plan.rules_on(day).values[PlanRule.Name.ANSWER_WORKING_DAYS],
     }
     return render(request, "projects/spot.html", context)

@@ -14,6 +14,12 @@
     not_reported: "#6b6b75"
   };
 
+  // 关怀版: the charts' labels and legends as large as the page's text (Chart.js draws
+  // them at 12 px by default, which no CSS reaches).
+  if (window.Chart && document.body.classList.contains("care")) {
+    Chart.defaults.font.size = 18;
+  }
+
   function readJSON(id) {
     var element = document.getElementById(id);
     return element ? JSON.parse(element.textContent) : null;

@@ -40,6 +40,7 @@ def project(db):
     ReportFactory(
         target=target, value=Decimal(10), as_of=timezone.localdate(sent),
         created_at=sent, submitted_at=sent,
+        delay_reason="部分住户意见不统一。", next_steps="社区逐户上门协商。",
     )  # fmt: skip
     office = make_official("browser-office", roles.REVIEWER)
     reporter = make_official("browser-reporter", roles.REPORTER, department)
@@ -60,6 +61,8 @@ def pages(live_server, page, project):
     year = project.plan.year
     yield "supervision", page.goto(live_server.url + f"/plans/{year}/supervision/").body()
     yield "departments", page.goto(live_server.url + f"/plans/{year}/departments/").body()
+    yield "project", page.goto(live_server.url + project.get_absolute_url()).body()
+    yield "code page", page.goto(live_server.url + f"/m/p{project.pk}").body()
     page.goto(live_server.url + project.get_absolute_url())
     follow = reverse("projects:follow", args=[year, 1])
     page.locator(f'a[href="{follow}"]').click()
@@ -103,6 +106,27 @@ def test_the_supervision_and_follow_pages_are_accessible_and_valid(
         violations[name] = axe(page, axe_source)
     assert {name: found for name, found in violations.items() if found} == {}
     assert nu_checker.errors(bodies) == {}
+
+
+def test_a_phone_shows_the_supervision_within_two_screens_and_why_it_is_late(
+    live_server, browser, project
+):
+    phone = browser.new_context(viewport={"width": 360, "height": 640}, has_touch=True)
+    page = phone.new_page()
+    page.goto(live_server.url + project.get_absolute_url())
+    supervision = page.locator(".summary-list .alert").first
+    assert "督办中：逾期未报" in supervision.inner_text()
+    assert "整改时限" in supervision.inner_text()
+    box = supervision.bounding_box()
+    assert box["y"] + box["height"] <= 2 * 640
+    explained = page.locator("details.term", has_text="什么是序时进度")
+    assert not explained.locator(".term-text").is_visible()
+    explained.locator("summary").tap()
+    assert explained.locator(".term-text").is_visible()  # opened by a tap, no hover
+    page.goto(live_server.url + f"/m/p{project.pk}")
+    watch = page.locator("dl.watch").inner_text()
+    assert "督办中：逾期未报" in watch and "逾期未报" in watch
+    assert "滞后原因：部分住户意见不统一。" in watch and "下一步措施：社区逐户上门协商。" in watch
 
 
 def test_nothing_scrolls_sideways_on_a_phone(live_server, browser, project):
