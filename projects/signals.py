@@ -34,10 +34,20 @@ def figure_approved(sender, instance, **kwargs):
 
     if kwargs.get("raw") or instance.state != instance.State.APPROVED:
         return  # (raw: loaded from a backup, long announced)
-    if Follow.objects.filter(
-        project__targets=instance.target_id, confirmed_at__isnull=False
-    ).exists():
+    if Follow.objects.news().filter(project__targets=instance.target_id).exists():
         announce_figure.enqueue(instance.pk)
+
+
+def answer_approved(sender, instance, raw=False, **kwargs):
+    """The writer who asked for a mail on the tracking page hears the answer is out,
+    from the task worker."""
+    from projects.alerts.tasks import announce_answer
+    from projects.models import Follow
+
+    if raw or instance.state != instance.State.APPROVED:
+        return
+    if Follow.objects.filter(item=instance.question_id, confirmed_at__isnull=False).exists():
+        announce_answer.enqueue(instance.pk)
 
 
 def input_received(sender, instance, created, raw=False, **kwargs):
@@ -111,6 +121,7 @@ def connect():
     post_save.connect(input_received, sender=PublicInput, dispatch_uid="alert-received")
     post_save.connect(public_input_changed, sender=PublicInput, dispatch_uid="fresh-voice")
     post_save.connect(answer_changed, sender=Answer, dispatch_uid="fresh-answer")
+    post_save.connect(answer_approved, sender=Answer, dispatch_uid="alert-answer")
     post_save.connect(stage_changed, sender=SiteReport, dispatch_uid="fresh-site-report")
     post_save.connect(rating_changed, sender=OnlineRating, dispatch_uid="fresh-rating")
     post_migrate.connect(content_changed, dispatch_uid="fresh-migrate")

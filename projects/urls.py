@@ -1,7 +1,18 @@
 from django.urls import include, path, re_path
 
 from projects.api import endpoints
-from projects.views import bulletin, dashboard, data, feeds, follow, matters, sites, table, voice
+from projects.views import (
+    bulletin,
+    dashboard,
+    data,
+    feeds,
+    follow,
+    matters,
+    receipts,
+    sites,
+    table,
+    voice,
+)
 from projects.web.freshness import cached_public
 
 app_name = "projects"
@@ -37,6 +48,10 @@ urlpatterns = [
         follow.followed,
         name="followed",
     ),
+    # A receipt's private tracking page (views/receipts.py); its token is redacted
+    # from the logs (yicheng/requestlog.py PRIVATE_PATHS).
+    path("receipt/<str:token>/", receipts.receipt, name="receipt"),
+    path("receipt/<str:token>/vote/", receipts.receipt_vote, name="receipt_vote"),
     path("follow/<str:token>/confirm/", follow.confirm_follow, name="confirm_follow"),
     path("follow/<str:token>/unsubscribe/", follow.unfollow, name="unfollow"),
     path("plans/<int:year>/supervision/", follow.supervision, name="supervision"),

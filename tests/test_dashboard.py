@@ -145,11 +145,12 @@ def test_departments_page_queries_do_not_grow_with_projects_and_reports(
     # (公示), 6 the plan's answer time limits, 7 its published questions with their
     # answers (the departments' statistics), 8 the plan's reporting days (no reporting
     # day has passed for a plan made today: no 逾期未报 to look for), 9 the 挂牌督办
-    # counted by department, 10 whether any plan carries demo data, 11 the published
-    # plans for the navigation.
-    with django_assert_num_queries(11):
+    # counted by department, 10 the writers' verdicts on the answers by department
+    # (这个答复有帮助吗？), 11 whether any plan carries demo data, 12 the published plans
+    # for the navigation.
+    with django_assert_num_queries(12):
         queries_of("/plans/2022/departments/")
     # Once a reporting day has passed, one more: the targets without a report since.
     large_plan.rules.filter(name="reporting_day").update(valid_from=large_plan.period_start)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         queries_of("/plans/2022/departments/")

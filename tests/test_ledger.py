@@ -105,6 +105,7 @@ def test_ledger_page_and_its_spreadsheet_show_the_same_rows(client, running_plan
         "码上评不满意较多",
         "待认定的公示异议",
         "挂牌督办",
+        "答复评价",
     ]
     rows = list(workbook["逾期未报指标"].iter_rows(values_only=True))
     assert rows[1][1] == "从未填报的指标"

@@ -4,11 +4,36 @@ carry personal data), no cookies."""
 
 import json
 import logging
+import re
 import time
 
 from .clientaddr import client_address
 
 logger = logging.getLogger("yicheng.request")
+
+# Paths whose next segment is a private token (a receipt's tracking page; a follow's
+# confirm and unsubscribe links): whoever reads a log must not be able to open them.
+PRIVATE_PATHS = re.compile(r"(?<![\w/.-])(/(?:receipt|follow)/)[^/\s\"']+")
+
+
+def redacted(text):
+    return PRIVATE_PATHS.sub(r"\1…", text)
+
+
+class RedactPrivatePaths(logging.Filter):
+    """On the handler every logger writes through (settings.LOGGING): a private token
+    in any record is replaced: our request lines, and Django's own ("Not Found: …",
+    "Internal Server Error: …", a CSRF refusal, runserver's request lines)."""
+
+    def filter(self, record):
+        if isinstance(record.msg, str):
+            record.msg = redacted(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redacted(a) if isinstance(a, str) else a for a in record.args)
+        fields = getattr(record, "fields", None)
+        if fields and "path" in fields:
+            record.fields = {**fields, "path": redacted(fields["path"])}
+        return True
 
 
 class JsonFormatter(logging.Formatter):

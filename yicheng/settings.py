@@ -377,6 +377,10 @@ VOICE_ADDRESS_HARD = env_int("VOICE_ADDRESS_HARD", 20)
 VOICE_BROWSER_SOFT = env_int("VOICE_BROWSER_SOFT", 3)
 VOICE_BROWSER_HARD = env_int("VOICE_BROWSER_HARD", 10)
 VOICE_WINDOW = 3600
+# Look-ups of tracking pages (a receipt's private link) from one address within that
+# hour, found or not (projects/web/guard.py): a writer reloads theirs a few times; past
+# this, a 429.
+TRACKING_LOOKUPS = env_int("TRACKING_LOOKUPS", 60)
 # A photo from the public: a phone photo, resized and stripped like evidence.
 VOICE_PHOTO_MAX_BYTES = env_int("VOICE_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 
@@ -457,7 +461,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "yicheng.requestlog.JsonFormatter"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"private_paths": {"()": "yicheng.requestlog.RedactPrivatePaths"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["private_paths"],
+        }
+    },
     "loggers": {
         # Request lines only where asked for (make serve sets REQUEST_LOG=1).
         "yicheng.request": {
@@ -466,6 +477,8 @@ LOGGING = {
             "propagate": False,
         },
         "django": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", default="WARNING")},
+        # runserver's request lines, through the same handler (private paths redacted).
+        "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         "projects": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", default="WARNING")},
     },
 }

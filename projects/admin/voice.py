@@ -107,7 +107,7 @@ class ObjectionForm(forms.Form):
 
 
 # The writer's, shown only to whom PublicInput.shows_contact_to allows.
-CONTACT_FIELDS = ("name", "phone", "contact_purged_at")
+CONTACT_FIELDS = ("name", "phone", "answer_mail", "contact_purged_at")
 
 
 @admin.register(PublicInput)
@@ -125,7 +125,7 @@ class PublicInputAdmin(HistoryAdmin):
     list_filter = [StateFilter, "kind", "plan"]
     list_select_related = ["plan", "project", "answer"]
     ordering = ["received_at", "pk"]  # the queue: oldest first
-    search_fields = ["text"]
+    search_fields = ["text", "=code"]  # a 受理编号 read out on the phone finds its item
     action_form = DecisionForm
     actions = [
         "publish_selected",
@@ -138,6 +138,7 @@ class PublicInputAdmin(HistoryAdmin):
         "dismiss_selected",
     ]
     fields = [
+        "code",
         "kind",
         "plan",
         "project",
@@ -148,6 +149,7 @@ class PublicInputAdmin(HistoryAdmin):
         "photo_link",
         "name",
         "phone",
+        "answer_mail",
         "contact_purged_at",
         "state",
         "merged_into",
@@ -173,6 +175,14 @@ class PublicInputAdmin(HistoryAdmin):
         if obj is not None and obj.shows_contact_to(request.user):
             return self.fields
         return [field for field in self.fields if field not in CONTACT_FIELDS]
+
+    @admin.display(description="答复通知邮箱")
+    def answer_mail(self, obj):
+        """The addresses the writer left on the tracking page (contact data)."""
+        addresses = [
+            f.email if f.confirmed_at else f"{f.email}（未确认）" for f in obj.follows.all()
+        ]
+        return "、".join(addresses) or "—"
 
     def has_add_permission(self, request):
         return False  # the public writes, on the site

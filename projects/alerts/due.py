@@ -61,7 +61,12 @@ from projects.rules import clock, pace
 from projects.rules.formatting import figure
 
 OFFICE = None  # the department of an alert to the supervision office
-FOLLOWERS_ONLY = {Alert.Rule.FOLLOW_CONFIRM, Alert.Rule.FOLLOW_FIGURE, Alert.Rule.FOLLOW_STATUS}
+FOLLOWERS_ONLY = {
+    Alert.Rule.FOLLOW_CONFIRM,
+    Alert.Rule.FOLLOW_FIGURE,
+    Alert.Rule.FOLLOW_STATUS,
+    Alert.Rule.FOLLOW_ANSWER,
+}
 SOON_DAYS = 3
 
 
@@ -278,7 +283,7 @@ def status_rules(plan, day):
         if was == project.status:
             continue
         marked = partial(mark, project.pk, None, day, project.status)
-        follows = [] if was is None else list(project.follows.filter(confirmed_at__isnull=False))
+        follows = [] if was is None else list(project.follows.news())
         if not follows:
             marked()
             continue
@@ -416,6 +421,17 @@ def received_due(item):
 
 def follow_confirm_due(follow, now):
     project = follow.project
+    if follow.item_id:  # a writer waiting for an answer (their item's tracking page)
+        return Due(
+            key=f"{Alert.Rule.FOLLOW_CONFIRM}:{follow.pk}:{timezone.localtime(now):%Y%m%d%H}",
+            rule=Alert.Rule.FOLLOW_CONFIRM,
+            plan=project.plan,
+            department=project.lead_department,
+            subject=f"请确认接收留言（受理编号 {follow.item.code}）的答复通知",
+            body=f"有人在{project.plan.year}年民生实事“{project.title}”的一条留言的查询页上"
+            "填写了本邮箱，希望答复公开时收到通知。请打开下面的链接确认：",
+            follows=[follow],
+        )
     return Due(
         key=f"{Alert.Rule.FOLLOW_CONFIRM}:{follow.pk}:{timezone.localtime(now):%Y%m%d%H}",
         rule=Alert.Rule.FOLLOW_CONFIRM,
@@ -430,7 +446,7 @@ def follow_confirm_due(follow, now):
 
 def follow_figure_due(report):
     project = report.target.project
-    follows = list(Follow.objects.filter(project=project, confirmed_at__isnull=False))
+    follows = list(Follow.objects.news().filter(project=project))
     if not follows:
         return None
     target = report.target
@@ -445,5 +461,24 @@ def follow_figure_due(report):
         f"（目标 {figure(target.target_value)}{target.unit}，截至 {report.as_of:%Y-%m-%d}）。\n"
         f"实事当前状态：{pace.Status(project.status).label}。",
         link=project.get_absolute_url(),
+        follows=follows,
+    )
+
+
+def follow_answer_due(answer):
+    """The writer who asked on the tracking page hears that the answer is public (the
+    mail carries the tracking link: `sending.email_message`); once per answer."""
+    item = answer.question
+    follows = list(item.follows.filter(confirmed_at__isnull=False))
+    if not follows:
+        return None
+    return Due(
+        key=f"{Alert.Rule.FOLLOW_ANSWER}:{answer.pk}",
+        rule=Alert.Rule.FOLLOW_ANSWER,
+        plan=item.plan,
+        department=answer.department,
+        subject=f"您的{item.get_kind_display()}（受理编号 {item.code}）已有公开答复",
+        body=f"{answer.department}对您{item.received_on:%Y年%m月%d日}提交的"
+        f"{item.get_kind_display()}（受理编号 {item.code}）的答复已经公开。",
         follows=follows,
     )

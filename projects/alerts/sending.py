@@ -142,6 +142,15 @@ def unsubscribe_url(follow):
     return site_url() + reverse("projects:unfollow", args=[follow.token])
 
 
+def answer_link(follow):
+    """The writer's tracking link, unsealed for this mail only (rules/receipts.py)."""
+    token = follow.tracking_token()
+    if token is None:  # sealed under another SECRET_KEY
+        return "请打开您保存的查询链接查看答复，并告诉我们答复是否有帮助。"
+    link = site_url() + reverse("projects:receipt", args=[token])
+    return f"查看答复，并告诉我们答复是否有帮助：\n{link}"
+
+
 def email_message(delivery, connection):
     alert = delivery.alert
     body = message_text(alert)
@@ -154,6 +163,8 @@ def email_message(delivery, connection):
                 f"{alert.body}\n\n{confirm}\n\n如果不是您本人订阅，请忽略本邮件，七天后自动删除。"
             )
         else:
+            if alert.rule == alert.Rule.FOLLOW_ANSWER:
+                body = f"{body}\n\n{answer_link(delivery.follow)}"
             # RFC 8058: one POST to this address unsubscribes, no further step.
             stop = unsubscribe_url(delivery.follow)
             headers["List-Unsubscribe"] = f"<{stop}>"
@@ -207,7 +218,7 @@ def deliver(deliveries=None):
     """Send the deliveries that are due (of `deliveries`, or all); (sent, failed)."""
     now = clock.now()
     queue = (deliveries if deliveries is not None else Delivery.objects.all()).due(now)
-    queue = queue.select_related("alert", "channel", "follow").filter(
+    queue = queue.select_related("alert", "channel", "follow__item").filter(
         Q(channel__isnull=True) | Q(channel__active=True)
     )
     sent = failed = 0

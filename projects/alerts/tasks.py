@@ -11,7 +11,7 @@ from django_tasks import task
 
 from projects.alerts import due as alerting
 from projects.alerts import sending
-from projects.models import Delivery, Follow, ProgressReport, PublicInput
+from projects.models import Answer, Delivery, Follow, ProgressReport, PublicInput
 from projects.rules import clock
 
 
@@ -62,3 +62,12 @@ def send_follow_confirmation(follow_pk):
     follow = Follow.objects.select_related("project__plan").filter(pk=follow_pk).first()
     if follow is not None and follow.confirmed_at is None:
         send_now(alerting.follow_confirm_due(follow, clock.now()))
+
+
+@task()
+def announce_answer(answer_pk):
+    answer = Answer.objects.select_related("question__plan", "department").get(pk=answer_pk)
+    if answer.state == Answer.State.APPROVED:
+        due = alerting.follow_answer_due(answer)
+        if due is not None:
+            send_now(due)

@@ -8,16 +8,20 @@ questions still without a public answer past the plan's time limit
 (`models.voice.overdue_questions`), and projects whose 码上评 this month passes the
 plan's 不满意 threshold (`models.sites.dissatisfied_projects`), the objections to a
 公示 still waiting for the supervision office (`models.voice.open_objections`), and the
-挂牌督办 not yet closed (`models.supervision.open_supervisions`).
+挂牌督办 not yet closed (`models.supervision.open_supervisions`). Beside them, what the
+writers said of each department's public answers (这个答复有帮助吗？,
+`models.voice.helpfulness`).
 """
 
 from dataclasses import dataclass
 
 from projects.exchange.spreadsheets import plain_number, rounded_percent
 from projects.models import (
+    Department,
     Milestone,
     ReportingWindow,
     dissatisfied_projects,
+    helpfulness,
     open_objections,
     open_supervisions,
     overdue_questions,
@@ -38,6 +42,7 @@ class Ledger:
     dissatisfied_projects: list
     open_objections: list
     open_supervisions: list
+    answer_verdicts: list  # (department, helpful, not helpful), departments that answered
 
 
 def build_ledger(plan, day=None):
@@ -48,6 +53,8 @@ def build_ledger(plan, day=None):
         .select_related("project__lead_department")
         .order_by("due_date", "project__number")
     )
+    verdicts = helpfulness(plan, day)
+    answered = Department.objects.filter(pk__in=verdicts).order_by("pk")
     return Ledger(
         plan=plan,
         day=day,
@@ -59,6 +66,7 @@ def build_ledger(plan, day=None):
         dissatisfied_projects=dissatisfied_projects(plan, day),
         open_objections=open_objections(plan, day),
         open_supervisions=open_supervisions(plan, day),
+        answer_verdicts=[(d, *verdicts[d.pk]) for d in answered],
     )
 
 
@@ -192,5 +200,10 @@ def ledger_sheets(ledger):
                 ]
                 for item in ledger.open_supervisions
             ],
+        ),
+        (
+            "答复评价",
+            ["答复单位", "有帮助", "没帮助"],
+            [[str(d), helpful, unhelpful] for d, helpful, unhelpful in ledger.answer_verdicts],
         ),
     ]

@@ -29,7 +29,7 @@ from simple_history.models import HistoricalRecords
 
 from projects.models.plans import Department, Plan
 from projects.models.tracking import Project
-from projects.rules import clock
+from projects.rules import clock, receipts
 
 
 class Channel(models.Model):
@@ -102,6 +102,12 @@ class Channel(models.Model):
             raise ValidationError({"secret": "钉钉加签密钥以 SEC 开头，请从机器人安全设置中复制。"})
 
 
+class FollowQuerySet(models.QuerySet):
+    def news(self):
+        """Confirmed follows of a project's news (not a writer's wait for an answer)."""
+        return self.filter(item__isnull=True, confirmed_at__isnull=False)
+
+
 class Follow(models.Model):
     """A member of the public following a project by e-mail: kept once confirmed (double
     opt-in), deleted on unsubscribe; an unconfirmed one is deleted after
@@ -110,15 +116,39 @@ class Follow(models.Model):
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="follows", verbose_name="实事"
     )
+    # A writer waiting for the answer to their item (asked on its tracking page), not
+    # for the project's news; `sealed_link` is its tracking link for that one mail,
+    # sealed (rules/receipts.py).
+    item = models.ForeignKey(
+        "PublicInput",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="follows",
+        verbose_name="留言",
+    )
+    sealed_link = models.CharField(max_length=64, blank=True, editable=False)
     email = models.EmailField("电子邮件", max_length=254)
     token = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField("订阅时间", default=clock.now, editable=False)
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True, editable=False)
 
+    objects = FollowQuerySet.as_manager()
+
     class Meta:
         ordering = ["project", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "email"], name="one_follow_an_address")
+            models.UniqueConstraint(
+                fields=["project", "email"],
+                condition=Q(item__isnull=True),
+                name="one_follow_an_address",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "email"],
+                condition=Q(item__isnull=False),
+                name="one_answer_mail_an_address",
+            ),
         ]
         verbose_name = "邮件关注"
         verbose_name_plural = "邮件关注"
@@ -130,6 +160,18 @@ class Follow(models.Model):
         if not self.token:
             self.token = secrets.token_urlsafe(32)
         super().save(*args, **kwargs)
+
+    def seal_link(self, tracking_token):
+        """Keep the item's tracking link, sealed, for the mail that says it is answered."""
+        if not self.token:
+            self.token = secrets.token_urlsafe(32)
+        self.sealed_link = receipts.seal(tracking_token, self.token)
+
+    def tracking_token(self):
+        """The item's tracking token, or None (no seal, or one made under another key)."""
+        if not (self.item_id and self.sealed_link):
+            return None
+        return receipts.unseal(self.sealed_link, self.token, self.item.tracking_hash)
 
     @classmethod
     def purge(cls, now):
@@ -167,6 +209,7 @@ class Alert(models.Model):
         FOLLOW_CONFIRM = "follow_confirm", _("确认关注")
         FOLLOW_FIGURE = "follow_figure", _("关注的实事有新进度")
         FOLLOW_STATUS = "follow_status", _("关注的实事状态变化")
+        FOLLOW_ANSWER = "follow_answer", _("留言已有公开答复")
 
     key = models.CharField("编号", max_length=200, unique=True, editable=False)
     rule = models.CharField("规则", max_length=30, choices=Rule, editable=False)

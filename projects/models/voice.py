@@ -38,7 +38,7 @@ from projects.models.plans import Department, Plan, in_published_plan
 from projects.models.reports import IMAGE_EXTENSIONS
 from projects.models.review import Reviewed, hands_in_history, official_field
 from projects.models.tracking import Project
-from projects.rules import clock, workdays
+from projects.rules import clock, receipts, workdays
 from projects.rules.days import end_of
 
 # A question is read on a phone: long enough for a paragraph with its facts.
@@ -87,6 +87,10 @@ class PublicInputQuerySet(models.QuerySet):
             published=Count("pk", filter=public),
             adopted=Count("pk", filter=public & Q(outcome=PublicInput.Outcome.ADOPTED)),
         )
+
+    def by_token(self, token):
+        """The item whose private tracking link carries `token` (at most one)."""
+        return self.filter(tracking_hash=receipts.token_hash(token))
 
     def pending(self):
         """The moderation queue, oldest first."""
@@ -245,10 +249,22 @@ class PublicInput(Reviewed, models.Model):
     received_at = models.DateTimeField("收到时间", default=clock.now, editable=False)
     decided_at = models.DateTimeField("处理时间", null=True, blank=True, editable=False)
     decided_by = official_field("处理人")
+    # The receipt (rules/receipts.py): the 受理编号, and of the private tracking link's
+    # token only its hash. Null (not "": unique) on items sent before receipts existed.
+    code = models.CharField(  # noqa: DJ001
+        "受理编号", max_length=8, unique=True, null=True, editable=False
+    )
+    tracking_hash = models.CharField(  # noqa: DJ001
+        max_length=64, unique=True, null=True, editable=False
+    )
+    # The writer's verdict on the public answer, given once through the tracking link.
+    helpful = models.BooleanField("答复是否有帮助", null=True, editable=False)
+    helpful_at = models.DateTimeField("评价时间", null=True, blank=True, editable=False)
 
     objects = PublicInputQuerySet.as_manager()
-    # Every change of state, with who and when; never the writer's name or phone.
-    history = HistoricalRecords(excluded_fields=["name", "phone"])
+    # Every change of state, with who and when; never the writer's name or phone (nor
+    # the link's hash: nothing to learn there).
+    history = HistoricalRecords(excluded_fields=["name", "phone", "tracking_hash"])
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -270,8 +286,62 @@ class PublicInput(Reviewed, models.Model):
         # Never the writer's name: this is what the admin's log and messages show.
         return f"{self.get_kind_display()} #{self.pk}"
 
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.code is None:
+            self.issue_receipt()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return f"{self.project.get_absolute_url()}#q{self.pk}" if self.project else ""
+
+    def issue_receipt(self):
+        """A new 受理编号 and tracking token; the token itself stays on this instance
+        (`tracking_token`) for the confirmation page, and is never stored."""
+        code = receipts.new_code()
+        while PublicInput.objects.filter(code=code).exists():  # 1 in 10⁵ at a million items
+            code = receipts.new_code()
+        self.code = code
+        self.tracking_token = receipts.new_token()
+        self.tracking_hash = receipts.token_hash(self.tracking_token)
+
+    @property
+    def is_answered_kind(self):
+        return self.kind in self.ANSWERED_KINDS
+
+    def judge_answer(self, helpful):
+        """The writer's verdict on the public answer (有帮助 or not), once: one
+        conditional update, so a second verdict changes nothing and says so."""
+        claimed = PublicInput.objects.filter(
+            pk=self.pk, helpful__isnull=True, answer__state=Answer.State.APPROVED
+        ).update(helpful=helpful, helpful_at=clock.now())
+        if not claimed:
+            self.refresh_from_db(fields=["helpful"])
+            if self.helpful is None:
+                raise ValidationError(_("答复公开后才能评价。"))
+            raise ValidationError(_("您已经评价过这个答复，评价不能更改。"))
+        self.helpful, self.helpful_at = helpful, clock.now()
+
+    def receipt_state(self):
+        """(state, reason): where the item stands, in the writer's words (the tracking
+        page). `answer` is the public answer, when it is read with `with_answer()`."""
+        if self.state == self.State.PENDING:
+            return _("待审核"), ""
+        if self.state in (self.State.DECLINED, self.State.BLOCKED):
+            reason = self.get_decline_reason_display() if self.decline_reason else ""
+            return _("未公开"), "；".join(r for r in (reason, self.decision_note) if r)
+        if self.state == self.State.MERGED:
+            return _("已合并"), _("与内容相同的另一条合并，在那一条下公开答复。")
+        outcome = {
+            self.Outcome.UPHELD: _("异议成立"),
+            self.Outcome.DISMISSED: _("异议不成立"),
+            self.Outcome.ADOPTED: _("已列为候选项目"),
+            self.Outcome.NOT_ADOPTED: _("未采纳"),
+        }.get(self.outcome)
+        if outcome:
+            return outcome, self.outcome_note
+        if self.public_answer() is not None:
+            return _("已答复"), ""
+        return _("已公开"), ""
 
     @property
     def photo_extension(self):
@@ -304,6 +374,15 @@ class PublicInput(Reviewed, models.Model):
         answer = self.public_answer()
         answered = answer is not None and answer.approved_on <= day
         return not answered and day > self.answer_due(limits)
+
+    def working_days_left(self, day, limits=None):
+        """Working days from `day` to the answer's last day (negative: that many past
+        it), for an answered kind still waiting for its public answer; else None."""
+        waiting = (self.State.PENDING, self.State.PUBLISHED)
+        if not self.is_answered_kind or self.state not in waiting or self.public_answer():
+            return None
+        due = self.answer_due(limits)
+        return workdays.between(day, due) if day <= due else -workdays.between(due, day)
 
     def clean(self):
         if self.project_id and self.plan_id and self.project.plan_id != self.plan_id:
@@ -587,6 +666,22 @@ def answer_stats(plan, day):
         elif item.is_overdue(day, limits):
             row.overdue += 1
     return stats
+
+
+def helpfulness(plan, day):
+    """{department id: (helpful, not helpful)}: the writers' verdicts by `day` on the
+    plan's public answers, by the department that answered (one query)."""
+    voted = Q(question__helpful_at__lt=end_of(day))
+    rows = (
+        Answer.objects.public()
+        .filter(question__plan=plan)
+        .values("department")
+        .annotate(
+            helpful=Count("pk", filter=voted & Q(question__helpful=True)),
+            unhelpful=Count("pk", filter=voted & Q(question__helpful=False)),
+        )
+    )
+    return {row["department"]: (row["helpful"], row["unhelpful"]) for row in rows}
 
 
 def overdue_questions(plan, day):

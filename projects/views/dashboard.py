@@ -18,6 +18,7 @@ from projects.models import (
     Supervision,
     answer_stats,
     end_of,
+    helpfulness,
     overdue_by_department,
     project_questions,
     project_story,
@@ -181,8 +182,10 @@ def departments(request, year):
     answers = answer_stats(plan, day)
     overdue = overdue_by_department(plan, day)
     supervised = Supervision.objects.public().filter(plan=plan).counts(day)
+    verdicts = helpfulness(plan, day)
     for department, _rows in groups:
         department.answer_stats = answers.get(department.pk)
+        department.helpfulness = verdicts.get(department.pk)
         department.overdue_targets = overdue.get(department.pk, [])
         department.supervision_counts = supervised.get(department.pk)
     context = {

@@ -63,7 +63,7 @@ def followed(request, year, number):
 
 
 def follow_of(token):
-    found = Follow.objects.select_related("project__plan").filter(token=token).first()
+    found = Follow.objects.select_related("project__plan", "item").filter(token=token).first()
     if found is None:
         raise Http404("链接无效，或已经退订。")
     return found

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -33,7 +33,7 @@ from projects.models import (
 )
 from projects.rules import clock
 from projects.views.dashboard import photo_of, plan_context, published_plan
-from projects.views.voice import form_context, store_item, take
+from projects.views.voice import form_context, handed_receipt, store_item, take
 from projects.views.voice_forms import ProblemForm, RatingForm
 from projects.web import guard
 from projects.web.asof import public_page
@@ -194,13 +194,19 @@ def rate(request, kind, pk):
         except IntegrityError:  # the same browser, a moment earlier, in another request
             OnlineRating.check_limits(project, rating.month, rating.browser, None)
             raise
+        return rating.comment  # a comment has a receipt; a verdict alone, nothing to track
 
-    response = take(
-        request, RatingForm, context, "projects/rate.html", project.plan, project, store=store
+    sent = reverse("projects:spot_sent", kwargs={"kind": kind, "pk": pk, "what": "rated"})
+    return take(
+        request,
+        RatingForm,
+        context,
+        "projects/rate.html",
+        project.plan,
+        project,
+        store=store,
+        sent=sent,
     )
-    if response is not None:
-        return response
-    return redirect("projects:spot_sent", kind=kind, pk=pk, what="rated")
 
 
 rate.public_form = True
@@ -214,7 +220,7 @@ def problem(request, kind, pk):
     context = spot_form_context(request, project, site)
     if project.plan.archived_at:
         raise Http404("该年度计划已归档，不再接受问题反映。")
-    response = take(
+    return take(
         request,
         ProblemForm,
         context,
@@ -222,11 +228,9 @@ def problem(request, kind, pk):
         project.plan,
         project,
         store=store_item,
+        sent=reverse("projects:spot_sent", kwargs={"kind": kind, "pk": pk, "what": "problem"}),
         site=site,
     )
-    if response is not None:
-        return response
-    return redirect("projects:spot_sent", kind=kind, pk=pk, what="problem")
 
 
 problem.public_form = True
@@ -242,7 +246,11 @@ def spot_sent(request, kind, pk, what):
     if what not in ("rated", "problem"):
         raise Http404
     project, site = find_spot(kind, pk)
-    context = {**spot_form_context(request, project, site), "what": what}
+    context = {
+        **spot_form_context(request, project, site),
+        "what": what,
+        "receipt": handed_receipt(request),
+    }
     return render(request, "projects/spot_sent.html", context)
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
@@ -22,7 +23,7 @@ from projects.views.voice_forms import (
     QuestionForm,
     photo_slot,
 )
-from projects.web import guard
+from projects.web import guard, handover
 
 
 def open_project(year, number):
@@ -47,19 +48,42 @@ def form_context(request, project, form):
 
 
 def store_item(form, plan, project=None, **fields):
-    """The default of `take`: the form's item, pending moderation."""
+    """The default of `take`: the form's item, pending moderation; the item (its
+    receipt's token with it)."""
     item = form.item(plan, project)
     for name, value in fields.items():
         setattr(item, name, value)
     item.full_clean()
     form.store_photo(item)
     item.save()
+    return item
 
 
-def take(request, form_class, context, template, plan, project=None, store=store_item, **fields):
+def handed_receipt(request):
+    """The item whose receipt this confirmation page was handed (`web.handover`), with
+    its `tracking_url`; or None."""
+    token = handover.handed_over(request)
+    item = PublicInput.objects.by_token(token).only("code").first() if token else None
+    if item is not None:
+        item.tracking_url = request.build_absolute_uri(reverse("projects:receipt", args=[token]))
+    return item
+
+
+def take(
+    request,
+    form_class,
+    context,
+    template,
+    plan,
+    project=None,
+    store=store_item,
+    sent=None,
+    **fields,
+):
     """One public form: shown with the question past the soft limit, checked, and
-    stored (`store`: by default as a pending item); None once stored (the caller
-    redirects). What `store` refuses (a ValidationError) is shown on the form, and
+    stored (`store`: by default as a pending item); once stored, the redirect to `sent`
+    (the confirmation page) handing it the item's receipt, or None without `sent` (the
+    caller redirects). What `store` refuses (a ValidationError) is shown on the form, and
     nothing of it is kept but the photo, held for the form sent again (`keep_photo`)."""
     slot = photo_slot(request)
     if request.method != "POST":
@@ -75,9 +99,12 @@ def take(request, form_class, context, template, plan, project=None, store=store
     if form.is_valid():
         try:
             with transaction.atomic():
-                store(form, plan, project, **fields)
+                stored = store(form, plan, project, **fields)
             form.release_photo()
-            return None
+            if sent is None:
+                return None
+            token = getattr(stored, "tracking_token", None)
+            return handover.hand_over(redirect(sent), token, sent)
         except ValidationError as error:
             form.add_error(None, error.messages)
     if form.is_robot:
@@ -96,10 +123,10 @@ def take(request, form_class, context, template, plan, project=None, store=store
 def ask(request, year, number):
     project = open_project(year, number)
     context = form_context(request, project, None)
-    response = take(request, QuestionForm, context, "projects/ask.html", project.plan, project)
-    if response is not None:
-        return response
-    return redirect("projects:asked", year=year, number=number)
+    sent = reverse("projects:asked", args=[year, number])
+    return take(
+        request, QuestionForm, context, "projects/ask.html", project.plan, project, sent=sent
+    )
 
 
 ask.public_form = True
@@ -114,18 +141,16 @@ def deputy_opinion(request, year, number):
         raise PermissionDenied
     project = open_project(year, number)
     context = form_context(request, project, None)
-    response = take(
+    return take(
         request,
         DeputyForm,
         context,
         "projects/deputy.html",
         project.plan,
         project,
+        sent=reverse("projects:asked", args=[year, number]),
         deputy=request.user,
     )
-    if response is not None:
-        return response
-    return redirect("projects:asked", year=year, number=number)
 
 
 deputy_opinion.public_form = True
@@ -143,18 +168,16 @@ def objection(request, year, number):
     context = {**form_context(request, project, None), "notice": notice}
     if notice is None or project.plan.archived_at:
         return render(request, "projects/objection_closed.html", context, status=404)
-    response = take(
+    return take(
         request,
         ObjectionForm,
         context,
         "projects/objection.html",
         project.plan,
         project,
+        sent=reverse("projects:objected", args=[year, number]),
         notice=notice,
     )
-    if response is not None:
-        return response
-    return redirect("projects:objected", year=year, number=number)
 
 
 objection.public_form = True
@@ -164,13 +187,14 @@ objection.accepts_public_photo = True
 @never_cache
 def objected(request, year, number):
     project = open_project(year, number)
-    return render(request, "projects/objected.html", form_context(request, project, None))
+    context = {**form_context(request, project, None), "receipt": handed_receipt(request)}
+    return render(request, "projects/objected.html", context)
 
 
 @never_cache
 def asked(request, year, number):
     project = open_project(year, number)
-    context = form_context(request, project, None)
+    context = {**form_context(request, project, None), "receipt": handed_receipt(request)}
     return render(request, "projects/asked.html", context)
 
 
@@ -247,10 +271,8 @@ def propose(request, year):
     }
     if not plan.call_is_open():
         return render(request, "projects/call_closed.html", context, status=404)
-    response = take(request, ProposalForm, context, "projects/propose.html", plan)
-    if response is not None:
-        return response
-    return redirect("projects:proposed", year=year)
+    sent = reverse("projects:proposed", args=[year])
+    return take(request, ProposalForm, context, "projects/propose.html", plan, sent=sent)
 
 
 propose.public_form = True
@@ -260,7 +282,8 @@ propose.accepts_public_photo = True
 @never_cache
 def proposed(request, year):
     plan = cycle_plan(year)
-    return render(request, "projects/proposed.html", plan_context(request, plan))
+    context = {**plan_context(request, plan), "receipt": handed_receipt(request)}
+    return render(request, "projects/proposed.html", context)
 
 
 @never_cache
@@ -276,12 +299,15 @@ def comment(request, year, order):
     }
     if plan.stage != Plan.Stage.SHORTLIST:
         return render(request, "projects/comments_closed.html", context, status=404)
-    response = take(
-        request, CommentForm, context, "projects/comment.html", plan, about_candidate=candidate
+    return take(
+        request,
+        CommentForm,
+        context,
+        "projects/comment.html",
+        plan,
+        sent=reverse("projects:commented", args=[year]),
+        about_candidate=candidate,
     )
-    if response is not None:
-        return response
-    return redirect("projects:commented", year=year)
 
 
 comment.public_form = True
@@ -291,4 +317,5 @@ comment.accepts_public_photo = True
 @never_cache
 def commented(request, year):
     plan = cycle_plan(year)
-    return render(request, "projects/commented.html", plan_context(request, plan))
+    context = {**plan_context(request, plan), "receipt": handed_receipt(request)}
+    return render(request, "projects/commented.html", context)

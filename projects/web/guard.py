@@ -69,6 +69,15 @@ def count_post(request):
     return Verdict(over_hard, over_soft, max(1, math.ceil(left)))
 
 
+def count_lookup(request):
+    """Count one look-up of a private link (a tracking page) from this address, found or
+    not; the verdict on it: past TRACKING_LOOKUPS an hour, a 429. A wrong token costs
+    what a right one does, so trying tokens is as slow as reading one's own."""
+    window = settings.VOICE_WINDOW
+    hits, left = counters.hit_on_the_clock(f"track:a:{limited_address(request)}", window)
+    return Verdict(hits > settings.TRACKING_LOOKUPS, False, max(1, math.ceil(left)))
+
+
 def asks_question(request):
     """Whether a form shown now carries the question: past the soft limit, and never to
     someone signed in (an official or a deputy; the public has no accounts)."""
@@ -177,11 +186,11 @@ def marked_view(request):
         return None
 
 
-def too_many(request, seconds):
+def too_many(request, seconds, template="projects/voice_limited.html"):
     from django.shortcuts import render
 
     minutes = max(1, math.ceil(seconds / 60))
-    response = render(request, "projects/voice_limited.html", {"minutes": minutes}, status=429)
+    response = render(request, template, {"minutes": minutes}, status=429)
     response["Retry-After"] = str(seconds)
     response["Cache-Control"] = "no-store"
     return response

@@ -13,6 +13,7 @@ import re
 import zipfile
 from datetime import datetime, time, timedelta
 from io import StringIO
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import chinese_calendar
@@ -25,10 +26,14 @@ from django.test import Client
 from django.urls import get_resolver, resolve, reverse
 from simple_history.models import HistoricalChanges
 
-from projects.models import Answer, Plan, Project, PublicInput
-from projects.rules import clock, roles
+from projects.models import Answer, Plan, PlanRule, Project, PublicInput
+from projects.rules import clock, roles, workdays
+from projects.web import freshness
 from tests.conftest import SHANGHAI, make_official
 from tests.files import image_bytes
+from tests.logs import written_log
+from tests.receivers import Mailbox
+from tests.worker import run_queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,6 +63,8 @@ NOT_SWEPT = {
     "confirm_follow": "a follow's own link, from its mail: none in the demo (test_alerts.py)",
     "unfollow": "a follow's own link, from its mail: none in the demo (test_alerts.py)",
     "matter_photo": "the 2021 register is empty (nothing is invented for it)",
+    "receipt": "the writer's private tracking page: walked above with its link",
+    "receipt_vote": "a POST from the tracking page, walked above",
 }
 
 
@@ -79,6 +86,25 @@ def moderator(demo):
 @pytest.fixture
 def reporter(project):
     return make_official("voice-reporter", roles.REPORTER, project.lead_department)
+
+
+@pytest.fixture
+def mailbox(settings):
+    with Mailbox() as box:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", box.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield box
+
+
+@pytest.fixture
+def log():
+    with written_log() as lines:
+        yield lines
+
+
+def state_on(page):
+    return page.locator(".receipt-state strong").inner_text()
 
 
 # Reading what a URL returns, in every form it could carry a name in
@@ -315,16 +341,20 @@ def flood(url, address, times, text):
 
 
 def test_a_question_is_answered_in_public_and_the_writer_stays_private(
-    live_server, browser, client, settings, project, moderator, reporter
+    live_server, browser, client, settings, project, moderator, reporter, mailbox, log
 ):
     plan, lead = project.plan, project.lead_department
     page = browser.new_context().new_page()
 
-    # A resident asks, a week ago (the server's clock; chromium keeps the real one).
+    # A resident asks, a week ago (the server's clock; chromium keeps the real one), and
+    # gets a receipt: a 受理编号 and a private tracking link.
     today = clock.today()
     received_on = today - timedelta(days=7)
     with time_machine.travel(datetime.combine(received_on, time(4), SHANGHAI), tick=True):
         ask_in_the_browser(page, live_server, project, QUESTION, NAME, PHONE)
+        code = page.locator(".receipt-code").inner_text()
+        tracking = page.locator(".receipt-link").get_attribute("href")
+        assert page.locator(".receipt-link").inner_text() == tracking
     item = PublicInput.objects.get(text=QUESTION)
     assert (item.state, item.name, item.phone, item.received_on) == (
         "pending",
@@ -332,11 +362,36 @@ def test_a_question_is_answered_in_public_and_the_writer_stays_private(
         PHONE,
         received_on,
     )
+    token = re.fullmatch(rf"{live_server.url}/receipt/([\w-]{{32}})/", tracking).group(1)
+    assert item.code == code and PublicInput.objects.by_token(token).get() == item
+
+    # The tracking page: waiting for review, the working days left, no name or phone;
+    # the resident leaves an address and confirms it from the mail.
+    page.goto(tracking)
+    limit = plan.rules_on(received_on).values[PlanRule.Name.ANSWER_WORKING_DAYS]
+    due = workdays.add(received_on, int(limit))
+    left = workdays.between(clock.today(), due)
+    assert state_on(page) == "待审核" and code in page.content()
+    assert f"还有 {left} 个工作日（{due:%Y-%m-%d} 前答复）" in page.content()
+    assert not found_in(page.content().encode(), NAME, PHONE)
+    page.get_by_label("电子邮件地址").fill("resident@example.com")
+    with page.expect_navigation():
+        page.get_by_role("button", name="发送确认邮件").click()
+    assert "确认邮件已发出" in page.content()
+    run_queue()  # the task worker: this confirmation, and the office's alert of a new item
+    (confirm_mail,) = mailbox.to("resident@example.com")
+    confirm = re.search(r"/follow/[\w-]+/confirm/", Mailbox.text(confirm_mail)).group(0)
+    page.goto(live_server.url + confirm)
+    with page.expect_navigation():
+        page.get_by_role("button", name="确认").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "已确认"
 
     # The moderator publishes it from the queue.
     moderating = log_in(browser, live_server, moderator)
     queue = live_server.url + reverse("admin:projects_publicinput_changelist")
     assert "已公开 1 条" in run_action(moderating, queue, item.pk, "publish_selected")
+    page.goto(tracking)
+    assert state_on(page) == "已公开"
     # (The moderator sees who wrote: the name is there for the sweep below to find.)
     moderating.goto(live_server.url + reverse("admin:projects_publicinput_change", args=[item.pk]))
     assert {NAME, PHONE} <= found_in(moderating.content().encode(), NAME, PHONE)
@@ -355,6 +410,25 @@ def test_a_question_is_answered_in_public_and_the_writer_stays_private(
     answers = live_server.url + reverse("admin:projects_answer_changelist")
     assert "已公开 1 条答复" in run_action(moderating, answers, answer.pk, "approve_selected")
     approved_on = clock.today()
+
+    # The resident hears of it by mail (queued with the approval, sent by the worker,
+    # caught by a real SMTP server), follows the link, reads the answer and says it helped.
+    run_queue()
+    news = mailbox.to("resident@example.com")[-1]
+    assert Mailbox.subject(news) == f"您的留言（受理编号 {code}）已有公开答复"
+    link = re.search(r"https?://\S+/receipt/[\w-]+/", Mailbox.text(news)).group(0)
+    page.goto(live_server.url + urlsplit(link).path)
+    assert page.url == tracking and state_on(page) == "已答复"
+    assert (
+        ANSWER in page.content() and f"{lead.name} · {approved_on:%Y-%m-%d} 公开" in page.content()
+    )
+    with page.expect_navigation():
+        page.get_by_role("button", name="有帮助", exact=True).click()
+    assert "您的评价：有帮助。" in page.content()
+    assert page.get_by_role("button", name="没帮助").count() == 0  # once
+    page.goto(live_server.url + reverse("projects:departments", args=[plan.year]))
+    verdicts = page.locator(f"#department-{lead.pk} ~ .helpfulness").first.inner_text()
+    assert verdicts == "提问人对答复的评价：有帮助 1 条，没帮助 0 条。"
 
     # The public page shows the question, the answer, both dates and the working days.
     page.goto(live_server.url + project.get_absolute_url())
@@ -390,6 +464,16 @@ def test_a_question_is_answered_in_public_and_the_writer_stays_private(
     assert len(PublicInput.history.filter(id=item.pk)) >= 2  # received, published
     assert history_rows_holding(NAME, PHONE) == {}
     assert rows_holding(NAME, PHONE) == {PublicInput._meta.db_table: 1}
+
+    # The tracking token: in no table, no log line, no cached page (memory or shared).
+    assert rows_holding(token) == {}
+    lines = log.getvalue().splitlines()
+    assert any('"path": "/receipt/…/"' in line for line in lines)
+    assert [line for line in lines if token in line] == []
+    cached = freshness.memory.pages.items()
+    assert cached and [k for k, p in cached if token in k or token.encode() in p.body] == []
+    folder = Path(settings.CACHES["default"]["LOCATION"])
+    assert [f for f in folder.rglob("*") if f.is_file() and token.encode() in f.read_bytes()] == []
 
     # 100 posts from one address: the hard limit stored, the rest refused with a 429.
     # Each comes from a new browser (a robot drops its cookies): only the address counts.
