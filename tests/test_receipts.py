@@ -7,7 +7,8 @@ department."""
 import hashlib
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,13 @@ from projects.rules import clock, receipts, roles, workdays
 from projects.web import freshness
 
 from .conftest import make_official
-from .factories import DepartmentFactory, ProjectFactory
+from .factories import (
+    DepartmentFactory,
+    PlanFactory,
+    ProjectFactory,
+    ReportFactory,
+    TargetFactory,
+)
 from .logs import written_log
 from .receivers import Mailbox
 from .worker import run_queue
@@ -166,6 +173,36 @@ def test_the_tracking_page_follows_the_item_and_never_names_its_writer(
     assert "<strong>已答复</strong>" in page and "十二月开放。" in page
     assert "区园林局 · 2026-11-26 公开" in page and "这个答复有帮助吗？" in page
     assert "还有" not in page and NAME not in page and PHONE not in page
+
+
+def test_an_objection_gets_a_receipt_and_then_its_decision_with_the_reason(client, moderator):
+    plan = PlanFactory(year=2026)  # made today: its 公示 rule runs from today
+    project = ProjectFactory(plan=plan, number=1, lead_department=DepartmentFactory())
+    target = TargetFactory(project=project, target_value=Decimal("10"))
+    ReportFactory(target=target, value=Decimal("10"), as_of=date(2026, 11, 26))  # 公示 opens
+    url = reverse("projects:objection", args=[2026, 1])
+    client.get(url)
+    response = client.post(url, {"text": "三号楼的电梯还没有安装，公示的数字不对。"})
+    assert response.url == "/plans/2026/projects/1/objection/sent/"
+    page = client.get(response.url).content.decode()
+    item = PublicInput.objects.get(kind=PublicInput.Kind.OBJECTION)
+    assert item.code in page
+    path = f"/receipt/{LINK.search(page).group(1)}/"
+    item.publish(moderator)
+    item.dismiss(make_official("supervisor", roles.REVIEWER), "现场核实，电梯已安装。")
+    page = client.get(path).content.decode()
+    assert "<strong>异议不成立</strong>" in page and "原因：现场核实，电梯已安装。" in page
+    assert "个工作日" not in page and "答复公开时通知我" not in page  # decided, not answered
+
+
+def test_a_proposal_not_adopted_says_so_with_the_reason():
+    item = PublicInput(
+        kind=PublicInput.Kind.PROPOSAL,
+        state=PublicInput.State.PUBLISHED,
+        outcome=PublicInput.Outcome.NOT_ADOPTED,
+        outcome_note="已列入其他专项。",
+    )
+    assert item.receipt_state() == ("未采纳", "已列入其他专项。")
 
 
 def test_a_declined_item_says_why(client, sent, moderator):

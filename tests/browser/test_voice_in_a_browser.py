@@ -164,6 +164,7 @@ def public_urls(client, plan, project):
         f"/plans/{year}/projects/{project.number}/ask/",
         f"/plans/{year}/projects/{project.number}/ask/sent/",
         f"/plans/{year}/departments/",
+        f"/plans/{year}/method/",
         f"/plans/{year}/supervision/",
         f"/plans/{year}/matters/",
         f"/plans/{year}/matters/?export=csv",
