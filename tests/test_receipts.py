@@ -299,6 +299,12 @@ def test_an_address_is_confirmed_then_told_when_the_answer_is_out(
     assert len(mailbox.to("resident@example.com")) == 2
     for url in [item.project.get_absolute_url(), "/api/v1/questions/?plan=2021", path]:
         assert "resident@example.com" not in client.get(url).content.decode()
+    # contact data: the moderator sees it beside the name and phone; the history has none
+    client.force_login(moderator)
+    change = reverse("admin:projects_publicinput_change", args=[item.pk])
+    assert "resident@example.com" in client.get(change).content.decode()
+    history = reverse("admin:projects_publicinput_history", args=[item.pk])
+    assert "resident@example.com" not in client.get(history).content.decode()
 
 
 def test_a_seal_made_under_another_key_gives_no_link(settings):

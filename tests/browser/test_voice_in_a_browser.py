@@ -356,6 +356,8 @@ def test_a_question_is_answered_in_public_and_the_writer_stays_private(
         code = page.locator(".receipt-code").inner_text()
         tracking = page.locator(".receipt-link").get_attribute("href")
         assert page.locator(".receipt-link").inner_text() == tracking
+        page.set_viewport_size({"width": 360, "height": 640})  # a phone: the link wraps
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
     item = PublicInput.objects.get(text=QUESTION)
     assert (item.state, item.name, item.phone, item.received_on) == (
         "pending",
@@ -375,6 +377,7 @@ def test_a_question_is_answered_in_public_and_the_writer_stays_private(
     assert state_on(page) == "待审核" and code in page.content()
     assert f"还有 {left} 个工作日（{due:%Y-%m-%d} 前答复）" in page.content()
     assert not found_in(page.content().encode(), NAME, PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_label("电子邮件地址").fill("resident@example.com")
     with page.expect_navigation():
         page.get_by_role("button", name="发送确认邮件").click()
