@@ -618,6 +618,12 @@ def test_the_ask_form_and_the_answer_are_accessible_and_valid(
     assert ANSWER in page.locator(f"#q{item.pk}").inner_text()
     bodies["project page"] = response.body()
     violations["project page"] = axe(page, axe_source)
+    # The tracking pages: answered (the verdict's buttons), and waiting (the e-mail form).
+    waiting = PublicInput.objects.create(plan=project.plan, project=project, text=QUESTION)
+    for state, receipt in [("tracking, answered", item), ("tracking, waiting", waiting)]:
+        response = page.goto(f"{live_server.url}/receipt/{receipt.tracking_token}/")
+        bodies[state] = response.body()
+        violations[state] = axe(page, axe_source)
     assert {state: found for state, found in violations.items() if found} == {}
     assert nu_checker.errors(bodies) == {}
 
