@@ -210,7 +210,7 @@ def test_a_declined_item_says_why(client, sent, moderator):
     item.decline(moderator, PublicInput.Reason.OFF_TOPIC, "与本实事无关。")
     page = client.get(path).content.decode()
     assert "<strong>未公开</strong>" in page and "原因：与民生实事无关；与本实事无关。" in page
-    assert "个工作日" not in page  # no answer is due for it
+    assert "个工作日" not in page and "答复公开时通知我" not in page  # no answer will come
 
 
 def test_a_wrong_token_is_a_plain_404_and_counts_toward_the_limit(client, sent, settings):

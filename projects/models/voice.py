@@ -308,6 +308,13 @@ class PublicInput(Reviewed, models.Model):
     def is_answered_kind(self):
         return self.kind in self.ANSWERED_KINDS
 
+    @property
+    def awaits_answer(self):
+        """An answered kind, waiting or published, still without a public answer: what
+        the tracking page counts the days for and takes an e-mail address for."""
+        waiting = (self.State.PENDING, self.State.PUBLISHED)
+        return self.is_answered_kind and self.state in waiting and self.public_answer() is None
+
     def judge_answer(self, helpful):
         """The writer's verdict on the public answer (有帮助 or not), once: one
         conditional update, so a second verdict changes nothing and says so."""
@@ -323,7 +330,7 @@ class PublicInput(Reviewed, models.Model):
 
     def receipt_state(self):
         """(state, reason): where the item stands, in the writer's words (the tracking
-        page). `answer` is the public answer, when it is read with `with_answer()`."""
+        page)."""
         if self.state == self.State.PENDING:
             return _("待审核"), ""
         if self.state in (self.State.DECLINED, self.State.BLOCKED):
@@ -378,8 +385,7 @@ class PublicInput(Reviewed, models.Model):
     def working_days_left(self, day, limits=None):
         """Working days from `day` to the answer's last day (negative: that many past
         it), for an answered kind still waiting for its public answer; else None."""
-        waiting = (self.State.PENDING, self.State.PUBLISHED)
-        if not self.is_answered_kind or self.state not in waiting or self.public_answer():
+        if not self.awaits_answer:
             return None
         due = self.answer_due(limits)
         return workdays.between(day, due) if day <= due else -workdays.between(due, day)

@@ -80,7 +80,7 @@ def receipt_context(request, item, **extra):
         "days_left": days_left,
         "days_past": -days_left if days_left is not None and days_left < 0 else None,
         "answer": answer,
-        "takes_mail": item.is_answered_kind and answer is None and item.project_id is not None,
+        "takes_mail": item.awaits_answer,
         "retention_days": settings.CONTACT_RETENTION_DAYS,
         "confirm_days": settings.FOLLOW_CONFIRM_DAYS,
         **extra,
