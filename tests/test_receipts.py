@@ -158,6 +158,8 @@ def test_the_tracking_page_follows_the_item_and_never_names_its_writer(
     due = workdays.add(clock.today(), 15)
     assert "<strong>待审核</strong>" in page and item.code in page and "留言" in page
     assert "小游园" in page and "2026-11-26" in page  # received 20:00 UTC: 11-26 in Shanghai
+    assert f'">{item.project.number_cn}、' in page  # its name once, numbered once
+    assert "只用于告诉您答复已经公开" in page  # the address is for the answer, not news
     assert f"还有 15 个工作日（{due:%Y-%m-%d} 前答复）" in page
     assert NAME not in page and PHONE not in page
 

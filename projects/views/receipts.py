@@ -28,7 +28,7 @@ from projects.models import Follow, PublicInput, answer_limits
 from projects.rules import clock
 from projects.views.dashboard import plan_context
 from projects.views.voice import take
-from projects.views.voice_forms import FollowForm
+from projects.views.voice_forms import AnswerMailForm
 from projects.web import freshness, guard
 
 
@@ -110,7 +110,9 @@ def receipt(request, item):
             send_follow_confirmation.enqueue(follow.pk)
 
     # take: the honeypot, the question past the soft limit, errors shown on the page.
-    response = take(request, FollowForm, context, "projects/receipt.html", item.plan, store=store)
+    response = take(
+        request, AnswerMailForm, context, "projects/receipt.html", item.plan, store=store
+    )
     if response is not None:
         return response
     return redirect(item_url(item) + "?mail=sent")

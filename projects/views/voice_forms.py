@@ -376,3 +376,12 @@ class FollowForm(GuardedForm):
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
+
+
+class AnswerMailForm(FollowForm):
+    """An address to hear when the answer to one's own item is made public (a receipt's
+    follow), once confirmed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = _("只用于告诉您答复已经公开，不公开；可随时一键退订。")
