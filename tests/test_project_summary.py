@@ -199,6 +199,12 @@ def test_a_forecast_after_the_deadline_says_so(client, lift):
     ReportFactory(target=lift, value=20, as_of=date(2026, 11, 25))  # 10 in 31 days: 248 more days
     top = summary(client.get(PAGE).content.decode())
     assert "按最近两次填报的速度，预计 2027-07-31 才能完成，<strong>晚于时限</strong>。" in top
+    # a day the pace of the last two figures would have seen it done, and it is not:
+    # no forecast of a day gone by
+    ReportFactory(target=lift, value=90, as_of=date(2026, 10, 25))
+    ReportFactory(target=lift, value=95, as_of=date(2026, 10, 26))
+    html = client.get(PAGE + "?as_of=2026-11-20").content.decode()
+    assert "预计" not in summary(html)
 
 
 def test_a_finished_site_of_a_lagging_project_says_which_is_which(client, plan, lift):

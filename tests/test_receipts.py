@@ -7,7 +7,7 @@ department."""
 import hashlib
 import io
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from projects.exchange.ledger import build_ledger
-from projects.models import Alert, Answer, Follow, PublicInput
+from projects.models import Alert, Answer, Follow, PlanRule, PublicInput
 from projects.rules import clock, receipts, roles, workdays
 from projects.web import freshness
 
@@ -360,3 +360,32 @@ def test_no_verdict_before_the_answer_is_public(client, sent):
     assert client.post(f"{path}vote/", {"helpful": "yes"}).status_code == 404
     item.refresh_from_db()
     assert item.helpful is None
+
+
+def test_an_address_waiting_for_an_answer_can_also_follow_the_projects_news(client, sent, project):
+    item, _path = sent
+    Follow.objects.create(project=project, item=item, email="resident@example.com")
+    Follow.objects.create(project=project, item=item, email="other@example.com")
+    follow = reverse("projects:follow", args=[project.plan.year, project.number])
+    client.get(follow)
+    assert client.post(follow, {"email": "resident@example.com"}).status_code == 302
+    assert Follow.objects.filter(item=None, email="resident@example.com").count() == 1
+    assert Follow.objects.filter(item=item).count() == 2  # the answer's mails untouched
+
+
+def test_a_rest_day_just_past_the_deadline_reads_as_past_it(client, sent, clock):
+    item, path = sent
+    # 16 working days from Thursday 11-26: due Friday 12-18; Saturday is past it, with
+    # no working day gone by since
+    item.plan.rules.filter(name=PlanRule.Name.ANSWER_WORKING_DAYS).update(value=16)
+    clock.move_to(datetime(2026, 12, 19, 4, tzinfo=UTC))  # 12:00 on Saturday in Shanghai
+    page = client.get(path).content.decode()
+    assert "应于 2026-12-18 前答复，已过时限。" in page
+    assert "还有 0 个工作日" not in page
+
+
+def test_a_blocked_item_says_only_that_it_is_not_public(client, sent, moderator):
+    item, path = sent
+    item.block(moderator, note="疑似广告，内部备查")
+    page = client.get(path).content.decode()
+    assert "<strong>未公开</strong>" in page and "内部备查" not in page

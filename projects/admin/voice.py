@@ -57,7 +57,12 @@ class DecisionForm(ActionForm):
         min_value=1,
         widget=forms.NumberInput(attrs={"size": 6}),
     )
-    note = forms.CharField(label="说明", required=False, max_length=500)
+    note = forms.CharField(
+        label="说明",
+        required=False,
+        max_length=500,
+        help_text="不予公开、不予采纳和认定异议的说明，写信人在自己的查询页上看得到（不公开）；屏蔽的说明只有工作人员看得到。",
+    )
 
 
 class StateFilter(admin.SimpleListFilter):

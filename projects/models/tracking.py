@@ -269,12 +269,13 @@ class Project(models.Model):
         for target in targets:
             group_reasons(target.recent_reports)
 
-    def forecast_date(self):
+    def forecast_date(self, day):
         """When its last target will be reached at the pace of its recent figures
-        (`Target.forecast_date`), or None when any unfinished target has no such pace
-        or there is none (needs `load_history`)."""
+        (`Target.forecast_date`), or None when any unfinished target has no such pace,
+        there is none, or that day is already before `day` (the figures stalled since;
+        needs `load_history`)."""
         days = [t.forecast_date() for t in self.targets.all() if not t.is_reached]
-        if not days or None in days:
+        if not days or None in days or max(days) < day:
             return None
         return max(days)
 

@@ -333,8 +333,10 @@ class PublicInput(Reviewed, models.Model):
         page)."""
         if self.state == self.State.PENDING:
             return _("待审核"), ""
-        if self.state in (self.State.DECLINED, self.State.BLOCKED):
-            reason = self.get_decline_reason_display() if self.decline_reason else ""
+        if self.state == self.State.BLOCKED:  # its note is the moderators' own
+            return _("未公开"), ""
+        if self.state == self.State.DECLINED:
+            reason = self.get_decline_reason_display()
             return _("未公开"), "；".join(r for r in (reason, self.decision_note) if r)
         if self.state == self.State.MERGED:
             return _("已合并"), _("与内容相同的另一条合并，在那一条下公开答复。")

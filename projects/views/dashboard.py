@@ -149,7 +149,7 @@ def project_detail(request, year, number):
         **plan_context(request, project.plan),
         "project": project,
         "watch": watch(project, day),
-        "forecast": project.forecast_date(),
+        "forecast": project.forecast_date(day),
         "site_list": Site.objects.public().filter(target__project=project).shown_on(day),
         "questions": questions,
         "story": project_story(project),

@@ -26,7 +26,10 @@ from projects.web.freshness import cached_public
 
 
 def store_follow(form, plan, project):
-    follow, _ = Follow.objects.get_or_create(project=project, email=form.cleaned_data["email"])
+    # the project's news, never an address left for one item's answer (Follow.item)
+    follow, _ = Follow.objects.get_or_create(
+        project=project, item__isnull=True, email=form.cleaned_data["email"]
+    )
     if follow.confirmed_at is None:  # confirmed: nothing to send, and nothing said
         send_follow_confirmation.enqueue(follow.pk)
 

@@ -78,6 +78,8 @@ def receipt_context(request, item, **extra):
         "state": state,
         "reason": reason,
         "days_left": days_left,
+        # past its last day, even on a rest day right after it (0 working days past)
+        "past_due": days_left is not None and day > item.due,
         "days_past": -days_left if days_left is not None and days_left < 0 else None,
         "answer": answer,
         "takes_mail": item.awaits_answer,
