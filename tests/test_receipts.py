@@ -389,3 +389,19 @@ def test_a_blocked_item_says_only_that_it_is_not_public(client, sent, moderator)
     item.block(moderator, note="疑似广告，内部备查")
     page = client.get(path).content.decode()
     assert "<strong>未公开</strong>" in page and "内部备查" not in page
+
+
+def test_an_address_confirmed_after_the_answer_went_out_still_hears_of_it(
+    client, sent, moderator, reporter, mailbox
+):
+    item, path = sent
+    client.post(path, {"email": "late@example.com"})
+    assert run_queue() == 1
+    (confirm_mail,) = mailbox.to("late@example.com")
+    confirm = re.search(r"/follow/[A-Za-z0-9_-]+/confirm/", Mailbox.text(confirm_mail)).group(0)
+    answered(item, moderator, reporter)
+    assert run_queue() == 0  # nobody confirmed yet: nothing to send
+    client.post(confirm)
+    assert run_queue() == 1
+    (news,) = mailbox.to("late@example.com")[1:]
+    assert Mailbox.subject(news) == f"您的留言（受理编号 {item.code}）已有公开答复"

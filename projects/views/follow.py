@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 
-from projects.alerts.tasks import send_follow_confirmation
+from projects.alerts.tasks import announce_answer, send_follow_confirmation
 from projects.models import Follow, Supervision
 from projects.rules import clock
 from projects.rules.days import end_of
@@ -81,6 +81,9 @@ def confirm_follow(request, token):
         if item.confirmed_at is not None:
             return render(request, "projects/follow_confirm.html", {**context, "again": True})
         item.confirm()
+        answer = item.item.public_answer() if item.item_id else None
+        if answer is not None:  # answered while the mail waited for this confirmation
+            announce_answer.enqueue(answer.pk)
         return render(request, "projects/follow_confirm.html", {**context, "done": True})
     return render(request, "projects/follow_confirm.html", context)
 
