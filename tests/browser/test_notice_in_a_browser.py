@@ -81,10 +81,10 @@ def test_a_resident_objects_from_the_project_page(live_server, page, projects):
     item = PublicInput.objects.get(text=OBJECTION)
     assert (item.kind, item.state, item.notice.project) == ("objection", "pending", projects[0])
     page.goto(live_server.url + projects[0].get_absolute_url())
-    assert "公示中" in page.locator(".project h1 + p").inner_text()
+    assert "公示中" in page.locator(".summary-status .status").inner_text()
     assert "噪音属于运行维护问题" in page.locator("#notice").inner_text()
     page.goto(live_server.url + projects[1].get_absolute_url())
-    assert "整改中" in page.locator(".project h1 + p").inner_text()
+    assert "整改中" in page.locator(".summary-status .status").inner_text()
     assert page.get_by_role("link", name="提出异议").count() == 0
 
 
