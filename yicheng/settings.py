@@ -480,5 +480,7 @@ LOGGING = {
         # runserver's request lines, through the same handler (private paths redacted).
         "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         "projects": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", default="WARNING")},
+        # Which part /healthz found unreachable (its answer says only "unavailable").
+        "yicheng.health": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
     },
 }
