@@ -206,9 +206,44 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_HASHING
 
 
+IN_MEMORY = {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+ON_DISK = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def files_in_memory(tmp_path_factory):
+    """Uploaded files live in Django's InMemoryStorage for the whole run, so whatever
+    reads or writes one past the storage API (a path under MEDIA_ROOT, open(), os.*)
+    finds nothing and fails; MEDIA_ROOT is a plain file, so writing under it fails too.
+    Tests of the file system itself say so and switch to `files_on_disk`. Processes the
+    suite starts (gunicorn_serving, tests/*_worker.py) cannot see this memory: they keep
+    the settings' FileSystemStorage, under their own temporary VAR_DIR."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    not_a_folder = tmp_path_factory.mktemp("media") / "not-a-folder"
+    not_a_folder.write_bytes(b"")
+    storages = {**settings.STORAGES, "default": IN_MEMORY}
+    with override_settings(STORAGES=storages, MEDIA_ROOT=not_a_folder):
+        yield
+
+
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Uploaded files go to a fresh folder per test, never into var/media."""
+def media_root(files_in_memory):
+    """Each test starts with no stored file (emptied through the storage API)."""
+    from django.core.files.storage import default_storage
+
+    from projects.exchange import stored
+
+    for name in stored.names():
+        default_storage.delete(name)
+
+
+@pytest.fixture
+def files_on_disk(settings, tmp_path):
+    """For the few tests about the file system itself: FileSystemStorage on a fresh
+    folder (the test may point MEDIA_ROOT elsewhere, e.g. a small mounted disk)."""
+    settings.STORAGES = {**settings.STORAGES, "default": ON_DISK}
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
@@ -234,34 +269,36 @@ def world_clock():
 @pytest.fixture(scope="session")
 def build_once(django_db_setup, django_db_blocker, tmp_path_factory, world_clock):
     """build_once(build, key=None) → a World: what `build()` made in the database and
-    under MEDIA_ROOT, at `world_clock`, kept and then rolled back; `world.restored()`
+    the file store, at `world_clock`, kept and then rolled back; `world.restored()`
     puts it into a test's database and returns (a copy of) what `build` returned
     (tests/worlds.py). Call it from a fixture of module or session scope. Under xdist
     one worker builds it and the others read it (`key` names it: by default `build`'s
     qualified name, so what it returns must pickle)."""
+    from django.conf import settings
     from django.db import transaction
     from django.test import override_settings
 
-    def here(build, folder):
+    def here(build):
         travel = time_machine.travel(world_clock) if world_clock else contextlib.nullcontext()
         with (
             django_db_blocker.unblock(),
             travel,
-            override_settings(MEDIA_ROOT=folder / "media", PASSWORD_HASHERS=FAST_HASHING),
+            # A store of its own, not the one of the test that asked first.
+            override_settings(STORAGES=settings.STORAGES, PASSWORD_HASHERS=FAST_HASHING),
             transaction.atomic(),
         ):
             made = build()
-            world = World(Snapshot.take(folder / "media-copy"), made)
+            world = World(Snapshot.take(), made)
             transaction.set_rollback(True)
         return world
 
     def run(build, key=None):
         if not os.environ.get("PYTEST_XDIST_WORKER"):
-            return here(build, tmp_path_factory.mktemp("world"))
+            return here(build)
         # All of this run's workers share getbasetemp().parent, and only they.
         key = key or f"{build.__module__}.{build.__qualname__}"
         folder = tmp_path_factory.getbasetemp().parent / "worlds" / key
-        return built_once_per_run(folder, lambda folder: here(build, folder))
+        return built_once_per_run(folder, lambda: here(build))
 
     return run
 
@@ -275,7 +312,7 @@ def demo_world(build_once):
 
 @pytest.fixture
 def demo(db, demo_world, media_root):
-    """The demo's world in this test's database and media folder; returns the 2021 plan."""
+    """The demo's world in this test's database and file store; returns the 2021 plan."""
     demo_world.restored()
     return Plan.objects.get(year=2021)
 

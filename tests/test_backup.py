@@ -5,9 +5,11 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.core import serializers
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from projects.exchange import stored
 from projects.models import Evidence, SiteReport
 from projects.rules import roles
 from projects.web import freshness
@@ -36,13 +38,13 @@ def everything():
     return sorted(repr(sorted(o.items())) for o in dump)
 
 
-def files(root):
-    return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+def files():
+    return {name: stored.read(name) for name in stored.names()}
 
 
-def test_backup_and_restore_bring_back_every_record_and_file(tmp_path, media_root, demo):
+def test_backup_and_restore_bring_back_every_record_and_file(tmp_path, demo):
     make_official("wang", roles.REPORTER)
-    before, before_files = everything(), files(media_root)
+    before, before_files = everything(), files()
     photos = SiteReport.objects.exclude(photo="").count()  # the demo's parks, 已完工
     assert len(before_files) == Evidence.objects.count() + photos and photos > 0
 
@@ -50,9 +52,8 @@ def test_backup_and_restore_bring_back_every_record_and_file(tmp_path, media_roo
     call_command("backup", str(archive), stdout=StringIO())
 
     call_command("flush", interactive=False, stdout=StringIO())
-    for path in media_root.rglob("*"):
-        if path.is_file():
-            path.unlink()
+    for name in stored.names():
+        default_storage.delete(name)
     assert everything() != before
 
     version = freshness.content_version()
@@ -64,7 +65,7 @@ def test_backup_and_restore_bring_back_every_record_and_file(tmp_path, media_roo
     missing = [r for r in before if r not in after][:3]
     extra = [r for r in after if r not in before][:3]
     assert (missing, extra) == ([], [])
-    assert files(media_root) == before_files
+    assert files() == before_files
 
 
 def test_restore_refuses_an_install_that_already_has_data(tmp_path):

@@ -3,12 +3,19 @@ public only once their report is approved."""
 
 import io
 import re
+from datetime import timedelta
+from io import StringIO
 
 import pytest
+import time_machine
+from django.core.files.base import ContentFile
+from django.core.files.storage import InMemoryStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
+from projects.exchange import stored
 from projects.models import Evidence, ProgressReport
 from projects.rules import clock, roles
 
@@ -61,10 +68,9 @@ def test_a_photo_is_resized_stripped_of_its_location_and_renamed(client, reporte
     assert evidence.original_name == "IMG_2041.jpg"
     assert evidence.uploaded_by == reporter
     assert re.fullmatch(r"evidence/[0-9a-f]{32}\.jpg", evidence.file.name)
-    with Image.open(evidence.file.path) as stored:
-        assert max(stored.size) == 1600
-        assert stored.getexif().get(0x8825) is None
-        assert "IMG_2041" not in evidence.file.path
+    with evidence.file.open("rb") as file, Image.open(file) as image:
+        assert max(image.size) == 1600
+        assert image.getexif().get(0x8825) is None
 
 
 @pytest.mark.parametrize("image_format", ["PNG", "WEBP"])
@@ -102,14 +108,14 @@ def test_an_image_named_pdf_is_stored_as_an_image(client, reporter, target):
     ],
 )
 def test_a_forged_or_broken_file_is_rejected_and_nothing_is_saved(
-    client, reporter, target, media_root, name, content, message
+    client, reporter, target, name, content, message
 ):
     response = upload(client, target, name, content)
     assert response.status_code == 200
     assert any(message in error for error in inline_errors(response))
     assert ProgressReport.objects.count() == 0
     assert Evidence.objects.count() == 0
-    assert not (media_root / "evidence").exists() or not any((media_root / "evidence").iterdir())
+    assert stored.names() == []
 
 
 def test_an_oversized_file_is_rejected(client, reporter, target, settings):
@@ -169,14 +175,14 @@ def test_no_evidence_can_be_added_to_a_submitted_report(client, reporter, target
     assert "上传佐证材料" not in page.content.decode()
 
 
-# Files on disk
+# Stored files
 
 
-def files_on_disk(settings):
-    return sorted(p.name for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+def stored_files():
+    return sorted(name.rsplit("/", 1)[-1] for name in stored.names())
 
 
-def test_a_refused_report_leaves_no_file_on_disk(client, reporter, target, settings):
+def test_a_refused_report_leaves_no_stored_file(client, reporter, target):
     data = report_form(target, value="-5", as_of="2021-08-31")
     data["evidence-TOTAL_FORMS"] = "3"
     for n in range(3):
@@ -184,11 +190,11 @@ def test_a_refused_report_leaves_no_file_on_disk(client, reporter, target, setti
     response = client.post(ADD, data)
     assert response.status_code == 200
     assert ProgressReport.objects.count() == 0
-    assert files_on_disk(settings) == []
+    assert stored_files() == []
 
 
 def test_files_written_before_a_failure_later_in_the_save_are_removed(
-    client, reporter, target, settings, monkeypatch
+    client, reporter, target, monkeypatch
 ):
     def fail(*args):
         raise RuntimeError("after the files were written")
@@ -203,28 +209,37 @@ def test_files_written_before_a_failure_later_in_the_save_are_removed(
     with pytest.raises(RuntimeError):
         client.post(ADD, data)
     assert ProgressReport.objects.count() == 0
-    assert files_on_disk(settings) == []
+    assert stored_files() == []
 
 
-def test_the_sweep_removes_old_files_no_row_refers_to(client, reporter, target, settings):
-    import os
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    assert upload(client, target, "kept.pdf", MINIMAL_PDF).status_code == 302
+def test_the_sweep_removes_old_files_no_row_refers_to(client, reporter, target):
+    # The store dates each file (get_modified_time) by the clock it was written at.
+    with time_machine.travel(clock.now() - timedelta(days=2), tick=False):
+        assert upload(client, target, "kept.pdf", MINIMAL_PDF).status_code == 302
+        default_storage.save("evidence/orphan.pdf", ContentFile(MINIMAL_PDF))
+        default_storage.save("imports/unconfirmed", ContentFile(b"x"))
+    default_storage.save("evidence/fresh-orphan.pdf", ContentFile(MINIMAL_PDF))
     kept = Evidence.objects.get().file.name
-    (settings.MEDIA_ROOT / "evidence" / "orphan.pdf").write_bytes(MINIMAL_PDF)
-    (settings.MEDIA_ROOT / "evidence" / "fresh-orphan.pdf").write_bytes(MINIMAL_PDF)
-    (settings.MEDIA_ROOT / "imports").mkdir()
-    (settings.MEDIA_ROOT / "imports" / "unconfirmed").write_bytes(b"x")
-    old = clock.seconds() - 2 * 24 * 3600
-    for path in ("evidence/orphan.pdf", "imports/unconfirmed", kept):
-        os.utime(settings.MEDIA_ROOT / path, (old, old))
     out = StringIO()
     call_command("sweep_files", stdout=out)
     assert "已删除 2 个" in out.getvalue()
-    assert files_on_disk(settings) == sorted([kept.split("/")[-1], "fresh-orphan.pdf"])
+    assert stored_files() == sorted([kept.split("/")[-1], "fresh-orphan.pdf"])
+
+
+class UndatedStorage(InMemoryStorage):
+    """A store that cannot tell when a file was written."""
+
+    def get_modified_time(self, name):
+        raise NotImplementedError
+
+
+def test_the_sweep_keeps_a_file_whose_age_the_store_cannot_tell(db, settings):
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": f"{__name__}.UndatedStorage"}}
+    default_storage.save("evidence/orphan.pdf", ContentFile(MINIMAL_PDF))
+    out = StringIO()
+    call_command("sweep_files", stdout=out)
+    assert "已删除 0 个" in out.getvalue() and "另有 1 个" in out.getvalue()
+    assert stored.names() == ["evidence/orphan.pdf"]
 
 
 @pytest.mark.parametrize("image_format", ["JPEG", "PNG"])
@@ -233,9 +248,9 @@ def test_comments_in_an_image_are_not_kept(client, reporter, target, image_forma
     content = image_bytes(image_format, comment=comment)
     assert comment.encode() in content  # the upload carries it
     assert upload(client, target, "site.img", content).status_code == 302
-    stored = Evidence.objects.get().file.read()
-    assert "张三".encode() not in stored and b"13812345678" not in stored
-    with Image.open(io.BytesIO(stored)) as image:
+    written = Evidence.objects.get().file.read()
+    assert "张三".encode() not in written and b"13812345678" not in written
+    with Image.open(io.BytesIO(written)) as image:
         assert not {"comment", "Comment", "exif", "xmp"} & set(image.info)
 
 

@@ -139,8 +139,9 @@ def post_with_photo(client, target):
 
 @pytest.mark.parametrize("options", ["size=16k", "ro,size=1m"], ids=["full disk", "read-only"])
 def test_no_room_for_a_photo_gives_a_clear_error_and_saves_nothing(
-    client, settings, mount, reporter, plan, department, options
+    client, settings, files_on_disk, mount, reporter, plan, department, options
 ):
+    # About the file system itself: files on a real, small disk, not in memory.
     settings.MEDIA_ROOT = mount(options)
     target = TargetFactory(project__plan=plan, project__lead_department=department)
     response = post_with_photo(client, target)
@@ -152,9 +153,8 @@ def test_no_room_for_a_photo_gives_a_clear_error_and_saves_nothing(
 
 
 def test_with_room_again_the_same_photo_is_saved(
-    client, settings, tmp_path, reporter, plan, department
+    client, settings, files_on_disk, reporter, plan, department
 ):
-    settings.MEDIA_ROOT = tmp_path / "media-ok"
     target = TargetFactory(project__plan=plan, project__lead_department=department)
     assert post_with_photo(client, target).status_code == 302
     assert Evidence.objects.get().file.size > 16 * 1024

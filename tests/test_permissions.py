@@ -799,9 +799,8 @@ EVIDENCE = [
 
 
 @pytest.fixture
-def photo(world, settings, tmp_path):
+def photo(world):
     """A real PNG attached to 甲's draft."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     out = io.BytesIO()
     Image.new("RGB", (8, 8), (40, 160, 80)).save(out, format="PNG")
     data = out.getvalue()

@@ -4,7 +4,8 @@ Building the demo takes about ten seconds of Python (every figure is judged and
 approved as an official's would be), and some forty tests read it. So the world is
 built once, inside a transaction that is then rolled back, after its rows and files were
 copied; each test that asks for it gets those rows written back into its own
-transaction (a few milliseconds), and its files into its own media folder. The test's
+transaction (a few milliseconds), and its files into the test's file store (through
+the storage API, like the product: projects/exchange/stored.py). The test's
 rollback (or flush, for a test with a live server) then leaves the database as empty as
 before.
 
@@ -21,15 +22,14 @@ few hundred tests take to run.
 import copy
 import fcntl
 import pickle
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import connection, transaction
+
+from projects.exchange import stored
 
 # Rows no world changes, and that SQLite keeps for itself.
 UNTOUCHED = {"django_migrations", "sqlite_sequence"}
@@ -37,16 +37,16 @@ UNTOUCHED = {"django_migrations", "sqlite_sequence"}
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Every table's rows at one moment, and a copy of the media folder."""
+    """Every table's rows at one moment, and the stored files."""
 
     tables: dict  # table → (columns, rows on SQLite | COPY text on PostgreSQL), if any
     models: list  # their models' labels: their id sequences follow them on PostgreSQL
-    media: Path | None
+    files: dict  # stored name → bytes
 
     @classmethod
-    def take(cls, media_copy):
+    def take(cls):
         """The database as this connection sees it now (inside its transaction), and
-        the files under MEDIA_ROOT copied to `media_copy`."""
+        every file in the file store."""
         tables = {}
         with connection.cursor() as cursor:
             for table in sorted(set(connection.introspection.table_names(cursor)) - UNTOUCHED):
@@ -60,15 +60,11 @@ class Snapshot:
             for model in apps.get_models(include_auto_created=True)
             if model._meta.db_table in tables
         ]
-        media = Path(settings.MEDIA_ROOT)
-        if media.exists():
-            shutil.copytree(media, media_copy)
-            return cls(tables, models, Path(media_copy))
-        return cls(tables, models, None)
+        return cls(tables, models, {name: stored.read(name) for name in stored.names()})
 
     def restore(self):
         """Make the database the snapshot, in one transaction (nested in the
-        test's own when it has one), and copy its files under MEDIA_ROOT."""
+        test's own when it has one), and write its files into the file store."""
         with transaction.atomic(), connection.cursor() as cursor:
             # Django's foreign keys are checked at commit, so the order does not matter.
             _run(cursor, [f"DELETE FROM {_quoted(table)}" for table in self.tables])  # noqa: S608
@@ -77,8 +73,8 @@ class Snapshot:
             models = [apps.get_model(label) for label in self.models]
             _run(cursor, connection.ops.sequence_reset_sql(no_style(), models))
         ContentType.objects.clear_cache()
-        if self.media is not None:
-            shutil.copytree(self.media, settings.MEDIA_ROOT, dirs_exist_ok=True)
+        for name, data in self.files.items():
+            stored.write(name, data)
 
 
 @dataclass(frozen=True)
@@ -96,15 +92,15 @@ class World:
 
 
 def built_once_per_run(folder, build):
-    """The World `build(folder)` makes, made by the first worker of this test run to ask
-    and read from `folder` by the others: a folder that all of one run's workers share."""
+    """The World `build()` makes, made by the first worker of this test run to ask and
+    read from `folder` by the others: a folder that all of one run's workers share."""
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # held until the file closes: the others wait
         kept = folder / "world.pickle"
         if kept.exists():
             return pickle.loads(kept.read_bytes())  # noqa: S301 - written just now, below
-        world = build(folder)
+        world = build()
         kept.write_bytes(pickle.dumps(world))
         return world
 

@@ -5,7 +5,9 @@ with times kept to the microsecond), so a backup taken on SQLite restores into
 PostgreSQL and the other way round, and gives back every record exactly. It is read in
 one transaction that sees a single moment (REPEATABLE READ on PostgreSQL; on SQLite the
 transaction holds the write lock, so writers wait until the dump is done). Every file
-is listed in the archive's manifest with its SHA-256, checked again on restore.
+is listed in the archive's manifest with its SHA-256, checked again on restore. Files
+are read and written through the storage API (exchange/stored.py), wherever they are
+kept; the archive itself is a file on the machine that runs the command.
 """
 
 import hashlib
@@ -16,13 +18,12 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
-from projects.exchange import held_photos
+from projects.exchange import held_photos, stored
 from projects.rules import clock
 from projects.web import freshness
 
@@ -40,15 +41,11 @@ def sha256(data):
 
 
 def media_files():
-    root = Path(settings.MEDIA_ROOT)
-    if not root.exists():
-        return []
+    """The names of the stored files a backup keeps (exchange/stored.py)."""
     # imports/ holds uploads waiting for a confirmation, held/ photos of refused forms
     # for half an hour: not records (and a resident's unsent photo stays out of backups).
     waiting = {"imports", held_photos.FOLDER}
-    return sorted(
-        p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] not in waiting
-    )
+    return [name for name in stored.names() if name.split("/", 1)[0] not in waiting]
 
 
 def dump_database():
@@ -73,8 +70,7 @@ def write_backup(path):
     no half archive). Returns the manifest."""
     path = Path(path)
     database = dump_database()
-    root = Path(settings.MEDIA_ROOT)
-    files = {str(p.relative_to(root)): p.read_bytes() for p in media_files()}
+    files = {name: stored.read(name) for name in media_files()}
     manifest = {
         "format": FORMAT,
         "created_at": clock.now().isoformat(),
@@ -142,11 +138,8 @@ def restore_backup(path):
             call_command("loaddata", str(fixture), verbosity=0)
     finally:
         fixture.unlink(missing_ok=True)
-    root = Path(settings.MEDIA_ROOT)
     for name, data in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        stored.write(name, data)
     # Once the files are there too: every server process renders afresh from now on.
     freshness.bump()
     return manifest

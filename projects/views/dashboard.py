@@ -231,9 +231,13 @@ def switch_care(request, state):
 def uploaded_file(file, content_type, filename, public, as_attachment=False, max_age=86400):
     """An uploaded file (evidence, a photo), never rendered as a page of ours: under a
     sandboxing Content-Security-Policy, its type not sniffed; cached by anyone only
-    when public."""
+    when public. Read through the field's storage (a folder, an object store), never a
+    path."""
     response = FileResponse(
-        file.open("rb"), content_type=content_type, as_attachment=as_attachment, filename=filename
+        file.storage.open(file.name, "rb"),
+        content_type=content_type,
+        as_attachment=as_attachment,
+        filename=filename,
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"

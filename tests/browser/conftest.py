@@ -66,6 +66,12 @@ def plain_static_names(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def files_on_disk_for_the_live_server(files_on_disk):
+    """The live server keeps uploaded files on disk, as a deployment on one machine does
+    (tests/conftest.py `files_on_disk`), not in the suite's InMemoryStorage."""
+
+
 @pytest.fixture
 def axe_source():
     path = NODE_MODULES / "axe-core" / "axe.min.js"

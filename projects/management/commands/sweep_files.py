@@ -3,12 +3,12 @@ committing its row leaves behind, and imports never confirmed; and photos held f
 refused form past their half hour (exchange/held_photos.py). Run it from cron, e.g.
 hourly; files younger than --min-age are left alone (their request may still be on)."""
 
-from pathlib import Path
+from datetime import timedelta
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 
-from projects.exchange import held_photos
+from projects.exchange import held_photos, stored
 from projects.models import Evidence, PublicInput, SiteReport
 from projects.rules import clock
 
@@ -23,17 +23,26 @@ class Command(BaseCommand):
         parser.add_argument("--min-age", type=int, default=24 * 3600, help="秒，默认一天")
 
     def handle(self, *args, min_age, **options):
-        root = Path(settings.MEDIA_ROOT)
-        before = clock.seconds() - min_age
+        before = clock.now() - timedelta(seconds=min_age)
         kept = set(Evidence.objects.values_list("file", flat=True))
         kept |= set(PublicInput.objects.exclude(photo="").values_list("photo", flat=True))
         kept |= set(SiteReport.objects.exclude(photo="").values_list("photo", flat=True))
-        removed = 0
+        removed = unknown = 0
         for folder in ("evidence", "imports", "voice", "sites"):
-            for path in sorted((root / folder).glob("*")):
-                name = path.relative_to(root).as_posix()
-                if path.is_file() and name not in kept and path.stat().st_mtime < before:
-                    path.unlink()
+            for name in stored.names(folder):
+                if name in kept:
+                    continue
+                try:
+                    old = default_storage.get_modified_time(name) < before
+                except NotImplementedError:
+                    # A store that cannot tell a file's age: it is kept, for its request
+                    # may still be on; the count says so.
+                    unknown += 1
+                    continue
+                if old:
+                    default_storage.delete(name)
                     removed += 1
         self.stdout.write(f"已删除 {removed} 个无人引用的文件。")
+        if unknown:
+            self.stdout.write(f"另有 {unknown} 个无人引用的文件无法得知时间，未删除。")
         self.stdout.write(f"已删除 {held_photos.sweep()} 张过期的暂存照片。")
