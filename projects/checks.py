@@ -112,3 +112,36 @@ def rule_defaults_are_ordered(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+# What an S3 store cannot go without, each named by the variable that sets it
+# (yicheng/settings.py, FILE_STORE=s3).
+S3_REQUIRED = {
+    "bucket_name": "S3_BUCKET",
+    "endpoint_url": "S3_ENDPOINT_URL",
+    "access_key": "S3_ACCESS_KEY_ID",
+    "secret_key": "S3_SECRET_ACCESS_KEY",
+}
+
+
+@register()
+def file_store_is_complete(app_configs, **kwargs):
+    """With FILE_STORE=s3 every upload and every download goes to the bucket: a missing
+    bucket, address or key would fail each of them, so the site does not start."""
+    store = settings.STORAGES["default"]
+    if store["BACKEND"] != "storages.backends.s3.S3Storage":
+        return []
+    options = store.get("OPTIONS", {})
+    missing = [name for option, name in S3_REQUIRED.items() if not options.get(option)]
+    if not missing:
+        return []
+    return [
+        Error(
+            f"对象存储（FILE_STORE=s3）的设置不完整，缺少 {'、'.join(missing)}："
+            "上传的文件无处保存。"
+            f"The S3 file store is incomplete: set {', '.join(missing)}.",
+            hint="Set them (README › Deployment), or leave FILE_STORE unset to keep files "
+            "in MEDIA_ROOT on this machine.",
+            id="yicheng.E008",
+        )
+    ]

@@ -237,6 +237,36 @@ STORAGES = {
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"  # never served as such: evidence is served by views.dashboard.evidence_file
 
+# Where uploaded files live: a folder on this machine (MEDIA_ROOT) by default; with
+# FILE_STORE=s3 an S3-compatible bucket (Aliyun OSS, MinIO) that every app server shares.
+# Files reach people only through our views, after their permission checks: the bucket
+# stays private (no ACL granted, links signed), and no page links to it. An incomplete
+# S3 configuration is refused by `manage.py check` (projects/checks.py, yicheng.E008).
+FILE_STORE = env_str("FILE_STORE", default="local")
+if FILE_STORE not in {"local", "s3"}:
+    raise ImproperlyConfigured(f"FILE_STORE must be local or s3, not {FILE_STORE!r}.")
+S3_ADDRESSING_STYLE = env_str("S3_ADDRESSING_STYLE", default="path")
+if S3_ADDRESSING_STYLE not in {"path", "virtual"}:
+    raise ImproperlyConfigured(
+        f"S3_ADDRESSING_STYLE must be path or virtual, not {S3_ADDRESSING_STYLE!r}."
+    )
+if FILE_STORE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET", default=""),
+            "endpoint_url": env_str("S3_ENDPOINT_URL", default=""),
+            "region_name": env_str("S3_REGION", default="") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID", default=""),
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,  # a URL of the bucket's, if one were ever made, is signed
+            "file_overwrite": False,  # a second file of the same name gets a name of its own
+            # MinIO and most S3 look-alikes want the bucket in the path; Aliyun OSS the host
+            "addressing_style": S3_ADDRESSING_STYLE,
+        },
+    }
+
 # Shared by every process of the server, for the page cache's content version must be
 # (projects/web/freshness.py): a folder on this machine by default, Redis when the site
 # runs on more than one machine. `check --deploy` refuses a per-process cache.

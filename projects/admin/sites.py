@@ -11,6 +11,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
@@ -131,6 +132,27 @@ class ReturnForm(ActionForm):
     note = forms.CharField(label="退回原因", required=False)
 
 
+class PhotoThroughOurView(AdminFileWidget):
+    """The current photo linked through our view (`url_name`, by its row's key), which
+    checks who may see it: the storage's own URL is no page of ours (with FILE_STORE=s3 a
+    signed address in the bucket, on disk a /media/ path nothing serves)."""
+
+    class Linked(str):
+        url = ""
+
+    def __init__(self, url_name, attrs=None):
+        super().__init__(attrs)
+        self.url_name = url_name
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if context["widget"]["is_initial"]:
+            linked = self.Linked(value)
+            linked.url = reverse(self.url_name, args=[value.instance.key])
+            context["widget"]["value"] = linked
+        return context
+
+
 class ReviewedEntryAdmin(WithUser, ScopedAdmin):
     """An entry officials type and a reviewer approves, as a figure (a site's stage
     change, a practical matter): every save goes (back) to review; only what the
@@ -154,6 +176,11 @@ class ReviewedEntryAdmin(WithUser, ScopedAdmin):
     photo_url = None  # the URL name of its photos
     approve_related = ()  # what approving reads of each
     done_approving = done_returning = ""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "photo":
+            kwargs["widget"] = PhotoThroughOurView(self.photo_url)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
