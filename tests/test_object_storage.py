@@ -273,6 +273,12 @@ def test_the_admin_links_a_stored_photo_through_our_view_never_the_bucket(client
     client.post(reverse("admin:projects_matter_add"), {**entry(plan, housing), "photo": png()})
     item = Matter.objects.get()
     assert bucket.keys() == [item.photo.name]
-    page = client.get(reverse("admin:projects_matter_change", args=[item.pk])).content.decode()
-    assert bucket.name not in page and "Signature" not in page
-    assert reverse("projects:matter_photo", args=[item.key]) in page
+    change = reverse("admin:projects_matter_change", args=[item.pk])
+    ours = reverse("projects:matter_photo", args=[item.key])
+    editable = client.get(change).content.decode()
+    client.force_login(make_official("checker", roles.REVIEWER))  # who may only view it
+    viewed = client.get(change).content.decode()
+    for page in (editable, viewed):
+        assert f'href="{ours}"' in page
+        assert bucket.name not in page and "Signature" not in page
+    assert 'name="photo"' in editable and 'name="photo"' not in viewed

@@ -182,6 +182,13 @@ class ReviewedEntryAdmin(WithUser, ScopedAdmin):
             kwargs["widget"] = PhotoThroughOurView(self.photo_url)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only, the admin would link the storage's URL: `photo_link` links ours.
+            fields = [field for field in fields if field != "photo"]
+        return fields
+
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
