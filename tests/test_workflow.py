@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from projects.models import ProgressReport, Target
@@ -173,6 +174,35 @@ def test_a_reviewer_approves_several_at_once(client, target, reporter, reviewer)
     )
     assert "已审核通过 2 条填报" in response.content.decode()
     assert set(ProgressReport.objects.values_list("state", flat=True)) == {"approved"}
+
+
+def test_a_review_in_the_queue_reaches_the_public_pages_and_the_history(
+    client, target, reporter, reviewer
+):
+    # The queue lists SubmittedReport, a proxy of ProgressReport: the page cache's version
+    # and the history listen for ProgressReport.
+    approved, returned = (
+        draft(target, reporter, value=v, as_of=date(2021, 6, d)) for v, d in ((50, 1), (52, 2))
+    )
+    for report in (approved, returned):
+        report.submit(reporter)
+    public, page = Client(), target.project.get_absolute_url()
+    assert "当前 <strong>50</strong>" not in public.get(page).content.decode()  # kept now
+    client.force_login(reviewer)
+    client.post(QUEUE, {"action": "approve_selected", "_selected_action": [approved.pk]})
+    client.post(
+        QUEUE,
+        {
+            "action": "return_selected",
+            "_selected_action": [returned.pk],
+            "confirm": "1",
+            "reason": "数值与台账不符",
+        },
+    )
+    assert "当前 <strong>50</strong>" in public.get(page).content.decode()
+    for report, state in ((approved, "approved"), (returned, "returned")):
+        last = report.history.first()
+        assert (last.state, last.history_user) == (state, reviewer)
 
 
 def test_returning_from_the_list_asks_for_one_reason(client, target, reporter, reviewer):

@@ -397,10 +397,20 @@ class ReviewActions:
     def has_review_permission(self, request):
         return request.user.has_perm("projects.review_progressreport")
 
+    @staticmethod
+    def as_reports(queryset):
+        """The selected rows as ProgressReport. The queue lists SubmittedReport, a proxy,
+        and a report saved as one sends its signals as another model: the page cache's
+        version, followers' news and the history, which listen for ProgressReport,
+        would never hear of the review. In the list's order."""
+        ids = list(queryset.values_list("pk", flat=True))
+        found = ProgressReport.objects.select_related("target__project__plan").in_bulk(ids)
+        return [found[pk] for pk in ids]
+
     @admin.action(description="审核通过所选填报", permissions=["review"])
     def approve_selected(self, request, queryset):
         done = 0
-        for report in queryset.select_related("target__project__plan"):
+        for report in self.as_reports(queryset):
             try:
                 report.approve(request.user)
                 done += 1
@@ -411,7 +421,7 @@ class ReviewActions:
 
     @admin.action(description="退回所选填报（需说明原因）", permissions=["review"])
     def return_selected(self, request, queryset):
-        return pages.return_reports(self, request, queryset)
+        return pages.return_reports(self, request, self.as_reports(queryset))
 
 
 @admin.register(ProgressReport)
