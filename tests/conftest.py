@@ -216,8 +216,8 @@ def files_in_memory(tmp_path_factory):
     reads or writes one past the storage API (a path under MEDIA_ROOT, open(), os.*)
     finds nothing and fails; MEDIA_ROOT is a plain file, so writing under it fails too.
     Tests of the file system itself say so and switch to `files_on_disk`. Processes the
-    suite starts (gunicorn_serving, tests/*_worker.py) cannot see this memory: they keep
-    the settings' FileSystemStorage, under their own temporary VAR_DIR."""
+    suite starts cannot see this memory: they keep the settings' FileSystemStorage,
+    gunicorn_serving's under its own temporary VAR_DIR (tests/*_worker.py write no file)."""
     from django.conf import settings
     from django.test import override_settings
 
