@@ -551,3 +551,16 @@ def gunicorn_serving(env, folder, app="yicheng.wsgi"):
             # gunicorn's quick shutdown: a graceful one waits out the keep-alive connections.
             process.send_signal(signal.SIGINT)
             process.wait(timeout=30)
+
+
+@pytest.fixture
+def mailbox(settings):
+    """A real SMTP server on loopback (tests/receivers.py) that the product's own SMTP
+    backend sends to."""
+    from .receivers import Mailbox
+
+    with Mailbox() as box:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", box.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield box

@@ -259,15 +259,6 @@ def test_the_tracking_page_is_in_no_page_cache(client, sent, project, settings):
     assert files and not [f for f in files if token.encode() in f.read_bytes()]
 
 
-@pytest.fixture
-def mailbox(settings):
-    with Mailbox() as box:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", box.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        yield box
-
-
 def test_an_address_is_confirmed_then_told_when_the_answer_is_out(
     client, sent, moderator, reporter, mailbox
 ):

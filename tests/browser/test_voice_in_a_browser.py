@@ -89,15 +89,6 @@ def reporter(project):
 
 
 @pytest.fixture
-def mailbox(settings):
-    with Mailbox() as box:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", box.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        yield box
-
-
-@pytest.fixture
 def log():
     with written_log() as lines:
         yield lines
