@@ -6,7 +6,20 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from projects.models import Department, Plan, ProgressReport, Project, Target
+from projects.models import (
+    Budget,
+    Contract,
+    Department,
+    Funding,
+    Milestone,
+    MoneyTotal,
+    Payment,
+    Plan,
+    ProgressReport,
+    Project,
+    StepReport,
+    Target,
+)
 from projects.rules import clock
 
 
@@ -70,3 +83,86 @@ class ReportFactory(factory.django.DjangoModelFactory):
     reviewed_at = factory.LazyAttribute(
         lambda o: clock.now() if o.state == ProgressReport.State.APPROVED else None
     )
+
+
+class MoneyFactory(factory.django.DjangoModelFactory):
+    """An approved money entry by default, the project's MoneyTotal brought up to date
+    (as its approval would)."""
+
+    class Meta:
+        abstract = True
+
+    project = factory.SubFactory(ProjectFactory)
+    state = Budget.State.APPROVED
+    reviewed_at = factory.LazyAttribute(
+        lambda o: clock.now() if o.state == Budget.State.APPROVED else None
+    )
+
+    @factory.post_generation
+    def totals(entry, create, extracted, **kwargs):
+        if create and entry.state == Budget.State.APPROVED:
+            MoneyTotal.refresh(entry.project)
+
+
+class BudgetFactory(MoneyFactory):
+    class Meta:
+        model = Budget
+
+    total = Decimal("1000")
+    district = Decimal("1000")
+    as_of = factory.LazyAttribute(lambda o: o.project.plan.period_start)
+
+
+class FundingFactory(MoneyFactory):
+    class Meta:
+        model = Funding
+
+    source = "district"
+    amount = Decimal("500")
+    as_of = factory.LazyAttribute(lambda o: o.project.plan.period_start)
+
+
+class ContractFactory(MoneyFactory):
+    class Meta:
+        model = Contract
+
+    kind = Contract.Kind.CONSTRUCTION
+    method = Contract.Method.OPEN_TENDER
+    contractor = "驻马店市测试建设有限公司"
+    title = factory.Sequence(lambda n: f"施工合同{n}")
+    amount = Decimal("800")
+    signed_on = factory.LazyAttribute(lambda o: o.project.plan.period_start)
+
+
+class PaymentFactory(MoneyFactory):
+    class Meta:
+        model = Payment
+
+    contract = factory.SubFactory(ContractFactory)
+    project = factory.LazyAttribute(lambda o: o.contract.project)
+    node = "预付款"
+    accepted_on = factory.LazyAttribute(lambda o: o.contract.signed_on)
+    amount = Decimal("200")
+    paid_on = factory.LazyAttribute(lambda o: o.contract.signed_on)
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    project = factory.SubFactory(ProjectFactory)
+    step = Milestone.Step.PERMIT
+    title = "完成建筑工程施工许可证办理"
+    due_date = factory.LazyAttribute(lambda o: o.project.plan.period_start)
+
+
+class StepReportFactory(MoneyFactory):
+    """A submitted step report: approving it (`approve`) is what writes the step."""
+
+    class Meta:
+        model = StepReport
+
+    milestone = factory.SubFactory(MilestoneFactory)
+    project = factory.LazyAttribute(lambda o: o.milestone.project)
+    done_on = factory.LazyAttribute(lambda o: o.milestone.due_date)
+    state = StepReport.State.SUBMITTED

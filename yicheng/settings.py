@@ -420,6 +420,15 @@ VOICE_PHOTO_MAX_BYTES = env_int("VOICE_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 # the previous one; a report waiting this many days for review is chased up.
 REPORTING_DAY = env_int("REPORTING_DAY", 25)
 REVIEW_DAYS = env_int("REVIEW_DAYS", 5)
+# The rules that watch the money and the steps, for a new plan (a plan keeps its own,
+# dated, in force from the day set): a step late the day after its planned date plus
+# these days; accepted work paid within 30 days (《保障中小企业款项支付条例》第九条);
+# spending behind the time gone by 20 points; funds in place at 开工 the whole budget
+# (《政府投资条例》第二十二条：资金应当落实到位, no 垫资).
+STEP_GRACE_DAYS = env_int("STEP_GRACE_DAYS", 0)
+PAYMENT_DAYS = env_int("PAYMENT_DAYS", 30)
+SPENDING_LAG_POINTS = env_int("SPENDING_LAG_POINTS", 20)
+FUNDS_AT_START_PERCENT = env_int("FUNDS_AT_START_PERCENT", 100)
 
 # Work a request sets off (an approval's mails to followers, a new question's alert) runs
 # in a worker (`manage.py db_worker`, started by make run and make serve): Django 6's

@@ -4,15 +4,17 @@ plan's dated rules), `plans` (plans, departments), `tracking` (projects, targets
 their derived figures), `reports` (progress reports and evidence), `cycle` (the
 candidates before the deputies' vote), `voice` (what the public sends, and the
 answers), `sites` (点位, their stages, 码上评), `notice` (公示), `supervision` (the
-reporting calendar, 挂牌督办), `alerts` (channels, alerts, the public's follows) and
-`matters` (the register of 我为群众办实事). Lower floors never import higher ones
-(import-linter holds it, pyproject.toml); everything is importable from
+reporting calendar, 挂牌督办), `alerts` (channels, alerts, the public's follows),
+`matters` (the register of 我为群众办实事) and `money` (budgets, funds, contracts,
+payments, procedure steps and the rules that watch them). Lower floors never import
+higher ones (import-linter holds it, pyproject.toml); everything is importable from
 `projects.models`."""
 
 from projects.models.alerts import *  # noqa: F403
 from projects.models.cycle import *  # noqa: F403
 from projects.models.fields import *  # noqa: F403
 from projects.models.matters import *  # noqa: F403
+from projects.models.money import *  # noqa: F403
 from projects.models.notice import *  # noqa: F403
 from projects.models.plan_rules import *  # noqa: F403
 from projects.models.plans import *  # noqa: F403

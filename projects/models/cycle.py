@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projects.models.fields import value_field
+from projects.models.money import ESTIMATE_NOTE, Budget
 from projects.models.plan_rules import PlanRule
 from projects.models.plans import Department, Plan, in_published_plan
 from projects.models.review import official_field
@@ -315,6 +316,17 @@ class Ballot(models.Model):
                     )
                     for t in candidate.targets.all()
                 )
+                if candidate.investment is not None:
+                    # A draft, not the budget: the department confirms or corrects it.
+                    Budget.objects.create(
+                        project=project,
+                        total=candidate.investment,
+                        as_of=clock.today(),
+                        estimate=True,
+                        state=Budget.State.RETURNED,
+                        review_note=ESTIMATE_NOTE,
+                        note=f"由候选项目“{candidate.title}”的估算投资带入。",
+                    )
                 candidate.state, candidate.project = Candidate.State.ELECTED, project
                 candidate._history_user = user
                 candidate.save()

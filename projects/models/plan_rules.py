@@ -66,6 +66,16 @@ class PlanRule(models.Model):
         REVIEW_DAYS = "review_days", _("填报等待审核的提醒界限（天）")
         ELECTION_SHARE = "election_share", _("当选所需赞成票（超过在任代表的百分比）")
         RATING_SHARE = "rating_share", _("满意度测评的界限（超过有效票的百分比）")
+        STEP_GRACE_DAYS = "step_grace_days", _("手续节点逾期的宽限（计划日期后的天数）")
+        PAYMENT_DAYS = "payment_days", _("验收后拨付工程款的时限（天）")
+        SPENDING_LAG_POINTS = (
+            "spending_lag_points",
+            _("支出进度落后时间进度的督查界限（百分点）"),
+        )
+        FUNDS_AT_START_PERCENT = (
+            "funds_at_start_percent",
+            _("开工时资金到位的下限（占预算的百分比）"),
+        )
 
     # The setting that gives each rule's value for a new plan, and the values it may take.
     SETTINGS = {
@@ -81,6 +91,10 @@ class PlanRule(models.Model):
         Name.NOTICE_DAYS: "NOTICE_DAYS",
         Name.REPORTING_DAY: "REPORTING_DAY",
         Name.REVIEW_DAYS: "REVIEW_DAYS",
+        Name.STEP_GRACE_DAYS: "STEP_GRACE_DAYS",
+        Name.PAYMENT_DAYS: "PAYMENT_DAYS",
+        Name.SPENDING_LAG_POINTS: "SPENDING_LAG_POINTS",
+        Name.FUNDS_AT_START_PERCENT: "FUNDS_AT_START_PERCENT",
     }
     BOUNDS = {
         Name.PACE_SLOW_POINTS: (Decimal("0.1"), Decimal("100")),
@@ -95,6 +109,10 @@ class PlanRule(models.Model):
         Name.NOTICE_DAYS: (Decimal("1"), Decimal("60")),
         Name.REPORTING_DAY: (Decimal("1"), Decimal("31")),
         Name.REVIEW_DAYS: (Decimal("1"), Decimal("30")),
+        Name.STEP_GRACE_DAYS: (Decimal("0"), Decimal("365")),
+        Name.PAYMENT_DAYS: (Decimal("1"), Decimal("365")),
+        Name.SPENDING_LAG_POINTS: (Decimal("0.1"), Decimal("100")),
+        Name.FUNDS_AT_START_PERCENT: (Decimal("1"), Decimal("100")),
     }
     # Rules counted in whole units.
     WHOLE = {
@@ -105,12 +123,21 @@ class PlanRule(models.Model):
         Name.NOTICE_DAYS,
         Name.REPORTING_DAY,
         Name.REVIEW_DAYS,
+        Name.STEP_GRACE_DAYS,
+        Name.PAYMENT_DAYS,
     }
     # Rules in force only from the day they are set on a plan, never from its start: what
     # a project went through before (公示) is not redone after the fact, and no report
     # was due before there was a reporting day to meet; no month of 码上评 is judged
     # by networks nobody counted then.
+    # The rules that watch the money and the steps (models/money.py) judge each lapse by
+    # the rule in force on the day it began: none before the day they were set, so a
+    # past year (2021) reads as it did.
     FROM_THE_DAY_SET = {
+        Name.STEP_GRACE_DAYS,
+        Name.PAYMENT_DAYS,
+        Name.SPENDING_LAG_POINTS,
+        Name.FUNDS_AT_START_PERCENT,
         Name.NOTICE_DAYS,
         Name.REPORTING_DAY,
         Name.ONLINE_RATING_NETWORKS,

@@ -124,6 +124,13 @@ class Plan(models.Model):
     )
     period_start = models.DateField("周期开始")
     period_end = models.DateField("周期结束")
+    supervision_phone = models.CharField(
+        "监督电话",
+        max_length=40,
+        blank=True,
+        db_default="",
+        help_text="印在项目公示牌上的监督举报电话（如区政府督查室的电话）；留空则公示牌写“未填报”。",
+    )
     source_name = models.CharField("来源", max_length=300, blank=True)
     source_url = models.URLField("来源链接", blank=True)
     source_text = models.TextField("来源原文", blank=True)

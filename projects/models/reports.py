@@ -202,6 +202,9 @@ class ProgressReport(Reviewed, models.Model):
     )
     # Written by an approved stage change of a site (SiteReport.approve), never typed.
     from_sites = models.BooleanField("由点位阶段计数", default=False, editable=False)
+    from_step = models.BooleanField(
+        "由手续节点写入", default=False, db_default=False, editable=False
+    )
 
     objects = ProgressReportQuerySet.as_manager()
     history = HistoricalRecords()
@@ -314,6 +317,11 @@ class ProgressReport(Reviewed, models.Model):
             raise ValidationError(
                 f"“{self.target.name}”按点位计数：数值由审核通过的点位阶段变化自动生成，"
                 "请在“点位”中填报各点位的阶段，不能直接填报数值。"
+            )
+        if self.target_id and not self.from_step and hasattr(self.target, "step"):
+            raise ValidationError(
+                f"“{self.target.name}”由手续节点“{self.target.step.title}”计入：请填报该节点的"
+                "实际完成日期和证明材料，审核通过后自动记为完成，不能直接填报数值。"
             )
         if self.target_id and self.value is not None:
             if self.target.kind == Target.Kind.MILESTONE and self.value not in (0, 1):

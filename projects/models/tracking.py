@@ -336,12 +336,47 @@ class MilestoneQuerySet(models.QuerySet):
 
 
 class Milestone(models.Model):
+    """A procedure step of a pledge (立项 → … → 验收), with its planned date and, once a
+    reviewer approves a `StepReport` with its document, its actual date (`done_on`,
+    written by that approval only; steps marked before it came keep theirs). A step may
+    feed a milestone target (`target`): its approval writes the target's figure, and no
+    one reports that target by hand, so the two never disagree."""
+
+    class Step(models.TextChoices):
+        APPROVAL = "approval", _("立项")
+        SITE = "site", _("规划选址 / 用地")
+        TENDER = "tender", _("招投标")
+        PERMIT = "permit", _("施工许可")
+        START = "start", _("开工")
+        FINISH = "finish", _("竣工")
+        ACCEPTANCE = "acceptance", _("验收")
+        ACCOUNTS = "accounts", _("决算")
+        OTHER = "other", _("其他节点")
+
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="milestones", verbose_name="民生实事"
     )
+    step = models.CharField(
+        "手续步骤", max_length=20, choices=Step, default=Step.OTHER, db_default=Step.OTHER
+    )
     title = models.CharField("节点", max_length=200)
-    due_date = models.DateField("时限")
-    done_on = models.DateField("完成日期", null=True, blank=True)
+    due_date = models.DateField("计划日期")
+    done_on = models.DateField(
+        "实际完成日期",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="由审核通过的节点填报写入。",
+    )
+    target = models.OneToOneField(
+        "Target",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="step",
+        verbose_name="计入指标",
+        help_text="该节点完成即为此节点指标完成（如“开工”）；该指标不再手工填报。",
+    )
 
     objects = MilestoneQuerySet.as_manager()
     history = HistoricalRecords()
@@ -353,6 +388,20 @@ class Milestone(models.Model):
 
     def __str__(self):
         return f"{self.title}（{self.due_date:%Y-%m-%d}前）"
+
+    def clean(self):
+        if self.target_id is None or self.project_id is None:
+            return
+        target = self.target
+        if target.project_id != self.project_id:
+            raise ValidationError({"target": "只能计入本实事的指标。"})
+        if target.kind != Target.Kind.MILESTONE or target.counted_stage is not None:
+            raise ValidationError({"target": "只能计入节点指标（且不按点位计数的）。"})
+        hand = progress_reports().filter(target=target, from_step=False)
+        if hand.exclude(state="withdrawn").exists():
+            raise ValidationError(
+                {"target": "该指标已有手工填报，不能改由节点计入：两者会不一致。"}
+            )
 
 
 class TargetQuerySet(models.QuerySet):
@@ -367,9 +416,12 @@ class TargetQuerySet(models.QuerySet):
         return self.filter(project__in=Project.objects.visible_to(user))
 
     def reported_by_hand(self):
-        """Targets whose figures a person enters: of plans not archived, and not counted
-        from their sites (ProgressReport.clean refuses the rest, with the reason)."""
-        return self.filter(project__plan__archived_at__isnull=True, counted_stage__isnull=True)
+        """Targets whose figures a person enters: of plans not archived, neither counted
+        from their sites nor fed by a procedure step (ProgressReport.clean refuses the
+        rest, with the reason)."""
+        return self.filter(
+            project__plan__archived_at__isnull=True, counted_stage__isnull=True, step__isnull=True
+        )
 
     def with_progress(self, as_of=None):
         """Targets annotated with their figures, from approved reports only.

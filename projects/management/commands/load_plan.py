@@ -74,7 +74,12 @@ def load(data):
             for order, text in enumerate(item.get("measures", []), start=1)
         )
         Milestone.objects.bulk_create(
-            Milestone(project=project, title=m["title"], due_date=m["due_date"])
+            Milestone(
+                project=project,
+                step=m.get("step", Milestone.Step.OTHER),
+                title=m["title"],
+                due_date=m["due_date"],
+            )
             for m in item.get("milestones", [])
         )
         for order, target in enumerate(item["targets"], start=1):
