@@ -18,7 +18,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -31,10 +31,14 @@ from projects.api import records, schemas
 from projects.exchange.spreadsheets import CSV_DIALECT, CSV_ENCODING, csv_lines
 from projects.models import (
     Ballot,
+    Budget,
     Candidate,
+    Contract,
+    Funding,
     Matter,
     Notice,
     OnlineRating,
+    Payment,
     Plan,
     PlanArchive,
     ProgressReport,
@@ -67,6 +71,21 @@ class EvidenceFile(schemas.EvidenceRecord):
         **schemas.EvidenceRecord.READ,
         "report": lambda evidence, site: evidence.report_id,
     }
+
+
+# The money tables whose records list public documents (a table of their own here).
+MONEY_TABLES = ("budgets", "funds", "contracts", "payments", "steps")
+
+
+class MoneyDocumentFile(schemas.MoneyDocumentRecord):
+    """A row of money_documents.csv: a public (redacted) document of a money record or
+    step, with the record it belongs to (the file itself stays on the site)."""
+
+    model_config = ConfigDict(extra="forbid")
+    table: Literal[MONEY_TABLES] = Field(
+        description="所属记录的表（budgets、funds、contracts、payments 或 steps）"
+    )
+    entry: int = Field(description="所属记录在该表中的编号（id）")
 
 
 @dataclass(frozen=True)
@@ -168,6 +187,42 @@ TABLES = [
         [],  # site is empty for ratings at a project's code: no key of its columns
         [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
     ),
+    Table(
+        "budgets",
+        "项目预算",
+        schemas.BudgetRecord,
+        ["id"],
+        [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
+    ),
+    Table(
+        "funds",
+        "资金到位",
+        schemas.FundingRecord,
+        ["id"],
+        [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
+    ),
+    Table(
+        "contracts",
+        "合同",
+        schemas.ContractRecord,
+        ["id"],
+        [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
+    ),
+    Table(
+        "payments",
+        "合同节点拨付",
+        schemas.PaymentRecord,
+        ["id"],
+        [{"fields": "contract", "reference": {"resource": "contracts", "fields": "id"}}],
+    ),
+    Table(
+        "steps",
+        "手续节点",
+        schemas.StepRecord,
+        ["id"],
+        [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
+    ),
+    Table("money_documents", "资金与手续的公开材料", MoneyDocumentFile, ["url"], []),
 ]
 
 # Table Schema types for the API's JSON Schema types.
@@ -277,7 +332,29 @@ def rows(plan, site):
         else []
     )
     ratings = Rating.objects.public().filter(project__plan=plan).select_related("project__plan")
+    money = {
+        "budgets": [
+            schemas.BudgetRecord.of(e, site) for e in records.public_money(Budget, plan.year)
+        ],
+        "funds": [
+            schemas.FundingRecord.of(e, site) for e in records.public_money(Funding, plan.year)
+        ],
+        "contracts": [
+            schemas.ContractRecord.of(e, site) for e in records.public_money(Contract, plan.year)
+        ],
+        "payments": [
+            schemas.PaymentRecord.of(e, site) for e in records.public_money(Payment, plan.year)
+        ],
+        "steps": [schemas.StepRecord.of(step, site) for step in records.public_steps(plan.year)],
+    }
+    money["money_documents"] = [
+        {**document, "table": name, "entry": record["id"]}
+        for name in MONEY_TABLES
+        for record in money[name]
+        for document in record["documents"]
+    ]
     return {
+        **money,
         "candidates": [schemas.CandidateRecord.of(c, site) for c in candidates],
         "comments": [
             schemas.CommentRecord.of(item, site)
@@ -403,7 +480,9 @@ def build(plan, site, created=None):
         "description": (
             f"驿城区{plan.year}年民生实事的公开承诺、指标和经审核公开的全部进度填报，"
             "以及佐证材料的清单（文件本身在本站，按 url 下载，可用 sha256 核对），"
-            "经审核公开的群众留言和答复（不含留言人的姓名和电话）。"
+            "经审核公开的群众留言和答复（不含留言人的姓名和电话），"
+            "经审核的预算、资金到位、合同、拨付和手续节点（金额以万元计；公开材料只列出"
+            "脱敏件的网址、大小和 SHA-256，原件不公开）。"
             "只含经审核公开的数据。"
             + ("本计划的进度为演示数据，不是真实填报。" if plan.demo_data else "")
         ),

@@ -59,17 +59,23 @@ from projects.api.records import (
     chosen_plans,
     in_plans,
     online_rating_rows,
+    public_money,
     public_objections,
     public_sites,
+    public_steps,
 )
 from projects.api.schemas import (
+    BudgetRecord,
     CandidateRecord,
     CommentRecord,
+    ContractRecord,
+    FundingRecord,
     MatterRecord,
     NoticeRecord,
     ObjectionRecord,
     OnlineRatingRecord,
     Page,
+    PaymentRecord,
     PlanRecord,
     ProjectRecord,
     ProposalRecord,
@@ -78,16 +84,21 @@ from projects.api.schemas import (
     ReportRecord,
     SiteCollection,
     SiteRecord,
+    StepRecord,
     SupervisionRecord,
     TallyRecord,
     TargetRecord,
 )
 from projects.models import (
     Ballot,
+    Budget,
     Candidate,
+    Contract,
+    Funding,
     Matter,
     Notice,
     OnlineRating,
+    Payment,
     Plan,
     ProgressReport,
     Project,
@@ -392,6 +403,47 @@ def matters(request, filters: Query[MatterFilters]):
     found = in_plans(Matter.objects.public(), filters.plan).search(filters.q)
     found = found.select_related("plan", "department").order_by("-done_on", "-pk")
     return paginated(request, filters, found, MatterRecord)
+
+
+@endpoint(
+    "budgets",
+    BudgetRecord,
+    _("经审核的项目预算：计划总投资及各资金来源（万元）；候选项目的估算投资不在其中。"),
+)
+def budgets(request, filters: Query[QuestionFilters]):
+    found = public_money(Budget, filters.plan, filters.project)
+    return paginated(request, filters, found, BudgetRecord)
+
+
+@endpoint("funds", FundingRecord, _("经审核的资金到位：各来源截至某日累计到位的资金（万元）。"))
+def funds(request, filters: Query[QuestionFilters]):
+    found = public_money(Funding, filters.plan, filters.project)
+    return paginated(request, filters, found, FundingRecord)
+
+
+@endpoint(
+    "contracts",
+    ContractRecord,
+    _("经审核的合同：类别、采购方式、中标单位（个人只写“自然人”）、金额和签订日期。"),
+)
+def contracts(request, filters: Query[QuestionFilters]):
+    found = public_money(Contract, filters.plan, filters.project)
+    return paginated(request, filters, found, ContractRecord)
+
+
+@endpoint("payments", PaymentRecord, _("经审核的合同节点：验收的工程量和日期，拨付的金额和日期。"))
+def payments(request, filters: Query[QuestionFilters]):
+    found = public_money(Payment, filters.plan, filters.project)
+    return paginated(request, filters, found, PaymentRecord)
+
+
+@endpoint(
+    "steps",
+    StepRecord,
+    _("手续节点（立项、招投标、施工许可、开工……）的计划日期和经审核的实际完成日期。"),
+)
+def steps(request, filters: Query[QuestionFilters]):
+    return paginated(request, filters, public_steps(filters.plan, filters.project), StepRecord)
 
 
 def openapi_json(request):

@@ -4,13 +4,22 @@ written in a record (`projects.api.schemas` declares each record and reads it)."
 
 from urllib.parse import urljoin
 
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from projects.models import (
+    Budget,
+    Contract,
+    Funding,
+    Milestone,
+    MoneyDocument,
+    Payment,
     Plan,
     PublicInput,
     Site,
+    StepReport,
+    in_published_plan,
 )
 from projects.rules import clock, pace
 from projects.rules.formatting import figure, percent_value
@@ -54,6 +63,62 @@ def status_label(status):
     """The status's Chinese name, whatever language the visitor chose for the pages."""
     with translation.override("zh-hans"):
         return str(pace.Status(status).label)
+
+
+def chinese(read):
+    """What `read()` says in Chinese (a choice's label, 自然人), whatever language the
+    visitor chose for the pages: a record says the same to everyone."""
+    with translation.override("zh-hans"):
+        return str(read())
+
+
+def with_public_documents(entries):
+    """`entries` with their public documents as `public_documents`: the only documents a
+    money record lists (schemas.public_documents reads nothing else)."""
+    return entries.prefetch_related(
+        Prefetch("documents", queryset=MoneyDocument.objects.public(), to_attr="public_documents")
+    )
+
+
+# Each money list's order within a project: budgets and funds by date, contracts as
+# signed, payments by contract and node as entered.
+MONEY_ORDER = {
+    Budget: ("as_of", "pk"),
+    Funding: ("source", "as_of", "pk"),
+    Contract: ("signed_on", "pk"),
+    Payment: ("contract_id", "pk"),
+}
+
+
+def public_money(model, year=None, project=None):
+    """The public entries of a money model (`public()`: approved, of published plans) of
+    the plans a `?plan=` chooses, corrections and the entries they correct alike (each
+    row says what it corrects), newest plan first, then by project."""
+    found = in_plans(model.objects.public(), year, "project__plan")
+    if model is Payment:  # a node is shown with its contract, never without it
+        found = found.filter(contract__in=Contract.objects.public())
+    if project is not None:
+        found = found.filter(project__number=project)
+    found = found.select_related("project__plan")
+    found = found.order_by("-project__plan__year", "project__number", *MONEY_ORDER[model])
+    return with_public_documents(found)
+
+
+def public_steps(year=None, project=None):
+    """The procedure steps of published plans with the public documents of their approved
+    reports, newest plan first, then by project and planned date. A step's `done_on` is
+    written only by an approved report, so it is public as it stands."""
+    found = in_plans(
+        Milestone.objects.filter(in_published_plan("project__plan")), year, "project__plan"
+    )
+    if project is not None:
+        found = found.filter(project__number=project)
+    reports = with_public_documents(StepReport.objects.public().order_by("done_on", "pk"))
+    return (
+        found.select_related("project__plan")
+        .prefetch_related(Prefetch("step_reports", queryset=reports, to_attr="public_reports"))
+        .order_by("-project__plan__year", "project__number", "due_date", "pk")
+    )
 
 
 def public_sites(year, as_of, project=None):

@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, WithJsonSchema
 
 from projects.api.records import (
     absolute,
+    chinese,
     decimal_text,
     moment,
     on_call_page,
@@ -26,10 +27,13 @@ from projects.models import (
     CLOSED_MEANING,
     COMPLETE_MEANING,
     Candidate,
+    Contract,
     Evidence,
+    Milestone,
     PublicInput,
     Rating,
     SiteStage,
+    Source,
     Supervision,
     Target,
 )
@@ -627,3 +631,193 @@ class Page(Schema, Generic[T]):
     next: Url | None = Field(description=_("下一页的完整网址，没有时为 null"))
     previous: Url | None = Field(description=_("上一页的完整网址，没有时为 null"))
     results: list[T] = Field(description=_("本页的记录"))
+
+
+# Money and the procedure steps (issue 35): approved entries of published plans only.
+# Amounts are 万元 written exactly (to the 分 they were entered in), as figures are.
+Amount = Annotated[
+    str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", json_schema_extra={"x-unit": "万元"})
+]
+
+
+class MoneyDocumentRecord(Record):
+    url: Url = Field(description=_("文件地址（只有经审核公开的脱敏件）"))
+    kind: str = Field(description=_("image 或 pdf"))
+    content_type: str = Field(description=_("文件类型，如 application/pdf"))
+    caption: str = Field(description=_("说明（可能为空）"))
+    size: int = Field(description=_("文件大小"), json_schema_extra={"x-unit": "字节"})
+    sha256: str = Field(
+        description=_("文件的 SHA-256 校验值（十六进制），可核对下载的文件未被改动")
+    )
+
+    READ: ClassVar[dict] = {
+        "url": lambda document, site: absolute(site, document.get_absolute_url()),
+    }
+
+
+def documents_field():
+    return Field(
+        description=_(
+            "经审核公开的材料（脱敏件），每项含 url、kind、content_type、caption、size、sha256；"
+            "原件不公开"
+        )
+    )
+
+
+def corrects_field():
+    return Field(
+        description=_(
+            "本条更正的记录编号；不是更正时为 null。被更正的记录仍然列出："
+            "没有被任何一条更正的才是现行的"
+        )
+    )
+
+
+def approved_at_field():
+    return Field(description=_("审核通过时间（北京时间），未记录时为 null"))
+
+
+def amount_of(name):
+    return lambda entry, site: decimal_text(getattr(entry, name))
+
+
+def public_documents(entry, site):
+    """The entry's public documents, prefetched as `public_documents` (records.py): an
+    entry read without them fails rather than list a private original."""
+    return [MoneyDocumentRecord.of(document, site) for document in entry.public_documents]
+
+
+# How every money entry's shared fields are read.
+MONEY_READ = {
+    "id": lambda entry, site: entry.pk,
+    "plan": lambda entry, site: entry.project.plan.year,
+    "project": project_number,
+    "approved_at": lambda entry, site: moment(entry.reviewed_at),
+    "corrects": lambda entry, site: entry.corrects_id,
+    "documents": public_documents,
+}
+
+
+class BudgetRecord(Record):
+    id: int = Field(description=_("预算记录编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    total: Amount = Field(description=_("计划总投资（万元）"))
+    central: Amount | None = Field(description=_("中央资金（万元），未填报为 null"))
+    provincial: Amount | None = Field(description=_("省级资金（万元），未填报为 null"))
+    municipal: Amount | None = Field(description=_("市级资金（万元），未填报为 null"))
+    district: Amount | None = Field(description=_("区级资金（万元），未填报为 null"))
+    bonds: Amount | None = Field(description=_("专项债券（万元），未填报为 null"))
+    social: Amount | None = Field(description=_("社会资金（万元），未填报为 null"))
+    other: Amount | None = Field(description=_("其他资金（万元），未填报为 null"))
+    as_of: date = Field(description=_("填报日期：该预算自此日起适用"))
+    note: str = Field(description=_("说明（可能为空）"))
+    approved_at: Moment | None = approved_at_field()
+    corrects: int | None = corrects_field()
+    documents: list[MoneyDocumentRecord] = documents_field()
+
+    READ: ClassVar[dict] = {
+        **MONEY_READ,
+        **{name: amount_of(name) for name in ("total", *Source.values)},
+    }
+
+
+class FundingRecord(Record):
+    id: int = Field(description=_("资金到位记录编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    source: Literal[tuple(Source.values)] = Field(description=_("资金来源代码"))
+    source_label: str = Field(description=_("资金来源的中文名称"))
+    amount: Amount = Field(description=_("该来源截至 as_of 累计到位的资金（万元），不是本期新增"))
+    as_of: date = Field(description=_("截至日期"))
+    note: str = Field(description=_("说明（可能为空）"))
+    approved_at: Moment | None = approved_at_field()
+    corrects: int | None = corrects_field()
+    documents: list[MoneyDocumentRecord] = documents_field()
+
+    READ: ClassVar[dict] = {
+        **MONEY_READ,
+        "amount": amount_of("amount"),
+        "source_label": lambda funding, site: chinese(funding.get_source_display),
+    }
+
+
+class ContractRecord(Record):
+    id: int = Field(description=_("合同记录编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    kind: Literal[tuple(Contract.Kind.values)] = Field(description=_("合同类别代码"))
+    kind_label: str = Field(description=_("合同类别的中文名称，如“施工”"))
+    method: Literal[tuple(Contract.Method.values)] = Field(description=_("采购方式代码"))
+    method_label: str = Field(description=_("采购方式的中文名称，如“公开招标”"))
+    contractor: str = Field(description=_("中标（承包）单位；承包方为个人时只写“自然人”"))
+    title: str = Field(description=_("合同名称"))
+    amount: Amount = Field(description=_("合同金额（万元）"))
+    signed_on: date = Field(description=_("签订日期"))
+    notice_url: Url | None = Field(description=_("中标公告的网址，没有时为 null"))
+    note: str = Field(description=_("说明（可能为空）"))
+    approved_at: Moment | None = approved_at_field()
+    corrects: int | None = corrects_field()
+    documents: list[MoneyDocumentRecord] = documents_field()
+
+    READ: ClassVar[dict] = {
+        **MONEY_READ,
+        "amount": amount_of("amount"),
+        "kind_label": lambda contract, site: chinese(contract.get_kind_display),
+        "method_label": lambda contract, site: chinese(contract.get_method_display),
+        # A person is never named: the rule is the model's (`public_contractor`).
+        "contractor": lambda contract, site: chinese(lambda: contract.public_contractor),
+        "notice_url": lambda contract, site: contract.notice_url or None,
+    }
+
+
+class PaymentRecord(Record):
+    id: int = Field(description=_("拨付记录编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    contract: int = Field(description=_("合同记录编号（contracts 的 id）"))
+    node: str = Field(description=_("合同节点，如“预付款”“竣工验收”"))
+    accepted_work: str = Field(description=_("验收的工程量（可能为空）"))
+    accepted_on: date | None = Field(description=_("验收日期，或 null"))
+    amount: Amount | None = Field(
+        description=_("拨付金额（万元）；已验收尚未拨付时为 null，拨付后另有一条记录更正它")
+    )
+    paid_on: date | None = Field(description=_("拨付日期；尚未拨付时为 null"))
+    note: str = Field(description=_("说明（可能为空）"))
+    approved_at: Moment | None = approved_at_field()
+    corrects: int | None = corrects_field()
+    documents: list[MoneyDocumentRecord] = documents_field()
+
+    READ: ClassVar[dict] = {
+        **MONEY_READ,
+        "amount": amount_of("amount"),
+        "contract": lambda payment, site: payment.contract_id,
+    }
+
+
+class StepRecord(Record):
+    id: int = Field(description=_("手续节点编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    step: Literal[tuple(Milestone.Step.values)] = Field(description=_("手续步骤代码"))
+    step_label: str = Field(description=_("手续步骤的中文名称，如“施工许可”"))
+    title: str = Field(description=_("节点"))
+    due_date: date = Field(description=_("计划完成日期"))
+    done_on: date | None = Field(
+        description=_("实际完成日期（经审核的节点填报写入）；尚未完成或未经审核时为 null")
+    )
+    documents: list[MoneyDocumentRecord] = Field(
+        description=_("经审核的节点填报所附的公开材料（脱敏件），字段同预算等的 documents")
+    )
+
+    READ: ClassVar[dict] = {
+        "id": lambda step, site: step.pk,
+        "plan": lambda step, site: step.project.plan.year,
+        "project": project_number,
+        "step_label": lambda step, site: chinese(step.get_step_display),
+        "documents": lambda step, site: [
+            MoneyDocumentRecord.of(document, site)
+            for report in step.public_reports
+            for document in report.public_documents
+        ],
+    }
