@@ -8,6 +8,7 @@ from projects.views import (
     feeds,
     follow,
     matters,
+    money_documents,
     receipts,
     sites,
     table,
@@ -93,6 +94,7 @@ urlpatterns = [
     path("language/<str:code>/", dashboard.switch_language, name="language"),
     path("care/<str:state>/", dashboard.switch_care, name="care"),
     path("evidence/<uuid:key>/", dashboard.evidence_file, name="evidence"),
+    path("money/<uuid:key>/", money_documents.money_document, name="money_document"),
     path("photos/<uuid:key>/", voice.photo, name="voice_photo"),
     path("site-photos/<uuid:key>/", sites.site_photo, name="site_photo"),
 ]

@@ -20,7 +20,7 @@ admin index (404 on the evidence view): the same as for an id that does not exis
 | edit a submitted/approved one  | login     | read, 403  | not found  | read     | read    |
 | submit, withdraw (actions)     | login     | own        | own        | refused  | ignored |
 | approve, return (actions/page) | login     | refused    | refused    | not own  | refused |
-| mark a dated step done         | login     | 403        | 403        | yes      | yes     |
+| plan a dated step (its date: by review) | login | 403   | 403        | 403      | yes     |
 | ledger                         | login     | 403        | 403        | view     | view    |
 | evidence of a draft            | 404       | file       | 404        | file     | file    |
 | evidence, report approved      | file      | file       | file       | file     | file    |
@@ -47,6 +47,7 @@ from projects.rules import clock, roles
 
 from .conftest import make_official, make_plan, report_form, shared_world
 from .factories import (
+    BudgetFactory,
     DepartmentFactory,
     ProjectFactory,
     ReportFactory,
@@ -121,6 +122,10 @@ def make_world():
         reporter_a=reporter_a,
         reporter_b=reporter_b,
         reviewer=reviewer,
+        # money, one entry per project (the rest: tests/test_money_admin.py)
+        budget_a=BudgetFactory(project=project_a, created_by=reporter_a),
+        budget_b=BudgetFactory(project=project_b, created_by=reporter_b),
+        budget_s=BudgetFactory(project=project_s, created_by=reporter_a),
         manager=make_official("manager", roles.ADMINISTRATOR),
         chief=UserFactory(username="chief", is_staff=True, is_superuser=True),
         approved_a=report(target_a, 40, date(2021, 3, 31), "approved", reporter_a),
@@ -200,6 +205,10 @@ def pages(w):
         "milestone list": (admin("milestone_changelist"), MILESTONES),
         "milestone 甲": (admin("milestone_change", w.milestone_a.pk), "公园开工"),
         "milestone 乙": (admin("milestone_change", w.milestone_b.pk), "公路开工"),
+        "budget list": (admin("budget_changelist"), PROJECTS),
+        "budget 甲": (admin("budget_change", w.budget_a.pk), "口袋公园"),
+        "budget 乙": (admin("budget_change", w.budget_b.pk), "农村公路"),
+        "add budget": (admin("budget_add"), "我已核对"),
         "department list": (admin("department_changelist"), DEPARTMENTS),
         "department 甲": (admin("department_change", w.department_a.pk), "区园林局"),
         "department 甲 history": (admin("department_history", w.department_a.pk), "区园林局"),
@@ -245,6 +254,10 @@ READS = [
     ("milestone list",        LOGIN, OWN,       OWN,       ALL,    ALL),
     ("milestone 甲",          LOGIN, VIEW,      NOT_FOUND, VIEW,   VIEW),
     ("milestone 乙",          LOGIN, NOT_FOUND, VIEW,      VIEW,   VIEW),
+    ("budget list",           LOGIN, OWN,       OWN,       ALL,    ALL),
+    ("budget 甲",             LOGIN, VIEW,      NOT_FOUND, VIEW,   VIEW),
+    ("budget 乙",             LOGIN, NOT_FOUND, VIEW,      VIEW,   VIEW),
+    ("add budget",            LOGIN, VIEW,      VIEW,      DENIED, DENIED),
     ("department list",       LOGIN, ALL,       ALL,       ALL,    ALL),
     ("department 甲",         LOGIN, VIEW,      VIEW,      VIEW,   VIEW),
     ("department 甲 history", LOGIN, DENIED,    DENIED,    DENIED, VIEW),
@@ -687,33 +700,38 @@ def test_the_review_page_answers_post_only(client, world):
     assert world.submitted_a.state == "submitted"
 
 
-# Marking a dated step done (the reviewer's one edit outside reports).
+# Planning a procedure step is for those who keep plans; its actual date is typed by
+# nobody: an approved step report writes it (tests/test_money_admin.py).
 MILESTONE_EDITS = [
-    # actor        response  done_on after
-    ("anonymous",  LOGIN,    None),
-    ("reporter_a", DENIED,   None),
-    ("reporter_b", DENIED,   None),
-    ("reviewer",   SAVED,    date(2021, 5, 20)),
-    ("manager",    SAVED,    date(2021, 5, 20)),
+    # actor        response  title after
+    ("anonymous",  LOGIN,    "公园开工"),
+    ("reporter_a", DENIED,   "公园开工"),
+    ("reporter_b", DENIED,   "公园开工"),
+    ("reviewer",   DENIED,   "公园开工"),
+    ("manager",    SAVED,    "公园开工仪式"),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("actor", "outcome", "done_on"), MILESTONE_EDITS)
-def test_only_reviewers_and_admins_mark_a_dated_step_done(client, world, actor, outcome, done_on):
+@pytest.mark.parametrize(("actor", "outcome", "title"), MILESTONE_EDITS)
+def test_only_admins_plan_a_dated_step_and_nobody_types_its_date(
+    client, world, actor, outcome, title
+):
     step = world.milestone_a
     log_in(client, world, actor)
     response = client.post(
         reverse("admin:projects_milestone_change", args=[step.pk]),
         {
-            "project": step.project_id,
-            "title": step.title,
+            "step": "start",
+            "title": "公园开工仪式",
             "due_date": "2021-05-31",
+            "target": "",
             "done_on": "2021-05-20",
+            "step_reports-TOTAL_FORMS": "0",
+            "step_reports-INITIAL_FORMS": "0",
         },
     )
     step.refresh_from_db()
-    assert step.done_on == done_on
-    assert (step.title, step.due_date) == ("公园开工", date(2021, 5, 31))
+    assert (step.title, step.done_on) == (title, None)
     if outcome in REFUSALS:
         assert_refused(response, outcome)
     else:

@@ -46,6 +46,7 @@ from projects.models import (
     PlanRule,
     ProgressReport,
     Project,
+    StepReport,
     SubmittedReport,
     Target,
 )
@@ -175,10 +176,31 @@ class MeasureInline(admin.TabularInline):
     fields = ["order", "text"]
 
 
+def step_targets(user, project=None):
+    """The targets a procedure step may feed: milestone targets not counted by sites."""
+    targets = Target.objects.visible_to(user).filter(
+        kind=Target.Kind.MILESTONE, counted_stage__isnull=True
+    )
+    if project is not None:
+        targets = targets.filter(project=project)
+    return targets.select_related("project")
+
+
 class MilestoneInline(admin.TabularInline):
+    """The project's procedure steps as planned; the actual date is written only by an
+    approved step report (`StepReport.approve`)."""
+
     model = Milestone
     extra = 0
-    fields = ["title", "due_date", "done_on"]
+    fields = ["step", "title", "due_date", "target", "done_on"]
+    readonly_fields = ["done_on"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if "target" in formset.form.base_fields:
+            targets = step_targets(request.user, obj) if obj else Target.objects.none()
+            formset.form.base_fields["target"].queryset = targets
+        return formset
 
 
 @admin.register(Project)
@@ -328,26 +350,62 @@ class TargetAdmin(ScopedAdmin):
         return format_html('<a href="{}">填报进度</a>', url)
 
 
+class StepReportInline(admin.TabularInline):
+    """A step's reports, read-only: each is reviewed on its own page."""
+
+    model = StepReport
+    fields = ["done_on", "state", "created_by", "reviewed_by", "review_note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "完成日期填报（审核通过后写入实际完成日期）"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by", "reviewed_by")
+
+
 @admin.register(Milestone)
 class MilestoneAdmin(ScopedAdmin):
-    """Where a reviewer marks a dated step done."""
+    """A procedure step: planned by those who keep plans; its actual date comes from an
+    approved step report, which its department enters (`report_link`)."""
 
-    list_display = ["title", "project", "due_date", "done_on"]
-    list_filter = [plan_filter("project__plan"), "done_on"]
+    list_display = ["title", "step", "project", "due_date", "done_on", "target"]
+    list_filter = [plan_filter("project__plan"), "step", "done_on"]
     search_fields = ["title", "project__title"]
-    list_select_related = ["project"]
-    fields = ["project", "title", "due_date", "done_on"]
+    list_select_related = ["project", "target"]
+    fields = ["project", "step", "title", "due_date", "target", "done_on", "report_link"]
+    inlines = [StepReportInline]
 
     def get_readonly_fields(self, request, obj=None):
-        if request.user.has_perm("projects.add_milestone"):
-            return []
-        return ["project", "title", "due_date"]
+        return ["project", "done_on", "report_link"]
+
+    def get_fields(self, request, obj=None):
+        if request.user.has_perm("projects.add_stepreport"):
+            return self.fields
+        return [field for field in self.fields if field != "report_link"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "target":
+            kwargs["queryset"] = step_targets(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
         return False  # dated steps are added on their project's page
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="完成日期填报")
+    def report_link(self, step):
+        url = reverse("admin:projects_stepreport_add") + f"?milestone={step.pk}"
+        return format_html('<a href="{}">填报实际完成日期（附材料）</a>', url)
 
 
 class EvidenceInline(admin.TabularInline):

@@ -22,6 +22,10 @@ DEPUTY = "人大代表"  # sends 代表意见 on a project, answered by its lead
 # `check --deploy` refuses a database where one of them may sign in (projects/checks.py).
 DEMO_ACCOUNT_PREFIX = "demo-"
 
+# Money and procedure steps, entered by the responsible department and reviewed like
+# figures (`review_progressreport`), with the documents attached to them.
+MONEY = ["budget", "funding", "contract", "payment", "stepreport", "moneydocument"]
+
 READ = [
     "projects.view_plan",
     "projects.view_department",
@@ -40,6 +44,7 @@ READ = [
     "projects.view_notice",
     "projects.view_supervision",
     "projects.view_matter",
+    *(f"projects.view_{model}" for model in MONEY),
 ]
 
 PERMISSIONS = {
@@ -63,13 +68,14 @@ PERMISSIONS = {
         # their departments' practical matters (为群众办实事), reviewed like figures
         "projects.add_matter",
         "projects.change_matter",
+        # their departments' money and procedure steps, each with its documents
+        *(f"projects.{action}_{model}" for model in MONEY for action in ["add", "change"]),
     ],
     REVIEWER: [
         *READ,
         "projects.review_progressreport",
         "projects.view_all_departments",
         "projects.view_ledger",
-        "projects.change_milestone",  # marks a dated step done
         "projects.view_onlinerating",
         # the supervision office decides the objections to a 公示, opens 挂牌督办 and
         # closes or sends back each one, and reads the alerts sent
