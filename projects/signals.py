@@ -83,6 +83,7 @@ def connect():
         Matter,
         Measure,
         Milestone,
+        MoneyTotal,
         OnlineRating,
         Plan,
         PlannedValue,
@@ -108,6 +109,7 @@ def connect():
         Site,
         Supervision,
         Matter,  # a submission changes nothing public: bumping on it costs one render
+        MoneyTotal,  # refreshed by every approval of a money entry
     ):
         post_save.connect(content_changed, sender=model, dispatch_uid=f"fresh-save-{model}")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"fresh-delete-{model}")

@@ -8,6 +8,7 @@ from projects.views import (
     feeds,
     follow,
     matters,
+    money,
     money_documents,
     receipts,
     sites,
@@ -26,6 +27,7 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("plans/<int:year>/", dashboard.plan_dashboard, name="plan"),
     path("plans/<int:year>/projects/<int:number>/", dashboard.project_detail, name="project"),
+    path("plans/<int:year>/projects/<int:number>/sign/", money.sign, name="sign"),
     path("plans/<int:year>/projects/<int:number>/ask/", voice.ask, name="ask"),
     path("plans/<int:year>/projects/<int:number>/ask/sent/", voice.asked, name="asked"),
     path(

@@ -120,9 +120,10 @@ def test_dashboard_queries_do_not_grow_with_projects_and_reports(
     # 1 the current plan, 2 its projects with lead departments, 3 supporting departments,
     # 4 targets with their figures and status (subqueries), 5 their completion notices
     # (公示), 6 any plan whose public call is open, 7 its approved practical matters
-    # counted (为群众办实事), 8 whether any plan carries demo data, 9 the plan's rules in
-    # force, 10 the published plans for the navigation.
-    with django_assert_num_queries(10):
+    # counted (为群众办实事), 8 the plan's money totals (its projects' MoneyTotal rows
+    # summed), 9 whether any plan carries demo data, 10 the plan's rules in force, 11 the
+    # published plans for the navigation.
+    with django_assert_num_queries(11):
         queries_of("/")
 
 

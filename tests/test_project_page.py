@@ -10,8 +10,14 @@ def test_project_page_shows_pledge_measures_milestones_and_departments(client, p
     html = client.get("/plans/2021/projects/10/").content.decode()
     assert "开工新建公共租赁住房1000套。" in html
     assert "确保8月底前完成建筑工程施工许可证办理，9月份开工建设。" in html
-    assert "<td>完成建筑工程施工许可证办理</td><td>2021-08-31</td><td>未标记完成</td>" in html
-    assert "<td>开工建设</td><td>2021-09-30</td><td>未标记完成</td>" in html
+    assert (
+        '完成建筑工程施工许可证办理 <span class="meta">施工许可</span></th><td>2021-08-31</td>'
+        '<td><span class="not-reported">未完成</span></td>' in html
+    )
+    assert (
+        '开工建设 <span class="meta">开工</span></th><td>2021-09-30</td>'
+        '<td><span class="not-reported">未完成</span></td>' in html
+    )
     assert "当前 未填报 / 目标 1000 套" in html
     assert "尚无审核通过的填报。" in html
 
@@ -107,7 +113,12 @@ def test_project_page_queries_do_not_grow_with_reports(queries_of, django_assert
     # 16 its completion notices (公示; their objections one more only where there are
     # any), 17 the project's public sites (their stages one more only where there are
     # any), 18 its open 督办, 19 the plan's reporting days (逾期未报; the unreported
-    # targets one more once a reporting day has passed); its current figures' 滞后原因
-    # come with 8.
-    with django_assert_num_queries(19):
+    # targets one more once a reporting day has passed), 20-23 the plan's step grace
+    # days and the late steps, its payment days and the lagging contract nodes (the
+    # watch; the steps section reads its late steps from there), 24 the current
+    # approved budget (its sources; the four money figures come with 1 from the
+    # project's MoneyTotal row), 25 the public contracts (their nodes one more only
+    # where there are any), 26 the public money documents of the project (budget,
+    # funds, contracts, nodes, steps); its current figures' 滞后原因 come with 8.
+    with django_assert_num_queries(26):
         queries_of("/plans/2022/projects/1/")

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
 from .factories import ReportFactory, TargetFactory
 
@@ -29,7 +30,8 @@ def test_an_unapproved_report_appears_on_no_public_page(client, target, state):
         next_steps="未审核的措施XYZ",
     )
     project = target.project
-    for url in ("/", "/plans/2021/", project.get_absolute_url(), f"/m/p{project.pk}"):
+    pages = ("/", "/plans/2021/", project.get_absolute_url(), f"/m/p{project.pk}")
+    for url in (*pages, reverse("projects:sign", args=[2021, project.number])):
         html = client.get(url).content.decode()
         assert "XYZ" not in html, url
         assert "13 / 16" not in html and "<strong>13</strong>" not in html, url

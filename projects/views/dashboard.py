@@ -29,6 +29,7 @@ from projects.rules.formatting import display_name, percent
 from projects.web.asof import public_page
 from projects.web.context_processors import CARE_COOKIE
 from projects.web.freshness import cached_public
+from projects.web.money import plan_totals, procedure_steps, project_money
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -108,6 +109,7 @@ def render_dashboard(request, plan, open_calls=()):
         "chart": chart,
         "open_calls": open_calls,
         "matters_count": matters.count(),
+        "money_totals": plan_totals(plan, request.as_of),
     }
     return render(request, "projects/dashboard.html", context)
 
@@ -116,7 +118,9 @@ def render_dashboard(request, plan, open_calls=()):
 @public_page
 def project_detail(request, year, number):
     project = get_object_or_404(
-        Project.objects.published().with_history(request.as_of).select_related("candidate"),
+        Project.objects.published()
+        .with_history(request.as_of)
+        .select_related("candidate", "money_total"),
         plan__year=year,
         number=number,
     )
@@ -145,15 +149,20 @@ def project_detail(request, year, number):
         )
     day = request.as_of or clock.today()
     questions, more_questions = project_questions(project, day)
+    money = project_money(project, request.as_of)
+    watching = watch(project, day)
     context = {
         **plan_context(request, project.plan),
         "project": project,
-        "watch": watch(project, day),
+        "watch": watching,
         "forecast": project.forecast_date(day),
         "site_list": Site.objects.public().filter(target__project=project).shown_on(day),
         "questions": questions,
         "story": project_story(project),
         "more_questions": more_questions,
+        "money": money,
+        "money_chart": money.chart(project.percent),
+        "steps": procedure_steps(project, day, money.step_documents, watching.late_steps),
         "charts": {
             "targets": charts,
             "text": {"actual": _("累计完成值"), "plan": _("计划进度")},
