@@ -114,6 +114,11 @@ def test_the_document_declares_every_operation_and_the_rate_limit(client, db):
         "/api/v1/objections/",
         "/api/v1/supervisions/",
         "/api/v1/matters/",
+        "/api/v1/budgets/",
+        "/api/v1/funds/",
+        "/api/v1/contracts/",
+        "/api/v1/payments/",
+        "/api/v1/steps/",
     ]
     for item in document["paths"].values():
         responses = item["get"]["responses"]
@@ -145,6 +150,11 @@ EMPTY_IN_THE_DEMO = {
     "/api/v1/ratings/",
     "/api/v1/notices/",
     "/api/v1/objections/",
+    # Until the demo enters money (issue 35): test_money_data.py fills these.
+    "/api/v1/budgets/",
+    "/api/v1/funds/",
+    "/api/v1/contracts/",
+    "/api/v1/payments/",
 }
 
 
@@ -166,7 +176,7 @@ def get_json(client, url, status=200):
 def test_a_year_without_a_published_plan_finds_nothing_on_every_operation(client, demo):
     PlanFactory(year=2030, is_published=False)
     operations = operations_taking("plan")
-    assert len(operations) == 16  # all but /plans/
+    assert len(operations) == 21  # all but /plans/
     for path in operations:
         everything = get_json(client, path)
         for year in (2030, 2099):  # unpublished, as if it did not exist; never made
@@ -190,7 +200,7 @@ def test_plan_is_a_year_a_plan_may_have_on_every_operation(client, db):
 
 def test_a_page_past_the_last_is_empty_on_every_operation(client, demo):
     operations = operations_taking("page")
-    assert len(operations) == 16  # all but the GeoJSON, which is not paged
+    assert len(operations) == 21  # all but the GeoJSON, which is not paged
     for path in operations:
         everything = get_json(client, f"{path}?page_size=500")
         assert everything["next"] is None, path  # one page holds them all

@@ -101,6 +101,12 @@ def test_every_plans_package_is_valid_by_frictionless(client, demo, tmp_path):
             "supervisions",
             "sites",
             "online_ratings",
+            "budgets",
+            "funds",
+            "contracts",
+            "payments",
+            "steps",
+            "money_documents",
         ]
     assert len(table(tmp_path / "2021", "projects")) == 11
     year_2021 = Plan.objects.filter(year=2021)
@@ -151,13 +157,18 @@ def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path)
     names = zipfile.ZipFile(io.BytesIO(client.get(ZIP).content)).namelist()
     assert names == [
         "datapackage.json",
+        "budgets.csv",
         "candidates.csv",
         "comments.csv",
+        "contracts.csv",
         "evidence.csv",
+        "funds.csv",
         "matters.csv",
+        "money_documents.csv",
         "notices.csv",
         "objections.csv",
         "online_ratings.csv",
+        "payments.csv",
         "plan.csv",
         "projects.csv",
         "proposals.csv",
@@ -165,6 +176,7 @@ def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path)
         "ratings.csv",
         "reports.csv",
         "sites.csv",
+        "steps.csv",
         "supervisions.csv",
         "tallies.csv",
         "targets.csv",

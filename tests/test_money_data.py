@@ -25,6 +25,7 @@ from .factories import (
     StepReportFactory,
     UserFactory,
 )
+from .test_archive import download, problems
 
 MONEY_LISTS = ["budgets", "funds", "contracts", "payments"]
 PACKAGE = "/data/2021/yicheng-minsheng-shishi-2021.zip"
@@ -109,7 +110,7 @@ def approve_all(entries):
         entry.approve(reviewer)
 
 
-def test_money_is_open_data_once_approved_and_never_before(client, entered):
+def test_money_is_open_data_once_approved_and_never_before(client, entered, tmp_path):
     before = everything(client)
     for name in MONEY_LISTS:
         assert api(client, name)["count"] == 0, name
@@ -162,6 +163,8 @@ def test_money_is_open_data_once_approved_and_never_before(client, entered):
     assert "1234.567891" in files["budgets.csv"] and "自然人" in files["contracts.csv"]
     assert "240.15" in files["payments.csv"] and "2021-02-20" in files["steps.csv"]
     assert all(digest in files["money_documents.csv"] for digest in redacted.values())
+    download(client, tmp_path)
+    assert problems(tmp_path) == []  # valid, payments' contracts and all
     after = everything(client)
     assert PERSON not in after
     for entry in entered:  # the originals: never served, never listed

@@ -30,7 +30,12 @@ from projects.rules import clock
 
 from .conftest import build_plan
 from .factories import (
+    BudgetFactory,
+    ContractFactory,
     DepartmentFactory,
+    FundingFactory,
+    MilestoneFactory,
+    PaymentFactory,
     PlanFactory,
     ProjectFactory,
     ReportFactory,
@@ -177,6 +182,11 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
         plan=plan, department=target.project.lead_department, done_on=date(2021, 5, 1),
         title="修路", category="transport", state="approved",
     )  # fmt: skip
+    # Money and a procedure step (issue 35), approved.
+    BudgetFactory(project=target.project)
+    FundingFactory(project=target.project)
+    PaymentFactory(contract=ContractFactory(project=target.project))
+    MilestoneFactory(project=target.project)
     for endpoint in datadoc.documentation(2021):
         (record,) = client.get(endpoint["path"]).json()["results"]
         documented = [name for name, _kind, _meaning in endpoint["fields"]]

@@ -1,11 +1,22 @@
 """Unapproved figures never reach a public page: only approved reports count."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from .factories import ReportFactory, TargetFactory
+from .factories import (
+    BudgetFactory,
+    ContractFactory,
+    FundingFactory,
+    MilestoneFactory,
+    PaymentFactory,
+    ReportFactory,
+    StepReportFactory,
+    TargetFactory,
+)
+from .test_money_data import everything
 
 UNAPPROVED = ["draft", "submitted", "returned", "withdrawn"]
 
@@ -63,3 +74,20 @@ def test_corrections_of_public_figures_are_listed_in_the_change_log(client, targ
     html = client.get(target.project.get_absolute_url()).content.decode()
     log = html.split('id="corrections-heading">修订记录</h2>')[1].split("</section>")[0]
     assert "截至 2021-06-30 的数值为 6，改为截至 2021-06-30 的 5 座。原因：一座重复统计" in log
+
+
+@pytest.mark.parametrize("state", ["submitted", "returned"])
+def test_unreviewed_money_appears_in_no_open_data(client, target, state):
+    """The money lists of the API and the package's CSVs (issue 35) hold nothing a
+    reviewer has not approved; a step stays planned, not done."""
+    money = {"project": target.project, "state": state, "note": "未审核XYZ"}
+    BudgetFactory(**money, total=Decimal("4321.98"), district=Decimal("4321.98"))
+    FundingFactory(**money, amount=Decimal("3210.87"))
+    contract = ContractFactory(**money, amount=Decimal("2109.76"), title="未审核合同XYZ")
+    PaymentFactory(**money, contract=contract, amount=Decimal("1098.65"))
+    step = MilestoneFactory(project=target.project, due_date=date(2021, 5, 31))
+    StepReportFactory(milestone=step, done_on=date(2021, 5, 20), state=state)
+    shown = everything(client)
+    for text in ("XYZ", "4321.98", "3210.87", "2109.76", "1098.65", "2021-05-20"):
+        assert text not in shown, text
+    assert "2021-05-31" in shown  # the step itself is public: the test looks in the right place
