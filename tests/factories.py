@@ -91,6 +91,7 @@ class MoneyFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         abstract = True
+        skip_postgeneration_save = True
 
     project = factory.SubFactory(ProjectFactory)
     state = Budget.State.APPROVED

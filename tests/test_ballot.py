@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from projects.models import Ballot, Candidate, CandidateTarget, Plan, Project, Rating, Tally
+from projects.models import Ballot, Budget, Candidate, CandidateTarget, Plan, Project, Rating, Tally
 from projects.rules import roles
 
 from .conftest import make_official
@@ -122,6 +122,12 @@ def test_publishing_makes_the_elected_numbered_pledges_with_their_targets(plan, 
         "农村公路": "not_elected",
     }
     assert Candidate.objects.get(title="社区食堂").project == projects[1]
+    # Each estimate comes over as a draft to confirm, not as the budget.
+    drafts = Budget.objects.order_by("project__number")
+    assert [(b.project, b.total, b.estimate, b.state) for b in drafts] == [
+        (projects[0], Decimal("100"), True, "returned"),
+        (projects[1], Decimal("100"), True, "returned"),
+    ]
     ballot.refresh_from_db()
     assert ballot.published_at is not None
     with pytest.raises(ValidationError, match="只有“票决”阶段未公布、未作废"):
