@@ -117,6 +117,7 @@ class PlanAdmin(HistoryAdmin):
             {"fields": ["year", "title", "title_en", "period_start", "period_end", "is_published"]},
         ),
         ("来源", {"fields": ["announced_on", "source_name", "source_url", "source_text"]}),
+        ("项目公示牌", {"fields": ["supervision_phone"]}),
         ("年度流程（票决制）", {"fields": ["stage", "call_opens", "call_closes", "call_rules"]}),
     ]
 
