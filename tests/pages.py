@@ -7,6 +7,7 @@ PUBLIC_PAGES = [
     "/plans/2021/projects/3/",
     "/plans/2021/projects/8/",
     "/plans/2021/projects/10/",
+    "/plans/2021/projects/10/sign/",
     "/plans/2021/departments/",
     "/plans/2021/method/",
     "/plans/2021/supervision/",

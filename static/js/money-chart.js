@@ -45,6 +45,8 @@
       plugins: {
         legend: {
           labels: {
+            usePointStyle: true,
+            pointStyle: "line",
             // the bars' colours say which figure: the legend names only the lines
             filter: function (item) { return item.datasetIndex > 0; }
           }

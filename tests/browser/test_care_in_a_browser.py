@@ -150,6 +150,7 @@ def walk(page, base, settings):
     yield go(f"/plans/{this}/sites/")
     yield go(f"/m/s{site.pk}")
     yield go(f"/m/s{site.pk}/poster")
+    yield go(f"/plans/{this}/projects/{project.number}/sign/")
     yield go(f"/m/s{site.pk}/rate")
     yield go(f"/m/s{site.pk}/problem")
     yield go(f"/m/s{site.pk}/sent/problem")
