@@ -630,15 +630,24 @@ def test_the_demo_has_alerts_due_and_one_run_delivers_them_by_mail_and_both_robo
         run()
         alerts = sorted(Alert.objects.values_list("rule", "department__name"))
         assert alerts == [
+            ("money_lagging", "区交通运输局"),  # spending behind time
+            ("money_lagging", "区住建局"),
+            ("payment_lagging", "区交通运输局"),  # 拖欠
             ("report_missed", "区住建局"),
             ("review_waiting", None),  # to the office
+            ("step_late", "区住建局"),
             ("supervision_missed", "区住建局"),
         ]
-        # The office's mail hears of all three, 区住建局's (dept2) of its two.
+        # The office's mail hears of all seven, 区住建局's (dept2) of its four,
+        # 区交通运输局's (dept1) of its two.
         mail = Counter(message["To"] for message in mailbox.messages)
-        assert mail == {"duchashi@demo.invalid": 3, "dept2@demo.invalid": 2}
+        assert mail == {
+            "duchashi@demo.invalid": 7,
+            "dept2@demo.invalid": 4,
+            "dept1@demo.invalid": 2,
+        }
         robots = Counter(host for host, _, _ in demo_robots.received)
-        assert robots == {"oapi.dingtalk.com": 3, "qyapi.weixin.qq.com": 2}
+        assert robots == {"oapi.dingtalk.com": 7, "qyapi.weixin.qq.com": 4}
         assert demo_robots.refused == []
         assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
         counts = len(mailbox.messages), len(demo_robots.received)

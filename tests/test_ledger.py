@@ -77,7 +77,7 @@ def test_ledger_lists_overdue_reports_lagging_projects_and_overdue_steps(running
     assert {t.days_overdue for t in ledger.overdue_targets} == {(today - date(2026, 11, 25)).days}
     # 200 of 364 days is 55% expected: 20% is severely behind, 60% on pace.
     assert [(p.number, p.get_status_display()) for p in ledger.behind_projects] == [(5, "严重滞后")]
-    assert [m.title for m in ledger.overdue_milestones] == ["施工许可"]
+    assert [s.thing.title for s in ledger.late_steps] == ["施工许可"]
 
 
 def test_a_project_past_its_due_date_is_overdue_in_the_ledger(plan):
@@ -100,7 +100,10 @@ def test_ledger_page_and_its_spreadsheet_show_the_same_rows(client, running_plan
     assert workbook.sheetnames == [
         "逾期未报指标",
         "进度滞后实事",
-        "逾期未完成节点",
+        "逾期手续节点",
+        "工程款拖欠",
+        "支出滞后",
+        "开工资金不足",
         "超期未答复留言",
         "码上评不满意较多",
         "待认定的公示异议",

@@ -811,9 +811,10 @@ def test_the_code_pages_cost_a_fixed_number_of_queries(
     # published plans, and what watches the project (models.supervision.watch): 13 its
     # open 督办, 14 its targets' current figures (their 滞后原因 and 下一步措施), 15 the
     # plan's reporting days (逾期未报; their targets one more only once a day has
-    # passed). The project's: the project found (1), then 3–8 as above, its sites and
-    # their stages instead of the site's (9, 10), 11–16 as above.
-    assert small == {f"/m/s{park.pk}": 15, f"/m/p{park.target.project.pk}": 16}
+    # passed), 16-19 the plan's step grace days and the late steps, its payment days
+    # and the lagging contract nodes. The project's: the project found (1), then 3–8 as
+    # above, its sites and their stages instead of the site's (9, 10), 11–20 as above.
+    assert small == {f"/m/s{park.pk}": 19, f"/m/p{park.target.project.pk}": 20}
 
 
 # Networks: a home connection or a phone has a whole IPv6 /64 (yicheng/clientaddr.py).

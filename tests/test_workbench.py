@@ -130,12 +130,15 @@ def test_the_home_page_costs_the_same_queries_however_much_waits(
     # The session, the user, their permissions (own, groups), the demo flag, the plans
     # being delivered, the reporter's departments, the plan's reporting rule and its
     # targets judged, the rule again for the next deadline, one count each for the
-    # returned, the waiting, 督办 and questions, and the admin's recent actions.
-    with django_assert_num_queries(15):
+    # returned, the waiting, 督办 and questions, what the money rules find (12: the late
+    # steps' rule and steps, the payment days and nodes, the spending and 开工 rules, the
+    # projects, their four money figures, their 开工 steps; four more once any has
+    # started), the money entries returned (one union), and the admin's recent actions.
+    with django_assert_num_queries(28):
         client.get(HOME)
     for n in range(5):
         ReportFactory(target=year.lifts, state="returned", created_by=year.clerk, value=20 + n)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(28):
         client.get(HOME)
 
 
@@ -263,11 +266,12 @@ def test_each_tool_opens_on_the_plan_its_stage_serves(client, year, name, role, 
     [
         # The session, the user, their permissions (own, groups), the demo flag, the
         # plans being delivered, then each role's own, and the admin's recent actions:
-        # the reviewer's queue, objections, late 督办 (3); the moderator's queue and
+        # the reviewer's queue, money entries waiting (one union), objections, late
+        # 督办 (4); the moderator's queue and
         # answers (2); the administrator's open plans with their candidates, alerts given
         # up and channels failing (3); congress staff's candidates to vote on and
         # projects to rate (2); a deputy's opinions (1).
-        (roles.REVIEWER, 10),
+        (roles.REVIEWER, 11),
         (roles.MODERATOR, 9),
         (roles.ADMINISTRATOR, 10),
         (roles.CONGRESS_STAFF, 9),

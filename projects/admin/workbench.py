@@ -7,21 +7,30 @@ them), so an official with two roles sees both sections."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Min, Q
+from django.db.models import Case, CharField, Count, Min, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import (
     Answer,
+    Budget,
     Candidate,
     Channel,
+    Contract,
     Delivery,
+    Funding,
+    Payment,
     Plan,
+    PlanRule,
     ProgressReport,
     Project,
     PublicInput,
     ReportingWindow,
+    ReviewedEntry,
+    StepReport,
     Supervision,
+    money_watch,
     overdue_targets,
 )
 from projects.rules import clock, workdays
@@ -59,8 +68,57 @@ def changelist(name, **query):
     return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
 
+MONEY_ENTRIES = (Budget, Funding, Contract, Payment, StepReport)
+
+
+def money_entries(state, plans, user=None):
+    """[(kind, pk, since)] of the money and step entries in `state` in `plans` (those of
+    `user`'s projects, if given), oldest first, in one query: kind is the model's name,
+    or "estimate" for a 候选估算 budget draft; since, when it last came back or in."""
+    parts = []
+    for model in MONEY_ENTRIES:
+        kind = Value(model._meta.model_name, output_field=CharField())
+        if model is Budget:
+            kind = Case(When(estimate=True, then=Value("estimate")), default=kind)
+        rows = model.objects.visible_to(user) if user else model.objects.all()
+        rows = rows.filter(state=state, project__plan__in=plans).order_by()
+        rows = rows.annotate(entry=kind, since=Coalesce("reviewed_at", "created_at"))
+        parts.append(rows.values_list("entry", "pk", "since"))
+    found = parts[0].union(*parts[1:], all=True)
+    return sorted(found, key=lambda row: (row[2], row[0], row[1]))
+
+
+def entries_item(label, rows, state, empty_kind):
+    """An item of `rows` (from `money_entries`): one opens its page, several the list
+    of the oldest's kind in `state`."""
+    kinds = ["budget" if kind == "estimate" else kind for kind, _pk, _since in rows]
+    if len(rows) == 1:
+        url = reverse(f"admin:projects_{kinds[0]}_change", args=[rows[0][1]])
+    else:
+        url = changelist(kinds[0] if rows else empty_kind, state__exact=state)
+    return Item(label, len(rows), url, since=day_of(rows[0][2]) if rows else None)
+
+
+def lapses_of(departments, plans, today):
+    """What the rules that watch the money and the steps find today in the projects
+    led by `departments` (`models.money.money_watch`)."""
+    return [
+        lapse
+        for plan in plans
+        for lapse in money_watch(plan, today)
+        if lapse.project.lead_department_id in departments
+    ]
+
+
+def lapse_item(label, lapses, url_of, many):
+    url = url_of(lapses[0]) if len(lapses) == 1 else changelist(many)
+    return Item(label, len(lapses), url, since=min((x.since for x in lapses), default=None))
+
+
 def reporter_section(user, plans, today):
-    """填报员: figures due, returned, waiting; 督办 on their departments; questions."""
+    """填报员: figures due, returned, waiting; 督办 on their departments; questions;
+    their projects' late steps and money lapses, and money entries returned to them
+    (a 候选估算 budget draft among them, to confirm)."""
     departments = set(user.departments.values_list("pk", flat=True))
     due = [
         target
@@ -142,8 +200,49 @@ def reporter_section(user, plans, today):
                 due=answer_due,
                 note=working_days_left(answer_due, today),
             ),
+            *money_items(user, departments, plans, today),
         ],
     )
+
+
+def money_items(user, departments, plans, today):
+    """A reporter's late steps, 拖欠, money lapses and money entries returned."""
+    lapses = lapses_of(departments, plans, today)
+    of = lambda *rules: [x for x in lapses if x.rule in rules]  # noqa: E731
+    returned = money_entries(ReviewedEntry.State.RETURNED, plans, user)
+    step_add = reverse("admin:projects_stepreport_add")
+    return [
+        lapse_item(
+            "逾期的手续节点",
+            of(PlanRule.Name.STEP_GRACE_DAYS),
+            lambda x: f"{step_add}?milestone={x.thing.pk}",
+            "milestone",
+        ),
+        lapse_item(
+            "验收后拖欠的工程款",
+            of(PlanRule.Name.PAYMENT_DAYS),
+            lambda x: reverse("admin:projects_payment_change", args=[x.thing.pk]),
+            "payment",
+        ),
+        lapse_item(
+            "支出滞后或开工资金不足",
+            of(PlanRule.Name.SPENDING_LAG_POINTS, PlanRule.Name.FUNDS_AT_START_PERCENT),
+            lambda x: changelist("funding"),
+            "funding",
+        ),
+        entries_item(
+            "被退回的资金与手续填报",
+            [row for row in returned if row[0] != "estimate"],
+            ReviewedEntry.State.RETURNED,
+            "payment",
+        ),
+        entries_item(
+            "待核实的候选估算（预算草稿）",
+            [row for row in returned if row[0] == "estimate"],
+            ReviewedEntry.State.RETURNED,
+            "budget",
+        ),
+    ]
 
 
 def answering_one(questions):
@@ -171,8 +270,21 @@ def reviewer_section(user, plans, today):
         .filter(plan__in=plans, deadline__lt=today)
         .aggregate(n=Count("pk"), due=Min("deadline"))
     )
+    waiting = money_entries(ReviewedEntry.State.SUBMITTED, plans)
     items = [
         Item("待审核的填报", queue["n"], changelist("submittedreport"), day_of(queue["since"])),
+        entries_item(
+            "待审核的资金填报",
+            [row for row in waiting if row[0] != "stepreport"],
+            ReviewedEntry.State.SUBMITTED,
+            "payment",
+        ),
+        entries_item(
+            "待审核的手续节点填报",
+            [row for row in waiting if row[0] == "stepreport"],
+            ReviewedEntry.State.SUBMITTED,
+            "stepreport",
+        ),
         Item(
             "待认定的公示异议",
             objections["n"],
@@ -192,7 +304,7 @@ def reviewer_section(user, plans, today):
             "督查台账",
             None,
             reverse("admin:projects_ledger"),
-            note="逾期未报、进度滞后、逾期节点、超时未答复",
+            note="逾期未报、进度滞后、逾期手续节点、工程款拖欠、支出滞后、超时未答复",
         ),
     ]
     return Section("审核", items)

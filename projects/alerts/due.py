@@ -19,6 +19,11 @@ The rules, for published plans in 实施, judged on one day:
   past the plan's limit; to the lead department and the office (key: item);
 - objection_waiting: an objection still undecided after its 公示 closed; to the office
   (key: item);
+- step_late / payment_lagging / money_lagging: what the money rules find on the day
+  (`models.money.money_watch`): a procedure step late under the plan's grace, work
+  accepted and unpaid past the plan's payment days (拖欠), spending lagging time or
+  funds short at 开工; to the lead department and the office (key: the thing and the
+  day its lapse began; spending lag, which is judged afresh each day, once a month);
 - digest: on ALERT_DIGEST_WEEKDAY, to each department leading a pledge (or with a 督办)
   its open items, none included, and to the office the totals (key: recipient, ISO week);
 - also_office alerts and the digest's office copy go to the channels without a
@@ -52,6 +57,7 @@ from projects.models import (
     Supervision,
     Target,
     end_of,
+    money_watch,
     open_objections,
     overdue_questions,
     overdue_targets,
@@ -336,6 +342,45 @@ def question_rules(plan, day):
         )
 
 
+MONEY_ALERTS = {
+    PlanRule.Name.STEP_GRACE_DAYS: (Alert.Rule.STEP_LATE, "手续节点逾期"),
+    PlanRule.Name.PAYMENT_DAYS: (Alert.Rule.PAYMENT_LAGGING, "工程款拖欠"),
+    PlanRule.Name.SPENDING_LAG_POINTS: (Alert.Rule.MONEY_LAGGING, "支出滞后"),
+    PlanRule.Name.FUNDS_AT_START_PERCENT: (Alert.Rule.MONEY_LAGGING, "开工资金不足"),
+}
+
+
+def lapse_key(lapse, day):
+    """Once per thing and the day its lapse began. Spending lag has no such day (the
+    shares move daily): once a month per project."""
+    if lapse.rule == PlanRule.Name.SPENDING_LAG_POINTS:
+        return f"{lapse.rule}:{lapse.project.pk}:{day:%Y-%m}"
+    return f"{lapse.rule}:{type(lapse.thing).__name__.lower()}:{lapse.thing.pk}:{lapse.since}"
+
+
+def lapse_link(lapse):
+    name = type(lapse.thing).__name__.lower()
+    return reverse(f"admin:projects_{name}_change", args=[lapse.thing.pk])
+
+
+def money_rules(plan, day):
+    for lapse in money_watch(plan, day):
+        rule, title = MONEY_ALERTS[lapse.rule]
+        project = lapse.project
+        daily = lapse.rule == PlanRule.Name.SPENDING_LAG_POINTS  # judged afresh each day
+        began = "" if daily else f"（自 {lapse.since:%Y-%m-%d} 起）"
+        yield Due(
+            key=f"{rule}:{lapse_key(lapse, day)}",
+            rule=rule,
+            plan=plan,
+            department=project.lead_department,
+            also_office=True,
+            subject=f"【{title}】{project.number}. {project.title}",
+            body=f"{project.number}. {project.title}：{lapse.said}{began}，已列入督查台账。",
+            link=lapse_link(lapse),
+        )
+
+
 def digest_rules(plan, day, settings_weekday):
     if day.isoweekday() != settings_weekday:
         return
@@ -399,6 +444,7 @@ def due_alerts(day, weekday):
         yield from supervision_rules(plan, day)
         yield from status_rules(plan, day)
         yield from question_rules(plan, day)
+        yield from money_rules(plan, day)
         yield from digest_rules(plan, day, weekday)
 
 

@@ -1,9 +1,11 @@
 """The supervision ledger (督查台账): what a supervising office chases up.
 
-Seven lists for one plan, judged on one day, by the same rules as the public pages
+Lists for one plan, judged on one day, by the same rules as the public pages
 (`pace.py`): targets 逾期未报 by the plan's reporting calendar
-(`models.supervision.overdue_targets`), projects behind
-pace, dated steps past their date that nobody marked done, and the public's published
+(`models.supervision.overdue_targets`), projects behind pace; what the rules that
+watch the money and the steps find (`models.money`, each judged by the plan's rule in
+force on the day its lapse began): procedure steps late, work accepted and unpaid
+(拖欠), spending lagging time, funds short of the budget at 开工; the public's published
 questions still without a public answer past the plan's time limit
 (`models.voice.overdue_questions`), and projects whose 码上评 this month passes the
 plan's 不满意 threshold (`models.sites.dissatisfied_projects`), the objections to a
@@ -18,10 +20,13 @@ from dataclasses import dataclass
 from projects.exchange.spreadsheets import plain_number, rounded_percent
 from projects.models import (
     Department,
-    Milestone,
+    PlanRule,
     ReportingWindow,
     dissatisfied_projects,
     helpfulness,
+    lagging_payments,
+    late_steps,
+    money_lapses,
     open_objections,
     open_supervisions,
     overdue_questions,
@@ -37,7 +42,10 @@ class Ledger:
     window: object  # the reporting window of `day` (None before the first reporting day)
     overdue_targets: list
     behind_projects: list
-    overdue_milestones: list
+    late_steps: list  # Lapses (models.money), each with `days` late or unpaid
+    lagging_payments: list
+    spending_lags: list
+    funds_short: list
     overdue_questions: list
     dissatisfied_projects: list
     open_objections: list
@@ -47,12 +55,14 @@ class Ledger:
 
 def build_ledger(plan, day=None):
     day = day or clock.today()
-    milestones = (
-        Milestone.objects.filter(project__plan=plan)
-        .overdue(day)
-        .select_related("project__lead_department")
-        .order_by("due_date", "project__number")
-    )
+    steps = sorted(late_steps(plan, day), key=lambda s: (s.thing.due_date, s.project.number))
+    for lapse in steps:
+        lapse.days = (day - lapse.thing.due_date).days
+    payments = lagging_payments(plan, day)
+    payments.sort(key=lambda p: (p.thing.accepted_on, p.project.number))
+    for lapse in payments:
+        lapse.days = (day - lapse.thing.accepted_on).days
+    money = sorted(money_lapses(plan, day), key=lambda m: (m.since, m.project.number))
     verdicts = helpfulness(plan, day)
     answered = Department.objects.filter(pk__in=verdicts).order_by("pk")
     return Ledger(
@@ -61,7 +71,10 @@ def build_ledger(plan, day=None):
         window=ReportingWindow.of(plan, day),
         overdue_targets=overdue_targets(plan, day),
         behind_projects=plan.progress(day).behind,
-        overdue_milestones=list(milestones),
+        late_steps=steps,
+        lagging_payments=payments,
+        spending_lags=[m for m in money if m.rule == PlanRule.Name.SPENDING_LAG_POINTS],
+        funds_short=[m for m in money if m.rule == PlanRule.Name.FUNDS_AT_START_PERCENT],
         overdue_questions=overdue_questions(plan, day),
         dissatisfied_projects=dissatisfied_projects(plan, day),
         open_objections=open_objections(plan, day),
@@ -121,11 +134,81 @@ def ledger_sheets(ledger):
             ],
         ),
         (
-            "逾期未完成节点",
-            ["实事", "节点", "时限", "牵头单位"],
+            "逾期手续节点",
+            ["实事", "节点", "手续步骤", "计划日期", "逾期起算", "已过计划日期（天）", "牵头单位"],
             [
-                [str(m.project), m.title, m.due_date, lead(m.project)]
-                for m in ledger.overdue_milestones
+                [
+                    str(s.project),
+                    s.thing.title,
+                    s.thing.get_step_display(),
+                    s.thing.due_date,
+                    s.since,
+                    s.days,
+                    lead(s.project),
+                ]
+                for s in ledger.late_steps
+            ],
+        ),
+        (
+            "工程款拖欠",
+            [
+                "实事",
+                "合同",
+                "合同节点",
+                "验收日期",
+                "拨付时限（天）",
+                "拖欠起算",
+                "验收后已过（天）",
+                "牵头单位",
+            ],
+            [
+                [
+                    str(p.project),
+                    p.thing.contract.title,
+                    p.thing.node,
+                    p.thing.accepted_on,
+                    int(p.limit),
+                    p.since,
+                    p.days,
+                    lead(p.project),
+                ]
+                for p in ledger.lagging_payments
+            ],
+        ),
+        (
+            "支出滞后",
+            ["实事", "牵头单位", "已拨付占预算（%）", "时间进度（%）", "督查界限（百分点）"],
+            [
+                [
+                    str(m.project),
+                    lead(m.project),
+                    rounded_percent(m.figures["paid_share"]),
+                    rounded_percent(m.figures["time_share"]),
+                    plain_number(m.limit),
+                ]
+                for m in ledger.spending_lags
+            ],
+        ),
+        (
+            "开工资金不足",
+            [
+                "实事",
+                "牵头单位",
+                "开工日期",
+                "开工时资金到位（万元）",
+                "预算（万元）",
+                "下限（占预算%）",
+            ],
+            [
+                [
+                    str(m.project),
+                    lead(m.project),
+                    m.since,
+                    plain_number(m.figures["in_place"]),
+                    plain_number(m.figures["budget"]),
+                    plain_number(m.limit),
+                ]
+                for m in ledger.funds_short
             ],
         ),
         (

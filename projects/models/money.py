@@ -702,35 +702,47 @@ class MoneyFigures:
         return self.share(self.contracted)
 
 
-def money_figures(project_ids, day=None):
+def money_figures(project_ids, day=None, days=None):
     """{project id: MoneyFigures} from approved entries dated up to `day` (all, if
-    None): the latest budget; per source the latest cumulative funds; the contracts
-    and payments that stand (not corrected). A few queries, whatever the count."""
+    None), or each project's own day in `days` ({project id: day}, as on its 开工):
+    the latest budget; per source the latest cumulative funds; the contracts and
+    payments that stand (not corrected). Four queries, whatever the count."""
+    days = days or {}
     figures = {pk: MoneyFigures() for pk in project_ids}
     budgets = Budget.objects.approved().filter(project_id__in=project_ids)
     funds = Funding.objects.approved().filter(project_id__in=project_ids)
     contracts = Contract.objects.current().filter(project_id__in=project_ids)
     payments = Payment.objects.current().filter(project_id__in=project_ids, paid_on__isnull=False)
-    if day is not None:
-        budgets = budgets.filter(as_of__lte=day)
-        funds = funds.filter(as_of__lte=day)
-        contracts = contracts.filter(signed_on__lte=day)
-        payments = payments.filter(paid_on__lte=day)
+    latest = max(days.values(), default=day) if days else day
+    if latest is not None:
+        budgets = budgets.filter(as_of__lte=latest)
+        funds = funds.filter(as_of__lte=latest)
+        contracts = contracts.filter(signed_on__lte=latest)
+        payments = payments.filter(paid_on__lte=latest)
+
+    def counts(pk, on):
+        until = days.get(pk, day)
+        return until is None or on <= until
+
     for budget in budgets.order_by("project", "as_of", "pk"):
-        figures[budget.project_id].budget = budget.total
-        figures[budget.project_id].sources = budget.sources
-    for pk, source, amount in funds.order_by("project", "source", "as_of", "pk").values_list(
-        "project", "source", "amount"
+        if counts(budget.project_id, budget.as_of):
+            figures[budget.project_id].budget = budget.total
+            figures[budget.project_id].sources = budget.sources
+    for pk, source, on, amount in funds.order_by("project", "source", "as_of", "pk").values_list(
+        "project", "source", "as_of", "amount"
     ):
-        figures[pk].in_place_by_source[source] = amount
+        if counts(pk, on):
+            figures[pk].in_place_by_source[source] = amount
     for money in figures.values():
         if money.in_place_by_source:
             money.in_place = sum(money.in_place_by_source.values())
-    for name, rows in (("contracted", contracts), ("paid", payments)):
-        for pk, total in (
-            rows.order_by().values("project").annotate(s=Sum("amount")).values_list("project", "s")
-        ):
-            setattr(figures[pk], name, total)
+    for name, rows, dated in (
+        ("contracted", contracts, "signed_on"),
+        ("paid", payments, "paid_on"),
+    ):
+        for pk, on, amount in rows.order_by().values_list("project", dated, "amount"):
+            if counts(pk, on):
+                setattr(figures[pk], name, (getattr(figures[pk], name) or 0) + amount)
     return figures
 
 
@@ -747,6 +759,8 @@ class Lapse:
     thing: object  # a Milestone, a Payment, or the project itself
     since: date
     said: str
+    limit: Decimal | None = None  # the rule's value that judged it
+    figures: dict = field(default_factory=dict)  # the numbers behind `said`
 
 
 def late_steps(plan, day, project=None):
@@ -772,6 +786,7 @@ def late_steps(plan, day, project=None):
                 step,
                 since,
                 f"“{step.title}”计划 {step.due_date:%Y-%m-%d} 完成，至今未报实际完成日期",
+                limit=grace,
             )
         )
     return lapses
@@ -805,6 +820,7 @@ def lagging_payments(plan, day, project=None):
                 since,
                 f"“{node.contract.title}”{node.node}于 {node.accepted_on:%Y-%m-%d} 验收，"
                 f"超过 {int(limit)} 天未拨付",
+                limit=limit,
             )
         )
     return lapses
@@ -838,6 +854,7 @@ def money_lapses(plan, day, project=None):
             project__in=projects, step=Milestone.Step.START, done_on__lte=day
         ).values_list("project", "done_on")
     )
+    at_starts = money_figures(list(starts), days=starts)
     lapses = []
     for p in projects:
         money = figures[p.pk]
@@ -853,6 +870,8 @@ def money_lapses(plan, day, project=None):
                         day,
                         f"已拨付 {paid:.1f}% ，时间已过 {gone:.1f}%，支出进度落后 "
                         f"{gone - paid:.1f} 个百分点",
+                        limit=points,
+                        figures={"paid_share": paid, "time_share": gone},
                     )
                 )
         started = starts.get(p.pk)
@@ -861,7 +880,7 @@ def money_lapses(plan, day, project=None):
         percent = at_start(started)
         if percent is None:
             continue
-        then = money_figures([p.pk], started)[p.pk]
+        then = at_starts[p.pk]
         if then.budget and (then.in_place or 0) < then.budget * percent / 100:
             lapses.append(
                 Lapse(
@@ -871,6 +890,8 @@ def money_lapses(plan, day, project=None):
                     started,
                     f"{started:%Y-%m-%d} 开工时资金到位 {wan(then.in_place or Decimal(0))} 万元，"
                     f"不足预算 {wan(then.budget)} 万元的 {figure(percent)}%",
+                    limit=percent,
+                    figures={"in_place": then.in_place, "budget": then.budget},
                 )
             )
     return lapses

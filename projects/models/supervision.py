@@ -16,7 +16,7 @@ Where each rule lives:
   since the last run" compares with).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from projects.models.money import lagging_payments, late_steps
 from projects.models.plan_rules import PlanRule
 from projects.models.plans import Department, Plan, in_published_plan, sees_all_departments
 from projects.models.reports import ProgressReport
@@ -380,22 +381,32 @@ class StatusMark(models.Model):
 class Watch:
     """What the public is told on a project's pages of how it is being watched on a
     day (`watch`): its 挂牌督办 open then, each with `late` (past its 整改时限); its
-    targets 逾期未报 then (`overdue_targets`); and the current approved figures of its
-    unfinished targets that give a 滞后原因 or a 下一步措施, newest first."""
+    targets 逾期未报 then (`overdue_targets`); the current approved figures of its
+    unfinished targets that give a 滞后原因 or a 下一步措施, newest first; and its
+    procedure steps late and its accepted work unpaid (拖欠) then, by the plan's dated
+    rules (`late_steps`, `lagging_payments`: approved entries only)."""
 
     supervisions: list
     overdue: list
     reasons: list
+    late_steps: list = field(default_factory=list)
+    lagging_payments: list = field(default_factory=list)
 
     def __bool__(self):
-        return bool(self.supervisions or self.overdue or self.reasons)
+        return bool(
+            self.supervisions
+            or self.overdue
+            or self.reasons
+            or self.late_steps
+            or self.lagging_payments
+        )
 
 
 def watch(project, day):
     """The `Watch` of `project` (fetched `with_progress` on `day`) on `day`: from the
     public 督办, the reporting calendar and approved figures only (one query, two more
     for a plan in 实施 with a reporting calendar, and one unless `load_history` gave
-    the current figures)."""
+    the current figures; and four for the late steps and payments)."""
     supervisions = list(
         Supervision.objects.public()
         .filter(project=project)
@@ -410,6 +421,8 @@ def watch(project, day):
         supervisions=supervisions,
         overdue=overdue_targets(project.plan, day, project=project),
         reasons=sorted(reasons, key=lambda r: (r.as_of, r.pk), reverse=True),
+        late_steps=late_steps(project.plan, day, project),
+        lagging_payments=lagging_payments(project.plan, day, project),
     )
 
 
