@@ -8,6 +8,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -30,7 +31,11 @@ from .factories import (
     BudgetFactory,
     ContractFactory,
     DepartmentFactory,
+    FundingFactory,
+    MilestoneFactory,
+    PaymentFactory,
     ProjectFactory,
+    StepReportFactory,
     TargetFactory,
 )
 from .refusals import HTTP_404, NOT_FOUND, assert_refused, messages_of
@@ -281,3 +286,74 @@ def test_an_approved_step_report_writes_the_step_and_its_target(client, world):
     assert step.done_on == date(2021, 5, 20)
     figure = ProgressReport.objects.approved().get(target=target)
     assert (figure.value, figure.as_of, figure.from_step) == (1, date(2021, 5, 20), True)
+
+
+MONEY_LISTS = ["budget", "funding", "contract", "payment", "stepreport"]
+
+
+@pytest.mark.parametrize("model", MONEY_LISTS)
+def test_money_list_queries_do_not_grow_with_data(
+    client, world, queries_of, model, django_assert_num_queries
+):
+    client.force_login(world.reviewer)
+    url = reverse(f"admin:projects_{model}_changelist")
+    small = queries_of(url)
+    for project in (world.project_a, world.project_b):
+        for n in range(3):
+            BudgetFactory(project=project)
+            FundingFactory(project=project, source="district", as_of=date(2021, 4, n + 1))
+            PaymentFactory(contract=ContractFactory(project=project, signed_on=date(2021, 5, 1)))
+            StepReportFactory(milestone=MilestoneFactory(project=project))
+    large = queries_of(url)
+    assert len(large) == len(small)
+    # 1 the session, 2 the user, 3 and 4 its permissions (its own, its roles'), 5 the
+    # plans for the year picker, 6 the plan the list opens on, 7 the count of rows, 8
+    # the page of rows with what they show, then whether any plan carries demo data (9).
+    with django_assert_num_queries(9):
+        queries_of(url)
+
+
+def entry_of(model, project, **fields):
+    """A submitted entry of `model` on `project`, with one private document."""
+    if model == "payment":
+        entry = PaymentFactory(contract=ContractFactory(project=project), **fields)
+    elif model == "stepreport":
+        entry = StepReportFactory(milestone=MilestoneFactory(project=project), **fields)
+    else:
+        factories = {
+            "budget": BudgetFactory,
+            "funding": FundingFactory,
+            "contract": ContractFactory,
+        }
+        entry = factories[model](project=project, **fields)
+    MoneyDocument.objects.create(
+        **{entry.document_link: entry},
+        file=ContentFile(PDF, name="凭证.pdf"),
+        kind="pdf",
+        content_type="application/pdf",
+        original_name="凭证.pdf",
+        size=len(PDF),
+    )
+    return entry
+
+
+@pytest.mark.parametrize("model", MONEY_LISTS)
+def test_money_entry_page_queries_do_not_grow_with_data(
+    client, world, queries_of, model, django_assert_num_queries
+):
+    client.force_login(world.reporter_a)
+    entry = entry_of(model, world.project_a, state="submitted", created_by=world.reporter_a)
+    url = reverse(f"admin:projects_{model}_change", args=[entry.pk])
+    client.get(url)  # Django's content types, read once per process, are then known
+    small = queries_of(url)
+    for project in (world.project_a, world.project_b):
+        for _ in range(3):
+            entry_of(model, project, state="approved")  # each may be corrected
+    large = queries_of(url)
+    assert len(large) == len(small)
+    # 1 the session, 2 the user, 3 and 4 its permissions, 5 the entry, 6 its documents,
+    # 7 what its name reads (its project, contract or step), 8 whether any plan carries
+    # demo data, 9 the choices of what it is for (the reporter's projects, contracts or
+    # steps), 10 the approved entries it may correct, 11 who entered it.
+    with django_assert_num_queries(11):
+        queries_of(url)

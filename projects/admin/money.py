@@ -101,6 +101,7 @@ class MoneyEntryAdmin(ReviewedEntryAdmin):
     list_filter = ["state", plan_filter("project__plan")]
     search_fields = ["project__title", "note"]
     approve_related = ["project__plan"]
+    show_full_result_count = False
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -229,7 +230,7 @@ class PaymentAdmin(MoneyEntryAdmin):
         "state",
         "created_by",
     ]
-    list_select_related = ["contract", "created_by"]
+    list_select_related = ["contract__project", "created_by"]
     search_fields = ["contract__title", "node", "project__title"]
     add_permission = "projects.add_payment"
     approve_related = ["project__plan", "contract"]

@@ -42,22 +42,28 @@ class MoneyEntryForm(forms.ModelForm):
         help_text="出现核对提示（金额单位、超预算、超合同金额等）时，核对无误后勾选再保存。",
     )
 
-    # model field → (the model its choices come from, what each choice reads)
-    narrowed = {"project": (Project, ["plan"])}
+    # model field → (the model its choices come from, what each choice reads, the
+    # refusal of one outside the user's departments)
+    narrowed = {"project": (Project, (), "只能选择本单位的实事。")}
+    corrects_related = ["project"]  # what an entry's name reads (its __str__)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if user is None:
             return
-        for name, (model, related) in self.narrowed.items():
+        for name, (model, related, refusal) in self.narrowed.items():
             if name in self.fields:
-                self.fields[name].queryset = model.objects.visible_to(user).select_related(*related)
-                self.fields[name].error_messages["invalid_choice"] = "只能选择本单位的实事。"
+                choices = model.objects.visible_to(user)
+                # select_related() without names would follow every foreign key
+                self.fields[name].queryset = (
+                    choices.select_related(*related) if related else choices
+                )
+                self.fields[name].error_messages["invalid_choice"] = refusal
         if "corrects" in self.fields:
             self.fields["corrects"].queryset = (
                 self._meta.model.objects.visible_to(user)
                 .approved()
-                .select_related("project")
+                .select_related(*self.corrects_related)
                 .exclude(pk=self.instance.pk)
             )
 
@@ -133,7 +139,8 @@ class ContractForm(MoneyEntryForm):
 class PaymentForm(MoneyEntryForm):
     """A contract node; its project is its contract's (the model's `clean`)."""
 
-    narrowed = {"contract": (Contract, ["project"])}
+    narrowed = {"contract": (Contract, ("project",), "只能选择本单位实事的合同。")}
+    corrects_related = ["contract"]
 
     class Meta:
         model = Payment
@@ -145,7 +152,8 @@ class PaymentForm(MoneyEntryForm):
 class StepReportForm(MoneyEntryForm):
     """A procedure step done; its project is its step's (the model's `clean`)."""
 
-    narrowed = {"milestone": (Milestone, ["project"])}
+    narrowed = {"milestone": (Milestone, (), "只能选择本单位实事的手续节点。")}
+    corrects_related = ["milestone"]
 
     class Meta:
         model = StepReport
