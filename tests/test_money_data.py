@@ -185,6 +185,12 @@ def test_an_unpublished_plans_money_is_not_listed(client, db):
         assert api(client, name)["count"] == 0, name
 
 
+def test_a_payment_is_listed_only_with_its_contract(client, plan):
+    contract = ContractFactory(project__plan=plan, state="submitted")
+    PaymentFactory(contract=contract)  # approved first, in the queue's order
+    assert api(client, "payments")["count"] == 0
+
+
 def test_a_correction_is_a_row_of_its_own_naming_the_one_it_corrects(client, plan):
     contract = ContractFactory(project__plan=plan, project__number=2, amount=Decimal("100"))
     accepted = PaymentFactory(contract=contract, node="主体完工", amount=None, paid_on=None)
