@@ -173,11 +173,23 @@ def test_a_past_year_read_under_rules_set_since_shows_no_lapse(db, clock):
 def test_a_rule_set_later_judges_only_the_lapses_that_began_under_it(world):
     # Grace 0 in force from 2026-11-21 only: a step planned on the 20th is late from the
     # 21st; one planned on the 19th would have been late from the 20th, before the rule.
-    PlanRule.objects.filter(plan=world.plan, name=PlanRule.Name.STEP_GRACE_DAYS).update(
-        valid_from=date(2026, 11, 21)
-    )
+    grace = PlanRule.objects.filter(plan=world.plan, name=PlanRule.Name.STEP_GRACE_DAYS)
+    grace.update(valid_from=date(2026, 11, 21))
     earlier = MilestoneFactory(project=world.lifts, title="开工", due_date=date(2026, 11, 19))
+    assert late_steps(world.plan, date(2026, 11, 20)) == []
     found = late_steps(world.plan, date(2026, 11, 25))
     assert [(lapse.thing, lapse.since) for lapse in found] == [(world.step, date(2026, 11, 21))]
     assert earlier not in [lapse.thing for lapse in late_steps(world.plan, date(2026, 12, 31))]
-    assert late_steps(world.plan, date(2026, 11, 20)) == []
+    # A value changed later neither ends a lapse begun before it (10 days from the
+    # 24th) nor dates one before the day it became late (0 from the 24th, 10 before).
+    PlanRule.objects.create(
+        plan=world.plan, name=PlanRule.Name.STEP_GRACE_DAYS, value=10, valid_from=date(2026, 11, 24)
+    )
+    found = late_steps(world.plan, date(2026, 11, 25))
+    assert [(lapse.thing, lapse.since, lapse.limit) for lapse in found] == [
+        (world.step, date(2026, 11, 21), 0)
+    ]
+    grace.filter(valid_from=date(2026, 11, 21)).update(value=10)
+    grace.filter(valid_from=date(2026, 11, 24)).update(value=0)
+    found = late_steps(world.plan, date(2026, 11, 25))
+    assert [(lapse.thing, lapse.since) for lapse in found] == [(world.step, date(2026, 11, 24))]

@@ -763,22 +763,54 @@ class Lapse:
     figures: dict = field(default_factory=dict)  # the numbers behind `said`
 
 
+def rule_periods(plan, name):
+    """[(valid_from, value)] of rule `name` of `plan`, oldest first, the last recorded
+    of a day: the rows `Plan.dated_rule` reads, for the rules below that need to know
+    when each value began."""
+    rows = plan.rules.filter(name=name).order_by("valid_from", "pk")
+    return sorted(dict(rows.values_list("valid_from", "value")).items())
+
+
+def in_force(periods, day):
+    found = [value for valid_from, value in periods if valid_from <= day]
+    return found[-1] if found else None
+
+
+def lapse_began(periods, start, day):
+    """(the day, the rule's days) a lapse counted from `start` (a planned date, the
+    day work was accepted) began, or None if not by `day`: the first day on which more
+    than the days then in force had passed since `start`, provided a value was in
+    force on the day that count first ran out. So a rule set later never reaches back
+    to what fell due before it (2021), and a value changed later neither ends a lapse
+    that had begun nor dates one before the day it became late."""
+    for i, (valid_from, days) in enumerate(periods):
+        until = periods[i + 1][0] if i + 1 < len(periods) else None
+        ran_out = start + timedelta(int(days) + 1)
+        began = max(valid_from, ran_out)
+        if began > day or (until is not None and began >= until):
+            continue
+        if in_force(periods, ran_out) is not None:
+            return began, days
+    return None
+
+
 def late_steps(plan, day, project=None):
     """Procedure steps of `plan` past their planned date by more than the plan's grace
-    days on `day`, without an approved actual date by then."""
-    rule = plan.dated_rule(PlanRule.Name.STEP_GRACE_DAYS)
-    grace = rule(day)
-    if grace is None:
+    days (as in force when each became late, `lapse_began`) on `day`, without an
+    approved actual date by then."""
+    periods = rule_periods(plan, PlanRule.Name.STEP_GRACE_DAYS)
+    if in_force(periods, day) is None:
         return []
-    steps = Milestone.objects.filter(project__plan=plan, due_date__lt=day - timedelta(int(grace)))
+    steps = Milestone.objects.filter(project__plan=plan, due_date__lt=day)
     steps = steps.filter(Q(done_on__isnull=True) | Q(done_on__gt=day))
     if project is not None:
         steps = steps.filter(project=project)
     lapses = []
     for step in steps.select_related("project__lead_department"):
-        since = step.due_date + timedelta(int(grace) + 1)
-        if rule(since) is None:
+        began = lapse_began(periods, step.due_date, day)
+        if began is None:
             continue
+        since, grace = began
         lapses.append(
             Lapse(
                 PlanRule.Name.STEP_GRACE_DAYS,
@@ -794,14 +826,14 @@ def late_steps(plan, day, project=None):
 
 def lagging_payments(plan, day, project=None):
     """Contract nodes of `plan` whose work was accepted more than the plan's payment
-    days before `day` and that stood unpaid on `day` (拖欠)."""
-    rule = plan.dated_rule(PlanRule.Name.PAYMENT_DAYS)
-    limit = rule(day)
-    if limit is None:
+    days (as in force when each became late, `lapse_began`) before `day` and that
+    stood unpaid on `day` (拖欠)."""
+    periods = rule_periods(plan, PlanRule.Name.PAYMENT_DAYS)
+    if in_force(periods, day) is None:
         return []
     nodes = (
         Payment.objects.current()
-        .filter(project__plan=plan, accepted_on__lt=day - timedelta(int(limit)))
+        .filter(project__plan=plan, accepted_on__lt=day)
         .filter(Q(paid_on__isnull=True) | Q(paid_on__gt=day))
         .select_related("contract", "project__lead_department")
     )
@@ -809,9 +841,10 @@ def lagging_payments(plan, day, project=None):
         nodes = nodes.filter(project=project)
     lapses = []
     for node in nodes:
-        since = node.accepted_on + timedelta(int(limit) + 1)
-        if rule(since) is None:
+        began = lapse_began(periods, node.accepted_on, day)
+        if began is None:
             continue
+        since, limit = began
         lapses.append(
             Lapse(
                 PlanRule.Name.PAYMENT_DAYS,
