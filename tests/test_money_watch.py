@@ -3,12 +3,14 @@
 dated rule says, not the day before, at both ends of the Shanghai day; a past year's
 pages (2021) read as before."""
 
+import io
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from projects.admin.workbench import workbench
 from projects.exchange.ledger import build_ledger
@@ -20,6 +22,7 @@ from .factories import (
     BudgetFactory,
     ContractFactory,
     DepartmentFactory,
+    FundingFactory,
     MilestoneFactory,
     PaymentFactory,
     PlanFactory,
@@ -143,10 +146,26 @@ def test_the_ledger_page_and_the_public_status_box_name_the_late_step_and_the_un
     client, world, clock
 ):
     clock.move_to(utc(2026, 11, 21, 4, 0))
+    # Half the budget in place at 开工 and nothing paid with the year nearly gone, under
+    # rules in force since January.
+    PlanRule.objects.filter(
+        plan=world.plan,
+        name__in=[PlanRule.Name.SPENDING_LAG_POINTS, PlanRule.Name.FUNDS_AT_START_PERCENT],
+    ).update(valid_from=date(2026, 1, 1))
+    BudgetFactory(project=world.lifts, as_of=date(2026, 1, 10))
+    FundingFactory(project=world.lifts, as_of=date(2026, 1, 10))
+    MilestoneFactory(project=world.lifts, step="start", due_date=date(2026, 3, 1),
+                     done_on=date(2026, 3, 1))  # fmt: skip
     client.force_login(make_official("checker", roles.REVIEWER))
     ledger = client.get(reverse("admin:projects_ledger") + "?plan=2026").content.decode()
     assert "逾期的手续节点（1）" in ledger and "验收后拖欠的工程款（1）" in ledger
     assert "电梯加装施工合同 · 主体完工</a></td><td>2026-10-01</td><td>30 天</td>" in ledger
+    assert "支出进度滞后的实事（1）" in ledger and "开工时资金到位不足的实事（1）" in ledger
+    assert "<td>2026-03-01</td><td>500.00 万元</td><td>1000.00 万元</td>" in ledger
+    book = client.get(reverse("admin:projects_ledger") + "?plan=2026&format=xlsx").content
+    rows = list(load_workbook(io.BytesIO(book))["工程款拖欠"].iter_rows(values_only=True))
+    assert rows[1][1:7] == ("电梯加装施工合同", "主体完工", datetime(2026, 10, 1), 30,
+                            datetime(2026, 11, 1), 51)  # fmt: skip
     client.logout()
     html = client.get(world.lifts.get_absolute_url()).content.decode()
     assert "手续节点逾期" in html
