@@ -54,9 +54,7 @@ def errors_of(entry):
 
 def test_sources_that_do_not_sum_to_the_total_are_refused(project):
     budget = Budget(project=project, total=Decimal(1000), district=Decimal(600), central=300)
-    assert errors_of(budget)["total"] == [
-        "各资金来源合计 900 万元，与计划总投资 1000 万元不一致。"
-    ]
+    assert errors_of(budget)["total"] == ["各资金来源合计 900 万元，与计划总投资 1000 万元不一致。"]
     budget.central = Decimal(400)
     budget.full_clean()
 
@@ -218,3 +216,13 @@ def test_another_projects_entry_cannot_be_corrected(project):
     other = ContractFactory(project=ProjectFactory(plan=project.plan, number=2))
     mine = ContractFactory.build(project=project, corrects=other)
     assert errors_of(mine)["corrects"] == ["只能更正同一件实事的记录。"]
+
+
+def test_nobody_approves_an_entry_they_gave_a_document_for(project, reviewer):
+    budget = Budget.objects.create(project=project, total=Decimal(8), district=Decimal(8))
+    MoneyDocument.objects.create(
+        budget=budget, file="money/c.pdf", kind="pdf", content_type="application/pdf",
+        original_name="凭证.pdf", size=10, sha256="c" * 64, uploaded_by=reviewer,
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="不能审核自己经手过的预算"):
+        budget.approve(reviewer)

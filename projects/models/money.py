@@ -142,6 +142,12 @@ class MoneyEntry(ReviewedEntry):
         if errors:
             raise ValidationError(errors)
 
+    def hands(self):
+        """Whoever entered or changed it, or attached a document to it: none of them
+        may review it (as evidence counts for a figure)."""
+        uploaders = MoneyDocument.objects.filter(**{self.document_link: self})
+        return super().hands() | set(uploaders.values_list("uploaded_by_id", flat=True)) - {None}
+
     def warnings(self):
         """What a person should confirm before this is saved (a unit slip, more paid
         than contracted …): a list of sentences, empty when nothing is odd."""
@@ -340,7 +346,8 @@ class Contract(MoneyEntry):
     title = models.CharField("合同名称", max_length=200)
     amount = amount_field("合同金额（万元）")
     signed_on = models.DateField("签订日期")
-    notice_url = models.URLField(
+    # A CharField: a URLField would add its own validator, which takes ftp:// too.
+    notice_url = models.CharField(
         "中标公告链接",
         max_length=500,
         blank=True,
