@@ -1,6 +1,7 @@
 """make demo's generated history: every status at work, and every page says it is demo."""
 
 from datetime import date
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -13,7 +14,21 @@ from django.test import Client
 from django.urls import reverse
 
 from projects.checks import no_demo_account_signs_in
-from projects.models import Department, Plan, ProgressReport
+from projects.models import (
+    Budget,
+    Contract,
+    Department,
+    Milestone,
+    MoneyDocument,
+    MoneyTotal,
+    Payment,
+    Plan,
+    ProgressReport,
+    StepReport,
+    lagging_payments,
+    late_steps,
+    money_watch,
+)
 from projects.rules import clock, roles
 from projects.rules.roles import DEMO_ACCOUNT_PREFIX
 
@@ -106,6 +121,43 @@ def test_the_demo_register_is_labelled_and_only_this_years_plan_has_one(client, 
     page = client.get(f"/plans/{year}/matters/").content.decode()
     assert "本站目前显示的进度数字是由 make demo 生成的演示数据" in page
     assert f"已登记并经审核公开 {matters.count() - 2} 项。" in page  # the two waiting are not
+
+
+def test_this_years_demo_has_money_a_late_permit_and_a_payment_lagging_accepted_work(client, demo):
+    today = clock.today()
+    plan = Plan.objects.get(year=today.year)
+    late = late_steps(plan, today)
+    assert [(s.project.title, s.thing.step, s.thing.title) for s in late] == [
+        ("老旧小区加装电梯", "permit", "施工许可（第二批24部）")
+    ]
+    unpaid = lagging_payments(plan, today)
+    assert [(p.project.title, p.thing.node, p.thing.accepted_on) for p in unpaid] == [
+        ("农村公路", "路基完工", date(2026, 10, 12))
+    ]
+    # Each step done was approved the real way, which wrote its actual date.
+    done = Milestone.objects.filter(project__plan=plan, done_on__isnull=False)
+    assert done.count() == StepReport.objects.filter(project__plan=plan, state="approved").count()
+    assert done.count() > 10
+    assert MoneyDocument.objects.public().filter(step_report__project__plan=plan).count() == 3
+    # The approved budgets wrote each project's totals; the parks' is still the
+    # candidate's estimate (a draft), so it has none.
+    totals = MoneyTotal.objects.filter(project__plan=plan).order_by("project__number")
+    assert [(t.project.title, t.budget, t.paid) for t in totals] == [
+        ("社区养老服务中心", 1600, Decimal("1282.19")),
+        ("老旧小区加装电梯", 3600, Decimal("1734.60")),
+        ("农村公路", 5000, Decimal("2871.96")),
+    ]
+    drafts = Budget.objects.filter(project__plan=plan, estimate=True)
+    assert list(drafts.values_list("project__title", "state")) == [("口袋公园", "returned")]
+    person = Contract.objects.get(project__plan=plan, contractor_is_person=True)
+    page = client.get(f"/plans/{plan.year}/projects/{person.project.number}/").content.decode()
+    assert person.kind == "design"
+    assert "自然人" in page
+    assert person.contractor not in page
+    assert plan.supervision_phone == "0396-0000000（演示）"
+    # 2021 reads as announced: no money, and no lapse on any day.
+    assert not Payment.objects.filter(project__plan=demo).exists()
+    assert money_watch(demo, date(2021, 12, 31)) == []
 
 
 # The demo's accounts: one for each role, closed unless `--accounts`.

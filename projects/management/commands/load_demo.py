@@ -23,6 +23,11 @@ figures are demo data.
   its deadline without a response and another is closed, and every department has demo
   e-mail addresses (and a 企业微信 and a 钉钉 robot, whose demo keys no robot accepts),
   so `send_alerts` has alerts to send on any day it is run.
+  Its money and procedure steps (DEMO_MONEY): budgets confirmed from the candidates'
+  estimates (the parks' still a 候选估算 draft), funds in place, contracts (a small
+  design job by a natural person, never named in public) and payments by contract node,
+  and the steps 立项 … 验收, each reported and approved; the money rules, set from the
+  year's start, find a 施工许可 late and a node accepted and not paid (拖欠).
   From mid-year one pledge was finished a few days ago (earlier in the year none but
   the one ahead of pace could be): it is in 完成公示, with an objection from the public
   published and waiting for the supervision office's decision. A deputy's 代表意见 was
@@ -47,6 +52,7 @@ once; only on a database where every plan is the demo's (`Plan.objects.real()`),
 """
 
 import calendar
+import hashlib
 import io
 import secrets
 import unicodedata
@@ -66,14 +72,20 @@ from PIL import Image, ImageDraw
 from projects.models import (
     Answer,
     Ballot,
+    Budget,
     Candidate,
     CandidateTarget,
     Channel,
+    Contract,
     Department,
     Evidence,
+    Funding,
     Matter,
+    Milestone,
+    MoneyDocument,
     Notice,
     OnlineRating,
+    Payment,
     Plan,
     PlanRule,
     ProgressReport,
@@ -81,6 +93,7 @@ from projects.models import (
     Site,
     SiteReport,
     SiteStage,
+    StepReport,
     Supervision,
     Tally,
     Target,
@@ -275,6 +288,196 @@ LATE_DAYS = 60
 NOTICE_TITLE = "农村公路"
 NOTICE_AGO = 3
 FINISHED_FROM = 0.5
+
+
+# This year's money and procedure steps, by pledge (all invented, every name 演示). Days
+# are shares of the year (`Command.on`), so the schedule reads the same whenever the
+# demo is made; what falls after today is not entered yet. Amounts in 万元.
+@dataclass(frozen=True)
+class DemoContract:
+    kind: str
+    method: str
+    contractor: str
+    title: str
+    amount: str
+    signed: float
+    # (node, accepted, paid, amount): shares of the year; None where there is none
+    payments: tuple = ()
+    person: bool = False  # a natural person: the public pages never name them
+
+
+@dataclass(frozen=True)
+class DemoMoney:
+    sources: dict  # the budget confirmed: Source → 万元
+    funds: tuple  # (source, share of the year, cumulative 万元 in place)
+    contracts: tuple
+    steps: tuple  # (Milestone.Step, title, planned share of the year, days late)
+
+
+K, M = Contract.Kind, Contract.Method
+S = Milestone.Step
+# fmt: off
+DEMO_MONEY = {
+    "社区养老服务中心": DemoMoney(
+        {"provincial": 600, "district": 1000},
+        (
+            ("district", 0.03, 500),
+            ("provincial", 0.10, 300),
+            ("district", 0.15, 1000),
+            ("provincial", 0.40, 600),
+        ),
+        (
+            DemoContract(
+                K.DESIGN, M.DIRECT, "张演示", "老年助餐点室内布置设计（演示）", "4.8", 0.02,
+                (("设计成果交付", 0.06, 0.08, "4.8"),), person=True,
+            ),
+            DemoContract(
+                K.CONSTRUCTION, M.OPEN_TENDER, "驻马店市演示建筑工程有限公司",
+                "社区养老服务中心建设工程施工（演示）", "1386.52", 0.13,
+                (
+                    ("预付款", None, 0.16, "277.30"),
+                    ("主体完工", 0.33, 0.37, "554.61"),
+                    ("竣工验收", 0.50, 0.56, "415.96"),
+                ),
+            ),
+            DemoContract(
+                K.SUPERVISION, M.OPEN_TENDER, "河南演示工程监理有限公司",
+                "社区养老服务中心建设工程监理（演示）", "32.80", 0.13,
+                (("主体完工", 0.33, 0.37, "16.40"), ("竣工验收", 0.50, 0.56, "13.12")),
+            ),
+        ),
+        (
+            (S.APPROVAL, "项目立项批复", 0.02, 0),
+            (S.SITE, "规划选址和用地手续", 0.06, 3),
+            (S.TENDER, "施工、监理招标", 0.11, 2),
+            (S.PERMIT, "建筑工程施工许可", 0.15, 4),
+            (S.START, "开工", 0.17, 2),
+            (S.FINISH, "主体及配套工程完工", 0.48, -3),
+            (S.ACCEPTANCE, "竣工验收", 0.52, 0),
+        ),
+    ),
+    "老旧小区加装电梯": DemoMoney(
+        {"central": 1200, "provincial": 480, "district": 1200, "social": 720},
+        (
+            ("district", 0.08, 1000),
+            ("central", 0.12, 600),
+            ("social", 0.20, 300),
+            ("provincial", 0.30, 480),
+            ("central", 0.45, 1200),
+            ("district", 0.55, 1200),
+            ("social", 0.60, 720),
+        ),
+        (
+            DemoContract(
+                K.CONSTRUCTION, M.OPEN_TENDER, "河南演示电梯工程有限公司",
+                "既有住宅加装电梯（第一批36部）设计施工总承包（演示）", "2142", 0.20,
+                (
+                    ("预付款", None, 0.24, "428.40"),
+                    ("第一批18部完工", 0.55, 0.60, "642.60"),
+                    ("第一批36部完工", 0.85, 0.90, "642.60"),
+                ),
+            ),
+            DemoContract(
+                K.SUPERVISION, M.OPEN_TENDER, "驻马店演示建设监理有限公司",
+                "既有住宅加装电梯工程监理（演示）", "52.50", 0.20,
+                (("第一批18部完工", 0.55, 0.62, "21"),),
+            ),
+        ),
+        (
+            (S.APPROVAL, "项目立项批复", 0.03, 0),
+            (S.SITE, "规划许可（第一批）", 0.08, 12),
+            (S.TENDER, "设计施工总承包招标（第一批）", 0.14, 10),
+            (S.PERMIT, "施工许可（第一批）", 0.18, 22),
+            (S.START, "开工（第一批）", 0.20, 25),
+            (S.FINISH, "全部竣工", 0.945, 0),
+            (S.ACCEPTANCE, "竣工验收", 1.0, 0),
+        ),
+    ),
+    "农村公路": DemoMoney(
+        {"provincial": 1000, "district": 1500, "bonds": 2500},
+        (
+            ("district", 0.05, 1000),
+            ("bonds", 0.12, 1500),
+            ("provincial", 0.25, 500),
+            ("district", 0.35, 1500),
+            ("bonds", 0.50, 2500),
+            ("provincial", 0.70, 1000),
+        ),
+        (
+            DemoContract(
+                K.DESIGN, M.OPEN_TENDER, "河南演示交通规划设计院有限公司",
+                "农村公路新改建工程勘察设计（演示）", "96.80", 0.03,
+                (("设计成果交付", 0.09, 0.11, "87.12"),),
+            ),
+            DemoContract(
+                K.CONSTRUCTION, M.OPEN_TENDER, "驻马店演示路桥工程有限公司",
+                "农村公路新改建工程施工第一标段（演示）", "2368.45", 0.16,
+                (("预付款", None, 0.20, "473.69"), ("进度款（第一期）", 0.35, 0.38, "473.69")),
+            ),
+            DemoContract(
+                K.CONSTRUCTION, M.OPEN_TENDER, "河南演示公路工程有限公司",
+                "农村公路新改建工程施工第二标段（演示）", "2105.30", 0.16,
+                (
+                    ("预付款", None, 0.20, "421.06"),
+                    ("进度款（第一期）", 0.35, 0.38, "421.06"),
+                    ("路基完工", 0.55, 0.60, "421.06"),
+                    ("路面完工", 0.80, 0.86, "526.33"),
+                ),
+            ),
+            DemoContract(
+                K.SUPERVISION, M.OPEN_TENDER, "河南演示工程咨询监理有限公司",
+                "农村公路新改建工程监理（演示）", "68.50", 0.16,
+                (
+                    ("进度款（第一期）", 0.35, 0.38, "13.70"),
+                    ("路基完工", 0.55, 0.60, "13.70"),
+                    ("路面完工", 0.80, 0.86, "20.55"),
+                ),
+            ),
+        ),
+        (
+            (S.APPROVAL, "项目立项批复", 0.01, 0),
+            (S.SITE, "用地预审", 0.05, 5),
+            (S.TENDER, "施工、监理招标", 0.12, 4),
+            (S.PERMIT, "施工许可", 0.17, 3),
+            (S.START, "开工", 0.19, 2),
+            (S.FINISH, "全线完工", 0.93, 0),
+            (S.ACCEPTANCE, "交工验收", 1.0, 0),
+        ),
+    ),
+    # Its budget is still the candidate's estimate (候选估算), not yet confirmed: the
+    # plots are not cleared, so neither is the cost.
+    PARK_TITLE: DemoMoney(
+        {},
+        (),
+        (),
+        (
+            (S.APPROVAL, "项目立项批复", 0.02, 0),
+            (S.SITE, "边角地块权属核实和用地手续", 0.06, 45),
+            (S.START, "首批口袋公园开工", 0.15, 20),
+            (S.FINISH, "全部完工", 0.945, 0),
+            (S.ACCEPTANCE, "竣工验收", 1.0, 0),
+        ),
+    ),
+}
+# fmt: on
+# The lapses the rules find today (money_watch): the road's first lot's 路基完工 accepted
+# LAGGING_DAYS ago and not yet paid (拖欠); the lifts' second batch, tendered, its
+# 施工许可 planned LATE_PERMIT_DAYS ago and still not issued.
+LAGGING_DAYS = 45
+LATE_PERMIT_DAYS = 20
+# The money rules as the district set them at the start of the year (a plan made today
+# would have them from today, and no lapse of the year would show).
+MONEY_RULES = {
+    PlanRule.Name.STEP_GRACE_DAYS: None,
+    PlanRule.Name.PAYMENT_DAYS: None,
+    PlanRule.Name.SPENDING_LAG_POINTS: None,
+    # 开工时到位资金不少于一半, as 施工许可 asks of works under a year
+    PlanRule.Name.FUNDS_AT_START_PERCENT: Decimal(50),
+}
+MONEY_RULES_REASON = (
+    "演示：区政府年初印发民生实事资金和手续管理办法（虚构），自计划开始之日起施行。"
+)
+SUPERVISION_PHONE = "0396-0000000（演示）"
 
 
 def demo_point(n):
@@ -602,6 +805,8 @@ class Command(BaseCommand):
         if finished:
             self.finish(plan, finished, accounts)
             count += 1  # its completing figure
+        self.money_rules(plan)
+        self.money(plan, today, accounts, finished)
         self.register(plan, today, accounts)
         self.opinions(plan, today, accounts)
         self.stdout.write(
@@ -735,6 +940,7 @@ class Command(BaseCommand):
             period_end=date(year, 12, 31),
             announced_on=date(year - 1, *VOTE_DAY) + timedelta(days=1),
             source_name=DEMO_SOURCE,
+            supervision_phone=SUPERVISION_PHONE,
             is_published=True,
             demo_data=True,
             stage=Plan.Stage.CALL,
@@ -983,6 +1189,194 @@ class Command(BaseCommand):
         answer.check_writer(accounts.reporter)
         answer.save()
         answer.approve(accounts.moderator)
+
+    # This year's money and procedure steps.
+
+    def on(self, plan, share):
+        """The day when `share` of the plan's year has gone."""
+        length = (plan.period_end - plan.period_start).days
+        return plan.period_start + timedelta(days=round(share * length))
+
+    def money_rules(self, plan):
+        """The rules that watch the money and the steps, as set at the year's start."""
+        for name, value in MONEY_RULES.items():
+            changes = {"valid_from": plan.period_start, "reason": MONEY_RULES_REASON}
+            if value is not None:
+                changes["value"] = value
+            plan.rules.filter(name=name).update(**changes)
+
+    def money(self, plan, today, accounts, finished=None):
+        """Each pledge's procedure steps and money (DEMO_MONEY) up to today, then the
+        two lapses the rules find today (a payment lagging accepted work, a late
+        施工许可). The road's 完工 is the day it was finished (`finished`), if it was."""
+        for project in plan.projects.order_by("number"):
+            spec = DEMO_MONEY[project.title]
+            done = finished if project.title == NOTICE_TITLE else None
+            for step, title, share, late in spec.steps:
+                due = self.on(plan, share)
+                if step == S.FINISH and done:
+                    self.step(project, step, title, due, done, accounts)
+                elif due < today:  # done late, but never after yesterday: no other lapse
+                    day = min(due + timedelta(days=late), today - timedelta(days=1))
+                    self.step(project, step, title, due, day, accounts)
+                else:
+                    self.step(project, step, title, due, None, accounts)
+            if spec.sources:
+                self.spend(project, spec, today, accounts)
+        self.lapses(plan, today, accounts)
+
+    def step(self, project, step, title, due, done_on, accounts):
+        """A procedure step planned for `due`; done on `done_on` (if given), reported
+        by the lead department with its 施工许可证 (a redacted copy, public once
+        approved), and approved: the approval writes the step's actual date."""
+        milestone = Milestone(project=project, step=step, title=title, due_date=due)
+        milestone.full_clean()
+        milestone.save()
+        if done_on is None:
+            return milestone
+        report = StepReport(
+            project=project,
+            milestone=milestone,
+            done_on=done_on,
+            note="演示数据。",
+            created_by=accounts.reporter,
+        )
+        report.full_clean()
+        report._history_user = accounts.reporter
+        report.save()
+        if step == S.PERMIT:
+            self.money_document(report, accounts.reporter, "施工许可证（脱敏件，演示）")
+        report.approve(accounts.reviewer)
+        StepReport.objects.filter(pk=report.pk).update(**self.entered(done_on, accounts))
+        return milestone
+
+    def money_document(self, report, reporter, caption):
+        content = demo_photo(f"DEMO {report.milestone.title}")
+        document = MoneyDocument(
+            step_report=report,
+            kind=Evidence.Kind.IMAGE,
+            content_type="image/jpeg",
+            original_name="demo.jpg",
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            caption=caption,
+            redacted=True,
+            uploaded_by=reporter,
+        )
+        document.file.save("demo.jpg", ContentFile(content), save=False)
+        document.save()
+
+    def entered(self, day, accounts):
+        """The review fields of an entry entered two days after `day` and approved the
+        next day (never later than now)."""
+        now = clock.now()
+        entered = min(at(day + timedelta(days=2), 10), now - timedelta(hours=2))
+        return {
+            "state": StepReport.State.APPROVED,
+            "created_by": accounts.reporter,
+            "created_at": entered,
+            "reviewed_by": accounts.reviewer,
+            "reviewed_at": min(entered + timedelta(days=1), now),
+        }
+
+    def spend(self, project, spec, today, accounts):
+        """A pledge's funds in place, contracts and their nodes dated before today,
+        entered approved in a batch (each as a reviewer would have passed it); then its
+        department confirms the candidate's estimate as the budget with its sources,
+        and a reviewer approves that, which writes the project's MoneyTotal."""
+        plan = project.plan
+        confirmed = self.on(plan, 0.01)
+        if confirmed >= today:
+            return
+        funds = [
+            Funding(
+                project=project,
+                source=source,
+                amount=Decimal(amount),
+                as_of=self.on(plan, share),
+                **self.entered(self.on(plan, share), accounts),
+            )
+            for source, share, amount in spec.funds
+            if self.on(plan, share) < today
+        ]
+        Funding.objects.bulk_create(funds)
+        payments = []
+        for item in spec.contracts:
+            signed = self.on(plan, item.signed)
+            if signed >= today:
+                continue
+            contract = Contract.objects.create(
+                project=project,
+                kind=item.kind,
+                method=item.method,
+                contractor=item.contractor,
+                contractor_is_person=item.person,
+                title=item.title,
+                amount=Decimal(item.amount),
+                signed_on=signed,
+                **self.entered(signed, accounts),
+            )
+            for node, accepted, paid, amount in item.payments:
+                accepted_on = self.on(plan, accepted) if accepted is not None else None
+                paid_on = self.on(plan, paid)
+                if paid_on < today:
+                    money = {"amount": Decimal(amount), "paid_on": paid_on}
+                elif accepted_on is not None and accepted_on < today:
+                    money, paid_on = {}, accepted_on  # accepted, not yet paid
+                else:
+                    continue
+                payments.append(
+                    Payment(
+                        project=project,
+                        contract=contract,
+                        node=node,
+                        accepted_on=accepted_on,
+                        **money,
+                        **self.entered(paid_on, accounts),
+                    )
+                )
+        Payment.objects.bulk_create(payments)
+        budget = Budget.objects.get(project=project, estimate=True)
+        for source, amount in spec.sources.items():
+            setattr(budget, source, Decimal(amount))
+        budget.total = sum(Decimal(amount) for amount in spec.sources.values())
+        budget.as_of, budget.estimate = confirmed, False
+        budget.note = "演示：已核实计划总投资和资金来源。"
+        budget.state, budget.review_note = Budget.State.SUBMITTED, ""
+        budget.full_clean()
+        budget._history_user = accounts.reporter
+        budget.save()
+        budget.approve(accounts.reviewer)
+        Budget.objects.filter(pk=budget.pk).update(
+            reviewed_at=self.entered(confirmed, accounts)["reviewed_at"]
+        )
+
+    def lapses(self, plan, today, accounts):
+        """The road's first lot: its 路基完工 accepted LAGGING_DAYS ago, not yet paid.
+        The lifts (the slow pledge): a second batch tendered, its 施工许可 planned
+        LATE_PERMIT_DAYS ago and not yet issued. Each once the first of its kind is
+        behind it (not in the year's first months)."""
+        lot = Contract.objects.filter(project__plan=plan, title__contains="第一标段").first()
+        accepted = today - timedelta(days=LAGGING_DAYS)
+        nodes = lot.payments.values_list("accepted_on", "paid_on") if lot is not None else []
+        if lot is not None and accepted > max(
+            (day for node in nodes for day in node if day), default=lot.signed_on
+        ):
+            Payment.objects.create(
+                project=lot.project,
+                contract=lot,
+                node="路基完工",
+                accepted_work="第一标段路基工程（演示）",
+                accepted_on=accepted,
+                **self.entered(accepted, accounts),
+            )
+        first = self.late.milestones.filter(step=S.START, done_on__isnull=False).first()
+        permit = today - timedelta(days=LATE_PERMIT_DAYS)
+        tender = permit - timedelta(days=40)
+        if first is not None and tender > first.done_on:
+            self.step(self.late, S.TENDER, "设计施工总承包招标（第二批24部）", tender, tender,
+                      accounts)  # fmt: skip
+            self.step(self.late, S.PERMIT, "施工许可（第二批24部）", permit, None, accounts)
 
     # Next year's plan: its call open today.
 
