@@ -7,9 +7,12 @@ Benchmark scaffolding: it lives here, not among the product's commands.
 Every plan has the same shape, so the newest plan's pages look the same at both sizes
 and only the data behind them grows. Reports are approved (one a day per target),
 plus one submitted report per target waiting for review and one draft. Each plan also
-has --matters practical matters (为群众办实事), nine in ten approved. Written with
-bulk_create, so the history tables (django-simple-history) stay empty: the benchmark
-measures the pages, not the audit trail. Refuses a database that has plans already.
+has --matters practical matters (为群众办实事), nine in ten approved, and each project its
+money and procedure steps, growing with the days like its reports (`make_money`): a
+payment every few days, so ≈ 100,000 payments in the large world and a handful in the
+small. Written with bulk_create, so the history tables (django-simple-history) stay
+empty: the benchmark measures the pages, not the audit trail. Refuses a database that
+has plans already.
 """
 
 import argparse
@@ -31,17 +34,53 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from projects.models import (  # noqa: E402
+    Budget,
     Category,
+    Contract,
     Department,
+    Funding,
     Matter,
+    Milestone,
+    MoneyTotal,
+    Payment,
     Plan,
+    PlanRule,
     ProgressReport,
     Project,
+    StepReport,
     Target,
+    money_figures,
 )
 from projects.rules import clock  # noqa: E402
 
 BATCH = 5000
+# Payments of a project in a year of daily reports: 20 plans × 50 projects × 100 ≈ 100 k.
+PAYMENTS_A_YEAR = 100
+# Each project's contracts: (kind, method, share of the budget, its payments' name).
+CONTRACTS = [
+    (Contract.Kind.CONSTRUCTION, Contract.Method.OPEN_TENDER, Decimal("0.80"), "进度款"),
+    (Contract.Kind.SUPERVISION, Contract.Method.OPEN_TENDER, Decimal("0.02"), "监理费"),
+    (Contract.Kind.DESIGN, Contract.Method.CONSULTATION, Decimal("0.03"), "设计费"),
+    (Contract.Kind.PURCHASE, Contract.Method.INQUIRY, Decimal("0.05"), "货款"),
+]
+# Which contract each payment is on, in turn: seven of ten on the works.
+TURNS = [0, 0, 0, 1, 0, 0, 2, 0, 0, 3]
+# The procedure steps, each planned at this share of the year.
+STEPS = [
+    (Milestone.Step.APPROVAL, 0.02),
+    (Milestone.Step.SITE, 0.06),
+    (Milestone.Step.TENDER, 0.12),
+    (Milestone.Step.PERMIT, 0.17),
+    (Milestone.Step.START, 0.2),
+    (Milestone.Step.FINISH, 0.9),
+    (Milestone.Step.ACCEPTANCE, 0.97),
+]
+MONEY_RULES = [
+    PlanRule.Name.STEP_GRACE_DAYS,
+    PlanRule.Name.PAYMENT_DAYS,
+    PlanRule.Name.SPENDING_LAG_POINTS,
+    PlanRule.Name.FUNDS_AT_START_PERCENT,
+]
 
 
 def main():
@@ -76,7 +115,11 @@ def generate(plans, projects, targets, days, matters, seed):
             total += make_plan(year, projects, targets, days, departments, rng, reporter, reviewer)
             plan = Plan.objects.get(year=year)
             make_matters(plan, matters, departments, rng, reporter, reviewer)
-        print(f"{year}: {total} reports, {matters} practical matters", file=sys.stderr)
+            paid = make_money(plan, days, rng, reporter, reviewer)
+        print(
+            f"{year}: {total} reports, {matters} practical matters, {paid} payments",
+            file=sys.stderr,
+        )
     print(f"{total} reports in all (with those waiting for review and drafts)", file=sys.stderr)
 
 
@@ -186,6 +229,159 @@ def make_matters(plan, count, departments, rng, reporter, reviewer):
             )
         )
     Matter.objects.bulk_create(matters, batch_size=BATCH)
+
+
+def approved(reporter, reviewer, day):
+    """The review fields of an entry approved a few hours after it was entered on `day`."""
+    stamp = timezone.make_aware(datetime.combine(day, time(10)))
+    return {
+        "state": Budget.State.APPROVED,
+        "created_by": reporter,
+        "created_at": stamp,
+        "reviewed_by": reviewer,
+        "reviewed_at": stamp + timedelta(hours=4),
+    }
+
+
+def make_money(plan, days, rng, reporter, reviewer):
+    """Each project's money and steps, growing with the days like its reports: an
+    approved budget (district, provincial and bonds), funds in place each month, four
+    contracts, a payment every 365 / PAYMENTS_A_YEAR days in turn across them (at least
+    two), one node accepted and not yet paid and one payment waiting for review; the
+    procedure steps, those planned by then done (approved step reports); MoneyTotal as
+    the approvals write it. The money rules are in force from the plan's start, so the
+    watch judges the whole year. Returns the number of payments."""
+    start = plan.period_start
+    last = min(start + timedelta(days=days - 1), clock.today())
+    span = (last - start).days + 1
+    PlanRule.objects.filter(plan=plan, name__in=MONEY_RULES).update(valid_from=start)
+    projects = list(plan.projects.order_by("number"))
+    budgets, funds, contracts = [], [], []
+    for project in projects:
+        total = Decimal(rng.randrange(50, 6000))
+        district = (total * Decimal("0.6")).quantize(Decimal(1))
+        provincial = (total * Decimal("0.2")).quantize(Decimal(1))
+        bonds = total - district - provincial
+        budgets.append(
+            Budget(
+                project=project,
+                total=total,
+                district=district,
+                provincial=provincial,
+                bonds=bonds,
+                as_of=start,
+                **approved(reporter, reviewer, start),
+            )
+        )
+        for month in range(12):
+            as_of = min(date(plan.year, month + 1, 28), plan.period_end)
+            if as_of > last and month:
+                break
+            as_of = min(as_of, last)
+            for source, amount in (("district", district), ("bonds", bonds)):
+                funds.append(
+                    Funding(
+                        project=project,
+                        source=source,
+                        amount=(amount * (month + 1) / 12).quantize(Decimal("0.01")),
+                        as_of=as_of,
+                        **approved(reporter, reviewer, as_of),
+                    )
+                )
+        for kind, method, share, _node in CONTRACTS:
+            contracts.append(
+                Contract(
+                    project=project,
+                    kind=kind,
+                    method=method,
+                    contractor=f"基准承包单位{rng.randrange(1, 200):03d}",
+                    title=f"基准实事{project.number}{Contract.Kind(kind).label}合同",
+                    amount=(total * share).quantize(Decimal("0.01")),
+                    signed_on=start,
+                    **approved(reporter, reviewer, start),
+                )
+            )
+    Budget.objects.bulk_create(budgets, batch_size=BATCH)
+    Funding.objects.bulk_create(funds, batch_size=BATCH)
+    contracts = Contract.objects.bulk_create(contracts, batch_size=BATCH)
+    count = max(2, days * PAYMENTS_A_YEAR // 365)
+    turns = [TURNS[k % len(TURNS)] for k in range(count)]
+    payments = []
+    for n in range(0, len(contracts), len(CONTRACTS)):
+        theirs = contracts[n : n + len(CONTRACTS)]
+        for k, turn in enumerate(turns):
+            contract, paid_on = theirs[turn], start + timedelta(days=k * span // count)
+            payments.append(
+                Payment(
+                    project_id=contract.project_id,
+                    contract=contract,
+                    node=f"{CONTRACTS[turn][3]}第{k + 1}期",
+                    accepted_on=paid_on,
+                    amount=(contract.amount * Decimal("0.9") / turns.count(turn)).quantize(
+                        Decimal("0.01")
+                    ),
+                    paid_on=paid_on,
+                    **approved(reporter, reviewer, paid_on),
+                )
+            )
+        works = theirs[0]
+        payments.append(  # accepted, not yet paid
+            Payment(
+                project_id=works.project_id,
+                contract=works,
+                node="竣工验收",
+                accepted_on=last,
+                **approved(reporter, reviewer, last),
+            )
+        )
+        payments.append(  # paid, waiting for review
+            Payment(
+                project_id=works.project_id,
+                contract=works,
+                node="竣工验收",
+                accepted_on=last,
+                amount=(works.amount * Decimal("0.05")).quantize(Decimal("0.01")),
+                paid_on=last,
+                created_by=reporter,
+                created_at=timezone.make_aware(datetime.combine(last, time(9))),
+            )
+        )
+    Payment.objects.bulk_create(payments, batch_size=BATCH)
+    steps = Milestone.objects.bulk_create(
+        Milestone(
+            project=project,
+            step=step,
+            title=f"完成{Milestone.Step(step).label}",
+            due_date=start + timedelta(days=int(share * 364)),
+        )
+        for project in projects
+        for step, share in STEPS
+    )
+    done = [step for step in steps if step.due_date <= last]
+    StepReport.objects.bulk_create(
+        StepReport(
+            project_id=step.project_id,
+            milestone=step,
+            done_on=step.due_date,
+            **approved(reporter, reviewer, step.due_date),
+        )
+        for step in done
+    )
+    for step in done:
+        step.done_on = step.due_date
+    Milestone.objects.bulk_update(done, ["done_on"], batch_size=BATCH)
+    figures = money_figures([p.pk for p in projects])
+    MoneyTotal.objects.bulk_create(
+        MoneyTotal(
+            project_id=pk,
+            budget=money.budget,
+            in_place=money.in_place,
+            contracted=money.contracted,
+            paid=money.paid,
+        )
+        for pk, money in figures.items()
+    )
+    return len(payments)
 
 
 if __name__ == "__main__":
