@@ -18,8 +18,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from projects.exchange.importing import check_file, import_file, template_xlsx
 from projects.exchange.ledger import build_ledger, ledger_sheets
+from projects.exchange.money_import import check_upload, import_upload, template_xlsx
 from projects.exchange.spreadsheets import XLSX_TYPE, attachment, xlsx_response
 from projects.models import Plan, ProgressReport, Project, PublicInput, Target, with_answer_dues
 from projects.rules import clock
@@ -90,7 +90,8 @@ def import_template(request):
         .select_related("project__plan")
         .order_by("project__number", "order")
     )
-    response = HttpResponse(template_xlsx(plan, targets), content_type=XLSX_TYPE)
+    projects = Project.objects.visible_to(request.user).filter(plan=plan)
+    response = HttpResponse(template_xlsx(plan, targets, projects), content_type=XLSX_TYPE)
     response["Content-Disposition"] = attachment(
         f"进度填报模板-{plan.year}.xlsx", f"report-template-{plan.year}.xlsx"
     )
@@ -122,12 +123,12 @@ def import_reports(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             data = upload.read()
-            check = check_file(ContentFile(data, name=upload.name), request.user)
-            if check.ok and check.new_rows:
+            check = check_upload(ContentFile(data, name=upload.name), request.user)
+            if check.ok and check.new_count:
                 context["token"] = PendingImport(request, IMPORT_SESSION_KEY).keep(
                     data, upload.name
                 )
-            context.update(check=check, file_name=upload.name)
+            context.update(upload=check, check=check.figures, file_name=upload.name)
     context["form"] = form
     return TemplateResponse(request, "admin/projects/import.html", context)
 
@@ -138,9 +139,14 @@ def confirm_import(request, context):
     if taken is None:
         return redirect("admin:projects_import")
     upload, kept = taken
-    check, created = import_file(upload, request.user)
-    if not check.ok:
-        context.update(check=check, file_name=kept["name"], form=ImportForm())
+    confirmed = "confirm_warnings" in request.POST  # the money rows' warnings, read
+    check, created = import_upload(upload, request.user, confirmed)
+    if not check.savable:  # unconfirmed warnings keep the file for another try
+        token = request.POST["token"] if check.ok else None
+        if check.ok:
+            messages.error(request, "有需要确认的行：请核对后勾选确认，再点“确认导入”。")
+        context.update(upload=check, check=check.figures, file_name=kept["name"], token=token)
+        context["form"] = ImportForm()
         return TemplateResponse(request, "admin/projects/import.html", context)
     pending.done()
     messages.success(request, f"已导入 {created} 条填报，状态为“已提交”，审核通过后公开。")

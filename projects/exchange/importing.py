@@ -12,7 +12,6 @@ figure of a target that has one waiting for review goes beside it, and the dry r
 which is waiting and what follows (`waiting_warning`); the template shows it too.
 """
 
-import io
 import itertools
 import re
 import unicodedata
@@ -287,7 +286,7 @@ DATE_COLUMNS = ("截至日期", "已审核截至日期", "待审核截至日期"
 FIGURE_COLUMNS = ("目标值", "已审核当前值", "待审核值", "新累计值")
 
 
-def template_xlsx(plan, targets):
+def template_workbook(plan, targets):
     """The department's import template: the targets to report on, the columns to fill
     open and the rest locked, a date check on 截至日期, 是/否 for 确认超十倍, and a
     说明 sheet with a worked example (or why there is nothing to fill)."""
@@ -356,9 +355,7 @@ def template_xlsx(plan, targets):
     for line in INSTRUCTIONS:
         notes.append([line])
     notes.append([" ".join(EXAMPLE)])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook
 
 
 def read_sheet(upload, check, required, known):
@@ -682,13 +679,18 @@ def import_file(upload, user):
     check = check_file(upload, user)
     if not check.ok:
         return check, 0
-    now = clock.now()
     with transaction.atomic():
-        for row in check.new_rows:
-            report = row.form.save(commit=False)
-            report.created_by = user
-            report.state = ProgressReport.State.SUBMITTED
-            report.submitted_by = user
-            report.submitted_at = now
-            report.save()
+        save_reports(check, user)
     return check, len(check.new_rows)
+
+
+def save_reports(check, user):
+    """Save the new rows of a checked file as submitted (the caller holds the transaction)."""
+    now = clock.now()
+    for row in check.new_rows:
+        report = row.form.save(commit=False)
+        report.created_by = user
+        report.state = ProgressReport.State.SUBMITTED
+        report.submitted_by = user
+        report.submitted_at = now
+        report.save()

@@ -253,6 +253,27 @@ def read_table(upload, max_bytes, budget=None, header=(), known=()):
     (Budget.for_imports() unless given). Raises ValidationError in Chinese for anything
     that is not a readable table, or costs more than that.
     """
+    known = {*header, *known}
+    tables = {
+        name: table_of(rows, header, known)
+        for name, rows in read_sheets(upload, max_bytes, budget).items()
+    }
+    tables = {name: table for name, table in tables.items() if table is not None}
+    if not tables:
+        raise ValidationError("文件中没有数据。")
+    found = [name for name, table in tables.items() if header and set(header) <= set(table[0])]
+    if len(found) > 1:
+        raise ValidationError(
+            f"有 {len(found)} 张工作表都有表头（{'、'.join(found)}），无法确定导入哪一张。"
+            "请把要导入的行放在同一张表中，其余的删除或隐藏后再上传。"
+        )
+    return tables[found[0]] if found else next(iter(tables.values()))
+
+
+def read_sheets(upload, max_bytes, budget=None):
+    """{sheet name: rows} of an upload's visible sheets (a .csv is one sheet named ""),
+    read within `budget` (Budget.for_imports() unless given); ValidationError in
+    Chinese for anything that is not a readable table."""
     budget = budget or Budget.for_imports()
     if upload.size > max_bytes:
         raise ValidationError(f"文件过大，导入文件不能超过 {max_bytes // 1024 // 1024} MB。")
@@ -272,21 +293,10 @@ def read_table(upload, max_bytes, budget=None, header=(), known=()):
         )
     else:
         sheets = {"": _read_csv(data, budget)}
-    known = {*header, *known}
-    tables = {name: _table(rows, header, known) for name, rows in sheets.items()}
-    tables = {name: table for name, table in tables.items() if table is not None}
-    if not tables:
-        raise ValidationError("文件中没有数据。")
-    found = [name for name, table in tables.items() if header and set(header) <= set(table[0])]
-    if len(found) > 1:
-        raise ValidationError(
-            f"有 {len(found)} 张工作表都有表头（{'、'.join(found)}），无法确定导入哪一张。"
-            "请把要导入的行放在同一张表中，其余的删除或隐藏后再上传。"
-        )
-    return tables[found[0]] if found else next(iter(tables.values()))
+    return sheets
 
 
-def _table(rows, header, known):
+def table_of(rows, header, known):
     """(headers, data rows) of one sheet's rows, or None for an empty sheet."""
     rows = [row for row in rows if any(cell not in (None, "") for cell in row)]
     if not rows:
