@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from projects.models import Budget, Contract, Funding, Payment, ProgressReport, StepReport
 
-from ..factories import BudgetFactory, MilestoneFactory
+from ..factories import BudgetFactory, FundingFactory, MilestoneFactory
 from .upload import IMPORT, check, confirm, saved, template
 
 XLSX = "xlsx:Calc MS Excel 2007 XML"
@@ -108,12 +108,15 @@ def test_wrong_rows_are_named_by_sheet_and_row_and_a_unit_slip_waits_for_confirm
     parking = targets[0]
     project = parking.project
     BudgetFactory(project=project, total=1000, district=1000)  # approved: 1,000 万元
+    FundingFactory(project=project, source="district", amount=500)  # approved, 2021-01-01
     wrong = template(client)
     (budget_row,) = rows_of(wrong["预算"], project)
     fill(wrong["预算"], budget_row, {"计划总投资": 1000, "区级资金": 600, "专项债券": 300})
     (funds_row,) = rows_of(wrong["资金到位"], project)
     fill(wrong["资金到位"], funds_row,
          {"资金来源": "区级资金", "累计到位": -50, "截至日期": date(2021, 6, 30)})  # fmt: skip
+    falls = {"实事编号": project.pk, "资金来源": "区级资金", "累计到位": 400}  # below 500, no note
+    fill(wrong["资金到位"], 5, {**falls, "截至日期": date(2021, 7, 31)})
     (contract_row,) = rows_of(wrong["合同"], project)
     fill(wrong["合同"], contract_row, contract(project))
     link = contract(project, 合同名称="监理合同", 中标公告链接="ftp://ggzy.example.cn/1")
@@ -137,13 +140,24 @@ def test_wrong_rows_are_named_by_sheet_and_row_and_a_unit_slip_waits_for_confirm
             [("计划总投资", "各资金来源合计 900 万元，与计划总投资 1000 万元不一致。")],
         ),
         ("资金到位", funds_row, [("累计到位", "金额不能为负数。")]),
+        (
+            "资金到位",
+            5,
+            [
+                (
+                    "说明",
+                    "区级资金截至 2021-01-01 已累计到位 500 万元；"
+                    "到位资金减少属于更正，请在说明中写明原因。",
+                )
+            ],
+        ),
         ("合同", 5, [("中标公告链接", "链接须以 http:// 或 https:// 开头。")]),
         ("合同节点拨付", 2, [("拨付日期", "拨付日期不能早于合同签订日期（2021-04-15）。")]),
     ]
     page = response.content.decode()
     assert f"资金到位表第 {funds_row} 行 累计到位：金额不能为负数。" in page
     assert "token" not in response.context  # nothing to confirm: nothing is saved
-    assert (Funding.objects.count(), Contract.objects.count(), Payment.objects.count()) == (0,) * 3
+    assert (Funding.objects.count(), Contract.objects.count(), Payment.objects.count()) == (1, 0, 0)
 
     dry = check(client, files["元.xlsx"])
     (row,) = dry.context["upload"].money.warned_rows
@@ -152,7 +166,7 @@ def test_wrong_rows_are_named_by_sheet_and_row_and_a_unit_slip_waits_for_confirm
     token = dry.context["token"]
     unconfirmed = client.post(IMPORT, {"confirm": "1", "token": token})
     assert "请核对后勾选确认" in unconfirmed.content.decode()
-    assert not Funding.objects.exists()
+    assert not Funding.objects.filter(state="submitted").exists()
     client.post(IMPORT, {"confirm": "1", "token": token, "confirm_warnings": "1"})
-    funds = Funding.objects.get()
+    funds = Funding.objects.get(state="submitted")
     assert (funds.amount, funds.state) == (Decimal(10_000_000), "submitted")
