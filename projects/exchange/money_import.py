@@ -69,7 +69,8 @@ class Sheet:
 
     @property
     def required(self):
-        return [PROJECT, *(c.name for c in self.columns if c.name != NOTE)][:2]
+        """The columns that find the sheet's header: the project and the first to fill."""
+        return [PROJECT, self.columns[0].name]
 
     @property
     def headers(self):
