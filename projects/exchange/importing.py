@@ -531,7 +531,8 @@ class Batch:
     def __init__(self, user, rows, numbers):
         fields = ProgressReportForm.base_fields
         ids = {as_id(row.get("target", "")) for row in rows} - {None}
-        visible = Target.objects.visible_to(user).select_related("project__plan")
+        # "step": ProgressReport.clean asks whether a procedure step feeds the target
+        visible = Target.objects.visible_to(user).select_related("project__plan", "step")
         self.targets = {t.pk: t for t in visible.filter(pk__in=ids)}
         foreign = self.foreign(ids - self.targets.keys())
         self.errors = {}  # row index: (column, message) found before any form
