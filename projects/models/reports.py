@@ -318,7 +318,9 @@ class ProgressReport(Reviewed, models.Model):
                 f"“{self.target.name}”按点位计数：数值由审核通过的点位阶段变化自动生成，"
                 "请在“点位”中填报各点位的阶段，不能直接填报数值。"
             )
-        if self.target_id and not self.from_step and hasattr(self.target, "step"):
+        # Only a milestone target can be fed by a step: others pay no query to ask.
+        fed = self.target_id and self.target.kind == Target.Kind.MILESTONE
+        if fed and not self.from_step and hasattr(self.target, "step"):
             raise ValidationError(
                 f"“{self.target.name}”由手续节点“{self.target.step.title}”计入：请填报该节点的"
                 "实际完成日期和证明材料，审核通过后自动记为完成，不能直接填报数值。"
