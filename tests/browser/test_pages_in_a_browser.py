@@ -152,6 +152,11 @@ def test_the_api_reference_page_works_under_the_sites_content_policy(live_server
         "/api/v1/objections/",
         "/api/v1/supervisions/",
         "/api/v1/matters/",
+        "/api/v1/budgets/",
+        "/api/v1/funds/",
+        "/api/v1/contracts/",
+        "/api/v1/payments/",
+        "/api/v1/steps/",
     ]
     page.locator("#operations-default-plans").click()
     page.get_by_role("button", name="Try it out").click()

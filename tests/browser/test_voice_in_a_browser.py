@@ -65,6 +65,7 @@ NOT_SWEPT = {
     "matter_photo": "the 2021 register is empty (nothing is invented for it)",
     "receipt": "the writer's private tracking page: walked above with its link",
     "receipt_vote": "a POST from the tracking page, walked above",
+    "money_document": "the 2021 plan has no money (the announcement states none)",
 }
 
 
@@ -164,6 +165,7 @@ def public_urls(client, plan, project):
         f"/plans/{year}/sites/",
         f"/m/p{project.pk}",
         f"/m/p{project.pk}/poster",
+        f"/plans/{year}/projects/{project.number}/sign/",
         f"/m/p{project.pk}/qr.png",
         f"/m/p{project.pk}/rate",
         f"/m/p{project.pk}/problem",
@@ -197,6 +199,11 @@ def public_urls(client, plan, project):
         "objections",
         "supervisions",
         "matters",
+        "budgets",
+        "funds",
+        "contracts",
+        "payments",
+        "steps",
     ]:
         urls.append(f"/api/v1/{name}/?page_size=500")
         urls.append(f"/api/v1/{name}/?plan={year}&page_size=500")
