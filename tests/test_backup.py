@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from projects.exchange import stored
-from projects.models import Evidence, SiteReport
+from projects.models import Evidence, MoneyDocument, SiteReport
 from projects.rules import roles
 from projects.web import freshness
 
@@ -46,7 +46,9 @@ def test_backup_and_restore_bring_back_every_record_and_file(tmp_path, demo):
     make_official("wang", roles.REPORTER)
     before, before_files = everything(), files()
     photos = SiteReport.objects.exclude(photo="").count()  # the demo's parks, 已完工
-    assert len(before_files) == Evidence.objects.count() + photos and photos > 0
+    papers = MoneyDocument.objects.count()  # the demo's 施工许可证, redacted copies
+    assert len(before_files) == Evidence.objects.count() + photos + papers
+    assert photos > 0 and papers > 0
 
     archive = tmp_path / "backup.tar.gz"
     call_command("backup", str(archive), stdout=StringIO())
