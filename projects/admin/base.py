@@ -5,12 +5,14 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils.functional import cached_property
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects.exchange.forms import (
+    EvidenceNotStored,
     as_id,
 )
 from projects.models import (
@@ -141,6 +143,33 @@ class OpensOnPlan:
         if "plan" not in initial and (plan := Plan.objects.opened_for(self.plan_stage)):
             initial["plan"] = plan.pk
         return initial
+
+
+class WritesFilesLast:
+    """An admin whose inline files (evidence, money documents) are written only once
+    the entry and every file are valid (`save_formset` calls `store_file` with
+    `request.files_written`), inside the admin's transaction; if anything then fails,
+    the rows roll back and the files written go too. A disk that refuses a file brings
+    the form back, with the input and the reason (`request.files_not_stored`, read by
+    the formset), and nothing saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        request.files_written = []
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EvidenceNotStored:
+            self.remove_written(request)
+            request.files_not_stored = True
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except BaseException:
+            self.remove_written(request)
+            raise
+
+    @staticmethod
+    def remove_written(request):
+        for name in request.files_written:
+            default_storage.delete(name)
+        request.files_written = []
 
 
 class HistoryAdmin(SimpleHistoryAdmin):

@@ -12,12 +12,11 @@
 """
 
 from django.contrib import admin
-from django.core.files.storage import default_storage
 from django.utils.html import format_html
 
-from projects.admin.base import plan_filter
+from projects.admin.base import WritesFilesLast, plan_filter
 from projects.admin.sites import ReviewedEntryAdmin
-from projects.exchange.forms import EvidenceFormSet, EvidenceNotStored
+from projects.exchange.forms import EvidenceFormSet, store_file
 from projects.exchange.money_forms import (
     BudgetForm,
     ContractForm,
@@ -25,7 +24,6 @@ from projects.exchange.money_forms import (
     MoneyDocumentForm,
     PaymentForm,
     StepReportForm,
-    store_document,
 )
 from projects.models import (
     ESTIMATE_NOTE,
@@ -80,11 +78,11 @@ class NewDocumentInline(admin.StackedInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        formset.storage_failed = getattr(request, "document_not_stored", False)
+        formset.storage_failed = getattr(request, "files_not_stored", False)
         return formset
 
 
-class MoneyEntryAdmin(ReviewedEntryAdmin):
+class MoneyEntryAdmin(WritesFilesLast, ReviewedEntryAdmin):
     """A money entry: reviewed like a figure (`ReviewedEntryAdmin`), with its documents.
     Files are written only once the entry and every document are valid, inside the
     admin's transaction; if anything then fails, the files written go too."""
@@ -117,30 +115,12 @@ class MoneyEntryAdmin(ReviewedEntryAdmin):
             return [i for i in inlines if not isinstance(i, NewDocumentInline)]
         return inlines
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        request.documents_written = []
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except EvidenceNotStored:
-            self.remove_written(request)
-            request.document_not_stored = True
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except BaseException:
-            self.remove_written(request)
-            raise
-
-    @staticmethod
-    def remove_written(request):
-        for name in request.documents_written:
-            default_storage.delete(name)
-        request.documents_written = []
-
     def save_formset(self, request, form, formset, change):
         if formset.model is not MoneyDocument:
             return super().save_formset(request, form, formset, change)
         for document in formset.save(commit=False):
             document.uploaded_by = request.user
-            store_document(document, request.documents_written)
+            store_file(document, request.files_written)
 
 
 @admin.register(Budget)

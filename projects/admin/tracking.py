@@ -11,7 +11,6 @@ Entered reports are never deleted; an approved figure is corrected by a new repo
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Count
 from django.urls import path, reverse
@@ -27,14 +26,14 @@ from projects.admin.base import (
     ReportDepartmentFilter,
     SafeAutocompleteSelect,
     ScopedAdmin,
+    WritesFilesLast,
     plan_filter,
 )
 from projects.exchange.forms import (
     EvidenceForm,
     EvidenceFormSet,
-    EvidenceNotStored,
     ProgressReportForm,
-    store_evidence,
+    store_file,
 )
 from projects.models import (
     Department,
@@ -446,7 +445,7 @@ class NewEvidenceInline(admin.StackedInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        formset.storage_failed = getattr(request, "evidence_not_stored", False)
+        formset.storage_failed = getattr(request, "files_not_stored", False)
         return formset
 
 
@@ -484,7 +483,7 @@ class ReviewActions:
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(ReviewActions, ScopedAdmin):
+class ProgressReportAdmin(WritesFilesLast, ReviewActions, ScopedAdmin):
     list_display = [
         "target",
         "value_display",
@@ -573,32 +572,10 @@ class ProgressReportAdmin(ReviewActions, ScopedAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """Evidence files are written only once the report and every file are valid
-        (`save_formset`), inside the admin's transaction; if anything then fails, the
-        rows roll back and the files written go too. A disk that refuses a file brings
-        the form back, with the reporter's input and the reason, and nothing saved."""
-        request.evidence_written = []
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except EvidenceNotStored:
-            self.remove_written(request)
-            request.evidence_not_stored = True
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except BaseException:
-            self.remove_written(request)
-            raise
-
-    @staticmethod
-    def remove_written(request):
-        for name in request.evidence_written:
-            default_storage.delete(name)
-        request.evidence_written = []
-
     def save_formset(self, request, form, formset, change):
         for evidence in formset.save(commit=False):
             evidence.uploaded_by = request.user
-            store_evidence(evidence, request.evidence_written)
+            store_file(evidence, request.files_written)
 
     def response_add(self, request, obj, post_url_continue=None):
         self.submit_if_asked(request, obj)

@@ -13,7 +13,6 @@ from projects.models import (
     Matter,
     Plan,
     ProgressReport,
-    evidence_path,
 )
 from projects.rules.formatting import figure
 
@@ -105,7 +104,7 @@ class EvidenceForm(forms.ModelForm):
     """An evidence file, checked by its content (see exchange/uploads.py).
 
     Validation only reads and checks the file; nothing is written until the report and
-    every file with it are valid and the admin saves them (`store_evidence`)."""
+    every file with it are valid and the admin saves them (`store_file`)."""
 
     class Meta:
         model = Evidence
@@ -147,16 +146,17 @@ class EvidenceFormSet(forms.BaseInlineFormSet):
             raise ValidationError(NOT_STORED)
 
 
-def store_evidence(evidence, written):
-    """Save `evidence`, writing its file; the name written goes on `written` so that
-    a rollback can remove it. A refused write leaves no partial file."""
-    name = evidence_path(evidence, evidence.file.name)
+def store_file(row, written):
+    """Save `row` (evidence, a money document), writing its file; the name written
+    goes on `written` so that a rollback can remove it. A refused write leaves no
+    partial file."""
+    name = row.file.field.generate_filename(row, row.file.name)
     try:
-        evidence.save()
+        row.save()
     except OSError:
         default_storage.delete(name)
         raise EvidenceNotStored from None
-    written.append(evidence.file.name)
+    written.append(row.file.name)
 
 
 class CheckedPhoto:

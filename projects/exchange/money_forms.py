@@ -12,9 +12,7 @@ import hashlib
 
 from django import forms
 from django.core.files import File
-from django.core.files.storage import default_storage
 
-from projects.exchange.forms import EvidenceNotStored
 from projects.exchange.uploads import check_upload
 from projects.models import (
     Budget,
@@ -25,7 +23,6 @@ from projects.models import (
     Payment,
     Project,
     StepReport,
-    money_document_path,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -163,7 +160,7 @@ class StepReportForm(MoneyEntryForm):
 
 class MoneyDocumentForm(forms.ModelForm):
     """A document checked by its content (exchange/uploads.py); nothing is written until
-    the entry and every document with it are valid (`store_document`)."""
+    the entry and every document with it are valid (`store_file`)."""
 
     class Meta:
         model = MoneyDocument
@@ -185,15 +182,3 @@ class MoneyDocumentForm(forms.ModelForm):
             document.original_name = upload.name[-255:]
             return File(checked.content, name=upload.name)
         return upload
-
-
-def store_document(document, written):
-    """Save `document`, writing its file; the name written goes on `written` so that a
-    rollback can remove it. A refused write leaves no partial file."""
-    name = money_document_path(document, document.file.name)
-    try:
-        document.save()
-    except OSError:
-        default_storage.delete(name)
-        raise EvidenceNotStored from None
-    written.append(document.file.name)
