@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects.exchange.forms import (
@@ -170,6 +171,40 @@ class WritesFilesLast:
         for name in request.files_written:
             default_storage.delete(name)
         request.files_written = []
+
+
+class FilesInline(admin.TabularInline):
+    """Files already attached (evidence, money documents): listed with a link through
+    our view (`link`), never replaced or removed here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="文件")
+    def link(self, row):
+        return format_html('<a href="{}">{}</a>', row.get_absolute_url(), row)
+
+
+class NewFilesInline(admin.StackedInline):
+    """New files for an entry being entered or edited, beside those already there,
+    written last (`WritesFilesLast`); a disk that refused them says so in the form."""
+
+    extra = 1
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.storage_failed = getattr(request, "files_not_stored", False)
+        return formset
 
 
 class HistoryAdmin(SimpleHistoryAdmin):

@@ -12,9 +12,8 @@
 """
 
 from django.contrib import admin
-from django.utils.html import format_html
 
-from projects.admin.base import WritesFilesLast, plan_filter
+from projects.admin.base import FilesInline, NewFilesInline, WritesFilesLast, plan_filter
 from projects.admin.sites import ReviewedEntryAdmin
 from projects.exchange.forms import EvidenceFormSet, store_file
 from projects.exchange.money_forms import (
@@ -37,49 +36,24 @@ from projects.models import (
 )
 
 
-class DocumentInline(admin.TabularInline):
-    """Documents already attached: listed with a link through our view, never replaced
-    or removed (a wrong one is corrected by a new entry)."""
+class DocumentInline(FilesInline):
+    """Documents already attached (a wrong one is corrected by a new entry)."""
 
     model = MoneyDocument
-    extra = 0
-    can_delete = False
     fields = ["link", "redacted", "published", "kind", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
     verbose_name_plural = "已上传的材料"
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
 
-    @admin.display(description="文件")
-    def link(self, document):
-        return format_html('<a href="{}">{}</a>', document.get_absolute_url(), document)
 
-
-class NewDocumentInline(admin.StackedInline):
-    """New documents for an entry being entered or edited, beside those already there."""
-
+class NewDocumentInline(NewFilesInline):
     model = MoneyDocument
     form = MoneyDocumentForm
     formset = EvidenceFormSet
     fields = ["file", "caption", "redacted"]
-    extra = 1
-    can_delete = False
     verbose_name = verbose_name_plural = "上传材料（默认不公开；脱敏件审核通过后公开）"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.storage_failed = getattr(request, "files_not_stored", False)
-        return formset
 
 
 class MoneyEntryAdmin(WritesFilesLast, ReviewedEntryAdmin):

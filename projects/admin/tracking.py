@@ -21,7 +21,9 @@ from projects.admin import pages
 from projects.admin.base import (
     CappedCountPaginator,
     DepartmentFilter,
+    FilesInline,
     HistoryAdmin,
+    NewFilesInline,
     ProjectDepartmentFilter,
     ReportDepartmentFilter,
     SafeAutocompleteSelect,
@@ -408,45 +410,23 @@ class MilestoneAdmin(ScopedAdmin):
         return format_html('<a href="{}">填报实际完成日期（附材料）</a>', url)
 
 
-class EvidenceInline(admin.TabularInline):
-    """Files already attached: shown, never replaced or removed."""
+class EvidenceInline(FilesInline):
+    """A report's files already attached: shown, never replaced or removed."""
 
     model = Evidence
-    extra = 0
-    can_delete = False
     fields = ["link", "caption", "kind", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="文件")
-    def link(self, evidence):
-        return format_html('<a href="{}">{}</a>', evidence.get_absolute_url(), evidence)
-
-
-class NewEvidenceInline(admin.StackedInline):
-    """New files for a draft or returned report, added beside those already there."""
+class NewEvidenceInline(NewFilesInline):
+    """New files for a draft or returned report."""
 
     model = Evidence
     form = EvidenceForm
     formset = EvidenceFormSet
     fields = ["file", "caption"]
-    extra = 1
-    can_delete = False
     verbose_name = "上传佐证材料"
     verbose_name_plural = "上传佐证材料"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.storage_failed = getattr(request, "files_not_stored", False)
-        return formset
 
 
 class ReviewActions:
