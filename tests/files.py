@@ -171,3 +171,67 @@ def hostile_ods(rows="", prolog=""):
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("content.xml", content)
     return out.getvalue()
+
+
+def scene(seed, size=(800, 600)):
+    """A picture with a photo's spread of detail (noise at six scales, coarse ones
+    strongest): one seed, one picture; different seeds, unrelated pictures."""
+    import numpy as np
+
+    width, height = size
+    rng = np.random.default_rng(seed)
+    total = np.zeros((height, width, 3))
+    for octave, cells in enumerate((4, 8, 16, 32, 64, 128)):
+        small = rng.random((max(2, height * cells // width), cells, 3))
+        layer = Image.fromarray((small * 255).astype("uint8")).resize(size, Image.BICUBIC)
+        total += np.asarray(layer, float) / 1.6**octave
+    total = (total - total.min()) / (total.max() - total.min()) * 255
+    return Image.fromarray(total.astype("uint8"))
+
+
+def dms(degrees):
+    whole = int(degrees)
+    minutes = (degrees - whole) * 60
+    return (float(whole), float(int(minutes)), round((minutes - int(minutes)) * 60, 4))
+
+
+def photo_bytes(seed=1, size=(800, 600), taken=None, position=None, image=None, quality=90):
+    """A JPEG as a phone writes it: a scene (or `image`) with EXIF DateTimeOriginal
+    (`taken`, a naive Beijing time, with its offset) and GPS (`position`, (latitude,
+    longitude) in WGS-84 degrees); without them, no capture data at all."""
+    image = image if image is not None else scene(seed, size)
+    exif = Image.Exif()
+    if taken is not None:
+        exif[0x0110] = "PhoneModel"
+        details = {0x9003: taken.strftime("%Y:%m:%d %H:%M:%S"), 0x9011: "+08:00"}
+        exif[0x8769] = details
+    if position is not None:
+        latitude, longitude = position
+        exif[0x8825] = {
+            1: "N" if latitude >= 0 else "S",
+            2: dms(abs(latitude)),
+            3: "E" if longitude >= 0 else "W",
+            4: dms(abs(longitude)),
+        }
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="JPEG", quality=quality, exif=exif)
+    return out.getvalue()
+
+
+def reused_copy(data, trim=0.10, side="right", width=640, quality=70):
+    """Another phone's copy of a photo: trimmed by `trim` on one side, resized and
+    re-encoded, its metadata gone."""
+    with Image.open(io.BytesIO(data)) as image:
+        w, h = image.size
+        cut = round((w if side in ("left", "right") else h) * trim)
+        box = {
+            "left": (cut, 0, w, h),
+            "right": (0, 0, w - cut, h),
+            "top": (0, cut, w, h),
+            "bottom": (0, 0, w, h - cut),
+        }[side]
+        copy = image.crop(box)
+        copy.thumbnail((width, width))
+        out = io.BytesIO()
+        copy.convert("RGB").save(out, format="JPEG", quality=quality)
+        return out.getvalue()

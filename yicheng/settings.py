@@ -429,6 +429,15 @@ STEP_GRACE_DAYS = env_int("STEP_GRACE_DAYS", 0)
 PAYMENT_DAYS = env_int("PAYMENT_DAYS", 30)
 SPENDING_LAG_POINTS = env_int("SPENDING_LAG_POINTS", 20)
 FUNDS_AT_START_PERCENT = env_int("FUNDS_AT_START_PERCENT", 100)
+# The checks on an official's photo, for a new plan (models/photos.py): taken within
+# 200 m of a site is near it, past 1 km far from it; taken up to 7 days outside the
+# report's period passes; two photos whose fingerprints (64 bits) differ in at most
+# 10 are the same picture (copies resized, re-encoded or trimmed 10 % measured at most
+# 8 apart, unrelated ones 14 and more: projects/rules/photos.py).
+PHOTO_NEAR_METRES = env_int("PHOTO_NEAR_METRES", 200)
+PHOTO_FAR_METRES = env_int("PHOTO_FAR_METRES", 1000)
+PHOTO_TIME_GRACE_DAYS = env_int("PHOTO_TIME_GRACE_DAYS", 7)
+PHOTO_MATCH_BITS = env_int("PHOTO_MATCH_BITS", 10)
 
 # Work a request sets off (an approval's mails to followers, a new question's alert) runs
 # in a worker (`manage.py db_worker`, started by make run and make serve): Django 6's

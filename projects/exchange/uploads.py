@@ -5,6 +5,10 @@ must decode as one, and is re-encoded (resized, metadata such as GPS positions
 dropped), so what is stored is an image we wrote ourselves. A PDF must start with the
 PDF signature and end with its end-of-file marker; it is stored as uploaded and served
 as a download, never rendered inline.
+
+Before the metadata goes, an image's capture time and position are read (officials'
+photos only, for the checks in models/photos.py, which keep a distance band and never
+the position) and its fingerprints are taken (every image: a picture sent twice).
 """
 
 import hashlib
@@ -15,6 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from projects.rules import photos
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 # What one upload may cost to decode, so that a few at once cannot exhaust the server.
@@ -38,6 +44,10 @@ class CheckedFile:
     content: ContentFile
     size: int
     sha256: str = ""
+    # What an official's photo said before its metadata went (memory only), and the
+    # fingerprints of any image.
+    capture: photos.Capture | None = None
+    prints: photos.Prints | None = None
 
 
 def human_size(n):
@@ -63,10 +73,10 @@ def check_upload(upload):
     return _checked_image(data)
 
 
-def check_photo(upload, limit):
-    """A photo from the public: an image only (no PDF), within `limit` bytes, checked
-    and re-encoded like evidence (the same decoding budget, metadata dropped); with the
-    stored bytes' SHA-256."""
+def check_photo(upload, limit, official=False):
+    """A photo: an image only (no PDF), within `limit` bytes, checked and re-encoded
+    like evidence (the same decoding budget, metadata dropped); with the stored bytes'
+    SHA-256. Only an `official`'s photo has its capture data read."""
     if upload.size > limit:
         raise ValidationError(
             f"照片过大（{human_size(upload.size)}），不能超过 {human_size(limit)}。"
@@ -76,7 +86,7 @@ def check_photo(upload, limit):
         raise ValidationError(f"照片过大，不能超过 {human_size(limit)}。")
     if not data:
         raise ValidationError("照片文件是空的。")
-    checked = _checked_image(data, PHOTO_TYPES)
+    checked = _checked_image(data, PHOTO_TYPES, official)
     checked.sha256 = hashlib.sha256(checked.content.read()).hexdigest()
     checked.content.seek(0)
     return checked
@@ -86,7 +96,7 @@ EVIDENCE_TYPES = "只能上传 JPEG、PNG、WebP 图片或 PDF 文件（按文�
 PHOTO_TYPES = "只能上传 JPEG、PNG 或 WebP 照片（按文件内容判断，不看扩展名）。"
 
 
-def _checked_image(data, types=EVIDENCE_TYPES):
+def _checked_image(data, types=EVIDENCE_TYPES, official=True):
     unsupported = ValidationError(types)
     too_large = ValidationError(
         "图片尺寸过大（超过 5000 万像素，或解码后超过 64 MB），请缩小后上传。"
@@ -105,6 +115,7 @@ def _checked_image(data, types=EVIDENCE_TYPES):
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format
+            capture = photos.read_capture(image) if official else None
             if image_format == "JPEG":
                 image.draft("RGB", (side, side))  # decode at the smallest scale that will do
             image.thumbnail((side, side))  # decodes, then shrinks in place
@@ -112,6 +123,7 @@ def _checked_image(data, types=EVIDENCE_TYPES):
             if image_format == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
             image.info = {k: v for k, v in image.info.items() if k in KEPT_INFO}
+            prints = photos.fingerprints(image)
             out = io.BytesIO()
             options = (
                 {"quality": 85, "optimize": True} if image_format != "PNG" else {"optimize": True}
@@ -122,4 +134,11 @@ def _checked_image(data, types=EVIDENCE_TYPES):
     except (OSError, SyntaxError, ValueError):
         raise ValidationError("图片已损坏，无法读取。") from None
     content = out.getvalue()
-    return CheckedFile("image", IMAGE_TYPES[image_format], ContentFile(content), len(content))
+    return CheckedFile(
+        "image",
+        IMAGE_TYPES[image_format],
+        ContentFile(content),
+        len(content),
+        capture=capture,
+        prints=prints,
+    )

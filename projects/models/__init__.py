@@ -6,7 +6,8 @@ candidates before the deputies' vote), `voice` (what the public sends, and the
 answers), `sites` (点位, their stages, 码上评), `notice` (公示), `supervision` (the
 reporting calendar, 挂牌督办), `alerts` (channels, alerts, the public's follows),
 `matters` (the register of 我为群众办实事) and `money` (budgets, funds, contracts,
-payments, procedure steps and the rules that watch them). Lower floors never import
+payments, procedure steps and the rules that watch them), over them all `photos` (the
+checks on a photo made on upload). Lower floors never import
 higher ones (import-linter holds it, pyproject.toml); everything is importable from
 `projects.models`."""
 
@@ -16,6 +17,7 @@ from projects.models.fields import *  # noqa: F403
 from projects.models.matters import *  # noqa: F403
 from projects.models.money import *  # noqa: F403
 from projects.models.notice import *  # noqa: F403
+from projects.models.photos import *  # noqa: F403
 from projects.models.plan_rules import *  # noqa: F403
 from projects.models.plans import *  # noqa: F403
 from projects.models.reports import *  # noqa: F403

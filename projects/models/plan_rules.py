@@ -76,6 +76,16 @@ class PlanRule(models.Model):
             "funds_at_start_percent",
             _("开工时资金到位的下限（占预算的百分比）"),
         )
+        PHOTO_NEAR_METRES = "photo_near_metres", _("照片拍摄位置“在点位附近”的距离（米）")
+        PHOTO_FAR_METRES = "photo_far_metres", _("照片拍摄位置“远离点位”的距离（米）")
+        PHOTO_TIME_GRACE_DAYS = (
+            "photo_time_grace_days",
+            _("照片拍摄时间早于本期或晚于所报日期的宽限（天）"),
+        )
+        PHOTO_MATCH_BITS = (
+            "photo_match_bits",
+            _("判为同一张照片的指纹差异上限（位，共 64 位）"),
+        )
 
     # The setting that gives each rule's value for a new plan, and the values it may take.
     SETTINGS = {
@@ -95,6 +105,10 @@ class PlanRule(models.Model):
         Name.PAYMENT_DAYS: "PAYMENT_DAYS",
         Name.SPENDING_LAG_POINTS: "SPENDING_LAG_POINTS",
         Name.FUNDS_AT_START_PERCENT: "FUNDS_AT_START_PERCENT",
+        Name.PHOTO_NEAR_METRES: "PHOTO_NEAR_METRES",
+        Name.PHOTO_FAR_METRES: "PHOTO_FAR_METRES",
+        Name.PHOTO_TIME_GRACE_DAYS: "PHOTO_TIME_GRACE_DAYS",
+        Name.PHOTO_MATCH_BITS: "PHOTO_MATCH_BITS",
     }
     BOUNDS = {
         Name.PACE_SLOW_POINTS: (Decimal("0.1"), Decimal("100")),
@@ -113,6 +127,10 @@ class PlanRule(models.Model):
         Name.PAYMENT_DAYS: (Decimal("1"), Decimal("365")),
         Name.SPENDING_LAG_POINTS: (Decimal("0.1"), Decimal("100")),
         Name.FUNDS_AT_START_PERCENT: (Decimal("1"), Decimal("100")),
+        Name.PHOTO_NEAR_METRES: (Decimal("10"), Decimal("10000")),
+        Name.PHOTO_FAR_METRES: (Decimal("10"), Decimal("100000")),
+        Name.PHOTO_TIME_GRACE_DAYS: (Decimal("0"), Decimal("365")),
+        Name.PHOTO_MATCH_BITS: (Decimal("0"), Decimal("20")),
     }
     # Rules counted in whole units.
     WHOLE = {
@@ -125,6 +143,10 @@ class PlanRule(models.Model):
         Name.REVIEW_DAYS,
         Name.STEP_GRACE_DAYS,
         Name.PAYMENT_DAYS,
+        Name.PHOTO_NEAR_METRES,
+        Name.PHOTO_FAR_METRES,
+        Name.PHOTO_TIME_GRACE_DAYS,
+        Name.PHOTO_MATCH_BITS,
     }
     # Rules in force only from the day they are set on a plan, never from its start: what
     # a project went through before (公示) is not redone after the fact, and no report
@@ -133,7 +155,13 @@ class PlanRule(models.Model):
     # The rules that watch the money and the steps (models/money.py) judge each lapse by
     # the rule in force on the day it began: none before the day they were set, so a
     # past year (2021) reads as it did.
+    # The photo checks (models/photos.py) are judged by the rules in force on the day of
+    # the upload: none was checked before the day they were set.
     FROM_THE_DAY_SET = {
+        Name.PHOTO_NEAR_METRES,
+        Name.PHOTO_FAR_METRES,
+        Name.PHOTO_TIME_GRACE_DAYS,
+        Name.PHOTO_MATCH_BITS,
         Name.STEP_GRACE_DAYS,
         Name.PAYMENT_DAYS,
         Name.SPENDING_LAG_POINTS,
@@ -155,6 +183,11 @@ class PlanRule(models.Model):
             Name.ONLINE_RATINGS_PER_ADDRESS,
             Name.ONLINE_RATING_MINIMUM,
             "码上评每个网络地址的上限（{low}）须小于计入督查所需的评价数（{high}）",
+        ),
+        (
+            Name.PHOTO_NEAR_METRES,
+            Name.PHOTO_FAR_METRES,
+            "照片“在点位附近”的距离（{low}）须小于“远离点位”的距离（{high}）",
         ),
     ]
 

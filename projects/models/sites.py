@@ -157,6 +157,13 @@ class SiteReport(ReviewedEntry):
     Stage = SiteStage
     WHAT = "点位阶段"
 
+    class Phase(models.TextChoices):
+        """What the photo shows of the works, for the public's before-and-after pair."""
+
+        BEFORE = "before", _("施工前")
+        DURING = "during", _("施工中")
+        AFTER = "after", _("完工后")
+
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     site = models.ForeignKey(
         Site, on_delete=models.PROTECT, related_name="reports", verbose_name="点位"
@@ -167,6 +174,14 @@ class SiteReport(ReviewedEntry):
     photo = models.FileField("现场照片", upload_to=site_photo_path, max_length=200, blank=True)
     photo_type = models.CharField(max_length=20, blank=True, editable=False)
     photo_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    phase = models.CharField(
+        "照片类别",
+        max_length=10,
+        choices=Phase,
+        blank=True,
+        db_default="",
+        help_text="施工前、施工中或完工后：公开页面把同一点位的施工前与完工后照片并排展示。",
+    )
 
     objects = SiteReportQuerySet.as_manager()
     history = HistoricalRecords()
@@ -212,7 +227,7 @@ class SiteReport(ReviewedEntry):
                 }
             )
 
-    ENTRY_FIELDS = ("site_id", "stage", "as_of", "note", "photo")
+    ENTRY_FIELDS = ("site_id", "stage", "as_of", "note", "photo", "phase")
 
     def approve(self, user):
         self.check_reviewer(user)
