@@ -7,7 +7,9 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,6 +23,7 @@ from projects.models import (
     Plan,
     Project,
 )
+from projects.models.photos import PhotoPrint, photo_context, rules_for
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):
@@ -173,12 +176,47 @@ class WritesFilesLast:
         request.files_written = []
 
 
+class PhotoChecks:
+    """Photos' findings for one page, each plan's rules read once per day of check, so
+    a page of photos costs the queries of one."""
+
+    def __init__(self):
+        self.rules = {}
+
+    def check(self, print_, plan):
+        """`print_`'s findings, kept on it as `checked` for the include to show."""
+        day = timezone.localdate(print_.checked_at)
+        if (plan.pk, day) not in self.rules:
+            self.rules[plan.pk, day] = rules_for(plan, day)
+        print_.checked = print_.findings(self.rules[plan.pk, day])
+        return print_.checked
+
+
 class FilesInline(admin.TabularInline):
     """Files already attached (evidence, money documents): listed with a link through
-    our view (`link`), never replaced or removed here."""
+    our view (`link`), never replaced or removed here. With "photo_checks" among its
+    fields, each photo's checks show beside it (a file with none, a PDF, shows —)."""
 
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if "photo_checks" in (self.fields or ()):
+            prints = PhotoPrint.objects.with_matches()
+            queryset = queryset.prefetch_related(Prefetch("print", queryset=prints))
+        return queryset
+
+    @admin.display(description="照片核查")
+    def photo_checks(self, row):
+        print_ = getattr(row, "print", None)  # a PDF, or a file from before the checks
+        if print_ is not None:
+            self.__dict__.setdefault("checks", PhotoChecks()).check(print_, self.photo_plan(row))
+        return render_to_string("admin/projects/includes/photo_checks.html", {"print": print_})
+
+    def photo_plan(self, row):
+        """The plan whose rules judge `row`'s photo (an inline may know a shorter way)."""
+        return photo_context(row)[0]
 
     def has_add_permission(self, request, obj=None):
         return False
