@@ -583,6 +583,13 @@ def at(day, hour):
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
+# The stages whose demo photos make a finished site's before-and-after pair.
+PHOTO_PHASES = {
+    SiteStage.NOT_STARTED: SiteReport.Phase.BEFORE,
+    SiteStage.COMPLETED: SiteReport.Phase.AFTER,
+}
+
+
 def demo_photo(text):
     image = Image.new("RGB", (960, 640), (214, 226, 236))
     draw = ImageDraw.Draw(image)
@@ -1121,29 +1128,34 @@ class Command(BaseCommand):
             sites.append(site)
         stages = []
         for n, site in enumerate(sites):
+            done = done_by.get(n)
             if days:
                 stages.append((days[0], site, SiteStage.NOT_STARTED))
-            done = done_by.get(n)
             if done is not None:
                 started = max(days[0] + timedelta(days=1), done - timedelta(days=60))
                 stages.append((started, site, SiteStage.STARTED))
                 stages.append((done, site, SiteStage.COMPLETED))
         count = 0
+        finished = {site.pk for day, site, stage in stages if stage == SiteStage.COMPLETED}
         for day, site, stage in sorted(stages, key=lambda s: (s[0], s[1].pk, s[2])):
-            self.stage(site, stage, day, accounts, photo=stage == SiteStage.COMPLETED)
+            # A finished site's first and last stages carry photos: the public's pair.
+            phase = PHOTO_PHASES.get(stage) if site.pk in finished else None
+            self.stage(site, stage, day, accounts, phase=phase)
             count += 1
         if sites:
             self.park_voices(project, sites[0], accounts)
         return count
 
-    def stage(self, site, stage, day, accounts, photo=False):
+    def stage(self, site, stage, day, accounts, phase=None):
         """A site's stage entered by the reporter and approved by the reviewer, dated a
         few days after the stage (never later than now), with the figures it wrote."""
         last = ProgressReport.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         change = SiteReport(site=site, stage=stage, as_of=day, created_by=accounts.reporter)
-        if photo:
+        if phase:
+            change.phase = phase
             change.photo_type = "image/jpeg"
-            change.photo.save("demo.jpg", ContentFile(demo_photo(f"DEMO {site.pk}")), save=False)
+            words = f"DEMO {site.pk} {phase.name.lower()}"
+            change.photo.save("demo.jpg", ContentFile(demo_photo(words)), save=False)
         change.full_clean()
         change.save()
         change.approve(accounts.reviewer)
