@@ -220,3 +220,13 @@ def test_near_must_stay_below_far_in_a_plans_rules(db):
     )
     with pytest.raises(ValidationError, match="须小于"):
         rule.full_clean()
+
+
+def test_the_photo_rules_are_in_force_but_no_public_page_counts_them_as_a_change(db):
+    from projects.rules import clock
+    from tests.factories import PlanFactory
+
+    plan = PlanFactory()
+    rules = plan.rules_on(clock.today())
+    assert rules.values[PlanRule.Name.PHOTO_FAR_METRES] == 1000
+    assert not {rule.name for rule in rules.changes} & PlanRule.OFFICIALS_ONLY

@@ -171,6 +171,15 @@ class PlanRule(models.Model):
         Name.ONLINE_RATING_NETWORKS,
         Name.ONLINE_RATINGS_PER_ADDRESS,
     }
+    # Rules of the officials' side that decide nothing a public page says (the photo
+    # checks inform a reviewer): a page that tells when its standards changed leaves
+    # them out.
+    OFFICIALS_ONLY = {
+        Name.PHOTO_NEAR_METRES,
+        Name.PHOTO_FAR_METRES,
+        Name.PHOTO_TIME_GRACE_DAYS,
+        Name.PHOTO_MATCH_BITS,
+    }
     # Pairs (lower, higher, what is wrong) the lower must stay below on every day: 推进缓慢
     # before 严重滞后, and one address never able to fill the ledger's minimum alone.
     ORDERED = [

@@ -293,7 +293,12 @@ class Plan(models.Model):
         for rule in rows:
             values.setdefault(rule.name, rule.value)
         changes = sorted(
-            (r for r in rows if r.valid_from > EARLIEST_DAY), key=lambda r: r.valid_from
+            (
+                r
+                for r in rows
+                if r.valid_from > EARLIEST_DAY and r.name not in PlanRule.OFFICIALS_ONLY
+            ),
+            key=lambda r: r.valid_from,
         )
         return RulesInForce(day, values, changes)
 
