@@ -255,8 +255,7 @@ class PhotoPrint(models.Model):
         lines = []
         if self.pool == Pool.OFFICIAL:
             if rules is None:
-                plan, _places = photo_context(self.owner)
-                rules = rules_for(plan, timezone.localdate(self.checked_at))
+                rules = rules_for(photo_plan(self.owner), timezone.localdate(self.checked_at))
             lines += self._capture_findings(rules)
         for match, other in self.matched():
             lines.append(
@@ -356,6 +355,19 @@ def owner_field(owner):
         MoneyDocument: "money_document",
         PublicInput: "public_input",
     }[type(owner)]
+
+
+def photo_plan(owner):
+    """The plan whose rules judge a photo behind `owner`."""
+    if isinstance(owner, Evidence):
+        return owner.report.target.project.plan
+    if isinstance(owner, SiteReport):
+        return owner.site.target.project.plan
+    if isinstance(owner, Matter):
+        return owner.plan
+    if isinstance(owner, MoneyDocument):
+        return money_entry(owner).project.plan
+    raise TypeError(owner)
 
 
 def photo_context(owner):
