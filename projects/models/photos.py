@@ -194,8 +194,8 @@ class PhotoPrint(models.Model):
         """Check an official's photo for `owner` (Evidence, SiteReport, Matter or
         MoneyDocument, saved) and keep the result in place of any earlier one. The
         position in `capture` goes into a band and is then dropped."""
-        plan, places = photo_context(owner)
-        rules = rules_for(plan, clock.today())
+        places = photo_places(owner)
+        rules = rules_for(photo_plan(owner), clock.today())
         print_ = cls(pool=Pool.OFFICIAL, fingerprint=prints.fingerprint, variants=prints.variants)
         setattr(print_, owner_field(owner), owner)
         print_.taken_at = capture.taken_at
@@ -370,22 +370,15 @@ def photo_plan(owner):
     raise TypeError(owner)
 
 
-def photo_context(owner):
-    """(plan, [(latitude, longitude)] of the places the photo should be at)."""
+def photo_places(owner):
+    """[(latitude, longitude)] of the places a photo behind `owner` should be taken at:
+    a figure's, its target's sites; a site stage's, that site; else none."""
     if isinstance(owner, Evidence):
-        target = owner.report.target
-        points = target.sites.exclude(latitude=None).exclude(longitude=None)
-        places = [(float(s.latitude), float(s.longitude)) for s in points]
-        return target.project.plan, places
-    if isinstance(owner, SiteReport):
-        site = owner.site
-        places = [(float(site.latitude), float(site.longitude))] if site.has_point else []
-        return site.target.project.plan, places
-    if isinstance(owner, Matter):
-        return owner.plan, []
-    if isinstance(owner, MoneyDocument):
-        return money_entry(owner).project.plan, []
-    raise TypeError(owner)
+        points = owner.report.target.sites.exclude(latitude=None).exclude(longitude=None)
+        return [(float(s.latitude), float(s.longitude)) for s in points]
+    if isinstance(owner, SiteReport) and owner.site.has_point:
+        return [(float(owner.site.latitude), float(owner.site.longitude))]
+    return []
 
 
 def money_entry(document):
