@@ -23,7 +23,7 @@ from projects.models import (
     Plan,
     Project,
 )
-from projects.models.photos import PhotoPrint, photo_context, rules_for
+from projects.models.photos import PhotoPrint, photo_plan, rules_for
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):
@@ -216,7 +216,7 @@ class FilesInline(admin.TabularInline):
 
     def photo_plan(self, row):
         """The plan whose rules judge `row`'s photo (an inline may know a shorter way)."""
-        return photo_context(row)[0]
+        return photo_plan(row)
 
     def has_add_permission(self, request, obj=None):
         return False
