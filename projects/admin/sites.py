@@ -13,12 +13,14 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 
 from projects.admin.base import ReadOnly, ScopedAdmin, act_on_each, plan_filter
 from projects.exchange.forms import CheckedPhoto
-from projects.models import OnlineRating, Site, SiteReport, Target
+from projects.models import OnlineRating, PhotoPrint, Site, SiteReport, Target
+from projects.models.photos import owner_field
 from projects.rules import clock, geo
 
 
@@ -117,7 +119,10 @@ class SiteAdmin(WithUser, ScopedAdmin):
 class SiteReportForm(CheckedPhoto, forms.ModelForm):
     class Meta:
         model = SiteReport
-        fields = ["site", "stage", "as_of", "note", "photo"]
+        fields = ["site", "stage", "as_of", "note", "photo", "phase"]
+        error_messages = {
+            "phase": {"invalid_choice": "照片类别只能是施工前、施工中或完工后，也可以不选。"}
+        }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -159,7 +164,9 @@ class ReviewedEntryAdmin(WithUser, ScopedAdmin):
     model's `EDITABLE_STATES` allows is edited (a site's stage never once approved);
     reviewers approve or return in bulk (`review_progressreport`, never
     their own: the model's `check_reviewer`); nobody deletes; a photo is checked like
-    evidence (the form's `checked_photo`). A subclass names what it reviews."""
+    evidence (the form's `checked_photo`). A subclass names what it reviews, and
+    with `checks_photos` its photo's checks (照片核查) are recorded on upload and shown
+    beside it; they inform the reviewer and decide nothing."""
 
     action_form = ReturnForm
     actions = ["approve_selected", "return_selected"]
@@ -175,6 +182,8 @@ class ReviewedEntryAdmin(WithUser, ScopedAdmin):
     add_permission = None  # "projects.add_…": who may enter one
     photo_url = None  # the URL name of its photos
     approve_related = ()  # what approving reads of each
+    checks_photos = False  # record and show the photo's checks (PhotoPrint)
+    photo_period_fields = ()  # those whose change moves the period a photo is judged by
     done_approving = done_returning = ""
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -187,7 +196,16 @@ class ReviewedEntryAdmin(WithUser, ScopedAdmin):
         if obj is not None and not self.has_change_permission(request, obj):
             # Read-only, the admin would link the storage's URL: `photo_link` links ours.
             fields = [field for field in fields if field != "photo"]
+        if self.checks_photos and obj is not None:
+            # Beside the photo, where the reviewer looks at it.
+            fields = [field for field in fields if field != "photo_checks"]
+            at = fields.index("photo") + 1 if "photo" in fields else len(fields)
+            fields.insert(at, "photo_checks")
         return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "photo_checks"] if self.checks_photos and obj is not None else fields
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
@@ -214,12 +232,28 @@ class ReviewedEntryAdmin(WithUser, ScopedAdmin):
             obj.photo_sha256 = checked.sha256
             obj.photo.save(f"photo{obj.photo_extension}", checked.content, save=False)
         super().save_model(request, obj, form, change)
+        if not self.checks_photos:
+            return
+        if checked is not None:
+            PhotoPrint.record(obj, checked.prints, checked.capture)
+        elif set(self.photo_period_fields) & set(form.changed_data):
+            for print_ in PhotoPrint.objects.filter(**{owner_field(obj): obj}):
+                print_.recheck_period()
 
     @admin.display(description="照片")
     def photo_link(self, entry):
         if not entry.photo:
             return "—"
         return format_html('<a href="{}">查看</a>', reverse(self.photo_url, args=[entry.key]))
+
+    @admin.display(description="照片核查")
+    def photo_checks(self, entry):
+        print_ = None
+        if entry.photo:
+            print_ = PhotoPrint.objects.with_matches().filter(**{owner_field(entry): entry}).first()
+        if print_ is not None:
+            setattr(print_, owner_field(entry), entry)  # the page's object: not read again
+        return render_to_string("admin/projects/includes/photo_checks.html", {"print": print_})
 
     @admin.action(description="审核通过所选%(verbose_name_plural)s", permissions=["review"])
     def approve_selected(self, request, queryset):
@@ -255,6 +289,10 @@ class SiteReportAdmin(ReviewedEntryAdmin):
     add_permission = "projects.add_sitereport"
     photo_url = "projects:site_photo"
     approve_related = ["site__target__project__plan"]
+    checks_photos = True
+    # A 施工前 photo's period has no start, any other's starts at the site's previous
+    # stage. (A new site keeps the old distance band: the position was never kept.)
+    photo_period_fields = ["as_of", "phase", "site"]
     done_approving = "已审核通过 {n} 条点位阶段。"
     done_returning = "已退回 {n} 条点位阶段。"
 

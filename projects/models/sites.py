@@ -127,6 +127,20 @@ class Site(models.Model):
         reports = [r for r in self.approved_reports if day is None or r.as_of <= day]
         return reports[-1] if reports else None
 
+    def phase_photos(self, day=None):
+        """The latest approved photo marked 施工前, 施工中 (if any) and 完工后 up to
+        `day`, in that order, for the public's before-and-after view; none unless there
+        are both a 施工前 and a 完工后 photo (needs `with_stages`)."""
+        latest = {
+            r.phase: r
+            for r in self.approved_reports
+            if r.photo and r.phase and (day is None or r.as_of <= day)
+        }
+        phases = SiteReport.Phase
+        if phases.BEFORE not in latest or phases.AFTER not in latest:
+            return []
+        return [latest[phase] for phase in phases if phase in latest]
+
 
 def site_photo_path(report, filename):
     return f"sites/{report.key.hex}{report.photo_extension}"

@@ -100,6 +100,7 @@ def spot(request, kind, pk):
     context = {
         **spot_context(request, project, site),
         "target": target,
+        "before_after": site.phase_photos(day) if site else [],
         "site_list": []
         if site
         else Site.objects.public().filter(target__project=project).shown_on(day),
