@@ -12,7 +12,7 @@ Entered reports are never deleted; an approved figure is corrected by a new repo
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -24,6 +24,7 @@ from projects.admin.base import (
     FilesInline,
     HistoryAdmin,
     NewFilesInline,
+    PhotoChecks,
     ProjectDepartmentFilter,
     ReportDepartmentFilter,
     SafeAutocompleteSelect,
@@ -51,6 +52,7 @@ from projects.models import (
     SubmittedReport,
     Target,
 )
+from projects.models.photos import PhotoPrint
 from projects.rules import clock
 from projects.rules.formatting import figure, percent
 
@@ -414,8 +416,13 @@ class EvidenceInline(FilesInline):
     """A report's files already attached: shown, never replaced or removed."""
 
     model = Evidence
-    fields = ["link", "caption", "kind", "size", "uploaded_by", "uploaded_at"]
+    fields = ["link", "photo_checks", "caption", "kind", "size", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The photo checks read each row's plan: with the uploader, in the rows' query.
+        related = super().get_queryset(request).select_related
+        return related("uploaded_by", "report__target__project__plan")
 
 
 class NewEvidenceInline(NewFilesInline):
@@ -551,11 +558,19 @@ class ProgressReportAdmin(WritesFilesLast, ReviewActions, ScopedAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if change and {"as_of", "target"} & set(form.changed_data):
+            # The photos already attached were checked against the old period.
+            for print_ in PhotoPrint.objects.filter(evidence__report=obj):
+                print_.recheck_period()
 
     def save_formset(self, request, form, formset, change):
         for evidence in formset.save(commit=False):
             evidence.uploaded_by = request.user
             store_file(evidence, request.files_written)
+        for each in formset.forms:
+            checked = getattr(each, "checked", None)  # the readonly inline has none
+            if checked and checked.prints and each.instance.pk:  # a PDF has no prints
+                PhotoPrint.record(each.instance, checked.prints, checked.capture)
 
     def response_add(self, request, obj, post_url_continue=None):
         self.submit_if_asked(request, obj)
@@ -615,10 +630,15 @@ class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
         "waited",
         "delay_reason",
         "evidence_display",
+        "photo_flags",
         "open_link",
     ]
     list_filter = [plan_filter("target__project__plan"), ReportDepartmentFilter]
-    list_select_related = ["target__project__lead_department", "submitted_by"]
+    list_select_related = [
+        "target__project__lead_department",
+        "target__project__plan",
+        "submitted_by",
+    ]
     actions = ["approve_selected", "return_selected"]
     ordering = ["submitted_at", "id"]
     list_display_links = None
@@ -626,7 +646,29 @@ class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
     paginator = CappedCountPaginator
 
     def get_queryset(self, request):
-        return super().get_queryset(request).waiting().with_previous_value().with_evidence_count()
+        prints = Prefetch("evidence__print", queryset=PhotoPrint.objects.with_matches())
+        return (
+            super()
+            .get_queryset(request)
+            .waiting()
+            .with_previous_value()
+            .with_evidence_count()
+            .prefetch_related(prints)
+        )
+
+    def get_changelist_instance(self, request):
+        """The page's reports, each with how many of its photos the checks flag
+        (`flagged_photos`): the photos and their matches are read for the page at once."""
+        changelist = super().get_changelist_instance(request)
+        checks = PhotoChecks()
+        for report in changelist.result_list:
+            plan = report.target.project.plan
+            prints = [e.print for e in report.evidence.all() if hasattr(e, "print")]
+            report.flagged_photos = sum(
+                any(line.level == "flag" for line in checks.check(print_, plan))
+                for print_ in prints
+            )
+        return changelist
 
     def has_view_permission(self, request, obj=None):
         return self.has_review_permission(request)
@@ -663,6 +705,11 @@ class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
     @admin.display(description="佐证", ordering="evidence_count")
     def evidence_display(self, report):
         return report.evidence_count
+
+    @admin.display(description="照片核查")
+    def photo_flags(self, report):
+        flagged = getattr(report, "flagged_photos", 0)
+        return f"⚠ {flagged}" if flagged else "—"
 
     @admin.display(description="审核")
     def open_link(self, report):

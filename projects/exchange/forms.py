@@ -104,7 +104,10 @@ class EvidenceForm(forms.ModelForm):
     """An evidence file, checked by its content (see exchange/uploads.py).
 
     Validation only reads and checks the file; nothing is written until the report and
-    every file with it are valid and the admin saves them (`store_file`)."""
+    every file with it are valid and the admin saves them (`store_file`). The check's
+    result stays on the form (`checked`) for the photo's checks once the row is saved."""
+
+    checked = None
 
     class Meta:
         model = Evidence
@@ -114,7 +117,7 @@ class EvidenceForm(forms.ModelForm):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload and not getattr(upload, "_committed", False):
-            checked = check_upload(upload)
+            checked = self.checked = check_upload(upload)
             evidence = self.instance
             evidence.kind = checked.kind
             evidence.content_type = checked.content_type
