@@ -65,6 +65,9 @@ class MatterAdmin(ReviewedEntryAdmin):
     add_permission = "projects.add_matter"
     photo_url = "projects:matter_photo"
     approve_related = ["plan"]
+    checks_photos = True
+    # A matter's photo is judged by the plan's period up to the day it was done.
+    photo_period_fields = ["done_on", "plan"]
     done_approving = "已审核通过 {n} 项，已公开。"
     done_returning = "已退回 {n} 项。"
 
