@@ -352,8 +352,9 @@ def test_money_entry_page_queries_do_not_grow_with_data(
     large = queries_of(url)
     assert len(large) == len(small)
     # 1 the session, 2 the user, 3 and 4 its permissions, 5 the entry, 6 its documents,
-    # 7 what its name reads (its project, contract or step), 8 whether any plan carries
-    # demo data, 9 the choices of what it is for (the reporter's projects, contracts or
-    # steps), 10 the approved entries it may correct, 11 who entered it.
-    with django_assert_num_queries(11):
+    # 7 their photos' checks (a PDF has none), 8 what its name reads (its project,
+    # contract or step), 9 whether any plan carries demo data, 10 the choices of what
+    # it is for (the reporter's projects, contracts or steps), 11 the approved entries
+    # it may correct, 12 who entered it.
+    with django_assert_num_queries(12):
         queries_of(url)

@@ -12,6 +12,7 @@
 """
 
 from django.contrib import admin
+from django.utils.functional import cached_property
 
 from projects.admin.base import FilesInline, NewFilesInline, WritesFilesLast, plan_filter
 from projects.admin.sites import ReviewedEntryAdmin
@@ -34,18 +35,43 @@ from projects.models import (
     StepReport,
     wan,
 )
+from projects.models.money import MoneyDocumentQuerySet
 
 
 class DocumentInline(FilesInline):
-    """Documents already attached (a wrong one is corrected by a new entry)."""
+    """Documents already attached (a wrong one is corrected by a new entry), an image's
+    checks beside it."""
 
     model = MoneyDocument
-    fields = ["link", "redacted", "published", "kind", "size", "uploaded_by", "uploaded_at"]
+    fields = [
+        "link",
+        "photo_checks",
+        "redacted",
+        "published",
+        "kind",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    ]
     readonly_fields = fields
     verbose_name_plural = "已上传的材料"
 
+    @cached_property
+    def entry_link(self):
+        """The document's field naming its entry (budget … step_report)."""
+        return next(
+            name
+            for name in MoneyDocumentQuerySet.LINKS
+            if MoneyDocument._meta.get_field(name).related_model is self.parent_model
+        )
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by")
+        # The plan whose rules judge the photos comes with each row.
+        related = ["uploaded_by", f"{self.entry_link}__project__plan"]
+        return super().get_queryset(request).select_related(*related)
+
+    def photo_plan(self, document):
+        return getattr(document, self.entry_link).project.plan
 
 
 class NewDocumentInline(NewFilesInline):
@@ -95,6 +121,8 @@ class MoneyEntryAdmin(WritesFilesLast, ReviewedEntryAdmin):
         for document in formset.save(commit=False):
             document.uploaded_by = request.user
             store_file(document, request.files_written)
+        for document_form in formset.forms:
+            document_form.record_print()
 
 
 @admin.register(Budget)

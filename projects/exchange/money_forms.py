@@ -21,6 +21,7 @@ from projects.models import (
     Milestone,
     MoneyDocument,
     Payment,
+    PhotoPrint,
     Project,
     StepReport,
 )
@@ -160,7 +161,10 @@ class StepReportForm(MoneyEntryForm):
 
 class MoneyDocumentForm(forms.ModelForm):
     """A document checked by its content (exchange/uploads.py); nothing is written until
-    the entry and every document with it are valid (`store_file`)."""
+    the entry and every document with it are valid (`store_file`). An image's checks
+    (models/photos.py) are kept once it is stored (`record_print`)."""
+
+    checked = None  # the CheckedFile of a new upload
 
     class Meta:
         model = MoneyDocument
@@ -172,7 +176,7 @@ class MoneyDocumentForm(forms.ModelForm):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload and not getattr(upload, "_committed", False):
-            checked = check_upload(upload)
+            checked = self.checked = check_upload(upload)
             document = self.instance
             document.kind = checked.kind
             document.content_type = checked.content_type
@@ -182,3 +186,9 @@ class MoneyDocumentForm(forms.ModelForm):
             document.original_name = upload.name[-255:]
             return File(checked.content, name=upload.name)
         return upload
+
+    def record_print(self):
+        """After the document is stored: an image's checks, as for a figure's evidence
+        (a PDF has no fingerprint)."""
+        if self.checked is not None and self.checked.prints is not None and self.instance.pk:
+            PhotoPrint.record(self.instance, self.checked.prints, self.checked.capture)
