@@ -12,11 +12,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 
 from projects.admin import pages
 from projects.admin.base import (
@@ -33,6 +35,7 @@ from projects.models import (
     Candidate,
     CandidateTarget,
     Notice,
+    PhotoPrint,
     Plan,
     Project,
     PublicInput,
@@ -171,15 +174,46 @@ class PublicInputAdmin(HistoryAdmin):
         "decided_by",
         "answer_link",
     ]
-    readonly_fields = fields
+    readonly_fields = [*fields, "same_photo"]  # shown only when there is one (get_fields)
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
     def get_fields(self, request, obj=None):
+        fields = self.fields
+        if obj is not None and can_moderate(request) and self.same_photos(obj):
+            at = fields.index("photo_link") + 1
+            fields = [*fields[:at], "same_photo", *fields[at:]]
         if obj is not None and obj.shows_contact_to(request.user):
-            return self.fields
-        return [field for field in self.fields if field not in CONTACT_FIELDS]
+            return fields
+        return [field for field in fields if field not in CONTACT_FIELDS]
+
+    def get_object(self, request, object_id, from_field=None):
+        item = super().get_object(request, object_id, from_field)
+        if item is not None and item.photo:  # its checks, read once for the page
+            prints = PhotoPrint.objects.with_matches()
+            prefetch_related_objects([item], Prefetch("print", queryset=prints))
+        return item
+
+    @staticmethod
+    def same_photos(item):
+        """The other items the public sent with the same picture (of a resident's photo
+        only the fingerprint is kept: models/photos.py); needs `get_object`'s prefetch."""
+        print_ = getattr(item, "print", None) if item.photo else None
+        if print_ is None:
+            return []
+        return [other.public_input for _, other in print_.matched() if other.public_input_id]
+
+    @admin.display(description="重复照片")
+    def same_photo(self, item):
+        return format_html_join(
+            mark_safe("<br>"),
+            '⚠ 这张照片与已收到的群众来信 <a href="{}">{}</a> 相同',
+            (
+                (reverse("admin:projects_publicinput_change", args=[other.pk]), other)
+                for other in self.same_photos(item)
+            ),
+        )
 
     @admin.display(description="答复通知邮箱")
     def answer_mail(self, obj):

@@ -21,7 +21,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from projects.exchange.uploads import CheckedFile, human_size
-from projects.rules import clock
+from projects.rules import clock, photos
 
 FOLDER = "held"
 # Long enough to put a form right, short enough that a photo does not linger.
@@ -84,12 +84,18 @@ class Slot:
         return HeldPhoto(**header) if header else None
 
     def checked(self):
-        """The held photo as uploads.check_photo returns one, or None."""
+        """The held photo as uploads.check_photo returns one, or None: its fingerprints
+        taken again from the stored copy (they match the upload's within a bit or two)."""
         header, body = self._read(body=True)
         if header is None:
             return None
         return CheckedFile(
-            "image", header["content_type"], ContentFile(body), len(body), header["sha256"]
+            "image",
+            header["content_type"],
+            ContentFile(body),
+            len(body),
+            header["sha256"],
+            prints=photos.fingerprints_of(body),
         )
 
     def release(self):

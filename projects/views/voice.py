@@ -56,6 +56,7 @@ def store_item(form, plan, project=None, **fields):
     item.full_clean()
     form.store_photo(item)
     item.save()
+    form.record_print(item)
     return item
 
 

@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from projects.exchange import held_photos, uploads
-from projects.models import TEXT_MAX, TEXT_MIN, OnlineRating, PublicInput
+from projects.models import TEXT_MAX, TEXT_MIN, OnlineRating, PhotoPrint, PublicInput
 from projects.web import guard
 
 # Mainland mobile numbers, and landlines with their area code (0396 is Zhumadian's).
@@ -237,6 +237,14 @@ class PublicForm(GuardedForm):
             item.photo_type = photo.content_type
             item.photo_sha256 = photo.sha256
             item.photo.save(f"photo{item.photo_extension}", photo.content, save=False)
+
+    def record_print(self, item):
+        """Once the item is saved: its photo's fingerprint, so that the moderator hears
+        of a picture already sent. Never its time or place (check_photo reads neither
+        of a resident's photo)."""
+        photo = self.cleaned_data.get("photo")
+        if photo is not None:
+            PhotoPrint.record_public(item, photo.prints)
 
 
 class QuestionForm(PublicForm):
