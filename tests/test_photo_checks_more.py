@@ -97,6 +97,17 @@ def test_a_matters_date_corrected_moves_the_period_its_photo_is_judged_by(world)
     assert PhotoPrint.objects.get(matter=matter).period_to == date(2026, 10, 30)
 
 
+def test_a_matters_photo_cleared_takes_its_checks_with_it(world):
+    matter = enter_matter(world, taken=datetime(2026, 10, 1, 9, 0))
+    assert PhotoPrint.objects.filter(matter=matter).exists()
+    url = reverse("admin:projects_matter_change", args=[matter.pk])
+    response = browser(world.reporter).post(url, {**matter_entry(world), "photo-clear": "on"})
+    assert response.status_code == 302
+    matter.refresh_from_db()
+    assert not matter.photo
+    assert not PhotoPrint.objects.filter(matter=matter).exists()
+
+
 # A money document that is an image -------------------------------------------------
 
 

@@ -230,3 +230,11 @@ def test_the_photo_rules_are_in_force_but_no_public_page_counts_them_as_a_change
     rules = plan.rules_on(clock.today())
     assert rules.values[PlanRule.Name.PHOTO_FAR_METRES] == 1000
     assert not {rule.name for rule in rules.changes} & PlanRule.OFFICIALS_ONLY
+
+
+def test_the_same_photo_recorded_again_for_its_item_replaces_its_print_without_a_match(stored):
+    data = photo_bytes(3, (400, 300))
+    first = stored(data)
+    again = PhotoPrint.record_public(first.public_input, prints_of(data))
+    assert list(PhotoPrint.objects.values_list("pk", flat=True)) == [again.pk]
+    assert again.matches.count() == 0

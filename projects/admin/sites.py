@@ -236,6 +236,8 @@ class ReviewedEntryAdmin(WithUser, ScopedAdmin):
             return
         if checked is not None:
             PhotoPrint.record(obj, checked.prints, checked.capture)
+        elif not obj.photo:  # cleared: its checks go with it
+            PhotoPrint.objects.filter(**{owner_field(obj): obj}).delete()
         elif set(self.photo_period_fields) & set(form.changed_data):
             for print_ in PhotoPrint.objects.filter(**{owner_field(obj): obj}):
                 print_.recheck_period()

@@ -175,9 +175,7 @@ class CheckedPhoto:
         upload = self.cleaned_data.get("photo")
         if not upload or not hasattr(upload, "content_type"):  # unchanged or cleared
             return upload
-        self.checked_photo = uploads.check_photo(
-            upload, settings.EVIDENCE_MAX_BYTES, official=True
-        )
+        self.checked_photo = uploads.check_photo(upload, settings.EVIDENCE_MAX_BYTES, official=True)
         return upload
 
 

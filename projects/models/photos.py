@@ -229,10 +229,13 @@ class PhotoPrint(models.Model):
 
     @classmethod
     def _keep(cls, print_, bits):
+        field = next(name for name in OWNERS if getattr(print_, f"{name}_id"))
+        earlier = cls.objects.filter(**{field: getattr(print_, f"{field}_id")})
         matches = search(print_.pool, print_.prints, bits)
         with transaction.atomic():
-            field = next(name for name in OWNERS if getattr(print_, f"{name}_id"))
-            cls.objects.filter(**{field: getattr(print_, f"{field}_id")}).delete()
+            for replaced in earlier.values_list("pk", flat=True):  # the same photo, sent again
+                matches.pop(replaced, None)
+            earlier.delete()
             print_.save()
             PhotoMatch.objects.bulk_create(
                 PhotoMatch(print=print_, other_id=other, bits=apart)
@@ -461,11 +464,11 @@ def search(pool, prints, bits):
     newest = rows.aggregate(newest=models.Max("id"))["newest"] or 0
     if newest < index.max_id:  # rows were removed (a restore, a rolled-back test)
         index = _indexes[pool] = PrintIndex()
-    index.add(
-        rows.filter(Q(id__gt=index.max_id) | Q(checked_at__gte=clock.now() - RECENT)).values_list(
-            "id", "fingerprint", "variants"
-        )
-    )
+    # Two questions, each on its own index (one with OR would read the whole pool).
+    fields = ("id", "fingerprint", "variants")
+    index.add(rows.filter(id__gt=index.max_id).values_list(*fields))
+    recent = PhotoPrint.objects.filter(checked_at__gte=clock.now() - RECENT)
+    index.add(row[1:] for row in recent.values_list("pool", *fields) if row[0] == pool)
     near = index.near(prints, bits)
     if not near:
         return {}
