@@ -399,25 +399,12 @@ def photo_period(owner):
     A money document's: from the year before the plan up to its entry's date."""
     if isinstance(owner, Evidence):
         report = owner.report
-        previous = (
-            ProgressReport.objects.approved()
-            .filter(target=report.target_id, as_of__lt=report.as_of)
-            .order_by("-as_of")
-            .values_list("as_of", flat=True)
-            .first()
-        )
+        previous = last_day(ProgressReport.objects.filter(target=report.target_id), report.as_of)
         return previous or report.target.project.plan.period_start, report.as_of
     if isinstance(owner, SiteReport):
         if owner.phase == SiteReport.Phase.BEFORE:
             return None, owner.as_of
-        previous = (
-            SiteReport.objects.approved()
-            .filter(site=owner.site_id, as_of__lt=owner.as_of)
-            .order_by("-as_of")
-            .values_list("as_of", flat=True)
-            .first()
-        )
-        return previous, owner.as_of
+        return last_day(SiteReport.objects.filter(site=owner.site_id), owner.as_of), owner.as_of
     if isinstance(owner, Matter):
         return owner.plan.period_start, owner.done_on
     if isinstance(owner, MoneyDocument):
@@ -433,6 +420,12 @@ def photo_period(owner):
         )
         return date(plan.period_start.year - 1, 1, 1), day
     raise TypeError(owner)
+
+
+def last_day(entries, before):
+    """The latest date of the approved `entries` before `before`, or None."""
+    earlier = entries.approved().filter(as_of__lt=before).order_by("-as_of")
+    return earlier.values_list("as_of", flat=True).first()
 
 
 def rules_for(plan, day):
