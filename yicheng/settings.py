@@ -438,6 +438,18 @@ PHOTO_NEAR_METRES = env_int("PHOTO_NEAR_METRES", 200)
 PHOTO_FAR_METRES = env_int("PHOTO_FAR_METRES", 1000)
 PHOTO_TIME_GRACE_DAYS = env_int("PHOTO_TIME_GRACE_DAYS", 7)
 PHOTO_MATCH_BITS = env_int("PHOTO_MATCH_BITS", 10)
+# Residents' satisfaction surveyed by random sample, for a new plan (models/surveys.py):
+# 300 households a project (Zhenhai's and Huizhou's practice); shares published from 30
+# answers (fewer read 样本不足). The combined index, off unless weights are set (e.g.
+# deputies 60, survey 30, online 10), scores each answer 100 / 60 / 0.
+SURVEY_SAMPLE_SIZE = env_int("SURVEY_SAMPLE_SIZE", 300)
+SURVEY_MIN_RESPONSES = env_int("SURVEY_MIN_RESPONSES", 30)
+INDEX_DEPUTIES_WEIGHT = env_int("INDEX_DEPUTIES_WEIGHT", 0)
+INDEX_SURVEY_WEIGHT = env_int("INDEX_SURVEY_WEIGHT", 0)
+INDEX_ONLINE_WEIGHT = env_int("INDEX_ONLINE_WEIGHT", 0)
+INDEX_SCORE_SATISFIED = env_int("INDEX_SCORE_SATISFIED", 100)
+INDEX_SCORE_FAIR = env_int("INDEX_SCORE_FAIR", 60)
+INDEX_SCORE_DISSATISFIED = env_int("INDEX_SCORE_DISSATISFIED", 0)
 
 # Work a request sets off (an approval's mails to followers, a new question's alert) runs
 # in a worker (`manage.py db_worker`, started by make run and make serve): Django 6's

@@ -7,9 +7,9 @@ answers), `sites` (点位, their stages, 码上评), `notice` (公示), `supervi
 reporting calendar, 挂牌督办), `alerts` (channels, alerts, the public's follows),
 `matters` (the register of 我为群众办实事) and `money` (budgets, funds, contracts,
 payments, procedure steps and the rules that watch them), over them all `photos` (the
-checks on a photo made on upload). Lower floors never import
-higher ones (import-linter holds it, pyproject.toml); everything is importable from
-`projects.models`."""
+checks on a photo made on upload) and `surveys` (residents surveyed by random
+sample). Lower floors never import higher ones (import-linter holds it,
+pyproject.toml); everything is importable from `projects.models`."""
 
 from projects.models.alerts import *  # noqa: F403
 from projects.models.cycle import *  # noqa: F403
@@ -24,5 +24,6 @@ from projects.models.reports import *  # noqa: F403
 from projects.models.review import *  # noqa: F403
 from projects.models.sites import *  # noqa: F403
 from projects.models.supervision import *  # noqa: F403
+from projects.models.surveys import *  # noqa: F403
 from projects.models.tracking import *  # noqa: F403
 from projects.models.voice import *  # noqa: F403

@@ -86,6 +86,20 @@ class PlanRule(models.Model):
             "photo_match_bits",
             _("判为同一张照片的指纹差异上限（位，共 64 位）"),
         )
+        SURVEY_SAMPLE_SIZE = "survey_sample_size", _("满意度抽样调查每项抽取的户数")
+        SURVEY_MIN_RESPONSES = (
+            "survey_min_responses",
+            _("满意度抽样调查公布各项比例所需的最少答卷数"),
+        )
+        INDEX_DEPUTIES_WEIGHT = "index_deputies_weight", _("综合满意度指数中代表测评的权重")
+        INDEX_SURVEY_WEIGHT = "index_survey_weight", _("综合满意度指数中抽样调查的权重")
+        INDEX_ONLINE_WEIGHT = "index_online_weight", _("综合满意度指数中码上评的权重")
+        INDEX_SCORE_SATISFIED = "index_score_satisfied", _("综合满意度指数中“满意”的分值")
+        INDEX_SCORE_FAIR = "index_score_fair", _("综合满意度指数中“基本满意”的分值")
+        INDEX_SCORE_DISSATISFIED = (
+            "index_score_dissatisfied",
+            _("综合满意度指数中“不满意”的分值"),
+        )
 
     # The setting that gives each rule's value for a new plan, and the values it may take.
     SETTINGS = {
@@ -109,6 +123,14 @@ class PlanRule(models.Model):
         Name.PHOTO_FAR_METRES: "PHOTO_FAR_METRES",
         Name.PHOTO_TIME_GRACE_DAYS: "PHOTO_TIME_GRACE_DAYS",
         Name.PHOTO_MATCH_BITS: "PHOTO_MATCH_BITS",
+        Name.SURVEY_SAMPLE_SIZE: "SURVEY_SAMPLE_SIZE",
+        Name.SURVEY_MIN_RESPONSES: "SURVEY_MIN_RESPONSES",
+        Name.INDEX_DEPUTIES_WEIGHT: "INDEX_DEPUTIES_WEIGHT",
+        Name.INDEX_SURVEY_WEIGHT: "INDEX_SURVEY_WEIGHT",
+        Name.INDEX_ONLINE_WEIGHT: "INDEX_ONLINE_WEIGHT",
+        Name.INDEX_SCORE_SATISFIED: "INDEX_SCORE_SATISFIED",
+        Name.INDEX_SCORE_FAIR: "INDEX_SCORE_FAIR",
+        Name.INDEX_SCORE_DISSATISFIED: "INDEX_SCORE_DISSATISFIED",
     }
     BOUNDS = {
         Name.PACE_SLOW_POINTS: (Decimal("0.1"), Decimal("100")),
@@ -131,6 +153,14 @@ class PlanRule(models.Model):
         Name.PHOTO_FAR_METRES: (Decimal("10"), Decimal("100000")),
         Name.PHOTO_TIME_GRACE_DAYS: (Decimal("0"), Decimal("365")),
         Name.PHOTO_MATCH_BITS: (Decimal("0"), Decimal("20")),
+        Name.SURVEY_SAMPLE_SIZE: (Decimal("10"), Decimal("10000")),
+        Name.SURVEY_MIN_RESPONSES: (Decimal("1"), Decimal("10000")),
+        Name.INDEX_DEPUTIES_WEIGHT: (Decimal("0"), Decimal("100")),
+        Name.INDEX_SURVEY_WEIGHT: (Decimal("0"), Decimal("100")),
+        Name.INDEX_ONLINE_WEIGHT: (Decimal("0"), Decimal("100")),
+        Name.INDEX_SCORE_SATISFIED: (Decimal("0"), Decimal("100")),
+        Name.INDEX_SCORE_FAIR: (Decimal("0"), Decimal("100")),
+        Name.INDEX_SCORE_DISSATISFIED: (Decimal("0"), Decimal("100")),
     }
     # Rules counted in whole units.
     WHOLE = {
@@ -147,6 +177,14 @@ class PlanRule(models.Model):
         Name.PHOTO_FAR_METRES,
         Name.PHOTO_TIME_GRACE_DAYS,
         Name.PHOTO_MATCH_BITS,
+        Name.SURVEY_SAMPLE_SIZE,
+        Name.SURVEY_MIN_RESPONSES,
+        Name.INDEX_DEPUTIES_WEIGHT,
+        Name.INDEX_SURVEY_WEIGHT,
+        Name.INDEX_ONLINE_WEIGHT,
+        Name.INDEX_SCORE_SATISFIED,
+        Name.INDEX_SCORE_FAIR,
+        Name.INDEX_SCORE_DISSATISFIED,
     }
     # Rules in force only from the day they are set on a plan, never from its start: what
     # a project went through before (公示) is not redone after the fact, and no report
@@ -157,7 +195,17 @@ class PlanRule(models.Model):
     # past year (2021) reads as it did.
     # The photo checks (models/photos.py) are judged by the rules in force on the day of
     # the upload: none was checked before the day they were set.
+    # The survey's rules and the combined index's (models/surveys.py): no plan surveyed
+    # or had an index before them, so a past year reads as it did.
     FROM_THE_DAY_SET = {
+        Name.SURVEY_SAMPLE_SIZE,
+        Name.SURVEY_MIN_RESPONSES,
+        Name.INDEX_DEPUTIES_WEIGHT,
+        Name.INDEX_SURVEY_WEIGHT,
+        Name.INDEX_ONLINE_WEIGHT,
+        Name.INDEX_SCORE_SATISFIED,
+        Name.INDEX_SCORE_FAIR,
+        Name.INDEX_SCORE_DISSATISFIED,
         Name.PHOTO_NEAR_METRES,
         Name.PHOTO_FAR_METRES,
         Name.PHOTO_TIME_GRACE_DAYS,

@@ -118,6 +118,7 @@ class PublicInput(Reviewed, models.Model):
         PROBLEM = "problem", _("码上提")
         RATING = "rating", _("码上评留言")
         OBJECTION = "objection", _("对完成公示的异议")
+        SURVEY = "survey", _("满意度调查意见")
 
     class Category(models.TextChoices):
         JOBS = "jobs", _("就业")
