@@ -229,7 +229,7 @@ def test_the_photo_rules_are_in_force_but_no_public_page_counts_them_as_a_change
     plan = PlanFactory()
     rules = plan.rules_on(clock.today())
     assert rules.values[PlanRule.Name.PHOTO_FAR_METRES] == 1000
-    assert not {rule.name for rule in rules.changes} & PlanRule.OFFICIALS_ONLY
+    assert not {rule.name for rule in rules.changes} & PlanRule.STATED_APART
 
 
 def test_the_same_photo_recorded_again_for_its_item_replaces_its_print_without_a_match(stored):

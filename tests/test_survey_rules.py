@@ -167,3 +167,14 @@ def test_below_the_minimum_the_results_say_not_enough(survey, office):
     survey.close(office)
     assert survey.min_responses == 30
     assert survey.results().enough is False
+
+
+def test_a_plan_without_a_survey_or_index_lists_none_of_their_rules_as_changes(survey):
+    from projects.rules import clock
+
+    rules = survey.plan.rules_on(clock.today())
+    assert rules.values[PlanRule.Name.INDEX_SURVEY_WEIGHT] == 0
+    assert not {rule.name for rule in rules.changes} & {
+        PlanRule.Name.SURVEY_SAMPLE_SIZE,
+        PlanRule.Name.INDEX_DEPUTIES_WEIGHT,
+    }

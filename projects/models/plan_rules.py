@@ -219,14 +219,23 @@ class PlanRule(models.Model):
         Name.ONLINE_RATING_NETWORKS,
         Name.ONLINE_RATINGS_PER_ADDRESS,
     }
-    # Rules of the officials' side that decide nothing a public page says (the photo
-    # checks inform a reviewer): a page that tells when its standards changed leaves
-    # them out.
-    OFFICIALS_ONLY = {
+    # Rules the plan's pages of figures never judge by, so never among the standards
+    # they say changed: the photo checks' (they inform a reviewer, no public page), and
+    # the survey's and the combined index's, which their own page states beside the
+    # results (a plan without a survey or an index reads as before them).
+    STATED_APART = {
         Name.PHOTO_NEAR_METRES,
         Name.PHOTO_FAR_METRES,
         Name.PHOTO_TIME_GRACE_DAYS,
         Name.PHOTO_MATCH_BITS,
+        Name.SURVEY_SAMPLE_SIZE,
+        Name.SURVEY_MIN_RESPONSES,
+        Name.INDEX_DEPUTIES_WEIGHT,
+        Name.INDEX_SURVEY_WEIGHT,
+        Name.INDEX_ONLINE_WEIGHT,
+        Name.INDEX_SCORE_SATISFIED,
+        Name.INDEX_SCORE_FAIR,
+        Name.INDEX_SCORE_DISSATISFIED,
     }
     # Pairs (lower, higher, what is wrong) the lower must stay below on every day: 推进缓慢
     # before 严重滞后, and one address never able to fill the ledger's minimum alone.

@@ -296,7 +296,7 @@ class Plan(models.Model):
             (
                 r
                 for r in rows
-                if r.valid_from > EARLIEST_DAY and r.name not in PlanRule.OFFICIALS_ONLY
+                if r.valid_from > EARLIEST_DAY and r.name not in PlanRule.STATED_APART
             ),
             key=lambda r: r.valid_from,
         )
