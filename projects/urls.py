@@ -12,6 +12,7 @@ from projects.views import (
     money_documents,
     receipts,
     sites,
+    surveys,
     table,
     voice,
 )
@@ -57,6 +58,12 @@ urlpatterns = [
     path("receipt/<str:token>/vote/", receipts.receipt_vote, name="receipt_vote"),
     path("follow/<str:token>/confirm/", follow.confirm_follow, name="confirm_follow"),
     path("follow/<str:token>/unsubscribe/", follow.unfollow, name="unfollow"),
+    # 满意度抽样调查 (views/surveys.py): the page a slip's code opens (the code rides
+    # after "#", which reaches no server), its thanks, and the results once closed.
+    path("survey/", surveys.survey, name="survey"),
+    path("survey/thanks/", surveys.survey_thanks, name="survey_thanks"),
+    path("plans/<int:year>/surveys/", surveys.plan_surveys, name="surveys"),
+    path("plans/<int:year>/surveys/<int:pk>/", surveys.survey_results, name="survey_results"),
     path("plans/<int:year>/supervision/", follow.supervision, name="supervision"),
     path("plans/<int:year>/matters/", matters.matters, name="matters"),
     path("matter-photos/<uuid:key>/", matters.matter_photo, name="matter_photo"),

@@ -411,6 +411,11 @@ VOICE_WINDOW = 3600
 # hour, found or not (projects/web/guard.py): a writer reloads theirs a few times; past
 # this, a 429.
 TRACKING_LOOKUPS = env_int("TRACKING_LOOKUPS", 60)
+# Look-ups of survey codes (/survey/: each post, found or not) within that hour, from one
+# address and from one browser: a volunteer helping neighbours answers several on one
+# phone, two look-ups an answer; a 60-bit code is not guessed at this pace. Past it, a 429.
+SURVEY_ADDRESS_LOOKUPS = env_int("SURVEY_ADDRESS_LOOKUPS", 120)
+SURVEY_BROWSER_LOOKUPS = env_int("SURVEY_BROWSER_LOOKUPS", 40)
 # A photo from the public: a phone photo, resized and stripped like evidence.
 VOICE_PHOTO_MAX_BYTES = env_int("VOICE_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 

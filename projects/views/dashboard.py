@@ -2,6 +2,7 @@
 plans only), honours ?as_of= (see web/asof.py) and renders; no rule lives here."""
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from projects.models import (
     Project,
     Site,
     Supervision,
+    Survey,
     answer_stats,
     end_of,
     helpfulness,
@@ -120,7 +122,16 @@ def project_detail(request, year, number):
     project = get_object_or_404(
         Project.objects.published()
         .with_history(request.as_of)
-        .select_related("candidate", "money_total"),
+        .select_related("candidate", "money_total")
+        # a link to 满意度抽样调查结果 once one is public (closed by the day shown)
+        .annotate(
+            has_public_survey=Exists(
+                Survey.objects.public().filter(
+                    project=OuterRef("pk"),
+                    closed_at__lt=end_of(request.as_of or clock.today()),
+                )
+            )
+        ),
         plan__year=year,
         number=number,
     )

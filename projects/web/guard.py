@@ -78,6 +78,22 @@ def count_lookup(request):
     return Verdict(hits > settings.TRACKING_LOOKUPS, False, max(1, math.ceil(left)))
 
 
+def count_code(request):
+    """Count one look-up of a survey code (views/surveys.py) from this address and this
+    browser, found or not; the verdict on it: past SURVEY_ADDRESS_LOOKUPS or
+    SURVEY_BROWSER_LOOKUPS an hour, a 429. Apart from the public forms' limits: each
+    code answers once, so a code is its own limit on what is stored, and a resident
+    helping neighbours answer must not meet the forms' question after three."""
+    window = settings.VOICE_WINDOW
+    hits, left = counters.hit_on_the_clock(f"survey:a:{limited_address(request)}", window)
+    over = hits > settings.SURVEY_ADDRESS_LOOKUPS
+    browser = browser_key(request)
+    if browser is not None and not over:
+        browser_hits, left = counters.hit_on_the_clock(f"survey:b:{browser}", window)
+        over = browser_hits > settings.SURVEY_BROWSER_LOOKUPS
+    return Verdict(over, False, max(1, math.ceil(left)))
+
+
 def asks_question(request):
     """Whether a form shown now carries the question: past the soft limit, and never to
     someone signed in (an official or a deputy; the public has no accounts)."""
