@@ -178,13 +178,18 @@ def static_files_listed_once():
 
 @pytest.fixture(autouse=True)
 def empty_cache(own_cache):
-    """Each test starts with no cached page and no content version."""
+    """Each test starts with no cached page and no content version, and no content
+    type remembered from another test's database: a restored world (tests/worlds.py)
+    or a flush brings content types under other ids, and the admin's log would name a
+    stale one."""
+    from django.contrib.contenttypes.models import ContentType
     from django.core.cache import cache
 
     from projects.web import freshness
 
     cache.clear()
     freshness.memory.clear()
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture(autouse=True)
