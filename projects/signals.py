@@ -94,6 +94,7 @@ def connect():
         Site,
         SiteReport,
         Supervision,
+        Survey,
         Target,
     )
 
@@ -110,6 +111,7 @@ def connect():
         Supervision,
         Matter,  # a submission changes nothing public: bumping on it costs one render
         MoneyTotal,  # refreshed by every approval of a money entry
+        Survey,  # closed: its results are public
     ):
         post_save.connect(content_changed, sender=model, dispatch_uid=f"fresh-save-{model}")
         post_delete.connect(content_changed, sender=model, dispatch_uid=f"fresh-delete-{model}")

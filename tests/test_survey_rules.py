@@ -178,3 +178,13 @@ def test_a_plan_without_a_survey_or_index_lists_none_of_their_rules_as_changes(s
         PlanRule.Name.SURVEY_SAMPLE_SIZE,
         PlanRule.Name.INDEX_DEPUTIES_WEIGHT,
     }
+
+
+def test_the_close_moves_the_public_pages_version(survey, office):
+    from projects.web import freshness
+
+    survey.import_households(HOUSES[:100])
+    survey.draw(office)
+    before = freshness.current_version()
+    survey.close(office)
+    assert freshness.current_version() != before

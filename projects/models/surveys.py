@@ -255,7 +255,8 @@ class Survey(models.Model):
                 raise ValidationError("只有调查中的调查可以结束。")
             self.households.all().delete()
             self.codes.update(code="")
-        self.refresh_from_db()
+            self.refresh_from_db()
+            self.save()  # its results are public now: the pages' version moves (signals.py)
 
     # Results -------------------------------------------------------------------------
 
