@@ -22,6 +22,7 @@ admin index (404 on the evidence view): the same as for an id that does not exis
 | approve, return (actions/page) | login     | refused    | refused    | not own  | refused |
 | plan a dated step (its date: by review) | login | 403   | 403        | 403      | yes     |
 | ledger                         | login     | 403        | 403        | view     | view    |
+| surveys: list, page, its list  | login     | 403        | 403        | view     | 403     |
 | evidence of a draft            | 404       | file       | 404        | file     | file    |
 | evidence, report approved      | file      | file       | file       | file     | file    |
 
@@ -42,7 +43,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
 
-from projects.models import Evidence, Milestone, ProgressReport
+from projects.models import Evidence, Milestone, ProgressReport, Survey
 from projects.rules import clock, roles
 
 from .conftest import make_official, make_plan, report_form, shared_world
@@ -141,7 +142,15 @@ def make_world():
         own_submitted=submitted(target_b, 50, date(2021, 6, 10), reviewer),
         # One reporter_b entered and submitted, whose figure the reviewer changed once.
         touched_submitted=touched(submitted(target_b, 45, date(2021, 6, 5), reporter_b), reviewer),
+        # the office's survey of 甲's park, its list imported (tests/test_survey_admin.py)
+        survey_a=surveyed(project_a, ["西园1号", "西园2号", "西园3号"]),
     )
+
+
+def surveyed(project, households):
+    survey = Survey.objects.create(plan=project.plan, project=project, title="口袋公园满意度调查")
+    survey.import_households(households)
+    return survey
 
 
 built_world, world = shared_world(make_world)
@@ -231,6 +240,10 @@ def pages(w):
         "add report": (admin("progressreport_add"), "上传佐证材料"),
         "import": (admin("import"), "上传并检查"),
         "ledger": (admin("ledger"), PROJECTS),  # all 逾期未完成 by now
+        "survey list": (admin("survey_changelist"), "口袋公园满意度调查"),
+        "survey 甲": (admin("survey_change", w.survey_a.pk), "口袋公园满意度调查"),
+        "survey 甲 households": (admin("survey_import", w.survey_a.pk), "<strong>3</strong> 户"),
+        "add survey": (admin("survey_add"), "调查名称"),
     }
 
 
@@ -274,6 +287,10 @@ READS = [
     ("add report",            LOGIN, VIEW,      VIEW,      DENIED, DENIED),
     ("import",                LOGIN, VIEW,      VIEW,      DENIED, DENIED),
     ("ledger",                LOGIN, DENIED,    DENIED,    ALL,    ALL),
+    ("survey list",           LOGIN, DENIED,    DENIED,    VIEW,   DENIED),
+    ("survey 甲",             LOGIN, DENIED,    DENIED,    VIEW,   DENIED),
+    ("survey 甲 households",  LOGIN, DENIED,    DENIED,    VIEW,   DENIED),
+    ("add survey",            LOGIN, DENIED,    DENIED,    VIEW,   DENIED),
 ]  # fmt: skip
 
 
@@ -300,9 +317,13 @@ def test_each_actor_sees_each_admin_page_as_the_matrix_says(
 
 INDEX = [
     # actor, links on the admin index that they may follow, links that must not be there
-    ("reporter_a", ["progressreport_add", "import"], ["submittedreport", "user", "ledger"]),
-    ("reviewer", ["submittedreport", "ledger"], ["progressreport_add", "import", "user"]),
-    ("manager", ["user", "ledger"], ["submittedreport", "progressreport_add", "import"]),
+    (
+        "reporter_a",
+        ["progressreport_add", "import"],
+        ["submittedreport", "user", "ledger", "survey"],
+    ),
+    ("reviewer", ["submittedreport", "ledger", "survey"], ["progressreport_add", "import", "user"]),
+    ("manager", ["user", "ledger"], ["submittedreport", "progressreport_add", "import", "survey"]),
 ]
 INDEX_LINKS = {
     "progressreport_add": "admin:projects_progressreport_add",
@@ -310,6 +331,7 @@ INDEX_LINKS = {
     "submittedreport": "admin:projects_submittedreport_changelist",
     "user": "admin:auth_user_changelist",
     "ledger": "admin:projects_ledger",
+    "survey": "admin:projects_survey_changelist",
 }
 
 

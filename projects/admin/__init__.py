@@ -1,3 +1,12 @@
 """The officials' side, one module per domain on one admin site (`base`: what they share)."""
 
-from projects.admin import accounts, alerts, matters, money, sites, tracking, voice  # noqa: F401
+from projects.admin import (  # noqa: F401
+    accounts,
+    alerts,
+    matters,
+    money,
+    sites,
+    surveys,
+    tracking,
+    voice,
+)

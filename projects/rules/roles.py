@@ -85,6 +85,12 @@ PERMISSIONS = {
         "projects.close_supervision",
         "projects.view_alert",
         "projects.view_delivery",
+        # the residents' surveys: the office alone creates one, imports its list of
+        # households, draws the sample, prints the slips (with the codes) and closes it;
+        # no other role, 管理员 included, opens any of it (projects/admin/surveys.py)
+        "projects.view_survey",
+        "projects.add_survey",
+        "projects.change_survey",
     ],
     ADMINISTRATOR: [
         *READ,
