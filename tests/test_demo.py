@@ -18,13 +18,17 @@ from projects.models import (
     Budget,
     Contract,
     Department,
+    Household,
     Milestone,
     MoneyDocument,
     MoneyTotal,
     Payment,
     Plan,
     ProgressReport,
+    PublicInput,
     StepReport,
+    Survey,
+    SurveyCode,
     lagging_payments,
     late_steps,
     money_watch,
@@ -158,6 +162,28 @@ def test_this_years_demo_has_money_a_late_permit_and_a_payment_lagging_accepted_
     # 2021 reads as announced: no money, and no lapse on any day.
     assert not Payment.objects.filter(project__plan=demo).exists()
     assert money_watch(demo, date(2021, 12, 31)) == []
+
+
+def test_last_years_demo_has_a_closed_survey_public_and_labelled_demo(client, demo):
+    """1,200 households listed, 300 drawn, 180 answered (60 %), closed: the list and the
+    codes gone, the record and the results public, every page of it marked demo."""
+    year = clock.today().year - 1
+    survey = Survey.objects.public().get()
+    assert (survey.plan.year, survey.project.title) == (year, "老旧小区加装电梯")
+    assert survey.title.endswith("（演示）") and survey.plan.demo_data
+    assert (survey.population, survey.sample_size, survey.answers.count()) == (1200, 300, 180)
+    assert survey.drawn_at < survey.closed_at < clock.now()
+    assert not Household.objects.exists()
+    assert not SurveyCode.objects.exclude(code="").exists()
+    assert SurveyCode.objects.filter(used=True).count() == 180
+    comments = PublicInput.objects.public().filter(kind="survey")
+    assert comments.count() == 3 and all(c.text.startswith("（演示）") for c in comments)
+    banner = "本站目前显示的进度数字是由 make demo 生成的演示数据"
+    results = reverse("projects:survey_results", args=[year, survey.pk])
+    for url in (reverse("projects:surveys", args=[year]), results, reverse("projects:survey")):
+        assert banner in client.get(url).content.decode(), url
+    page = client.get(results).content.decode()
+    assert "60.0%" in page and survey.list_sha256 in page and survey.seed in page
 
 
 # The demo's accounts: one for each role, closed unless `--accounts`.

@@ -9,7 +9,9 @@ figures are demo data.
 - Last year's plan, invented and titled （演示）, went through the same cycle (without
   proposals) and its pledges' figures at mid-year and the year's end, on their paces:
   it is in 测评, with no rating recorded, so congress staff have every pledge's to
-  record.
+  record. Its lifts' households were surveyed by random sample (满意度抽样调查): a demo
+  list of 1,200 addresses, 300 drawn, 180 answered, closed a few days ago, the results
+  and the draw's record public, the list deleted.
 - This year's plan (by today's date in Asia/Shanghai), invented and titled （演示）,
   goes through the whole cycle on record: a public call last autumn with the public's
   proposals, candidates, the deputies' ballot electing some of them, and month-end
@@ -95,6 +97,8 @@ from projects.models import (
     SiteStage,
     StepReport,
     Supervision,
+    Survey,
+    SurveyAnswer,
     Tally,
     Target,
 )
@@ -479,6 +483,31 @@ MONEY_RULES_REASON = (
 )
 SUPERVISION_PHONE = "0396-0000000（演示）"
 
+# Last year's residents' survey (满意度抽样调查): the lifts' households, a demo list of
+# SURVEY_BUILDINGS buildings × 4 units × 6 floors × 2 flats (1,200), the plan's sample
+# (300) drawn, SURVEY_ANSWERS answered (180, 60 %), closed a few days ago.
+SURVEY_TITLE = "老旧小区加装电梯"
+SURVEY_BUILDINGS = 25
+SURVEY_ANSWERS = {"satisfied": 104, "fair": 55, "dissatisfied": 21}
+SURVEY_DRAWN_AGO, SURVEY_CLOSED_AGO = 40, 5
+SURVEY_RULES_REASON = "演示：区政府印发民生实事满意度抽样调查办法（虚构），自计划开始之日起施行。"
+SURVEY_COMMENTS = {
+    3: "（演示）电梯装好后老人下楼方便多了，希望后续维保跟上。",
+    120: "（演示）施工期间楼道灰尘大，希望以后文明施工。",
+    170: "（演示）我们单元签约早，但开工比别的单元晚了两个月。",
+}
+
+
+def demo_households():
+    """The survey's demo list: addresses only, no names, in the list's order."""
+    return [
+        f"演示小区{building}号楼{unit}单元{floor}0{flat}室"
+        for building in range(1, SURVEY_BUILDINGS + 1)
+        for unit in range(1, 5)
+        for floor in range(1, 7)
+        for flat in (1, 2)
+    ]
+
 
 def demo_point(n):
     return (
@@ -791,10 +820,64 @@ class Command(BaseCommand):
             for target in project.targets.all():
                 count += len(self.on_pace(target, specs[project.title], days, accounts))
         self.advance(plan, Plan.Stage.RATING, accounts.administrator)
+        survey = self.survey(plan, today, accounts)
         self.stdout.write(
             f"{year}年：代表票决 {len(projects)} 件当选，已生成 {count} 条演示填报（已审核）；"
             "现为测评阶段，各件实事的满意度测评待录入。"
+            f"{survey.title}已结束：抽样 {survey.sample_size} 户，"
+            f"收回 {survey.answers.count()} 份答卷。"
         )
+
+    def survey(self, plan, today, accounts):
+        """The year-end survey of the lifts' households (SURVEY_*), through the office's
+        steps: the list imported, the draw, the codes answered, the close that deletes
+        the list; then dated back, drawn SURVEY_DRAWN_AGO days ago and closed
+        SURVEY_CLOSED_AGO. The answers with a comment go through `Survey.answer` (the
+        comment published by a moderator); the rest are entered in a batch, as it would
+        have taken them (code used, verdict and day, nothing else): 180 one by one cost
+        the demo a second and a half."""
+        drawn = today - timedelta(days=SURVEY_DRAWN_AGO)
+        closed = today - timedelta(days=SURVEY_CLOSED_AGO)
+        # The survey's rules as the district set them before the draw (a plan made today
+        # would have them from today, after the day the demo's survey was drawn).
+        names = [PlanRule.Name.SURVEY_SAMPLE_SIZE, PlanRule.Name.SURVEY_MIN_RESPONSES]
+        plan.rules.filter(name__in=names).update(
+            valid_from=plan.period_start, reason=SURVEY_RULES_REASON
+        )
+        project = plan.projects.get(title=SURVEY_TITLE)
+        survey = Survey(
+            plan=plan,
+            project=project,
+            title=f"{SURVEY_TITLE}住户满意度抽样调查（演示）",
+            created_by=accounts.reviewer,
+        )
+        survey.full_clean()
+        survey.save()
+        survey.import_households(demo_households())
+        codes = survey.draw(accounts.reviewer)
+        verdicts = [v for v, n in SURVEY_ANSWERS.items() for _ in range(n)]
+        spread = (closed - drawn).days - 1
+        batch = []
+        for n, (code, verdict) in enumerate(zip(codes, verdicts, strict=False)):
+            day = drawn + timedelta(days=1 + n * spread // len(verdicts))
+            if n not in SURVEY_COMMENTS:
+                batch.append((code, SurveyAnswer(survey=survey, verdict=verdict, day=day)))
+                continue
+            answer = Survey.answer(code, verdict, SURVEY_COMMENTS[n])
+            SurveyAnswer.objects.filter(pk=answer.pk).update(day=day)
+            answer.comment.publish(accounts.moderator)
+            PublicInput.objects.filter(pk=answer.comment.pk).update(
+                received_at=at(day, 19), decided_at=at(day + timedelta(days=1), 10)
+            )
+        survey.codes.filter(code__in=[code for code, _ in batch]).update(used=True)
+        SurveyAnswer.objects.bulk_create(answer for _, answer in batch)
+        survey.close(accounts.reviewer)
+        Survey.objects.filter(pk=survey.pk).update(
+            created_at=at(drawn - timedelta(days=1), 10),
+            drawn_at=at(drawn, 10),
+            closed_at=at(closed, 17),
+        )
+        return survey
 
     # This year's plan: the whole cycle on record, and its pledges' figures up to today.
 
