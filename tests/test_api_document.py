@@ -109,6 +109,7 @@ def test_the_document_declares_every_operation_and_the_rate_limit(client, db):
         "/api/v1/ratings/",
         "/api/v1/sites/",
         "/api/v1/online_ratings/",
+        "/api/v1/surveys/",
         "/api/v1/sites.geojson",
         "/api/v1/notices/",
         "/api/v1/objections/",
@@ -155,6 +156,8 @@ EMPTY_IN_THE_DEMO = {
     "/api/v1/funds/",
     "/api/v1/contracts/",
     "/api/v1/payments/",
+    # Until the demo closes a survey (issue 37): test_survey_data.py fills it.
+    "/api/v1/surveys/",
 }
 
 
@@ -176,7 +179,7 @@ def get_json(client, url, status=200):
 def test_a_year_without_a_published_plan_finds_nothing_on_every_operation(client, demo):
     PlanFactory(year=2030, is_published=False)
     operations = operations_taking("plan")
-    assert len(operations) == 21  # all but /plans/
+    assert len(operations) == 22  # all but /plans/
     for path in operations:
         everything = get_json(client, path)
         for year in (2030, 2099):  # unpublished, as if it did not exist; never made
@@ -200,7 +203,7 @@ def test_plan_is_a_year_a_plan_may_have_on_every_operation(client, db):
 
 def test_a_page_past_the_last_is_empty_on_every_operation(client, demo):
     operations = operations_taking("page")
-    assert len(operations) == 21  # all but the GeoJSON, which is not paged
+    assert len(operations) == 22  # all but the GeoJSON, which is not paged
     for path in operations:
         everything = get_json(client, f"{path}?page_size=500")
         assert everything["next"] is None, path  # one page holds them all

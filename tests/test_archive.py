@@ -101,6 +101,7 @@ def test_every_plans_package_is_valid_by_frictionless(client, demo, tmp_path):
             "supervisions",
             "sites",
             "online_ratings",
+            "surveys",
             "budgets",
             "funds",
             "contracts",
@@ -178,6 +179,7 @@ def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path)
         "sites.csv",
         "steps.csv",
         "supervisions.csv",
+        "surveys.csv",
         "tallies.csv",
         "targets.csv",
     ]

@@ -24,6 +24,7 @@ from projects.models import (
     Site,
     SiteReport,
     Supervision,
+    Survey,
     Tally,
 )
 from projects.rules import clock
@@ -187,6 +188,12 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
     FundingFactory(project=target.project)
     PaymentFactory(contract=ContractFactory(project=target.project))
     MilestoneFactory(project=target.project)
+    # A residents' survey, closed (issue 37; its life is tested in test_survey_rules.py).
+    Survey.objects.create(
+        plan=plan, project=target.project, title="满意度调查", state="closed",
+        population=100, list_sha256="0" * 64, seed="1" * 64, sample_size=50,
+        drawn_at=clock.now(), closed_at=clock.now(), min_responses=30,
+    )  # fmt: skip
     for endpoint in datadoc.documentation(2021):
         (record,) = client.get(endpoint["path"]).json()["results"]
         documented = [name for name, _kind, _meaning in endpoint["fields"]]

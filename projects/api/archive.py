@@ -188,6 +188,13 @@ TABLES = [
         [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
     ),
     Table(
+        "surveys",
+        "满意度抽样调查结果",
+        schemas.SurveyRecord,
+        ["id"],
+        [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
+    ),
+    Table(
         "budgets",
         "项目预算",
         schemas.BudgetRecord,
@@ -397,6 +404,9 @@ def rows(plan, site):
                 OnlineRating.objects.public().filter(project__plan=plan)
             )
         ],
+        "surveys": [
+            schemas.SurveyRecord.of(survey, site) for survey in records.public_surveys(plan.year)
+        ],
         "questions": [schemas.QuestionRecord.of(item, site) for item in questions],
         "proposals": [schemas.ProposalRecord.of(item, site) for item in proposals],
         "plan": [schemas.PlanRecord.of(plan, site)],
@@ -483,6 +493,7 @@ def build(plan, site, created=None):
             "经审核公开的群众留言和答复（不含留言人的姓名和电话），"
             "经审核的预算、资金到位、合同、拨付和手续节点（金额以万元计；公开材料只列出"
             "脱敏件的网址、大小和 SHA-256，原件不公开）。"
+            "满意度抽样调查结束后的答卷数、各项占比和抽样记录（不含住户名单和调查码）。"
             "只含经审核公开的数据。"
             + ("本计划的进度为演示数据，不是真实填报。" if plan.demo_data else "")
         ),

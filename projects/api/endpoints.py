@@ -9,7 +9,8 @@ reference page at /api/v1/docs/), and what the open data page (/data/) documents
 
 - Every list starts from a public queryset: `Plan.objects.published()`,
   `Project.objects.published()`, `ProgressReport.objects.public()`; evidence is only
-  that of those reports. Nothing unapproved is ever listed or counted.
+  that of those reports. Nothing unapproved is ever listed or counted. A survey is
+  listed once closed (`Survey.objects.public()`), by its record and counts only.
 - Each record is made by its declared schema (`schemas.Record.of`), field by field, and
   checked against it: a new model field appears only when someone declares it.
 - Figures are strings as `formatting.figure` writes them ("12.5", "9100"), so no
@@ -63,6 +64,7 @@ from projects.api.records import (
     public_objections,
     public_sites,
     public_steps,
+    public_surveys,
 )
 from projects.api.schemas import (
     BudgetRecord,
@@ -86,6 +88,7 @@ from projects.api.schemas import (
     SiteRecord,
     StepRecord,
     SupervisionRecord,
+    SurveyRecord,
     TallyRecord,
     TargetRecord,
 )
@@ -351,6 +354,19 @@ def sites(request, filters: Query[SiteFilters]):
 def online_ratings(request, filters: Query[CycleFilters]):
     found = in_plans(OnlineRating.objects.public(), filters.plan, "project__plan")
     return paginated(request, filters, online_rating_rows(found), OnlineRatingRecord)
+
+
+@endpoint(
+    "surveys",
+    SurveyRecord,
+    _(
+        "满意度抽样调查：调查结束后公开的答卷数、各项占比及其 95% 误差和抽样记录"
+        "（不含住户名单、调查码和意见原文；与码上评和人大代表测评分开）。"
+    ),
+)
+def surveys(request, filters: Query[QuestionFilters]):
+    found = public_surveys(filters.plan, filters.project)
+    return paginated(request, filters, found, SurveyRecord)
 
 
 @api.get(

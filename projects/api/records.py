@@ -4,7 +4,7 @@ written in a record (`projects.api.schemas` declares each record and reads it)."
 
 from urllib.parse import urljoin
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -19,8 +19,11 @@ from projects.models import (
     PublicInput,
     Site,
     StepReport,
+    Survey,
+    SurveyAnswer,
     in_published_plan,
 )
+from projects.models.surveys import SurveyResults
 from projects.rules import clock, pace
 from projects.rules.formatting import figure, percent_value
 
@@ -138,6 +141,32 @@ def online_rating_rows(found):
         .tallies()
         .order_by("-project__plan__year", "project__number", "site", "-month")
     )
+
+
+def public_surveys(year=None, project=None):
+    """The closed surveys of published plans (`Survey.objects.public()`) of the plans a
+    `?plan=` chooses, each with its answers counted by verdict in the same query
+    (`answers_<verdict>`, read by `survey_results`); never the list, codes or comments.
+    Newest plan first, then by project and close."""
+    found = in_plans(Survey.objects.public(), year)
+    if project is not None:
+        found = found.filter(project__number=project)
+    counts = {
+        f"answers_{verdict}": Count("answers", filter=Q(answers__verdict=verdict))
+        for verdict in SurveyAnswer.Verdict.values
+    }
+    return (
+        found.annotate(**counts)
+        .select_related("plan", "project", "site")
+        .order_by("-plan__year", "project__number", "closed_at", "pk")
+    )
+
+
+def survey_results(survey):
+    """The published figures of a survey fetched by `public_surveys` (no query): the
+    model's own arithmetic (`SurveyResults.of`) on the counts that came with it."""
+    counts = {v: getattr(survey, f"answers_{v}") for v in SurveyAnswer.Verdict.values}
+    return SurveyResults.of(survey, counts)
 
 
 def public_objections():

@@ -5,9 +5,11 @@ attribute of that name, or as its `READ` entry says, and nothing else is written
 endpoints and the data package both make their rows this way."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, ClassVar, Generic, Literal, TypeVar
 
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 from pydantic import ConfigDict, Field, WithJsonSchema
@@ -21,6 +23,7 @@ from projects.api.records import (
     plan_list,
     rounded,
     status_label,
+    survey_results,
     voice_photo,
 )
 from projects.models import (
@@ -35,9 +38,11 @@ from projects.models import (
     SiteStage,
     Source,
     Supervision,
+    SurveyAnswer,
     Target,
 )
 from projects.rules import pace
+from projects.rules.formatting import share
 
 Url = Annotated[str, WithJsonSchema({"type": "string", "format": "uri"})]
 
@@ -479,6 +484,142 @@ class OnlineRatingRecord(Record):
         **{
             name: by_key(name)
             for name in ("site", "month", "satisfied", "fair", "dissatisfied", "total")
+        },
+    }
+
+
+# A margin of error: plus or minus this many percentage points.
+Points = Annotated[float, Field(json_schema_extra={"x-unit": "百分点"})]
+
+
+def of_verdict(verdict, value):
+    """A reader of `value(row, results)` for the verdict's row (`Share`) of the results
+    of a survey fetched by `public_surveys`."""
+
+    def read(survey, site):
+        results = survey_results(survey)
+        return value(next(row for row in results.shares if row.verdict == verdict), results)
+
+    return read
+
+
+def answer_count(row, results):
+    return row.count
+
+
+def answer_share(row, results):
+    """The share as a percent; None below the minimum (样本不足)."""
+    return rounded(share(row.count, results.responses)) if results.enough else None
+
+
+def answer_margin(row, results):
+    """The 95 % margin of error in points, written as the results page writes it; None
+    below the minimum."""
+    if not results.enough or row.margin is None:
+        return None
+    return rounded(Decimal(str(row.margin)) * 100)
+
+
+def count_field(label):
+    return Field(
+        description=format_lazy(_("答“{}”的答卷数（样本不足时也公布）"), label),
+        json_schema_extra={"x-unit": "份"},
+    )
+
+
+def share_field(label):
+    return Field(
+        description=format_lazy(
+            _("答“{}”的答卷占答卷数的百分比；答卷数不足 min_responses（样本不足）时为 null"), label
+        )
+    )
+
+
+def margin_field(label):
+    return Field(
+        description=format_lazy(
+            _(
+                "“{}”占比的 95% 误差（正负百分点）= 1.96 × √(p(1−p)/n) × √((N−n)/(N−1))，"
+                "p 为占比，n 为答卷数，N 为名单户数；样本不足时为 null"
+            ),
+            label,
+        )
+    )
+
+
+SATISFIED, FAIR, DISSATISFIED = (verdict.label for verdict in SurveyAnswer.Verdict)
+
+
+class SurveyRecord(Record):
+    id: int = Field(description=_("调查编号，长期不变"))
+    plan: int = Field(description=_("年度"))
+    project: int = Field(description=_("实事序号"))
+    project_title: str = Field(description=_("实事简称"))
+    site: int | None = Field(
+        description=_("只调查一个点位周边的住户时为该点位（sites 的 id）；调查整件实事时为 null")
+    )
+    site_name: str = Field(description=_("点位名称；调查整件实事时为空"))
+    title: str = Field(description=_("调查名称"))
+    population: int = Field(
+        description=_("名单户数 N：导入的受影响住户数（名单只有门牌或编号，调查结束时删除）"),
+        json_schema_extra={"x-unit": "户"},
+    )
+    list_sha256: str = Field(
+        description=_("抽样前记录的名单 SHA-256：按导入顺序每户一行（UTF-8，每行以换行符结尾）")
+    )
+    seed: str = Field(description=_("抽样前记录的随机种子"))
+    sample_size: int = Field(
+        description=_(
+            "抽样户数：按 SHA-256(“种子:行号:门牌”) 从小到大取前这么多户，每户一个一次性调查码"
+        ),
+        json_schema_extra={"x-unit": "户"},
+    )
+    drawn_at: Moment = Field(description=_("抽样时间（北京时间）"))
+    closed_at: Moment = Field(description=_("调查结束时间（北京时间）"))
+    responses: int = Field(description=_("答卷数 n"), json_schema_extra={"x-unit": "份"})
+    response_rate: Percent = Field(description=_("回收率 = 答卷数 ÷ 抽样户数 × 100"))
+    min_responses: int = Field(
+        description=_("公布各项占比所需的最少答卷数（调查结束当日计划规则的数值）"),
+        json_schema_extra={"x-unit": "份"},
+    )
+    enough: bool = Field(
+        description=_("答卷数是否达到 min_responses；为 false 时样本不足，各项占比和误差为 null")
+    )
+    satisfied: int = count_field(SATISFIED)
+    fair: int = count_field(FAIR)
+    dissatisfied: int = count_field(DISSATISFIED)
+    satisfied_share: Percent | None = share_field(SATISFIED)
+    fair_share: Percent | None = share_field(FAIR)
+    dissatisfied_share: Percent | None = share_field(DISSATISFIED)
+    satisfied_margin: Points | None = margin_field(SATISFIED)
+    fair_margin: Points | None = margin_field(FAIR)
+    dissatisfied_margin: Points | None = margin_field(DISSATISFIED)
+    url: Url = Field(description=_("本站的调查结果页面（含计算公式和重新抽样的方法）"))
+
+    READ: ClassVar[dict] = {
+        "plan": plan_year,
+        "project": project_number,
+        "project_title": lambda survey, site: survey.project.title,
+        "site": lambda survey, site: survey.site_id,
+        "site_name": lambda survey, site: survey.site.name if survey.site else "",
+        "drawn_at": lambda survey, site: moment(survey.drawn_at),
+        "closed_at": lambda survey, site: moment(survey.closed_at),
+        "responses": lambda survey, site: survey_results(survey).responses,
+        "response_rate": lambda survey, site: rounded(
+            share(survey_results(survey).responses, survey.sample_size)
+        ),
+        "enough": lambda survey, site: survey_results(survey).enough,
+        "url": lambda survey, site: absolute(
+            site, reverse("projects:survey_results", args=[survey.plan.year, survey.pk])
+        ),
+        **{
+            f"{verdict}{suffix}": of_verdict(verdict, value)
+            for verdict in SurveyAnswer.Verdict.values
+            for suffix, value in (
+                ("", answer_count),
+                ("_share", answer_share),
+                ("_margin", answer_margin),
+            )
         },
     }
 

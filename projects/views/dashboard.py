@@ -32,6 +32,7 @@ from projects.web.asof import public_page
 from projects.web.context_processors import CARE_COOKIE
 from projects.web.freshness import cached_public
 from projects.web.money import plan_totals, procedure_steps, project_money
+from projects.web.satisfaction import index_of
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -170,6 +171,8 @@ def project_detail(request, year, number):
         "site_list": Site.objects.public().filter(target__project=project).shown_on(day),
         "questions": questions,
         "story": project_story(project),
+        # beside the deputies' verdict, where the plan's rules weigh one (issue 37)
+        "satisfaction_index": index_of(project),
         "more_questions": more_questions,
         "money": money,
         "money_chart": money.chart(project.percent),

@@ -147,6 +147,7 @@ def test_the_api_reference_page_works_under_the_sites_content_policy(live_server
         "/api/v1/ratings/",
         "/api/v1/sites/",
         "/api/v1/online_ratings/",
+        "/api/v1/surveys/",
         "/api/v1/sites.geojson",
         "/api/v1/notices/",
         "/api/v1/objections/",

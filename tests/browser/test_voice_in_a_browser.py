@@ -195,6 +195,7 @@ def public_urls(client, plan, project):
         "ratings",
         "sites",
         "online_ratings",
+        "surveys",
         "notices",
         "objections",
         "supervisions",
