@@ -66,6 +66,7 @@ NOT_SWEPT = {
     "receipt": "the writer's private tracking page: walked above with its link",
     "receipt_vote": "a POST from the tracking page, walked above",
     "money_document": "the 2021 plan has no money (the announcement states none)",
+    "survey_results": "the 2021 plan was surveyed by no one (the demo's survey is of its year)",
 }
 
 
@@ -160,6 +161,9 @@ def public_urls(client, plan, project):
         f"/plans/{year}/supervision/",
         f"/plans/{year}/matters/",
         f"/plans/{year}/matters/?export=csv",
+        f"/plans/{year}/surveys/",
+        "/survey/",
+        "/survey/thanks/",
         f"/plans/{year}/projects/{project.number}/follow/",
         f"/plans/{year}/projects/{project.number}/follow/sent/",
         f"/plans/{year}/sites/",
