@@ -101,36 +101,13 @@ class PlanRule(models.Model):
             _("综合满意度指数中“不满意”的分值"),
         )
 
-    # The setting that gives each rule's value for a new plan, and the values it may take.
+    # The setting that gives each rule's value for a new plan (of the rule's own name but
+    # for three), and the values it may take.
     SETTINGS = {
-        Name.PACE_SLOW_POINTS: "PACE_SLOW_POINTS",
-        Name.PACE_SEVERE_POINTS: "PACE_SEVERE_POINTS",
-        Name.ANSWER_WORKING_DAYS: "ANSWER_WORKING_DAYS",
+        **{name: name.name for name in Name},
         Name.ELECTION_SHARE: "ELECTION_SHARE_PERCENT",
         Name.RATING_SHARE: "RATING_SHARE_PERCENT",
         Name.ONLINE_DISSATISFIED_SHARE: "ONLINE_DISSATISFIED_PERCENT",
-        Name.ONLINE_RATING_MINIMUM: "ONLINE_RATING_MINIMUM",
-        Name.ONLINE_RATING_NETWORKS: "ONLINE_RATING_NETWORKS",
-        Name.ONLINE_RATINGS_PER_ADDRESS: "ONLINE_RATINGS_PER_ADDRESS",
-        Name.NOTICE_DAYS: "NOTICE_DAYS",
-        Name.REPORTING_DAY: "REPORTING_DAY",
-        Name.REVIEW_DAYS: "REVIEW_DAYS",
-        Name.STEP_GRACE_DAYS: "STEP_GRACE_DAYS",
-        Name.PAYMENT_DAYS: "PAYMENT_DAYS",
-        Name.SPENDING_LAG_POINTS: "SPENDING_LAG_POINTS",
-        Name.FUNDS_AT_START_PERCENT: "FUNDS_AT_START_PERCENT",
-        Name.PHOTO_NEAR_METRES: "PHOTO_NEAR_METRES",
-        Name.PHOTO_FAR_METRES: "PHOTO_FAR_METRES",
-        Name.PHOTO_TIME_GRACE_DAYS: "PHOTO_TIME_GRACE_DAYS",
-        Name.PHOTO_MATCH_BITS: "PHOTO_MATCH_BITS",
-        Name.SURVEY_SAMPLE_SIZE: "SURVEY_SAMPLE_SIZE",
-        Name.SURVEY_MIN_RESPONSES: "SURVEY_MIN_RESPONSES",
-        Name.INDEX_DEPUTIES_WEIGHT: "INDEX_DEPUTIES_WEIGHT",
-        Name.INDEX_SURVEY_WEIGHT: "INDEX_SURVEY_WEIGHT",
-        Name.INDEX_ONLINE_WEIGHT: "INDEX_ONLINE_WEIGHT",
-        Name.INDEX_SCORE_SATISFIED: "INDEX_SCORE_SATISFIED",
-        Name.INDEX_SCORE_FAIR: "INDEX_SCORE_FAIR",
-        Name.INDEX_SCORE_DISSATISFIED: "INDEX_SCORE_DISSATISFIED",
     }
     BOUNDS = {
         Name.PACE_SLOW_POINTS: (Decimal("0.1"), Decimal("100")),
