@@ -13,8 +13,9 @@ import pytest
 from django.test import Client
 from django.test.signals import template_rendered
 
-from projects.models import Answer, Follow, Plan, Project, PublicInput, Site
+from projects.models import Answer, Follow, Plan, Project, PublicInput, Site, Survey
 from projects.rules import clock, roles
+from projects.rules import surveys as arithmetic
 from projects.web.freshness import bump
 from tests.conftest import make_official
 from tests.factories import ReportFactory
@@ -191,6 +192,28 @@ def walk(page, base, settings):
     yield go(f"/plans/{following}/call/propose/sent/")
     yield go(f"/plans/{following}/call/comment/sent/")
     yield go("/no-such-page/", status=404)
+    # 满意度抽样调查: last year's closed demo survey, then a code of one drawn here
+    # answered (the code, the answer, the thanks), then code look-ups past the limit.
+    closed = Survey.objects.public().get()
+    yield go(f"/plans/{closed.plan.year}/surveys/")
+    yield go(f"/plans/{closed.plan.year}/surveys/{closed.pk}/")
+    drawing = Survey.objects.create(plan=project.plan, project=project, title="关怀版调查")
+    drawing.import_households(["1号楼101", "1号楼102", "1号楼103"])
+    code = arithmetic.shown_code(drawing.draw(make_official("care-office", roles.REVIEWER))[0])
+    yield go(f"/survey/#{code}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="下一步").click()
+    yield "survey answer"
+    page.get_by_label("满意", exact=True).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="提交答卷").click()
+    yield "survey thanks"
+    settings.SURVEY_BROWSER_LOOKUPS = 0
+    yield go("/survey/")
+    page.fill("#id_code", code)
+    with page.expect_navigation():
+        page.get_by_role("button", name="下一步").click()
+    yield "survey 429"
     # This year's candidates out for comment (遴选), for a moment.
     Plan.objects.filter(year=this).update(stage=Plan.Stage.SHORTLIST)
     yield go(f"/plans/{this}/call/candidates/1/comment/")
