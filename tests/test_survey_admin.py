@@ -382,6 +382,8 @@ def test_too_few_answers_show_as_too_small_a_sample(office_client, survey, offic
     assert "<td>100%</td>" not in page
 
 
+# A backup reads in a transaction of its own (REPEATABLE READ on PostgreSQL).
+@pytest.mark.django_db(transaction=True)
 def test_after_the_close_a_backup_holds_neither_the_list_nor_the_codes(survey, office):
     drawn(survey, office, HOUSES[:20])
     codes = [code for _identifier, code in survey.slips()]
