@@ -13,11 +13,13 @@ changes, and the plan takes no report (`ProgressReport.clean`). Evidence files a
 listed with their size and SHA-256, not copied into the zip.
 """
 
+import copy
 import hashlib
 import io
 import json
 import zipfile
 from dataclasses import dataclass
+from functools import cache
 from typing import ClassVar, Literal
 from urllib.parse import urljoin
 
@@ -268,6 +270,16 @@ def table_field(name, schema):
 
 
 def table_schema(table):
+    """The table's Table Schema (a copy: the caller may change it)."""
+    return copy.deepcopy(schema_of(table.name))
+
+
+@cache
+def schema_of(name):
+    """A table's schema, made once per process: pydantic's JSON schema of its record
+    costs a millisecond or two, and a package asks for each table's twice per build
+    (its CSV's columns and datapackage.json), every file of a live package once more."""
+    table = next(table for table in TABLES if table.name == name)
     with translation.override("zh-hans"):
         properties = table.record.model_json_schema()["properties"]
         fields = [
