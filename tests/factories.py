@@ -11,6 +11,7 @@ from projects.models import (
     Contract,
     Department,
     Funding,
+    Jurisdiction,
     Milestone,
     MoneyTotal,
     Payment,
@@ -43,8 +44,9 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 class PlanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Plan
-        django_get_or_create = ["year"]
+        django_get_or_create = ["jurisdiction", "year"]
 
+    jurisdiction = factory.LazyFunction(lambda: Jurisdiction.objects.home())
     year = factory.Sequence(lambda n: 2030 + n)
     title = factory.LazyAttribute(lambda o: f"{o.year}年民生实事")
     period_start = factory.LazyAttribute(lambda o: date(o.year, 1, 1))

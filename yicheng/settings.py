@@ -95,6 +95,15 @@ SECRET_KEY = read_secret_key()
 DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The jurisdiction (行政区划代码) whose plans the addresses without one mean: /plans/2021/,
+# the API's plan=2021 (projects/models/jurisdictions.py). 驿城区 unless a city's or
+# another county's deployment says otherwise.
+HOME_JURISDICTION = env_str("HOME_JURISDICTION", default="411702")
+if not re.fullmatch(r"[0-9]{6}([0-9]{3})?", HOME_JURISDICTION):
+    raise ImproperlyConfigured(
+        f"HOME_JURISDICTION must be a 6- or 9-digit code, like 411702, not {HOME_JURISDICTION!r}."
+    )
+
 # The site's public address (https://jd.example.gov.cn): every absolute URL it writes
 # names it, whatever Host a request came with (yicheng/siteurl.py). Unset in
 # development: the address the request came to.

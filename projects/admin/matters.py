@@ -108,7 +108,7 @@ class MatterAdmin(ReviewedEntryAdmin):
         self.require_add(request)
         plan = Plan.objects.opened_by_staff()
         if request.GET.get("plan", "").isdigit():
-            plan = Plan.objects.filter(year=int(request.GET["plan"])).first() or plan
+            plan = Plan.objects.of_year(int(request.GET["plan"])).first() or plan
         if plan is None:
             raise PermissionDenied("尚无可登记的年度计划。")
         departments = list(request.user.departments.order_by("name"))

@@ -73,7 +73,7 @@ def chosen_plan(request):
     if year:
         if not year.isdigit():
             raise Http404("年度格式有误。")
-        return get_object_or_404(Plan, year=int(year))
+        return get_object_or_404(Plan.objects.of_year(int(year)))
     plan = Plan.objects.opened_by_staff()
     if plan is None:
         raise Http404("尚无计划。")

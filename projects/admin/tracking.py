@@ -41,6 +41,7 @@ from projects.exchange.forms import (
 from projects.models import (
     Department,
     Evidence,
+    Jurisdiction,
     Measure,
     Milestone,
     Plan,
@@ -109,20 +110,47 @@ class RuleChangeInline(admin.TabularInline):
         return False
 
 
+class OfTheHomeJurisdiction:
+    """New plans and departments are the home jurisdiction's (settings.HOME_JURISDICTION):
+    the officials' accounts are not yet tied to a jurisdiction, so another level's rows
+    would be open to every official here (issue 38 ties them first)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "jurisdiction":
+            kwargs["queryset"] = Jurisdiction.objects.filter(pk=Jurisdiction.objects.home().pk)
+            kwargs["empty_label"] = None
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Plan)
-class PlanAdmin(HistoryAdmin):
+class PlanAdmin(OfTheHomeJurisdiction, HistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["year", "title", "stage", "period_start", "period_end", "is_published"]
     search_fields = ["title"]
     fieldsets = [
         (
             None,
-            {"fields": ["year", "title", "title_en", "period_start", "period_end", "is_published"]},
+            {
+                "fields": [
+                    "jurisdiction",
+                    "year",
+                    "title",
+                    "title_en",
+                    "period_start",
+                    "period_end",
+                    "is_published",
+                ]
+            },
         ),
         ("来源", {"fields": ["announced_on", "source_name", "source_url", "source_text"]}),
         ("项目公示牌", {"fields": ["supervision_phone"]}),
         ("年度流程（票决制）", {"fields": ["stage", "call_opens", "call_closes", "call_rules"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A plan's jurisdiction is chosen once: its addresses and package name follow it.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "jurisdiction"] if obj is not None else fields
 
     def get_inlines(self, request, obj):
         if obj is None:
@@ -141,9 +169,24 @@ class PlanAdmin(HistoryAdmin):
         return False
 
 
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(HistoryAdmin):
+    """行政区划: the tree a deployment keeps; the administrators add and correct it."""
+
+    list_display = ["name", "code", "level", "parent", "slug"]
+    list_select_related = ["parent"]
+    list_filter = ["level"]
+    search_fields = ["name", "code"]
+    fields = ["code", "name", "name_en", "slug", "level", "parent"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Department)
-class DepartmentAdmin(HistoryAdmin):
-    list_display = ["name", "member_count"]
+class DepartmentAdmin(OfTheHomeJurisdiction, HistoryAdmin):
+    list_display = ["name", "jurisdiction", "member_count"]
+    list_select_related = ["jurisdiction"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
 
@@ -157,8 +200,8 @@ class DepartmentAdmin(HistoryAdmin):
     def get_fields(self, request, obj=None):
         # Who works where is for those who manage accounts, not for every reporter.
         if request.user.has_perm("projects.change_department"):
-            return ["name", "name_en", "members"]
-        return ["name", "name_en"]
+            return ["jurisdiction", "name", "name_en", "members"]
+        return ["jurisdiction", "name", "name_en"]
 
     def has_view_history_or_change_history_permission(self, request, obj=None):
         return request.user.has_perm("projects.change_department")

@@ -460,7 +460,13 @@ def csv_bytes(table, records):
 
 
 def package_name(plan):
-    return f"yicheng-minsheng-shishi-{plan.year}"  # the zip's name too (`listing`)
+    """The package's name, the zip's too: of the plan's jurisdiction, e.g.
+    yicheng-minsheng-shishi-2021 (`listing` writes the same from its one query)."""
+    return name_of(plan.jurisdiction.slug, plan.year)
+
+
+def name_of(slug, year):
+    return f"{slug}-minsheng-shishi-{year}"
 
 
 def zip_name(plan):
@@ -500,7 +506,7 @@ def build(plan, site, created=None):
         "name": package_name(plan),
         "title": f"{plan.year}年 {plan.title}：进度数据",
         "description": (
-            f"驿城区{plan.year}年民生实事的公开承诺、指标和经审核公开的全部进度填报，"
+            f"{plan.jurisdiction.name}{plan.year}年民生实事的公开承诺、指标和经审核公开的全部进度填报，"
             "以及佐证材料的清单（文件本身在本站，按 url 下载，可用 sha256 核对），"
             "经审核公开的群众留言和答复（不含留言人的姓名和电话），"
             "经审核的预算、资金到位、合同、拨付和手续节点（金额以万元计；公开材料只列出"
@@ -512,7 +518,7 @@ def build(plan, site, created=None):
         "version": created.date().isoformat(),
         "created": created.isoformat(),
         "homepage": urljoin(site, plan.get_absolute_url()),
-        "keywords": ["驿城区", "民生实事", str(plan.year)],
+        "keywords": [plan.jurisdiction.name, "民生实事", str(plan.year)],
         "licenses": [LICENSE],
         "sources": sources,
         "resources": resources,
@@ -543,16 +549,18 @@ def listing():
     archived time and checksum, or None while the plan is live). One query; the
     packages themselves are not read."""
     plans = Plan.objects.published().order_by("-year")
-    plans = plans.values_list("year", "title", "archive__archived_at", "archive__sha256")
+    plans = plans.values_list(
+        "year", "title", "jurisdiction__slug", "archive__archived_at", "archive__sha256"
+    )
     return [
         {
             "year": year,
             "title": title,
-            "zip": f"yicheng-minsheng-shishi-{year}.zip",
+            "zip": f"{name_of(slug, year)}.zip",
             "archived_at": archived_at,
             "sha256": sha256,
         }
-        for year, title, archived_at, sha256 in plans
+        for year, title, slug, archived_at, sha256 in plans
     ]
 
 

@@ -2,6 +2,7 @@
 parameter it cannot use, the filters of each list."""
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from projects.models import (
     EARLIEST_DAY,
@@ -44,6 +45,11 @@ PARAMETER_ERRORS = {
     "plan": (
         f"参数 plan 须为 {EARLIEST_DAY.year} 至 {LAST_PLAN_YEAR} 之间的年份，如 2021。",
         f"plan must be a year from {EARLIEST_DAY.year} to {LAST_PLAN_YEAR}, such as 2021.",
+    ),
+    "jurisdiction": (
+        "参数 jurisdiction 须为 6 位或 9 位数字的行政区划代码，如 411702（驿城区）。",
+        "jurisdiction must be a 6- or 9-digit administrative division code, such as 411702"
+        " (Yicheng District).",
     ),
     "as_of": (
         f"参数 as_of 须为不早于 {EARLIEST_DAY} 的日期，格式为 年-月-日，如 2021-06-30。",
@@ -138,6 +144,54 @@ def _page_size_description():
     }
 
 
+# A jurisdiction's code (行政区划代码, projects/models/jurisdictions.py): 6 digits for a city,
+# county or district, 9 for a township.
+CODE_PATTERN = r"^[0-9]{6}([0-9]{3})?$"
+
+
+def _code(value):
+    text = "" if value is None else str(value)
+    if not text:
+        return None
+    if not re.fullmatch(CODE_PATTERN, text):
+        raise ValueError("not a jurisdiction's code")
+    return text
+
+
+Code = Annotated[
+    str | None,
+    BeforeValidator(_code),
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": CODE_PATTERN}, EMPTY]}),
+]
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    """?plan= with ?jurisdiction=, as `records.chosen_plans` reads them: a year alone is
+    the home jurisdiction's (settings.HOME_JURISDICTION), a jurisdiction alone every
+    year of it, neither every published plan."""
+
+    year: int | None
+    jurisdiction: str | None
+
+
+class ChoosesPlan(Schema):
+    """A list filtered by ?plan=: `plan` becomes a PlanChoice with ?jurisdiction=."""
+
+    jurisdiction: Code = Field(
+        None,
+        description=_(
+            "行政区划代码，如 411702（驿城区）：只列出该行政区划的计划；"
+            "不填时，plan 指本站所属行政区划的年度计划，不填 plan 则为全部行政区划"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def choose(self):
+        self.plan = PlanChoice(self.plan, self.jurisdiction)
+        return self
+
+
 class Paging(Schema):
     page: WholeNumber() = Field(None, description=_("页码，从 1 开始，默认 1"))
     page_size: WholeNumber(MAX_PAGE_SIZE) = Field(
@@ -149,7 +203,7 @@ class PlanFilters(Paging):
     as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）；计划本身不随日期变化"))
 
 
-class ProjectFilters(Paging):
+class ProjectFilters(ChoosesPlan, Paging):
     plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
     as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）：只计入该日及以前的填报，进度按当日判断"))
 
@@ -164,12 +218,12 @@ class ReportFilters(ProjectFilters):
     target: WholeNumber() = Field(None, description=_("指标编号（targets 接口的 id）"))
 
 
-class QuestionFilters(Paging):
+class QuestionFilters(ChoosesPlan, Paging):
     plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
     project: WholeNumber() = Field(None, description=_("实事序号，如 3"))
 
 
-class CycleFilters(Paging):
+class CycleFilters(ChoosesPlan, Paging):
     plan: Year = Field(None, description=_("年度，如 2027；不填则为全部公开的年度计划"))
 
 
@@ -178,11 +232,11 @@ class SiteFilters(ProjectFilters):
     project: WholeNumber() = Field(None, description=_("实事序号，如 8"))
 
 
-class GeoFilters(Schema):
+class GeoFilters(ChoosesPlan):
     plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
     as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）：点位的阶段按当日判断"))
 
 
-class MatterFilters(Paging):
+class MatterFilters(ChoosesPlan, Paging):
     plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
     q: str = Field(None, max_length=50, description=_("在事项、地点和说明中搜索的文字"))

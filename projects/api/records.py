@@ -177,13 +177,20 @@ def public_objections():
     )
 
 
-def chosen_plans(year):
-    """The published plans of `year` (?plan=) as a list: of one, or of none when that
-    year has none, so that it filters as any parameter does; None for every published
-    plan."""
-    if year is None:
+def chosen_plans(choice):
+    """The published plans chosen by ?plan= and ?jurisdiction= (a year, or the
+    parameters' PlanChoice) as a list: the year's plan of the jurisdiction (by default
+    the home one), or every year of the jurisdiction, or none when it has none, so that
+    it filters as any parameter does; None for every published plan."""
+    year = getattr(choice, "year", choice)
+    code = getattr(choice, "jurisdiction", None)
+    if year is None and code is None:
         return None
-    return list(Plan.objects.published().filter(year=year))
+    plans = Plan.objects.published()
+    if code is None:
+        return list(plans.of_year(year))
+    plans = plans.filter(jurisdiction__code=code)
+    return list(plans if year is None else plans.filter(year=year))
 
 
 def in_plans(found, year, field="plan"):

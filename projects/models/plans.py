@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projects.models.fields import CALL_MIN_DAYS, CALL_RULES, EARLIEST_DAY, LAST_PLAN_YEAR
+from projects.models.jurisdictions import Jurisdiction, home_jurisdiction
 from projects.models.plan_rules import PlanRule, RulesInForce
 from projects.rules import clock, pace
 
@@ -33,14 +34,43 @@ from projects.rules import clock, pace
 def in_published_plan(path=None):
     """The one definition of published: a filter for plans the public may see, or (with
     `path`, the way from a row to its plan: "plan", "project__plan") for the rows that
-    belong to one. Every `public()` queryset starts from it."""
-    return Q(**{f"{path}__is_published" if path else "is_published": True})
+    belong to one. Every `public()` queryset starts from it.
+
+    Only the home jurisdiction's plans (settings.HOME_JURISDICTION) are public here:
+    the public addresses (/plans/<year>/, the API's links, the packages) name a year
+    only, so another level's plans are kept in the admin until they have addresses
+    of their own (issue 38). A subquery of the one code, not a join."""
+    prefix = f"{path}__" if path else ""
+    home = Jurisdiction.objects.filter(code=settings.HOME_JURISDICTION).values("pk")
+    return Q(**{f"{prefix}is_published": True}) & (
+        Q(**{f"{prefix}jurisdiction__in": home}) | Q(**{f"{prefix}jurisdiction__isnull": True})
+    )
+
+
+def of_year(year, path=None, jurisdiction=None):
+    """The filter for the plan of `year` within `jurisdiction`, by default the home one
+    (settings.HOME_JURISDICTION), or (with `path`, as in `in_published_plan`) for the
+    rows that belong to it: one year means one plan, whatever other levels the
+    database holds."""
+    prefix = f"{path}__" if path else ""
+    if jurisdiction is None:  # (a plan the previous release made while upgrading has none)
+        where = Q(**{f"{prefix}jurisdiction__code": settings.HOME_JURISDICTION}) | Q(
+            **{f"{prefix}jurisdiction__isnull": True}
+        )
+    else:
+        where = Q(**{f"{prefix}jurisdiction": jurisdiction})
+    return Q(**{f"{prefix}year": year}) & where
 
 
 class PlanQuerySet(models.QuerySet):
     def published(self):
         """Plans the public may see."""
         return self.filter(in_published_plan())
+
+    def of_year(self, year, jurisdiction=None):
+        """The plan of `year` within `jurisdiction` (at most one), by default the home
+        jurisdiction's: what /plans/<year>/ and the API's `plan=<year>` mean."""
+        return self.filter(of_year(year, jurisdiction=jurisdiction))
 
     def real(self):
         """Plans officials entered, not made or filled by make demo (`demo_data`): the
@@ -112,9 +142,19 @@ class Plan(models.Model):
     # From 实施 on, the plan's projects are its pledges.
     PLEDGED_STAGES = (Stage.DELIVERY, Stage.RATING, Stage.ARCHIVED)
 
+    # Nullable in the database for one release: the previous one, still serving during
+    # the upgrade, inserts plans without it (`of_year` reads those as the home one's).
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        null=True,
+        default=home_jurisdiction,
+        related_name="plans",
+        verbose_name="行政区划",
+        help_text="这份计划是哪一级政府的；同一行政区划每年一份计划。",
+    )
     year = models.PositiveSmallIntegerField(
         "年度",
-        unique=True,
         validators=[MinValueValidator(EARLIEST_DAY.year), MaxValueValidator(LAST_PLAN_YEAR)],
     )
     title = models.CharField("标题", max_length=200)
@@ -191,6 +231,13 @@ class Plan(models.Model):
         ordering = ["-year"]
         verbose_name = "年度计划"
         verbose_name_plural = "年度计划"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "year"],
+                name="one_plan_a_year_per_jurisdiction",
+                violation_error_message="本行政区划这一年度已有计划。",
+            )
+        ]
 
     def __str__(self):
         return f"{self.year}年 {self.title}"
@@ -413,6 +460,14 @@ class DepartmentQuerySet(models.QuerySet):
 
 
 class Department(models.Model):
+    jurisdiction = models.ForeignKey(  # nullable for one release, as a plan's
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        null=True,
+        default=home_jurisdiction,
+        related_name="departments",
+        verbose_name="行政区划",
+    )
     name = models.CharField("名称", max_length=100, unique=True)
     name_en = models.CharField("英文名称", max_length=200, blank=True)
     members = models.ManyToManyField(

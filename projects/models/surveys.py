@@ -23,7 +23,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from projects.models.plan_rules import PlanRule
-from projects.models.plans import Plan
+from projects.models.plans import Plan, in_published_plan
 from projects.models.review import official_field
 from projects.models.sites import OnlineRating, Site
 from projects.models.tracking import Project
@@ -41,7 +41,7 @@ IDENTIFIER_MAX = 200
 class SurveyQuerySet(models.QuerySet):
     def public(self):
         """Closed surveys of published plans: what anyone may read (results only)."""
-        return self.filter(state=Survey.State.CLOSED, plan__is_published=True)
+        return self.filter(in_published_plan("plan"), state=Survey.State.CLOSED)
 
 
 class Survey(models.Model):

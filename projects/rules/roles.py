@@ -27,6 +27,7 @@ DEMO_ACCOUNT_PREFIX = "demo-"
 MONEY = ["budget", "funding", "contract", "payment", "stepreport", "moneydocument"]
 
 READ = [
+    "projects.view_jurisdiction",
     "projects.view_plan",
     "projects.view_department",
     "projects.view_project",
@@ -96,7 +97,15 @@ PERMISSIONS = {
         *READ,
         *(
             f"projects.{action}_{model}"
-            for model in ["plan", "department", "project", "target", "measure", "milestone"]
+            for model in [
+                "jurisdiction",
+                "plan",
+                "department",
+                "project",
+                "target",
+                "measure",
+                "milestone",
+            ]
             for action in ["add", "change"]
         ),
         "projects.delete_measure",

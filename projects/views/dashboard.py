@@ -21,6 +21,7 @@ from projects.models import (
     answer_stats,
     end_of,
     helpfulness,
+    of_year,
     overdue_by_department,
     project_questions,
     project_story,
@@ -38,7 +39,8 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def published_plan(year):
-    return get_object_or_404(Plan.objects.published(), year=year)
+    """The home jurisdiction's published plan of `year` (with its jurisdiction), or 404."""
+    return get_object_or_404(Plan.objects.published().select_related("jurisdiction").of_year(year))
 
 
 def plan_context(request, plan, day=None):
@@ -133,7 +135,7 @@ def project_detail(request, year, number):
                 )
             )
         ),
-        plan__year=year,
+        of_year(year, "plan"),
         number=number,
     )
     project.load_history(request.as_of)

@@ -25,7 +25,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from projects.models import Notice, Plan, ProgressReport, Project
+from projects.models import Notice, Plan, ProgressReport, Project, of_year
 from projects.rules.formatting import display_name, figure, percent
 
 FEED_ENTRIES = 50  # a few weeks of reports across the plan; older ones are on the pages
@@ -90,7 +90,7 @@ class PlanFeed(Feed):
         return _("驿城区民生实事进度看板")
 
     def get_object(self, request, year):
-        plan = get_object_or_404(Plan.objects.published(), year=year)
+        plan = get_object_or_404(Plan.objects.published().of_year(year))
         return Source(plan, None, request)
 
     def title(self, source):
@@ -213,7 +213,9 @@ class PlanFeed(Feed):
 class ProjectFeed(PlanFeed):
     def get_object(self, request, year, number):
         project = get_object_or_404(
-            Project.objects.published().select_related("plan"), plan__year=year, number=number
+            Project.objects.published().select_related("plan"),
+            of_year(year, "plan"),
+            number=number,
         )
         return Source(project.plan, project, request)
 

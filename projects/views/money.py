@@ -6,7 +6,7 @@ from collections import defaultdict
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy
 
-from projects.models import Budget, Contract, Milestone, Project, Site
+from projects.models import Budget, Contract, Milestone, Project, Site, of_year
 from projects.rules import clock
 from projects.views.dashboard import plan_context
 from projects.views.sites import qr_code, short_path
@@ -35,7 +35,7 @@ def sign(request, year, number):
     project's 民生码."""
     project = get_object_or_404(
         Project.objects.published().select_related("plan", "lead_department"),
-        plan__year=year,
+        of_year(year, "plan"),
         number=number,
     )
     contracts = (

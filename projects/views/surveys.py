@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from projects.models import Survey
+from projects.models import Survey, of_year
 from projects.rules import surveys as arithmetic
 from projects.views.dashboard import plan_context, published_plan
 from projects.views.survey_forms import AnswerForm, CodeForm
@@ -95,7 +95,9 @@ def survey_results(request, year, pk):
     """One closed survey's results: each answer's share and its 95 % margin of error, or
     样本不足 below the minimum kept at the close; and the draw's record."""
     survey = get_object_or_404(
-        Survey.objects.public().select_related("plan", "project", "site"), plan__year=year, pk=pk
+        Survey.objects.public().select_related("plan", "project", "site"),
+        of_year(year, "plan"),
+        pk=pk,
     )
     context = {
         **plan_context(request, survey.plan),

@@ -66,7 +66,8 @@ def same_query_for_plan(request, year):
 def export_response(request, plan, table, kind):
     headers, rows = table.export_sheet()
     name = _("驿城区%(year)s年民生实事指标") % {"year": plan.year}
-    fallback = f"yicheng-{plan.year}-targets"  # for browsers that cannot take the Chinese
+    # For browsers that cannot take the Chinese: of the plan's jurisdiction.
+    fallback = f"{plan.jurisdiction.slug}-{plan.year}-targets"
     if request.as_of:
         name += _("（截至%(day)s）") % {"day": request.as_of.isoformat()}
         fallback += f"-{request.as_of:%Y%m%d}"

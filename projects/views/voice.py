@@ -12,7 +12,16 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from projects.models import Ballot, Candidate, Plan, PlanRule, Project, PublicInput, Rating
+from projects.models import (
+    Ballot,
+    Candidate,
+    Plan,
+    PlanRule,
+    Project,
+    PublicInput,
+    Rating,
+    of_year,
+)
 from projects.rules import clock
 from projects.views.dashboard import photo_of, plan_context
 from projects.views.voice_forms import (
@@ -30,7 +39,7 @@ def open_project(year, number):
     """A project of a published plan still taking questions, or 404."""
     return get_object_or_404(
         Project.objects.published().select_related("plan", "lead_department"),
-        plan__year=year,
+        of_year(year, "plan"),
         number=number,
         plan__in=Plan.objects.taking_input(),
     )
@@ -163,7 +172,7 @@ ask.accepts_public_photo = True
 def objection(request, year, number):
     """异议 to a project's 公示: only while it runs (a 404 page says so otherwise)."""
     project = get_object_or_404(
-        Project.objects.published().with_progress(), plan__year=year, number=number
+        Project.objects.published().with_progress(), of_year(year, "plan"), number=number
     )
     notice = project.open_notice
     context = {**form_context(request, project, None), "notice": notice}
@@ -215,7 +224,8 @@ PAGE_PROPOSALS = 50
 def cycle_plan(year):
     """A published plan with a public call on record, or 404 (a plan entered directly
     has none: its stage strip says so)."""
-    return get_object_or_404(Plan.objects.published().filter(call_opens__isnull=False), year=year)
+    called = Plan.objects.published().filter(call_opens__isnull=False)
+    return get_object_or_404(called.of_year(year))
 
 
 @never_cache  # its counts include posts not yet moderated, which move no version

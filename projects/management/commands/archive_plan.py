@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="记为归档人的账号（可选）")
 
     def handle(self, *args, year, user=None, **options):
-        plan = Plan.objects.filter(year=year).first()
+        plan = Plan.objects.of_year(year).first()
         if plan is None:
             raise CommandError(f"没有 {year} 年度的计划。")
         archivist = None

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         path = PLANS_DIR / f"{year}.toml"
         if not path.exists():
             raise CommandError(f"找不到 {path}。")
-        if Plan.objects.filter(year=year).exists():
+        if Plan.objects.of_year(year).exists():
             self.stdout.write(f"{year}年计划已存在，未作更改。")
             return
         with path.open("rb") as f:

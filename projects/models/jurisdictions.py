@@ -1,0 +1,135 @@
+"""Jurisdictions (行政区划): the tree of governments whose plans one deployment keeps,
+市 → 县 / 区 → 乡镇 / 街道 (issue 38).
+
+Where each rule lives:
+- the shape of the tree (a city at the top, a county or district under a city, a
+  township under a county): `Jurisdiction.clean`;
+- a jurisdiction and everything below it: `JurisdictionQuerySet.within` (by `path`, the
+  codes from the top, so a subtree is one indexed prefix, never a walk);
+- the jurisdiction an address without one means (/plans/2021/, the API's `plan=2021`):
+  `JurisdictionQuerySet.home`, settings.HOME_JURISDICTION.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+# The jurisdictions a deployment knows without being told: the home one of a fresh
+# install (settings.HOME_JURISDICTION) and the city above it, by their codes (GB/T 2260).
+KNOWN = {
+    "411700": {"name": "驻马店市", "name_en": "Zhumadian", "slug": "zhumadian", "level": "city"},
+    "411702": {
+        "name": "驿城区",
+        "name_en": "Yicheng District",
+        "slug": "yicheng",
+        "level": "county",
+        "parent": "411700",
+    },
+}
+
+
+class JurisdictionQuerySet(models.QuerySet):
+    def within(self, jurisdiction):
+        """`jurisdiction` and every level below it."""
+        return self.filter(path__startswith=jurisdiction.path)
+
+    def home(self):
+        """The jurisdiction an address without one means (settings.HOME_JURISDICTION),
+        made from `KNOWN` with the levels above it on first use (a fresh database)."""
+        return self.known(settings.HOME_JURISDICTION)
+
+    def known(self, code):
+        if found := self.filter(code=code).first():
+            return found
+        if code not in KNOWN:
+            raise Jurisdiction.DoesNotExist(
+                f"行政区划代码 {code} 不在数据库中，请先在管理后台添加。"
+            )
+        fields = dict(KNOWN[code])
+        parent = fields.pop("parent", None)
+        jurisdiction = Jurisdiction(code=code, parent=parent and self.known(parent), **fields)
+        jurisdiction.save()
+        return jurisdiction
+
+
+def home_jurisdiction():
+    """The default of a plan's and a department's jurisdiction: the home one's id."""
+    return Jurisdiction.objects.home().pk
+
+
+class Jurisdiction(models.Model):
+    class Level(models.TextChoices):
+        CITY = "city", _("市")
+        COUNTY = "county", _("县（区）")
+        TOWNSHIP = "township", _("乡镇（街道）")
+
+    # Which level each level sits under: a city at the top.
+    PARENT_LEVEL = {Level.CITY: None, Level.COUNTY: Level.CITY, Level.TOWNSHIP: Level.COUNTY}
+
+    code = models.CharField(
+        "行政区划代码",
+        max_length=12,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[0-9]{6}([0-9]{3})?$", "行政区划代码为 6 位（县级以上）或 9 位（乡镇）数字。"
+            )
+        ],
+        help_text="国家标准代码，如驿城区 411702、驻马店市 411700；乡镇、街道为 9 位。",
+    )
+    name = models.CharField("名称", max_length=60)
+    name_en = models.CharField("英文名称", max_length=120, blank=True)
+    slug = models.SlugField(
+        "英文简称",
+        max_length=40,
+        unique=True,
+        help_text="小写字母、数字和连字符，如 yicheng；用于数据包和下载文件的名字。",
+    )
+    level = models.CharField("层级", max_length=10, choices=Level)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="上级",
+    )
+    # The codes from the top, each followed by "/": a subtree is a prefix (`within`).
+    path = models.CharField(max_length=200, editable=False, db_index=True)
+    demo_data = models.BooleanField("演示数据", default=False, editable=False)
+
+    objects = JurisdictionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        old = self.path
+        self.path = self.path_of()
+        super().save(*args, **kwargs)
+        if old and old != self.path:  # moved, or its code corrected: the levels below follow
+            for below in Jurisdiction.objects.filter(path__startswith=old).exclude(pk=self.pk):
+                below.save()
+
+    def clean(self):
+        # Three levels each under the one above: no jurisdiction can sit below itself.
+        wanted = self.PARENT_LEVEL.get(self.level)
+        parent = self.parent
+        if self.level and wanted is None and parent is not None:
+            raise ValidationError({"parent": "市是最高一级，不填上级。"})
+        if wanted is not None and (parent is None or parent.level != wanted):
+            raise ValidationError(
+                {"parent": f"{self.Level(self.level).label}的上级须为{self.Level(wanted).label}。"}
+            )
+
+    def path_of(self):
+        return f"{self.parent.path if self.parent else ''}{self.code}/"
