@@ -121,6 +121,13 @@ class OfTheHomeJurisdiction:
             kwargs["empty_label"] = None
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "jurisdiction":  # no other to add, change or pick from here
+            widget = field.widget
+            widget.can_add_related = widget.can_change_related = widget.can_view_related = False
+        return field
+
 
 @admin.register(Plan)
 class PlanAdmin(OfTheHomeJurisdiction, HistoryAdmin):
