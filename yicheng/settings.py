@@ -99,6 +99,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # the API's plan=2021 (projects/models/jurisdictions.py). 驿城区 unless a city's or
 # another county's deployment says otherwise.
 HOME_JURISDICTION = env_str("HOME_JURISDICTION", default="411702")
+# (the pattern of projects/models/jurisdictions.py's CODE_PATTERN: no model loads here)
 if not re.fullmatch(r"[0-9]{6}([0-9]{3})?", HOME_JURISDICTION):
     raise ImproperlyConfigured(
         f"HOME_JURISDICTION must be a 6- or 9-digit code, like 411702, not {HOME_JURISDICTION!r}."

@@ -15,6 +15,7 @@ from ninja import Schema
 from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from projects.models import (
+    CODE_PATTERN,
     EARLIEST_DAY,
     LAST_PLAN_YEAR,
 )
@@ -142,11 +143,6 @@ def _page_size_description():
         "default": PAGE_SIZE,
         "max": MAX_PAGE_SIZE,
     }
-
-
-# A jurisdiction's code (行政区划代码, projects/models/jurisdictions.py): 6 digits for a city,
-# county or district, 9 for a township.
-CODE_PATTERN = r"^[0-9]{6}([0-9]{3})?$"
 
 
 def _code(value):

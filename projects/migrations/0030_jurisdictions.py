@@ -92,10 +92,6 @@ class Migration(migrations.Migration):
                 ),
                 ("path", models.CharField(db_index=True, editable=False, max_length=200)),
                 (
-                    "demo_data",
-                    models.BooleanField(default=False, editable=False, verbose_name="演示数据"),
-                ),
-                (
                     "parent",
                     models.ForeignKey(
                         blank=True,
@@ -160,10 +156,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("path", models.CharField(db_index=True, editable=False, max_length=200)),
-                (
-                    "demo_data",
-                    models.BooleanField(default=False, editable=False, verbose_name="演示数据"),
-                ),
                 ("history_id", models.AutoField(primary_key=True, serialize=False)),
                 ("history_date", models.DateTimeField(db_index=True)),
                 ("history_change_reason", models.CharField(max_length=100, null=True)),

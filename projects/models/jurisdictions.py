@@ -31,6 +31,11 @@ KNOWN = {
 }
 
 
+# A jurisdiction's code: 6 digits for a city, county or district, 9 for a township (the
+# API's ?jurisdiction= reads the same; settings.py repeats it, loaded before any model).
+CODE_PATTERN = r"^[0-9]{6}([0-9]{3})?$"
+
+
 class JurisdictionQuerySet(models.QuerySet):
     def within(self, jurisdiction):
         """`jurisdiction` and every level below it."""
@@ -74,9 +79,7 @@ class Jurisdiction(models.Model):
         max_length=12,
         unique=True,
         validators=[
-            RegexValidator(
-                r"^[0-9]{6}([0-9]{3})?$", "行政区划代码为 6 位（县级以上）或 9 位（乡镇）数字。"
-            )
+            RegexValidator(CODE_PATTERN, "行政区划代码为 6 位（县级以上）或 9 位（乡镇）数字。")
         ],
         help_text="国家标准代码，如驿城区 411702、驻马店市 411700；乡镇、街道为 9 位。",
     )
@@ -99,7 +102,6 @@ class Jurisdiction(models.Model):
     )
     # The codes from the top, each followed by "/": a subtree is a prefix (`within`).
     path = models.CharField(max_length=200, editable=False, db_index=True)
-    demo_data = models.BooleanField("演示数据", default=False, editable=False)
 
     objects = JurisdictionQuerySet.as_manager()
     history = HistoricalRecords()
