@@ -352,19 +352,15 @@ def rows(plan, site):
     )
     ratings = Rating.objects.public().filter(project__plan=plan).select_related("project__plan")
     money = {
-        "budgets": [
-            schemas.BudgetRecord.of(e, site) for e in records.public_money(Budget, plan.year)
-        ],
-        "funds": [
-            schemas.FundingRecord.of(e, site) for e in records.public_money(Funding, plan.year)
-        ],
+        "budgets": [schemas.BudgetRecord.of(e, site) for e in records.public_money(Budget, plan)],
+        "funds": [schemas.FundingRecord.of(e, site) for e in records.public_money(Funding, plan)],
         "contracts": [
-            schemas.ContractRecord.of(e, site) for e in records.public_money(Contract, plan.year)
+            schemas.ContractRecord.of(e, site) for e in records.public_money(Contract, plan)
         ],
         "payments": [
-            schemas.PaymentRecord.of(e, site) for e in records.public_money(Payment, plan.year)
+            schemas.PaymentRecord.of(e, site) for e in records.public_money(Payment, plan)
         ],
-        "steps": [schemas.StepRecord.of(step, site) for step in records.public_steps(plan.year)],
+        "steps": [schemas.StepRecord.of(step, site) for step in records.public_steps(plan)],
     }
     money["money_documents"] = [
         {**document, "table": name, "entry": record["id"]}
@@ -409,7 +405,7 @@ def rows(plan, site):
             .select_related("plan", "project", "department")
             .order_by("opened_at", "pk")
         ],
-        "sites": [schemas.SiteRecord.of(s, site) for s in records.public_sites(plan.year, None)],
+        "sites": [schemas.SiteRecord.of(s, site) for s in records.public_sites(plan, None)],
         "online_ratings": [
             schemas.OnlineRatingRecord.of(row, site)
             for row in records.online_rating_rows(
@@ -417,7 +413,7 @@ def rows(plan, site):
             )
         ],
         "surveys": [
-            schemas.SurveyRecord.of(survey, site) for survey in records.public_surveys(plan.year)
+            schemas.SurveyRecord.of(survey, site) for survey in records.public_surveys(plan)
         ],
         "questions": [schemas.QuestionRecord.of(item, site) for item in questions],
         "proposals": [schemas.ProposalRecord.of(item, site) for item in proposals],

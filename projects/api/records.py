@@ -93,11 +93,11 @@ MONEY_ORDER = {
 }
 
 
-def public_money(model, year=None, project=None):
+def public_money(model, choice=None, project=None):
     """The public entries of a money model (`public()`: approved, of published plans) of
     the plans a `?plan=` chooses, corrections and the entries they correct alike (each
     row says what it corrects), newest plan first, then by project."""
-    found = in_plans(model.objects.public(), year, "project__plan")
+    found = in_plans(model.objects.public(), choice, "project__plan")
     if model is Payment:  # a node is shown with its contract, never without it
         found = found.filter(contract__in=Contract.objects.public())
     if project is not None:
@@ -107,12 +107,12 @@ def public_money(model, year=None, project=None):
     return with_public_documents(found)
 
 
-def public_steps(year=None, project=None):
+def public_steps(choice=None, project=None):
     """The procedure steps of published plans with the public documents of their approved
     reports, newest plan first, then by project and planned date. A step's `done_on` is
     written only by an approved report, so it is public as it stands."""
     found = in_plans(
-        Milestone.objects.filter(in_published_plan("project__plan")), year, "project__plan"
+        Milestone.objects.filter(in_published_plan("project__plan")), choice, "project__plan"
     )
     if project is not None:
         found = found.filter(project__number=project)
@@ -124,9 +124,9 @@ def public_steps(year=None, project=None):
     )
 
 
-def public_sites(year, as_of, project=None):
+def public_sites(choice, as_of, project=None):
     """The public sites of the chosen plans with a stage on the day, in a stable order."""
-    found = in_plans(Site.objects.public(), year, "target__project__plan")
+    found = in_plans(Site.objects.public(), choice, "target__project__plan")
     if project is not None:
         found = found.filter(target__project__number=project)
     found = found.order_by("-target__project__plan__year", "target__project__number", "pk")
@@ -143,12 +143,12 @@ def online_rating_rows(found):
     )
 
 
-def public_surveys(year=None, project=None):
+def public_surveys(choice=None, project=None):
     """The closed surveys of published plans (`Survey.objects.public()`) of the plans a
     `?plan=` chooses, each with its answers counted by verdict in the same query
     (`answers_<verdict>`, read by `survey_results`); never the list, codes or comments.
     Newest plan first, then by project and close."""
-    found = in_plans(Survey.objects.public(), year)
+    found = in_plans(Survey.objects.public(), choice)
     if project is not None:
         found = found.filter(project__number=project)
     counts = {
@@ -181,7 +181,10 @@ def chosen_plans(choice):
     """The published plans chosen by ?plan= and ?jurisdiction= (a year, or the
     parameters' PlanChoice) as a list: the year's plan of the jurisdiction (by default
     the home one), or every year of the jurisdiction, or none when it has none, so that
-    it filters as any parameter does; None for every published plan."""
+    it filters as any parameter does; None for every published plan. A Plan (a
+    package's, projects/api/archive.py) chooses itself, whatever its jurisdiction."""
+    if isinstance(choice, Plan):
+        return list(Plan.objects.published().filter(pk=choice.pk))
     year = getattr(choice, "year", choice)
     code = getattr(choice, "jurisdiction", None)
     if year is None and code is None:
@@ -193,8 +196,8 @@ def chosen_plans(choice):
     return list(plans if year is None else plans.filter(year=year))
 
 
-def in_plans(found, year, field="plan"):
-    """`found` within the published plan of `year` (?plan=): nothing when that year has
-    none; every published plan's when none is given."""
-    chosen = chosen_plans(year)
+def in_plans(found, choice, field="plan"):
+    """`found` within the published plans of `choice` (`chosen_plans`): nothing when
+    there is none; every published plan's when nothing is chosen."""
+    chosen = chosen_plans(choice)
     return found if chosen is None else found.filter(**{f"{field}__in": chosen})
