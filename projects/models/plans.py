@@ -41,10 +41,16 @@ def in_published_plan(path=None):
     only, so another level's plans are kept in the admin until they have addresses
     of their own (issue 38). A subquery of the one code, not a join."""
     prefix = f"{path}__" if path else ""
+    return Q(**{f"{prefix}is_published": True}) & in_home_jurisdiction(path)
+
+
+def in_home_jurisdiction(path=None):
+    """The filter for the home jurisdiction's plans (settings.HOME_JURISDICTION), by a
+    subquery of its code, or (with `path`) for their rows. A plan the previous release
+    made while the upgrade ran has none: it is the home one's."""
+    prefix = f"{path}__" if path else ""
     home = Jurisdiction.objects.filter(code=settings.HOME_JURISDICTION).values("pk")
-    return Q(**{f"{prefix}is_published": True}) & (
-        Q(**{f"{prefix}jurisdiction__in": home}) | Q(**{f"{prefix}jurisdiction__isnull": True})
-    )
+    return Q(**{f"{prefix}jurisdiction__in": home}) | Q(**{f"{prefix}jurisdiction__isnull": True})
 
 
 def of_year(year, path=None, jurisdiction=None):
@@ -53,12 +59,11 @@ def of_year(year, path=None, jurisdiction=None):
     rows that belong to it: one year means one plan, whatever other levels the
     database holds."""
     prefix = f"{path}__" if path else ""
-    if jurisdiction is None:  # (a plan the previous release made while upgrading has none)
-        where = Q(**{f"{prefix}jurisdiction__code": settings.HOME_JURISDICTION}) | Q(
-            **{f"{prefix}jurisdiction__isnull": True}
-        )
-    else:
-        where = Q(**{f"{prefix}jurisdiction": jurisdiction})
+    where = (
+        in_home_jurisdiction(path)
+        if jurisdiction is None
+        else Q(**{f"{prefix}jurisdiction": jurisdiction})
+    )
     return Q(**{f"{prefix}year": year}) & where
 
 
@@ -143,7 +148,7 @@ class Plan(models.Model):
     PLEDGED_STAGES = (Stage.DELIVERY, Stage.RATING, Stage.ARCHIVED)
 
     # Nullable in the database for one release: the previous one, still serving during
-    # the upgrade, inserts plans without it (`of_year` reads those as the home one's).
+    # the upgrade, inserts plans without it (`in_home_jurisdiction` counts them as home's).
     jurisdiction = models.ForeignKey(
         Jurisdiction,
         on_delete=models.PROTECT,
