@@ -7,6 +7,7 @@ from projects.views import (
     data,
     feeds,
     follow,
+    levels,
     matters,
     money,
     money_documents,
@@ -78,6 +79,8 @@ urlpatterns = [
     path("plans/<int:year>/call/comment/sent/", voice.commented, name="commented"),
     path("plans/<int:year>/method/", dashboard.method, name="method"),
     path("plans/<int:year>/departments/", dashboard.departments, name="departments"),
+    # A city's (or county's) levels below it side by side (views/levels.py).
+    path("plans/<int:year>/levels/", levels.levels, name="levels"),
     path("plans/<int:year>/sites/", sites.plan_sites, name="sites"),
     # The 民生码's short, stable addresses: /m/p<project id>, /m/s<site id>.
     re_path(rf"^m/{SPOT}$", sites.spot, name="spot"),

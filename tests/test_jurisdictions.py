@@ -100,8 +100,8 @@ def test_a_year_without_a_jurisdiction_means_the_home_ones(client, home, sibling
     assert sorted(row["title"] for row in every_year) == sorted(["2020年的实事", ours.title])
 
 
-def test_another_levels_plan_is_kept_in_the_admin_and_shown_nowhere_public(client, home, sibling):
-    # Its addresses would name a year only, the home one's: it waits for its own.
+def test_another_levels_plan_is_shown_at_its_own_addresses_only(client, home, sibling):
+    # The addresses without a code are the home one's; the API's without ?jurisdiction=.
     ours = ProjectFactory(plan__year=2021, plan__jurisdiction=home, title="城镇新增就业")
     theirs = ProjectFactory(
         plan=PlanFactory(year=2021, jurisdiction=sibling), number=ours.number, title="西平县的实事"
@@ -113,14 +113,18 @@ def test_another_levels_plan_is_kept_in_the_admin_and_shown_nowhere_public(clien
         reverse("projects:project", args=[2021, ours.number]),
         "/api/v1/projects/",
         "/api/v1/plans/",
-        "/api/v1/projects/?plan=2021&jurisdiction=411721",
-        "/api/v1/projects/?jurisdiction=411721",
+        "/api/v1/projects/?plan=2021",
         "/data/",
     ]:
         shown = client.get(address).content.decode()
         assert "西平县" not in shown, address
     assert client.get(reverse("projects:plan", args=[2019])).status_code == 404
-    assert theirs.plan.is_published
+    found = client.get("/api/v1/projects/?jurisdiction=411721").json()["results"]
+    assert [(p["title"], p["url"]) for p in found] == [
+        ("西平县的实事", f"http://testserver/411721/plans/2021/projects/{theirs.number}/"),
+        ("西平县2019年的实事", found[1]["url"]),
+    ]
+    assert client.get(f"/411721/plans/2021/projects/{theirs.number}/").status_code == 200
 
 
 @pytest.mark.parametrize("code", ["4117", "41170x", "4117020011"])

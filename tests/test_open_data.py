@@ -16,6 +16,7 @@ from projects.api import datadoc
 from projects.models import (
     Ballot,
     Candidate,
+    Jurisdiction,
     Matter,
     Notice,
     OnlineRating,
@@ -194,6 +195,12 @@ def test_the_documented_fields_are_exactly_those_the_api_returns(client, target)
         population=100, list_sha256="0" * 64, seed="1" * 64, sample_size=50,
         drawn_at=clock.now(), closed_at=clock.now(), min_responses=30,
     )  # fmt: skip
+    # A 街道 below the district with its plan (issue 38).
+    town = Jurisdiction.objects.create(
+        code="411702001", name="西园街道", slug="xiyuan", level="township",
+        parent=Jurisdiction.objects.home(),
+    )  # fmt: skip
+    PlanFactory(year=2021, jurisdiction=town)
     for endpoint in datadoc.documentation(2021):
         (record,) = client.get(endpoint["path"]).json()["results"]
         documented = [name for name, _kind, _meaning in endpoint["fields"]]
@@ -330,11 +337,12 @@ def test_the_csv_lists_plans_projects_and_dates_in_order(client, plan):
     assert keys == sorted(keys)
 
 
-def test_the_csv_streams_in_one_query_however_many_rows(client, plan):
+def test_the_csv_streams_in_two_queries_however_many_rows(client, plan):
     build_plan(plan, projects=1, targets_per_project=1, reports_per_target=1)
     small = csv_queries(client)
     build_plan(PlanFactory(year=2020), projects=3, targets_per_project=3, reports_per_target=5)
-    assert csv_queries(client) == small == 1  # the reports with their plan, project, target
+    # the jurisdiction (its name names the file), the reports with plan, project, target
+    assert csv_queries(client) == small == 2
 
 
 def csv_queries(client):

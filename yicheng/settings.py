@@ -141,11 +141,15 @@ MIDDLEWARE = [
     "yicheng.siteurl.SiteAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # A cached public page is answered here, before the rest of the stack runs, with
-    # the headers the middleware below gave it (projects/web/freshness.py).
     # Before the page cache, which answers repeats without anything else counting them.
     "projects.api.throttle.ApiRateLimitMiddleware",
+    # /411721/plans/2021/: the jurisdiction an address names, served for the request
+    # (projects/web/addresses.py); before the page cache, which keys on the whole path.
+    "projects.web.addresses.JurisdictionAddressMiddleware",
+    # A cached public page is answered here, before the rest of the stack runs, with
+    # the headers the middleware below gave it (projects/web/freshness.py).
     "projects.web.freshness.PageCacheMiddleware",
+    "projects.web.addresses.KnownJurisdictionMiddleware",
     # Other answers compressed (static files come precompressed from whitenoise, cached
     # pages from the page cache). Django's gzip pads each response against BREACH.
     "django.middleware.gzip.GZipMiddleware",

@@ -496,7 +496,10 @@ def build(plan, site, created=None):
     announcement = {"title": plan.source_name or plan.title}  # where the pledges were made
     if plan.source_url:
         announcement["path"] = plan.source_url
-    sources = [announcement, {"title": "驿城区民生实事进度看板（经审核公开的填报）", "path": home}]
+    sources = [
+        announcement,
+        {"title": f"{plan.jurisdiction.name}民生实事进度看板（经审核公开的填报）", "path": home},
+    ]
     descriptor = {
         "profile": "tabular-data-package",
         "name": package_name(plan),

@@ -1,11 +1,11 @@
 """The open data page's documentation, read from the API's document in the visitor's
 language."""
 
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from projects.api.endpoints import api
+from projects.web.addresses import api_path
 
 KINDS = {
     "integer": _("整数"),
@@ -42,7 +42,7 @@ def kind(schema):
 def documentation(example_year):
     """The endpoints for the open data page: name, path, an example URL, what it
     lists, its parameters and its record's fields (name, kind, meaning)."""
-    document = api.get_openapi_schema(path_prefix=reverse("projects:api-root"))
+    document = api.get_openapi_schema(path_prefix=api_path("projects:api-root"))
     components = document["components"]["schemas"]
     endpoints = []
     for url, item in document["paths"].items():

@@ -7,6 +7,9 @@ endpoints here check and return, what /api/v1/openapi.json describes (with its
 reference page at /api/v1/docs/), and what the open data page (/data/) documents
 (`datadoc.documentation`). A field exists in all three or in none.
 
+- A request is of one jurisdiction, ?jurisdiction= (by default the home one,
+  settings.HOME_JURISDICTION): every list is its data, every link its pages'
+  (`web.addresses.answering_for`), as the pages at its address (/411781/…) show.
 - Every list starts from a public queryset: `Plan.objects.published()`,
   `Project.objects.published()`, `ProgressReport.objects.public()`; evidence is only
   that of those reports. Nothing unapproved is ever listed or counted. A survey is
@@ -28,11 +31,13 @@ reference page at /api/v1/docs/), and what the open data page (/data/) documents
 """
 
 import functools
+import re
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Query
@@ -47,6 +52,7 @@ from projects.api.parameters import (
     CycleFilters,
     Error,
     GeoFilters,
+    LevelFilters,
     MatterFilters,
     PlanFilters,
     ProjectFilters,
@@ -72,6 +78,7 @@ from projects.api.schemas import (
     CommentRecord,
     ContractRecord,
     FundingRecord,
+    LevelRecord,
     MatterRecord,
     NoticeRecord,
     ObjectionRecord,
@@ -93,11 +100,13 @@ from projects.api.schemas import (
     TargetRecord,
 )
 from projects.models import (
+    CODE_PATTERN,
     Ballot,
     Budget,
     Candidate,
     Contract,
     Funding,
+    Jurisdiction,
     Matter,
     Notice,
     OnlineRating,
@@ -110,9 +119,12 @@ from projects.models import (
     Supervision,
     Tally,
     Target,
+    rollup,
+    served_code,
     sites_geojson,
 )
 from projects.rules import clock
+from projects.web.addresses import answering_for, api_path
 from projects.web.freshness import cached_public
 
 
@@ -160,7 +172,11 @@ def read_only(view):
             response["Allow"] = "GET, HEAD"
             return response
         request.method = "GET"  # ninja dispatches HEAD nowhere
-        with translation.override("zh-hans"):  # one document, whatever the cookie says
+        code = request.GET.get("jurisdiction") or settings.HOME_JURISDICTION
+        if not re.fullmatch(CODE_PATTERN, code):
+            return error_response(400, "jurisdiction", *PARAMETER_ERRORS["jurisdiction"])
+        # one jurisdiction's data, its rows' links at its addresses (web/addresses.py)
+        with translation.override("zh-hans"), answering_for(code):
             return view(request, *args, **kwargs)
 
     return wrapped
@@ -462,9 +478,16 @@ def steps(request, filters: Query[QuestionFilters]):
     return paginated(request, filters, public_steps(filters.plan, filters.project), StepRecord)
 
 
+@endpoint("levels", LevelRecord, _("下辖各级的计划及其完成率、各状态件数和滞后的实事。"))
+def levels(request, filters: Query[LevelFilters]):
+    jurisdiction = Jurisdiction.objects.filter(code=served_code()).first()
+    found = rollup(jurisdiction, filters.plan, filters.as_of) if jurisdiction else []
+    return paginated(request, filters, found, LevelRecord)
+
+
 def openapi_json(request):
     """The document, in UTF-8 like the rest of the API (ninja's own escapes it)."""
-    document = api.get_openapi_schema(path_prefix=reverse("projects:api-root"))
+    document = api.get_openapi_schema(path_prefix=api_path("projects:api-root"))
     return JsonResponse(
         document, encoder=NinjaJSONEncoder, json_dumps_params={"ensure_ascii": False}
     )

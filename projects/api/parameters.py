@@ -163,9 +163,10 @@ Code = Annotated[
 
 @dataclass(frozen=True)
 class PlanChoice:
-    """?plan= with ?jurisdiction=, as `records.chosen_plans` reads them: a year alone is
-    the home jurisdiction's (settings.HOME_JURISDICTION), a jurisdiction alone every
-    year of it, neither every published plan."""
+    """?plan= with ?jurisdiction=, as `records.chosen_plans` reads them: the year's plan
+    of the jurisdiction, by default the home one (settings.HOME_JURISDICTION); without
+    a year every published plan of it. The API answers each request for one
+    jurisdiction (`endpoints.read_only`), so the lists without ?plan= read it too."""
 
     year: int | None
     jurisdiction: str | None
@@ -177,8 +178,8 @@ class ChoosesPlan(Schema):
     jurisdiction: Code = Field(
         None,
         description=_(
-            "行政区划代码，如 411702（驿城区）：只列出该行政区划的计划；"
-            "不填时，plan 指本站所属行政区划的年度计划，不填 plan 则为全部行政区划"
+            "行政区划代码，如 411781：只列出该行政区划的数据，链接指向它的页面；"
+            "不填为本站所属的行政区划（如驿城区 411702）"
         ),
     )
 
@@ -201,6 +202,18 @@ class PlanFilters(Paging):
 
 class ProjectFilters(ChoosesPlan, Paging):
     plan: Year = Field(None, description=_("年度，如 2021；不填则为全部公开的年度计划"))
+    as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）：只计入该日及以前的填报，进度按当日判断"))
+
+
+class LevelFilters(Paging):
+    jurisdiction: Code = Field(
+        None,
+        description=_(
+            "行政区划代码，如 411700（驻马店市）：列出它以下各级的计划；"
+            "不填为本站所属的行政区划（如驿城区 411702）"
+        ),
+    )
+    plan: Year = Field(None, description=_("年度，如 2021；不填则为各年度，最新年度在前"))
     as_of: Day = as_of_field(_("历史日期（YYYY-MM-DD）：只计入该日及以前的填报，进度按当日判断"))
 
 

@@ -26,6 +26,7 @@ from projects.models import (
 from projects.models.surveys import SurveyResults
 from projects.rules import clock, pace
 from projects.rules.formatting import figure, percent_value
+from projects.web.addresses import api_reverse
 
 
 def decimal_text(value):
@@ -50,7 +51,7 @@ def absolute(site, path):
 
 def plan_list(site, name, plan):
     """The URL of an API list (`name`) filtered to `plan`."""
-    return absolute(site, f"{reverse(name)}?plan={plan.year}")
+    return absolute(site, api_reverse(name, plan=plan.year))
 
 
 def on_call_page(site, item, letter):

@@ -32,6 +32,7 @@ from projects.models import (
     Candidate,
     Contract,
     Evidence,
+    Jurisdiction,
     Milestone,
     PublicInput,
     Rating,
@@ -43,6 +44,7 @@ from projects.models import (
 )
 from projects.rules import pace
 from projects.rules.formatting import share
+from projects.web.addresses import addressed_to, api_reverse
 
 Url = Annotated[str, WithJsonSchema({"type": "string", "format": "uri"})]
 
@@ -169,6 +171,66 @@ class ProjectRecord(Record):
     }
 
 
+def at_its_address(read):
+    """`read(level, site)` with `reverse()` naming the level's own addresses."""
+
+    def reading(level, site):
+        with addressed_to(level.plan.jurisdiction):
+            return read(level, site)
+
+    return reading
+
+
+class LevelRecord(Record):
+    """A level below the jurisdiction asked for, its plan of a year and its figures: a
+    row of the city's page of its levels (/411700/plans/2021/levels/)."""
+
+    jurisdiction: str = Field(description=_("行政区划代码"))
+    name: str = Field(description=_("行政区划名称"))
+    level: Literal[tuple(Jurisdiction.Level.values)] = Field(
+        description=_("层级：county 县（区），township 乡镇（街道）")
+    )
+    parent: str = Field(description=_("上级行政区划代码"))
+    plan: int = Field(description=_("年度"))
+    title: str = Field(description=_("计划标题"))
+    demo_data: bool = Field(description=_("为 true 时进度是演示数据，不是真实填报"))
+    projects: int = Field(description=_("实事件数"))
+    percent: Percent | None = Field(
+        description=_("完成率：各项实事完成率的平均数（未填报按 0 计），均未填报时为 null")
+    )
+    expected_percent: Percent | None = Field(description=_("序时进度"))
+    statuses: dict[StatusCode, int] = Field(description=_("各状态的实事件数（只列出有的状态）"))
+    behind: list[int] = Field(description=_("滞后（推进缓慢、严重滞后、逾期未完成）的实事序号"))
+    url: Url = Field(description=_("该级计划的页面"))
+    projects_url: Url = Field(description=_("该级计划的实事（本接口）"))
+
+    READ: ClassVar[dict] = {
+        "jurisdiction": lambda level, site: level.plan.jurisdiction.code,
+        "name": lambda level, site: level.plan.jurisdiction.name,
+        "level": lambda level, site: level.plan.jurisdiction.level,
+        "parent": lambda level, site: level.plan.jurisdiction.parent.code,
+        "plan": lambda level, site: level.plan.year,
+        "title": lambda level, site: level.plan.title,
+        "demo_data": lambda level, site: level.plan.demo_data,
+        "projects": lambda level, site: len(level.projects),
+        "percent": lambda level, site: rounded(level.percent),
+        "expected_percent": lambda level, site: rounded(level.expected_percent),
+        "statuses": lambda level, site: {
+            status: n for status in pace.SEVERITY if (n := level.count(status))
+        },
+        "behind": lambda level, site: [project.number for project in level.behind],
+        "url": at_its_address(lambda level, site: absolute(site, level.plan.get_absolute_url())),
+        "projects_url": lambda level, site: absolute(
+            site,
+            api_reverse(
+                "projects:api_projects",
+                plan=level.plan.year,
+                jurisdiction=level.plan.jurisdiction.code,
+            ),
+        ),
+    }
+
+
 class TargetRecord(Record):
     id: int = Field(description=_("指标编号，长期不变"))
     plan: int = Field(description=_("年度"))
@@ -203,7 +265,7 @@ class TargetRecord(Record):
         "status_label": lambda t, site: status_label(t.status),
         "url": lambda t, site: absolute(site, t.get_absolute_url()),
         "reports_url": lambda t, site: absolute(
-            site, f"{reverse('projects:api_reports')}?target={t.pk}"
+            site, api_reverse("projects:api_reports", target=t.pk)
         ),
     }
 

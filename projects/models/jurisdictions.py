@@ -7,13 +7,19 @@ Where each rule lives:
 - a jurisdiction and everything below it: `JurisdictionQuerySet.within` (by `path`, the
   codes from the top, so a subtree is one indexed prefix, never a walk);
 - the jurisdiction an address without one means (/plans/2021/, the API's `plan=2021`):
-  `JurisdictionQuerySet.home`, settings.HOME_JURISDICTION.
+  `JurisdictionQuerySet.home`, settings.HOME_JURISDICTION;
+- the jurisdiction a request is answered for (/411721/plans/2021/ is 411721's, an
+  address without a code the home one's): `served_code`, set by web/addresses.py.
 """
 
+from contextlib import contextmanager
+
+from asgiref.local import Local
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -34,6 +40,33 @@ KNOWN = {
 # A jurisdiction's code: 6 digits for a city, county or district, 9 for a township (the
 # API's ?jurisdiction= reads the same; settings.py repeats it, loaded before any model).
 CODE_PATTERN = r"^[0-9]{6}([0-9]{3})?$"
+
+
+# The jurisdiction the request being answered is addressed to, set for the request's
+# length by web/addresses.py as Django's translation.override sets a language: every
+# public queryset (models/plans.py `in_published_plan`) then answers for it, without each
+# view and template passing it down. Unset (the admin, commands, tasks): the home one.
+_served = Local()
+
+
+def served_code():
+    """The code of the jurisdiction being served: the address's, or the home one."""
+    return getattr(_served, "code", None) or settings.HOME_JURISDICTION
+
+
+def serves_home():
+    return served_code() == settings.HOME_JURISDICTION
+
+
+@contextmanager
+def serving(code):
+    """Answer for the jurisdiction of `code` inside the block."""
+    before = getattr(_served, "code", None)
+    _served.code = code
+    try:
+        yield
+    finally:
+        _served.code = before
 
 
 class JurisdictionQuerySet(models.QuerySet):
@@ -132,6 +165,20 @@ class Jurisdiction(models.Model):
             raise ValidationError(
                 {"parent": f"{self.Level(self.level).label}的上级须为{self.Level(wanted).label}。"}
             )
+
+    @property
+    def shown_name(self):
+        """The name in the language of the page: the English one where entered."""
+        return (get_language() == "en" and self.name_en) or self.name
+
+    @property
+    def is_home(self):
+        return self.code == settings.HOME_JURISDICTION
+
+    def address_prefix(self):
+        """What its public addresses start with after the site's own: "" for the home
+        jurisdiction (every address of one district stays as it was), else "<code>/"."""
+        return "" if self.is_home else f"{self.code}/"
 
     def path_of(self):
         return f"{self.parent.path if self.parent else ''}{self.code}/"

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projects.models.fields import CALL_MIN_DAYS, CALL_RULES, EARLIEST_DAY, LAST_PLAN_YEAR
-from projects.models.jurisdictions import Jurisdiction, home_jurisdiction
+from projects.models.jurisdictions import Jurisdiction, home_jurisdiction, served_code
 from projects.models.plan_rules import PlanRule, RulesInForce
 from projects.rules import clock, pace
 
@@ -36,31 +36,34 @@ def in_published_plan(path=None):
     `path`, the way from a row to its plan: "plan", "project__plan") for the rows that
     belong to one. Every `public()` queryset starts from it.
 
-    Only the home jurisdiction's plans (settings.HOME_JURISDICTION) are public here:
-    the public addresses (/plans/<year>/, the API's links, the packages) name a year
-    only, so another level's plans are kept in the admin until they have addresses
-    of their own (issue 38). A subquery of the one code, not a join."""
+    Only the served jurisdiction's plans are public on a page (`served_code`: the one
+    its address names, /411721/plans/2021/, else the home one): every address names
+    a year, and a year means one plan within a jurisdiction, so no page of one level
+    can show another's figures or input (issue 38). A subquery of one code, no join."""
     prefix = f"{path}__" if path else ""
-    return Q(**{f"{prefix}is_published": True}) & in_home_jurisdiction(path)
+    return Q(**{f"{prefix}is_published": True}) & in_served_jurisdiction(path)
 
 
-def in_home_jurisdiction(path=None):
-    """The filter for the home jurisdiction's plans (settings.HOME_JURISDICTION), by a
-    subquery of its code, or (with `path`) for their rows. A plan the previous release
-    made while the upgrade ran has none: it is the home one's."""
+def in_served_jurisdiction(path=None):
+    """The filter for the served jurisdiction's plans (`served_code`), by a subquery of
+    its code, or (with `path`) for their rows. A plan the previous release made while
+    the upgrade ran has none: it is the home one's."""
     prefix = f"{path}__" if path else ""
-    home = Jurisdiction.objects.filter(code=settings.HOME_JURISDICTION).values("pk")
-    return Q(**{f"{prefix}jurisdiction__in": home}) | Q(**{f"{prefix}jurisdiction__isnull": True})
+    code = served_code()
+    served = Q(**{f"{prefix}jurisdiction__in": Jurisdiction.objects.filter(code=code).values("pk")})
+    if code != settings.HOME_JURISDICTION:
+        return served
+    return served | Q(**{f"{prefix}jurisdiction__isnull": True})
 
 
 def of_year(year, path=None, jurisdiction=None):
-    """The filter for the plan of `year` within `jurisdiction`, by default the home one
-    (settings.HOME_JURISDICTION), or (with `path`, as in `in_published_plan`) for the
-    rows that belong to it: one year means one plan, whatever other levels the
-    database holds."""
+    """The filter for the plan of `year` within `jurisdiction`, by default the served
+    one (`served_code`: the address's, else settings.HOME_JURISDICTION), or (with
+    `path`, as in `in_published_plan`) for the rows that belong to it: one year means
+    one plan, whatever other levels the database holds."""
     prefix = f"{path}__" if path else ""
     where = (
-        in_home_jurisdiction(path)
+        in_served_jurisdiction(path)
         if jurisdiction is None
         else Q(**{f"{prefix}jurisdiction": jurisdiction})
     )
@@ -73,9 +76,16 @@ class PlanQuerySet(models.QuerySet):
         return self.filter(in_published_plan())
 
     def of_year(self, year, jurisdiction=None):
-        """The plan of `year` within `jurisdiction` (at most one), by default the home
+        """The plan of `year` within `jurisdiction` (at most one), by default the served
         jurisdiction's: what /plans/<year>/ and the API's `plan=<year>` mean."""
         return self.filter(of_year(year, jurisdiction=jurisdiction))
+
+    def below(self, jurisdiction):
+        """Published plans of the levels below `jurisdiction` (a city's counties and
+        townships: its roll-up), whichever jurisdiction the address serves."""
+        return self.filter(
+            is_published=True, jurisdiction__path__startswith=jurisdiction.path
+        ).exclude(jurisdiction=jurisdiction)
 
     def real(self):
         """Plans officials entered, not made or filled by make demo (`demo_data`): the
@@ -148,7 +158,7 @@ class Plan(models.Model):
     PLEDGED_STAGES = (Stage.DELIVERY, Stage.RATING, Stage.ARCHIVED)
 
     # Nullable in the database for one release: the previous one, still serving during
-    # the upgrade, inserts plans without it (`in_home_jurisdiction` counts them as home's).
+    # the upgrade, inserts plans without it (`in_served_jurisdiction` counts them as home's).
     jurisdiction = models.ForeignKey(
         Jurisdiction,
         on_delete=models.PROTECT,
@@ -380,6 +390,7 @@ class PlanProgress:
     """A plan's totals, from projects fetched by `ProjectQuerySet.with_progress()`."""
 
     projects: list
+    plan: "Plan" = None  # a level's, in its city's roll-up (`tracking.rollup`)
 
     @property
     def percent(self):
@@ -387,6 +398,10 @@ class PlanProgress:
         if all(p.percent is None for p in self.projects):
             return None
         return fmean(p.percent or 0.0 for p in self.projects)
+
+    def count(self, status):
+        """How many of the projects are in `status`."""
+        return sum(p.status == status for p in self.projects)
 
     @property
     def completed_count(self):

@@ -24,7 +24,13 @@ from projects.models.fields import (
     RECENT_REPORTS,
     value_field,
 )
-from projects.models.plans import Department, Plan, in_published_plan, sees_all_departments
+from projects.models.plans import (
+    Department,
+    Plan,
+    PlanProgress,
+    in_published_plan,
+    sees_all_departments,
+)
 from projects.rules import clock, pace
 from projects.rules.days import months
 from projects.rules.formatting import figure
@@ -304,6 +310,23 @@ def group_reasons(reports):
         if report is not None and any(said):
             run.append(report)
     return reports
+
+
+def rollup(jurisdiction, year=None, as_of=None):
+    """The plans of `year` (of every year, newest first, if None) of every level below
+    `jurisdiction` that pledged theirs (in 实施 or later), in the tree's order, as the
+    `PlanProgress` of each: figures from approved reports only, in the same few
+    queries however many levels there are."""
+    plans = Plan.objects.below(jurisdiction).filter(stage__in=Plan.PLEDGED_STAGES)
+    if year is not None:
+        plans = plans.filter(year=year)
+    plans = list(
+        plans.select_related("jurisdiction__parent").order_by("-year", "jurisdiction__path")
+    )
+    projects = defaultdict(list)
+    for project in Project.objects.filter(plan__in=plans).with_progress(as_of).order_by("number"):
+        projects[project.plan_id].append(project)
+    return [PlanProgress(projects[plan.pk], plan) for plan in plans]
 
 
 class Measure(models.Model):

@@ -29,6 +29,7 @@ from projects.models import (
 )
 from projects.rules import clock, pace
 from projects.rules.formatting import display_name, percent
+from projects.web.addresses import served
 from projects.web.asof import public_page
 from projects.web.context_processors import CARE_COOKIE
 from projects.web.freshness import cached_public
@@ -61,6 +62,10 @@ def dashboard(request):
     plan = Plan.objects.current()
     open_calls = Plan.objects.calling().order_by("year")
     if plan is None:
+        # a city that keeps no plan of its own opens on its levels' newest year
+        below = Plan.objects.below(served(request)).filter(stage__in=Plan.PLEDGED_STAGES)
+        if year := below.order_by("-year").values_list("year", flat=True).first():
+            return HttpResponseRedirect(reverse("projects:levels", args=[year]))
         context = {"open_calls": open_calls}
         return render(request, "projects/no_plan.html", context, status=404)
     return render_dashboard(request, plan, open_calls)

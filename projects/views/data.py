@@ -20,6 +20,7 @@ from projects.models import CLOSED_MEANING, COMPLETE_MEANING, Plan, ProgressRepo
 from projects.rules import pace
 from projects.rules.formatting import figure
 from projects.views.dashboard import plan_context, published_plan
+from projects.web.addresses import served
 from projects.web.asof import public_page
 from projects.web.freshness import cached_public
 
@@ -139,8 +140,9 @@ def reports_csv(request):
         headers, (csv_row(row) for row in rows.iterator(chunk_size=CSV_CHUNK_ROWS)), CSV_TEXTS
     )
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    name = _("驿城区民生实事填报数据.csv")
-    response["Content-Disposition"] = attachment(name, "yicheng-reports.csv")
+    jurisdiction = served(request)
+    name = _("%(place)s民生实事填报数据.csv") % {"place": jurisdiction.shown_name}
+    response["Content-Disposition"] = attachment(name, f"{jurisdiction.slug}-reports.csv")
     return response
 
 

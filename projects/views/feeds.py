@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from projects.models import Notice, Plan, ProgressReport, Project, of_year
 from projects.rules.formatting import display_name, figure, percent
+from projects.web.addresses import site_name
 
 FEED_ENTRIES = 50  # a few weeks of reports across the plan; older ones are on the pages
 
@@ -86,11 +87,13 @@ class PlanFeed(Feed):
         """The feed's xml:lang: the language it is written in, for this request."""
         return "en" if get_language() == "en" else "zh-Hans"
 
-    def author_name(self):
-        return _("驿城区民生实事进度看板")
+    def author_name(self, source):
+        return site_name(source.plan.jurisdiction)
 
     def get_object(self, request, year):
-        plan = get_object_or_404(Plan.objects.published().of_year(year))
+        plan = get_object_or_404(
+            Plan.objects.published().select_related("jurisdiction").of_year(year)
+        )
         return Source(plan, None, request)
 
     def title(self, source):
@@ -213,7 +216,7 @@ class PlanFeed(Feed):
 class ProjectFeed(PlanFeed):
     def get_object(self, request, year, number):
         project = get_object_or_404(
-            Project.objects.published().select_related("plan"),
+            Project.objects.published().select_related("plan__jurisdiction"),
             of_year(year, "plan"),
             number=number,
         )

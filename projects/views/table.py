@@ -65,7 +65,10 @@ def same_query_for_plan(request, year):
 
 def export_response(request, plan, table, kind):
     headers, rows = table.export_sheet()
-    name = _("驿城区%(year)s年民生实事指标") % {"year": plan.year}
+    name = _("%(place)s%(year)s年民生实事指标") % {
+        "place": plan.jurisdiction.shown_name,
+        "year": plan.year,
+    }
     # For browsers that cannot take the Chinese: of the plan's jurisdiction.
     fallback = f"{plan.jurisdiction.slug}-{plan.year}-targets"
     if request.as_of:

@@ -675,10 +675,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, accounts=False, **options):
         self.refuse_real_data(accounts)
-        plan = Plan.objects.filter(year=2021).first()
+        plan = Plan.objects.of_year(2021).first()
         if plan is None:
             call_command("load_plan", "2021", stdout=self.stdout)
-            plan = Plan.objects.get(year=2021)
+            plan = Plan.objects.of_year(2021).get()
         today = clock.today()
         with transaction.atomic():
             demo = self.demo_accounts()
@@ -720,7 +720,7 @@ class Command(BaseCommand):
     def is_free(self, year):
         """Whether the demo may make the plan of `year`: one already there, demo or
         real, is left as it is."""
-        plan = Plan.objects.filter(year=year).first()
+        plan = Plan.objects.of_year(year).first()
         if plan is None:
             return True
         made = "演示计划" if plan.demo_data else "计划（非演示）"

@@ -1,0 +1,171 @@
+"""Each jurisdiction's public addresses (issue 38): its code, then the addresses one
+district has always had. /411721/plans/2021/ is 411721's plan of 2021, /411721/ its
+front page, /411721/m/p12 a 民生码 of its; /plans/2021/ stays the home jurisdiction's
+(settings.HOME_JURISDICTION), so one district alone keeps every address it had, and
+/411702/… (the home one's code) redirects there for good: one address a page.
+
+`JurisdictionAddressMiddleware` takes the code off the path the URLs are matched
+against and puts it in the script prefix, so every `reverse()` and `{% url %}` of the
+page names the same jurisdiction without a template knowing; and it serves that
+jurisdiction (`models.jurisdictions.serving`) for the request, so every public
+queryset answers for it alone. The page cache keys on the whole path (`request.path`),
+code included. The admin and the API have one address each: the API takes
+`jurisdiction=` instead: a link a page writes to either under its code (the footer's
+工作人员入口, a JSON beside a table) is redirected there, the API's with the code as
+its `jurisdiction=`.
+"""
+
+import re
+from contextlib import contextmanager
+from urllib.parse import urlencode
+
+from asgiref.local import Local
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import get_script_prefix, reverse, set_script_prefix
+from django.utils.translation import gettext as _
+
+from projects.models import Jurisdiction, Plan, served_code, serving
+
+ADDRESSED = re.compile(r"^/(?P<code>[0-9]{6}(?:[0-9]{3})?)(?P<rest>/.*)$")
+# The site's own prefix (SCRIPT_NAME, usually "/"), before any jurisdiction's code.
+_site = Local()
+
+
+def site_prefix():
+    return getattr(_site, "prefix", None) or get_script_prefix()
+
+
+def api_path(name):
+    """The path of the API's `name`: the API has one address, whichever jurisdiction."""
+    return site_prefix() + reverse(name)[len(get_script_prefix()) :]
+
+
+def api_reverse(name, **query):
+    """The address of the API's `name` with `query`, for the served jurisdiction, which
+    the API takes as ?jurisdiction=."""
+    path = api_path(name)
+    if served_code() != settings.HOME_JURISDICTION:
+        query.setdefault("jurisdiction", served_code())
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+@contextmanager
+def addressed_to(jurisdiction):
+    """`reverse()` inside the block names `jurisdiction`'s addresses (the API's rows of
+    several jurisdictions, the roll-up's links down to each level)."""
+    before = get_script_prefix()
+    set_script_prefix(site_prefix() + jurisdiction.address_prefix())
+    try:
+        yield
+    finally:
+        set_script_prefix(before)
+
+
+class JurisdictionAddressMiddleware:
+    """Placed before the page cache, which then keeps each jurisdiction's page apart
+    (and, rendering only what it has not kept, needs `KnownJurisdictionMiddleware`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.admin = "/" + settings.ADMIN_PATH
+
+    def __call__(self, request):
+        match = ADDRESSED.match(request.path_info)
+        if match is None:
+            return self.get_response(request)
+        code, rest = match["code"], match["rest"]
+        home = code == settings.HOME_JURISDICTION
+        query = request.GET.copy()
+        if rest.startswith("/api/") and not home:
+            query.setdefault("jurisdiction", code)
+        if home or rest.startswith(("/api/", self.admin)):
+            query = query.urlencode(safe="/")
+            return HttpResponsePermanentRedirect(
+                site_prefix() + rest[1:] + (f"?{query}" if query else "")
+            )
+        request.path_info = rest
+        with answering_for(code):
+            response = self.get_response(request)
+        if response.streaming and not response.is_async:
+            response.streaming_content = served_stream(code, response.streaming_content)
+        return response
+
+
+class KnownJurisdictionMiddleware:
+    """After the page cache, so that a kept page costs no query: a page is rendered for
+    a code only when a jurisdiction has it (fetched once, as `served` keeps it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if served_code() != settings.HOME_JURISDICTION and served(request) is None:
+            raise Http404("没有这个行政区划的页面。")
+        return self.get_response(request)
+
+
+@contextmanager
+def answering_for(code):
+    """Serve the jurisdiction of `code`, its addresses prefixed by the code (but the home
+    one's, which have none)."""
+    _site.prefix = before = get_script_prefix()
+    if code != settings.HOME_JURISDICTION:
+        set_script_prefix(before + code + "/")
+    try:
+        with serving(code):
+            yield
+    finally:
+        set_script_prefix(before)
+        _site.prefix = None
+
+
+def served_stream(code, chunks):
+    """A streamed answer (a CSV of every row) reads the database as it is sent, after
+    the middleware returned: it goes on answering for the address's jurisdiction."""
+    chunks, end = iter(chunks), object()
+    while True:
+        with answering_for(code):
+            chunk = next(chunks, end)
+        if chunk is end:
+            return
+        yield chunk
+
+
+def served(request):
+    """The jurisdiction `request` is answered for, with its parent, `has_levels`
+    (whether any level sits below it: its pages link to them) and `any_demo_data`
+    (whether any plan here is make demo's, which every page then says): one query,
+    kept on the request however many templates and views ask. None for a code no
+    jurisdiction has (`KnownJurisdictionMiddleware` answers 404)."""
+    if not hasattr(request, "served_jurisdiction"):
+        code = served_code()
+        found = with_page_facts(Jurisdiction.objects.filter(code=code)).first()
+        if found is None and code == settings.HOME_JURISDICTION:
+            found = home_with_page_facts()
+        request.served_jurisdiction = found
+    return request.served_jurisdiction
+
+
+def home_with_page_facts():
+    """The home jurisdiction (made on a fresh database's first page) with `served`'s
+    facts: what a page names when its address names no jurisdiction here (its 404)."""
+    return with_page_facts(Jurisdiction.objects.filter(pk=Jurisdiction.objects.home().pk)).get()
+
+
+def with_page_facts(jurisdictions):
+    return jurisdictions.select_related("parent").annotate(
+        has_levels=Exists(Jurisdiction.objects.filter(parent=OuterRef("pk"))),
+        any_demo_data=Exists(Plan.objects.filter(demo_data=True)),
+    )
+
+
+def front_page(jurisdiction):
+    """The address of `jurisdiction`'s front page, from any page."""
+    return site_prefix() + jurisdiction.address_prefix()
+
+
+def site_name(jurisdiction):
+    """The site's name on every page, feed and download: the served jurisdiction's."""
+    return _("%(place)s民生实事进度看板") % {"place": jurisdiction.shown_name}
