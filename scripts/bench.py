@@ -54,6 +54,7 @@ SIZES = {
 }
 if SMOKE:  # that it all runs: one tiny database (a migrate costs seconds) for both sizes
     TINY = ("smoke", ["--plans", "1", "--projects", "3", "--days", "3", "--matters", "20"])
+    TINY[1].extend(["--counties", "2", "--townships", "2"])  # the city: two levels of each
     SIZES = {"1k": TINY, "1m": TINY}
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3" if SMOKE else "30"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if SMOKE else "5"))
@@ -76,6 +77,8 @@ def pages(year):
         ("practical matters (totals, chart, list)", f"/plans/{year}/matters/"),
         ("practical matters, searched", f"/plans/{year}/matters/?q=东风"),
         ("practical matters CSV", f"/plans/{year}/matters/?export=csv"),
+        # the city's levels side by side: 10 counties and districts, 190 townships
+        ("city: its levels side by side", f"/411700/plans/{year}/levels/"),
         ("admin: report list", "/admin/projects/progressreport/"),
         ("admin: review queue", "/admin/projects/submittedreport/"),
         ("admin: practical matters", "/admin/projects/matter/"),
@@ -141,7 +144,7 @@ def import_check(year, user):
     from projects.exchange.importing import check_file
     from projects.models import Plan, Target
 
-    plan = Plan.objects.get(year=year)
+    plan = Plan.objects.of_year(year).get()
     ends, day = [], plan.period_start
     while len(ends) < 12 and day <= min(plan.period_end, clock.today()):
         following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)

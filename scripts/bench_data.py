@@ -13,6 +13,12 @@ payment every few days, so ≈ 100,000 payments in the large world and a handful
 small. Written with bulk_create, so the history tables (django-simple-history) stay
 empty: the benchmark measures the pages, not the audit trail. Refuses a database that
 has plans already.
+
+The city (issue 38): --counties counties and districts under 驻马店市, the home one (驿
+城区, whose plans are the ones above) among them, and --townships townships spread over
+them, each but the home one with a plan of the newest year of --level-projects
+projects of one target each, reported daily like the rest: the city's page of its
+levels shows them all.
 """
 
 import argparse
@@ -39,6 +45,7 @@ from projects.models import (  # noqa: E402
     Contract,
     Department,
     Funding,
+    Jurisdiction,
     Matter,
     Milestone,
     MoneyTotal,
@@ -91,8 +98,12 @@ def main():
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--matters", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--counties", type=int, default=10)
+    parser.add_argument("--townships", type=int, default=190)
+    parser.add_argument("--level-projects", type=int, default=3)
     args = parser.parse_args()
     generate(args.plans, args.projects, args.targets, args.days, args.matters, args.seed)
+    make_levels(args.counties, args.townships, args.level_projects, args.days, args.seed)
 
 
 def generate(plans, projects, targets, days, matters, seed):
@@ -113,7 +124,7 @@ def generate(plans, projects, targets, days, matters, seed):
         year = last_year - plans + 1 + offset
         with transaction.atomic():
             total += make_plan(year, projects, targets, days, departments, rng, reporter, reviewer)
-            plan = Plan.objects.get(year=year)
+            plan = Plan.objects.of_year(year).get()
             make_matters(plan, matters, departments, rng, reporter, reviewer)
             paid = make_money(plan, days, rng, reporter, reviewer)
         print(
@@ -123,11 +134,49 @@ def generate(plans, projects, targets, days, matters, seed):
     print(f"{total} reports in all (with those waiting for review and drafts)", file=sys.stderr)
 
 
-def make_plan(year, projects, targets, days, departments, rng, reporter, reviewer):
+def make_levels(counties, townships, projects, days, seed):
+    """The city's levels beside the home one, each with a plan of the newest year."""
+    rng = random.Random(seed + 1)  # noqa: S311
+    reporter, reviewer = (get_user_model().objects.get(username=f"bench-{who}") for who in WHO)
+    city, home = Jurisdiction.objects.known("411700"), Jurisdiction.objects.home()
+    made = []
+    for n in range(1, counties):
+        county = Jurisdiction(
+            code=f"4117{80 + n:02d}", name=f"基准县{n:02d}", slug=f"bench-county-{n}",
+            level=Jurisdiction.Level.COUNTY, parent=city,
+        )  # fmt: skip
+        county.save()  # its path from its parent's
+        made.append(county)
+    above = [home, *made]
+    for n in range(townships):
+        county = above[n % len(above)]
+        township = Jurisdiction(
+            code=f"{county.code}{n + 1:03d}", name=f"{county.name}基准镇{n + 1:03d}",
+            slug=f"bench-town-{n + 1}", level=Jurisdiction.Level.TOWNSHIP, parent=county,
+        )  # fmt: skip
+        township.save()
+        made.append(township)
+    year, total = clock.today().year, 0
+    for jurisdiction in made:
+        department = Department.objects.create(
+            name=f"{jurisdiction.name}住建局", jurisdiction=jurisdiction
+        )
+        with transaction.atomic():
+            total += make_plan(
+                year, projects, 1, days, [department], rng, reporter, reviewer, jurisdiction
+            )
+    print(f"{len(made)} levels below the city: {total} reports", file=sys.stderr)
+
+
+WHO = ("reporter", "reviewer")
+
+
+def make_plan(year, projects, targets, days, departments, rng, reporter, reviewer, where=None):
     start = date(year, 1, 1)
     plan = Plan.objects.create(
+        jurisdiction=where or Jurisdiction.objects.home(),
         year=year,
-        title=f"{year}年基准民生实事",
+        title=f"{year}年{where.name if where else ''}基准民生实事",
         period_start=start,
         period_end=date(year, 12, 31),
     )

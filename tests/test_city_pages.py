@@ -245,3 +245,16 @@ def test_the_api_lists_a_citys_levels_as_its_page_does(world, client):
         "http://testserver/api/v1/projects/?plan=2021&jurisdiction=411781001"
     )
     assert client.get("/api/v1/levels/").json()["count"] == 0  # nothing below 驿城区
+
+
+def test_the_city_and_a_levels_pages_are_valid_html_in_both_languages(world, client, nu_checker):
+    bodies = {}
+    for language in ("zh-hans", "en"):
+        client.get(f"/language/{language}/")
+        for path in ["/411700/plans/2021/levels/", "/411781/plans/2021/"]:
+            answer = client.get(path)
+            assert answer.status_code == 200, path
+            bodies[f"{language} {path}"] = answer.content
+    # no English name entered: the Chinese one
+    assert "甲区 Livelihood Projects Dashboard</a>" in bodies["en /411781/plans/2021/"].decode()
+    assert nu_checker.errors(bodies) == {}
