@@ -68,6 +68,8 @@ urlpatterns = [
     path("plans/<int:year>/supervision/", follow.supervision, name="supervision"),
     path("plans/<int:year>/matters/", matters.matters, name="matters"),
     path("matter-photos/<uuid:key>/", matters.matter_photo, name="matter_photo"),
+    # every level's open call together (views/voice.py `calls`)
+    path("calls/", voice.calls, name="calls"),
     path("plans/<int:year>/call/", voice.call, name="call"),
     path("plans/<int:year>/call/propose/", voice.propose, name="propose"),
     path("plans/<int:year>/call/propose/sent/", voice.proposed, name="proposed"),

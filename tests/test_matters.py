@@ -249,8 +249,9 @@ def test_the_admin_list_costs_the_same_queries_with_10_or_10000_matters(
     client.force_login(reviewer)
     # 1 the session, 2 the user, 3-4 their permissions, 5 the plans for the year
     # picker, 6 the plan the list opens on and 7 the departments for the filters, 8 the
-    # count (capped at 10,001), 9 the page's rows, 10 whether any plan carries demo data
-    with django_assert_num_queries(10):
+    # count (capped at 10,001), 9 the page's rows, 10 whether any plan carries demo
+    # data, 11 the account's 任职 (the jurisdiction it works in)
+    with django_assert_num_queries(11):
         queries_of(LIST)
 
 

@@ -308,8 +308,9 @@ def test_money_list_queries_do_not_grow_with_data(
     assert len(large) == len(small)
     # 1 the session, 2 the user, 3 and 4 its permissions (its own, its roles'), 5 the
     # plans for the year picker, 6 the plan the list opens on, 7 the count of rows, 8
-    # the page of rows with what they show, then whether any plan carries demo data (9).
-    with django_assert_num_queries(9):
+    # the page of rows with what they show, then whether any plan carries demo data (9);
+    # and the account's 任职 (the jurisdiction it works in), 10.
+    with django_assert_num_queries(10):
         queries_of(url)
 
 
@@ -355,6 +356,7 @@ def test_money_entry_page_queries_do_not_grow_with_data(
     # 7 their photos' checks (a PDF has none), 8 what its name reads (its project,
     # contract or step), 9 whether any plan carries demo data, 10 the choices of what
     # it is for (the reporter's projects, contracts or steps), 11 the approved entries
-    # it may correct, 12 who entered it.
-    with django_assert_num_queries(12):
+    # it may correct, 12 who entered it; and the account's 任职 (the jurisdiction it
+    # works in), 13.
+    with django_assert_num_queries(13):
         queries_of(url)

@@ -349,6 +349,10 @@ def test_an_admin_who_is_not_a_superuser_never_lists_superusers(client, world):
     assert {u.username for u in result} == {"reporter_a", "reporter_b", "reviewer", "manager"}
 
 
+# The account page's 任职 inline, sent empty: the account keeps its jurisdiction.
+NO_ASSIGNMENT_FORM = {f"assignment-{n}_FORMS": "0" for n in ["TOTAL", "INITIAL", "MIN_NUM"]}
+
+
 def test_an_admin_who_is_not_a_superuser_cannot_grant_superuser_or_loose_permissions(client, world):
     user = world.reporter_b
     role = user.groups.get()
@@ -365,6 +369,7 @@ def test_an_admin_who_is_not_a_superuser_cannot_grant_superuser_or_loose_permiss
             "groups": [role.pk],
             "is_superuser": "on",
             "user_permissions": list(Permission.objects.values_list("pk", flat=True)[:5]),
+            **NO_ASSIGNMENT_FORM,
         },
     )
     assert response.status_code == 302

@@ -180,7 +180,7 @@ def test_the_review_page_and_the_queue_cost_the_same_for_one_photo_as_for_three(
     submit(world, originals, target=world.other)
     three = submit(world, [photo(), *(reused_copy(o) for o in originals)])
     page = reverse("admin:projects_progressreport_change", args=[three.pk])
-    assert len(queries_of(page, using=reviewer)) == len(small) == 17
+    assert len(queries_of(page, using=reviewer)) == len(small) == 18  # with the 任职
     assert len(queries_of(QUEUE, using=reviewer)) == len(small_queue)
 
 

@@ -191,8 +191,9 @@ def test_a_money_entrys_page_costs_the_same_with_one_or_three_checked_photos(
     # with their plan, 7 their photos' checks, 8 and 9 the matches either way round
     # with what the other photo stands behind, 10 what the entry's name reads (its
     # project), 11 whether any plan carries demo data, 12 who entered it, 13 the plan's
-    # rules on the day of the checks.
-    with django_assert_num_queries(13):
+    # rules on the day of the checks; and the account's 任职 (the jurisdiction it works
+    # in), 14.
+    with django_assert_num_queries(14):
         queries_of(url_of(three), using=client)
 
 
@@ -297,8 +298,8 @@ def test_the_moderation_page_with_a_repeated_photo_costs_a_fixed_number_of_queri
     # 1 the session, 2 the user, 3 and 4 its permissions, 5 the item, 6 its photo's
     # print, 7 and 8 its matches either way round with the other items, 9 whether any
     # plan carries demo data, 10 its plan, 11 its project, 12 the addresses for its
-    # answer, 13 its answer.
-    with django_assert_num_queries(13):
+    # answer, 13 its answer, 14 the account's 任职 (the jurisdiction it works in).
+    with django_assert_num_queries(14):
         queries_of(url, using=client)
 
 
@@ -324,8 +325,8 @@ def test_a_matters_change_page_costs_the_same_with_or_without_matched_photos(
     # change view reads it, then the form's), 7 its plan, 8 its department, 9 whether
     # any plan carries demo data, 10 who entered it, 11 its photo's checks, 12 and 13
     # the matches either way round with what the other photo stands behind, 14 the
-    # plan's rules on the day of the checks.
-    with django_assert_num_queries(14):
+    # plan's rules on the day of the checks, 15 the account's 任职 (its jurisdiction).
+    with django_assert_num_queries(15):
         queries_of(url_of_matter(third), using=client)
 
 

@@ -327,10 +327,11 @@ def test_the_slips_page_costs_the_same_for_5_or_40_households(
     )
     # 1 the session, 2 the user, 3-4 the user's permissions (own, then groups'), 5 the
     # survey with its plan, project and site, 6 the sampled households, 7 the codes,
-    # 8 whether any plan is demo data (the page says so, as every page does)
-    with django_assert_num_queries(8):
+    # 8 whether any plan is demo data (the page says so, as every page does), 9 the
+    # account's 任职 (the jurisdiction it works in)
+    with django_assert_num_queries(9):
         assert len(SLIP.findall(text_of(office_client.get(url("slips", small))))) == 5
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert len(SLIP.findall(text_of(office_client.get(url("slips", large))))) == 40
 
 

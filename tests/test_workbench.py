@@ -133,12 +133,13 @@ def test_the_home_page_costs_the_same_queries_however_much_waits(
     # returned, the waiting, 督办 and questions, what the money rules find (12: the late
     # steps' rule and steps, the payment days and nodes, the spending and 开工 rules, the
     # projects, their four money figures, their 开工 steps; four more once any has
-    # started), the money entries returned (one union), and the admin's recent actions.
-    with django_assert_num_queries(28):
+    # started), the money entries returned (one union), the admin's recent actions, and
+    # their 任职 (the jurisdiction they work in).
+    with django_assert_num_queries(29):
         client.get(HOME)
     for n in range(5):
         ReportFactory(target=year.lifts, state="returned", created_by=year.clerk, value=20 + n)
-    with django_assert_num_queries(28):
+    with django_assert_num_queries(29):
         client.get(HOME)
 
 
@@ -270,12 +271,13 @@ def test_each_tool_opens_on_the_plan_its_stage_serves(client, year, name, role, 
         # 督办 (4); the moderator's queue and
         # answers (2); the administrator's open plans with their candidates, alerts given
         # up and channels failing (3); congress staff's candidates to vote on and
-        # projects to rate (2); a deputy's opinions (1).
-        (roles.REVIEWER, 11),
-        (roles.MODERATOR, 9),
-        (roles.ADMINISTRATOR, 10),
-        (roles.CONGRESS_STAFF, 9),
-        (roles.DEPUTY, 8),
+        # projects to rate (2); a deputy's opinions (1). And the account's 任职 (the
+        # jurisdiction it works in).
+        (roles.REVIEWER, 12),
+        (roles.MODERATOR, 10),
+        (roles.ADMINISTRATOR, 11),
+        (roles.CONGRESS_STAFF, 10),
+        (roles.DEPUTY, 9),
     ],
 )
 def test_each_roles_home_costs_a_fixed_number_of_queries(

@@ -301,7 +301,8 @@ def test_nobody_changes_their_own_roles(client, db):
     assert 'name="groups"' not in html
     reviewer_role = Group.objects.get(name=roles.REVIEWER)
     fields = {"username": "manager", "is_active": "on", "is_staff": "on", "email": ""}
-    client.post(url, {**fields, "groups": [reviewer_role.pk]})
+    fields.update({f"assignment-{n}_FORMS": "0" for n in ["TOTAL", "INITIAL", "MIN_NUM"]})
+    assert client.post(url, {**fields, "groups": [reviewer_role.pk]}).status_code == 302
     assert list(manager.groups.values_list("name", flat=True)) == [roles.ADMINISTRATOR]
     other = make_official("clerk2", roles.REPORTER)
     html = client.get(reverse("admin:auth_user_change", args=[other.pk])).content.decode()

@@ -160,6 +160,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # In the admin, the jurisdiction the official works in (projects/web/addresses.py).
+    "projects.web.addresses.StaffJurisdictionMiddleware",
     "yicheng.bodylimit.BodyLimitMiddleware",
     # Counts posts to public forms before CSRF or a view reads their bodies.
     "projects.web.guard.PublicFormLimitMiddleware",

@@ -5,10 +5,41 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 
+from projects.models import (
+    Assignment,
+    Jurisdiction,
+    in_served_jurisdiction,
+)
 from projects.rules import roles
 
 User = get_user_model()
 admin.site.unregister(User)
+
+
+class AssignmentInline(admin.StackedInline):
+    """任职: the jurisdiction the account works in, and the levels below delegated to
+    it; chosen within the administrator's own jurisdiction and below."""
+
+    model = Assignment
+    fields = ["jurisdiction", "delegated"]
+    filter_horizontal = ["delegated"]
+    can_delete = False
+    max_num = 1
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "jurisdiction":
+            kwargs["queryset"] = assignable(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "delegated":
+            kwargs["queryset"] = assignable(request)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def assignable(request):
+    """The jurisdictions an administrator may give an account: theirs and below."""
+    return Jurisdiction.objects.within(Jurisdiction.objects.served())
 
 
 @admin.register(User)
@@ -18,12 +49,22 @@ class OfficialAdmin(UserAdmin):
 
     list_display = ["username", "last_name", "first_name", "is_active", "roles", "department_names"]
     list_filter = ["is_active", "groups"]
+    inlines = [AssignmentInline]
 
     def get_queryset(self, request):
+        """Accounts of the jurisdiction worked in (one without 任职 is the home one's)."""
         queryset = super().get_queryset(request).prefetch_related("groups", "departments")
         if not request.user.is_superuser:
-            queryset = queryset.filter(is_superuser=False)
+            # an account without 任职 is the home one's, as in_served_jurisdiction reads it
+            queryset = queryset.filter(in_served_jurisdiction("assignment"), is_superuser=False)
         return queryset
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not Assignment.objects.filter(user=form.instance).exists():  # the admin's own
+            Assignment.objects.create(
+                user=form.instance, jurisdiction=Jurisdiction.objects.served()
+            )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from projects.admin.base import (
     HistoryAdmin,
+    OfTheJurisdictionWorkedIn,
     OpensOnPlan,
     ReadOnly,
     act_on_each,
@@ -158,6 +159,9 @@ class SupervisionAdmin(OpensOnPlan, HistoryAdmin):
 
 @admin.register(Channel)
 class ChannelAdmin(HistoryAdmin):
+    # a department's channels; the office's (no department) are the home one's for now
+    plan_path = "department"
+
     list_display = ["__str__", "kind", "address_display", "active"]
     list_filter = ["kind", "active", "department"]
     fields = ["department", "kind", "address", "secret", "name", "active"]
@@ -201,7 +205,9 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnly, admin.ModelAdmin):
+class AlertAdmin(ReadOnly, OfTheJurisdictionWorkedIn, admin.ModelAdmin):
+    plan_path = "plan"
+
     list_display = ["subject", "rule", "recipient_display", "day", "created_at", "delivery_summary"]
     list_filter = ["rule", "plan", "department"]
     search_fields = ["subject"]
@@ -229,7 +235,9 @@ class AlertAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(OfTheJurisdictionWorkedIn, admin.ModelAdmin):
+    plan_path = "alert__plan"
+
     list_display = [
         "alert",
         "recipient",

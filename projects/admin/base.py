@@ -22,6 +22,9 @@ from projects.models import (
     Department,
     Plan,
     Project,
+    Target,
+    in_served_jurisdiction,
+    of_year,
 )
 from projects.models.photos import PhotoPrint, photo_plan, rules_for
 
@@ -89,9 +92,11 @@ class PlanFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         open_to = Plan.objects.open_to(self.stage).values("pk")
-        plans = Plan.objects.annotate(
-            serves=ExpressionWrapper(Q(pk__in=open_to), output_field=BooleanField())
-        ).order_by("-serves", "-year")
+        plans = (
+            Plan.objects.served()
+            .annotate(serves=ExpressionWrapper(Q(pk__in=open_to), output_field=BooleanField()))
+            .order_by("-serves", "-year")
+        )
         return [(str(plan.year), f"{plan.year}年 · {plan.get_stage_display()}") for plan in plans]
 
     @cached_property
@@ -117,7 +122,7 @@ class PlanFilter(admin.SimpleListFilter):
             return queryset
         if not chosen.isdigit() or len(chosen) > 4:
             raise IncorrectLookupParameters
-        return queryset.filter(**{f"{self.path}__year": int(chosen)})
+        return queryset.filter(of_year(int(chosen), self.path))
 
 
 def plan_filter(path, stage=Plan.Stage.DELIVERY):
@@ -245,7 +250,39 @@ class NewFilesInline(admin.StackedInline):
         return formset
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+# From a row a form may pick to the plan it belongs to (None: it has its jurisdiction).
+TO_PLAN = {Plan: None, Department: None, Project: "plan", Target: "project__plan"}
+
+
+class OfTheJurisdictionWorkedIn:
+    """Lists, pages, history and autocomplete hold only the rows of the jurisdiction the
+    official works in (the one served in the admin: web/addresses.py), by the path from
+    a row to its plan: its list's `plan_filter`, else `plan_path` ("" for a row that
+    has a jurisdiction itself, None for one bound to no plan)."""
+
+    plan_path = None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        path = self.path_to_plan()
+        return queryset if path is None else queryset.filter(in_served_jurisdiction(path or None))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """A row's plan, project, target or department is picked among the jurisdiction's."""
+        path = TO_PLAN.get(db_field.related_model, False)
+        if path is not False:
+            queryset = kwargs.get("queryset", db_field.related_model._default_manager.all())
+            kwargs["queryset"] = queryset.filter(in_served_jurisdiction(path))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def path_to_plan(self):
+        for item in self.list_filter:
+            if isinstance(item, type) and issubclass(item, PlanFilter):
+                return item.path
+        return self.plan_path
+
+
+class HistoryAdmin(OfTheJurisdictionWorkedIn, SimpleHistoryAdmin):
     """History is a record to read. simple-history's version page would save a POST
     for anyone allowed to view history (reverting a figure without review), so it
     answers GET only; and both history pages show only objects the user may see."""

@@ -21,8 +21,19 @@ from django.views.decorators.http import require_POST
 from projects.exchange.ledger import build_ledger, ledger_sheets
 from projects.exchange.money_import import check_upload, import_upload, template_xlsx
 from projects.exchange.spreadsheets import XLSX_TYPE, attachment, xlsx_response
-from projects.models import Plan, ProgressReport, Project, PublicInput, Target, with_answer_dues
+from projects.models import (
+    Assignment,
+    Jurisdiction,
+    Plan,
+    ProgressReport,
+    Project,
+    PublicInput,
+    Target,
+    served_code,
+    with_answer_dues,
+)
 from projects.rules import clock
+from projects.web.addresses import WORKING
 
 IMPORT_SESSION_KEY = "pending_import"
 
@@ -162,7 +173,7 @@ def ledger(request):
         name = f"{plan.year}-{book.day:%Y%m%d}.xlsx"
         return xlsx_response(f"督查台账-{name}", ledger_sheets(book), f"ledger-{name}")
     context = admin_context(request, f"督查台账 · {plan}")
-    context.update(ledger=book, plans=Plan.objects.order_by("-year"), plan=plan)
+    context.update(ledger=book, plans=Plan.objects.served().order_by("-year"), plan=plan)
     return TemplateResponse(request, "admin/projects/ledger.html", context)
 
 
@@ -235,3 +246,29 @@ def my_opinions(request):
     context = admin_context(request, "我的代表意见")
     context.update(opinions=opinions, projects=projects, opts=PublicInput._meta)
     return TemplateResponse(request, "admin/projects/my_opinions.html", context)
+
+
+def working(request):
+    """工作的行政区划: an official's own jurisdiction and the levels below delegated to
+    them; choosing one serves it in the admin (`web.addresses.WORKING`) until another
+    is chosen. Anyone signed in may open it; only their own choices are offered."""
+    assignment = Assignment.objects.filter(user=request.user).select_related("jurisdiction").first()
+    choices = [assignment.jurisdiction] if assignment else [Jurisdiction.objects.home()]
+    if assignment:
+        below = assignment.delegated.filter(path__startswith=assignment.jurisdiction.path)
+        choices += list(below.exclude(pk=assignment.jurisdiction.pk))
+    if request.method == "POST":
+        chosen = next((j for j in choices if j.code == request.POST.get("code")), None)
+        if chosen is None:
+            messages.error(request, "只能选择本人所属或受托办理的行政区划。")
+        else:
+            request.session[WORKING] = chosen.code
+            messages.success(request, f"现在办理：{chosen.name}。")
+            return redirect("admin:index")
+    context = {
+        **admin.site.each_context(request),
+        "title": "工作的行政区划",
+        "choices": choices,
+        "current": served_code(),
+    }
+    return TemplateResponse(request, "admin/projects/working.html", context)

@@ -17,7 +17,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 
-from projects.admin.base import ReadOnly, ScopedAdmin, act_on_each, plan_filter
+from projects.admin.base import (
+    OfTheJurisdictionWorkedIn,
+    ReadOnly,
+    ScopedAdmin,
+    act_on_each,
+    plan_filter,
+)
 from projects.exchange.forms import CheckedPhoto
 from projects.models import OnlineRating, PhotoPrint, Site, SiteReport, Target
 from projects.models.photos import owner_field
@@ -300,7 +306,7 @@ class SiteReportAdmin(ReviewedEntryAdmin):
 
 
 @admin.register(OnlineRating)
-class OnlineRatingAdmin(ReadOnly, admin.ModelAdmin):
+class OnlineRatingAdmin(ReadOnly, OfTheJurisdictionWorkedIn, admin.ModelAdmin):
     """Read-only: the counts are public anyway; never the browser or address hashes."""
 
     list_display = ["project", "site", "verdict", "month", "rated_at", "comment"]

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from projects.admin.base import OpensOnPlan, plan_filter
+from projects.admin.base import OfTheJurisdictionWorkedIn, OpensOnPlan, plan_filter
 from projects.exchange import survey_list
 from projects.models import Plan, Survey
 from projects.rules import clock, formatting
@@ -57,7 +57,7 @@ class SurveyListForm(forms.Form):
 
 
 @admin.register(Survey)
-class SurveyAdmin(OpensOnPlan, admin.ModelAdmin):
+class SurveyAdmin(OpensOnPlan, OfTheJurisdictionWorkedIn, admin.ModelAdmin):
     list_display = [
         "title",
         "project",

@@ -24,6 +24,7 @@ from projects.admin.base import (
     FilesInline,
     HistoryAdmin,
     NewFilesInline,
+    OfTheJurisdictionWorkedIn,
     PhotoChecks,
     ProjectDepartmentFilter,
     ReportDepartmentFilter,
@@ -110,14 +111,15 @@ class RuleChangeInline(admin.TabularInline):
         return False
 
 
-class OfTheHomeJurisdiction:
-    """New plans and departments are the home jurisdiction's (settings.HOME_JURISDICTION):
-    the officials' accounts are not yet tied to a jurisdiction, so another level's rows
-    would be open to every official here (issue 38 ties them first)."""
+class OfTheJurisdictionServed:
+    """Plans and departments of the jurisdiction the official works in: the lists hold
+    its own (`plan_path`), and a new one is its (the picker offers it alone)."""
+
+    plan_path = ""  # the row has its jurisdiction itself
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "jurisdiction":
-            kwargs["queryset"] = Jurisdiction.objects.filter(pk=Jurisdiction.objects.home().pk)
+            kwargs["queryset"] = Jurisdiction.objects.filter(pk=Jurisdiction.objects.served().pk)
             kwargs["empty_label"] = None
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -130,7 +132,7 @@ class OfTheHomeJurisdiction:
 
 
 @admin.register(Plan)
-class PlanAdmin(OfTheHomeJurisdiction, HistoryAdmin):
+class PlanAdmin(OfTheJurisdictionServed, HistoryAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["year", "title", "stage", "period_start", "period_end", "is_published"]
     search_fields = ["title"]
@@ -186,12 +188,29 @@ class JurisdictionAdmin(HistoryAdmin):
     search_fields = ["name", "code"]
     fields = ["code", "name", "name_en", "slug", "level", "parent"]
 
+    def get_queryset(self, request):
+        """The jurisdiction worked in and the levels below it; every level for a
+        superuser, who keeps the tree."""
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.within(Jurisdiction.objects.served())
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":  # a new level below, not beside or above
+            kwargs["queryset"] = self.get_queryset(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [path("working/", view(pages.working), name="projects_working"), *super().get_urls()]
+
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Department)
-class DepartmentAdmin(OfTheHomeJurisdiction, HistoryAdmin):
+class DepartmentAdmin(OfTheJurisdictionServed, HistoryAdmin):
     list_display = ["name", "jurisdiction", "member_count"]
     list_select_related = ["jurisdiction"]
     search_fields = ["name"]
@@ -666,7 +685,7 @@ class ProgressReportAdmin(WritesFilesLast, ReviewActions, ScopedAdmin):
 
 
 @admin.register(SubmittedReport)
-class ReviewQueueAdmin(ReviewActions, admin.ModelAdmin):
+class ReviewQueueAdmin(ReviewActions, OfTheJurisdictionWorkedIn, admin.ModelAdmin):
     """Submitted reports, oldest first, each beside the figure the public sees now."""
 
     list_display = [

@@ -30,10 +30,12 @@ from projects.admin.base import (
 )
 from projects.exchange.forms import as_id
 from projects.models import (
+    CODE_PATTERN,
     Answer,
     Ballot,
     Candidate,
     CandidateTarget,
+    Jurisdiction,
     Notice,
     PhotoPrint,
     Plan,
@@ -51,14 +53,22 @@ def can_moderate(request):
 
 
 class DecisionForm(ActionForm):
-    """What a decision in bulk needs besides the items: a note, and for a merge the item
-    they join."""
+    """What a decision in bulk needs besides the items: a note, for a merge the item
+    they join, and for a proposal passed on the level it goes to."""
 
     into = forms.IntegerField(
         label="合并到/候选序号",
         required=False,
         min_value=1,
         widget=forms.NumberInput(attrs={"size": 6}),
+    )
+    to = forms.RegexField(
+        label="转交到",
+        regex=CODE_PATTERN,
+        required=False,
+        max_length=9,
+        widget=forms.TextInput(attrs={"size": 9}),
+        help_text="推荐项目转交另一级时，填写该级的行政区划代码（如 411781）。",
     )
     note = forms.CharField(
         label="说明",
@@ -142,6 +152,7 @@ class PublicInputAdmin(HistoryAdmin):
         "block_selected",
         "adopt_selected",
         "reject_selected",
+        "pass_on_selected",
         "uphold_selected",
         "dismiss_selected",
     ]
@@ -356,6 +367,15 @@ class PublicInputAdmin(HistoryAdmin):
             item.adopt(request.user, candidate, note)
 
         self.decide(request, queryset, "列为候选", adopt)
+
+    @admin.action(
+        description="推荐项目：转交另一级（在“转交到”填写其行政区划代码）", permissions=["moderate"]
+    )
+    def pass_on_selected(self, request, queryset):
+        # the open calls of the levels above and below this one (`calls_around`)
+        calls = Plan.objects.calls_around(Jurisdiction.objects.served())
+        plan = calls.filter(jurisdiction__code=request.POST.get("to", "").strip()).first()
+        self.decide(request, queryset, "转交", lambda item: item.pass_on(request.user, plan))
 
     @admin.action(description="推荐项目：不予采纳（在“说明”中写明原因）", permissions=["moderate"])
     def reject_selected(self, request, queryset):

@@ -48,6 +48,7 @@ from projects.models import (
     Delivery,
     Department,
     Follow,
+    Jurisdiction,
     Plan,
     PlanRule,
     ProgressReport,
@@ -61,6 +62,7 @@ from projects.models import (
     open_objections,
     overdue_questions,
     overdue_targets,
+    serving,
     unreported_targets,
 )
 from projects.rules import clock, pace
@@ -437,15 +439,19 @@ def digest_rules(plan, day, settings_weekday):
 
 
 def due_alerts(day, weekday):
-    """Every rule's due items for `day`, plan by plan."""
-    for plan in Plan.objects.being_delivered():
-        yield from reporting_rules(plan, day)
-        yield from review_rules(plan, day)
-        yield from supervision_rules(plan, day)
-        yield from status_rules(plan, day)
-        yield from question_rules(plan, day)
-        yield from money_rules(plan, day)
-        yield from digest_rules(plan, day, weekday)
+    """Every rule's due items for `day`, plan by plan, of every jurisdiction: each
+    served in turn, as its officials' admin serves it (its plans, its rows)."""
+    codes = Jurisdiction.objects.filter(plans__isnull=False).values_list("code", flat=True)
+    for code in sorted(set(codes)):
+        with serving(code):
+            for plan in Plan.objects.being_delivered():
+                yield from reporting_rules(plan, day)
+                yield from review_rules(plan, day)
+                yield from supervision_rules(plan, day)
+                yield from status_rules(plan, day)
+                yield from question_rules(plan, day)
+                yield from money_rules(plan, day)
+                yield from digest_rules(plan, day, weekday)
 
 
 # Set off by a request, run by the task worker (projects/alerts/tasks.py).

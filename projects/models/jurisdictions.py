@@ -50,8 +50,12 @@ _served = Local()
 
 
 def served_code():
-    """The code of the jurisdiction being served: the address's, or the home one."""
-    return getattr(_served, "code", None) or settings.HOME_JURISDICTION
+    """The code of the jurisdiction being served: the address's, the official's (found
+    when first asked: web/addresses.py `StaffJurisdictionMiddleware`), or the home one."""
+    code = getattr(_served, "code", None)
+    if callable(code):
+        code = _served.code = code()
+    return code or settings.HOME_JURISDICTION
 
 
 def serves_home():
@@ -60,7 +64,8 @@ def serves_home():
 
 @contextmanager
 def serving(code):
-    """Answer for the jurisdiction of `code` inside the block."""
+    """Answer for the jurisdiction of `code` (or of what the callable `code` returns,
+    called when first needed) inside the block."""
     before = getattr(_served, "code", None)
     _served.code = code
     try:
@@ -78,6 +83,11 @@ class JurisdictionQuerySet(models.QuerySet):
         """The jurisdiction an address without one means (settings.HOME_JURISDICTION),
         made from `KNOWN` with the levels above it on first use (a fresh database)."""
         return self.known(settings.HOME_JURISDICTION)
+
+    def served(self):
+        """The jurisdiction served (`served_code`): the home one made on first use."""
+        code = served_code()
+        return self.home() if code == settings.HOME_JURISDICTION else self.get(code=code)
 
     def known(self, code):
         if found := self.filter(code=code).first():
@@ -182,3 +192,51 @@ class Jurisdiction(models.Model):
 
     def path_of(self):
         return f"{self.parent.path if self.parent else ''}{self.code}/"
+
+
+class Assignment(models.Model):
+    """Where an official works (任职): one jurisdiction, whose plans, departments and
+    public input the admin shows them; a city's or county's official may also work in
+    levels below that were delegated to them (`delegated`), one at a time, chosen in
+    the admin. An account without one is the home jurisdiction's, as every account was
+    before there were several."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="assignment",
+        verbose_name="账号",
+    )
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="officials", verbose_name="行政区划"
+    )
+    delegated = models.ManyToManyField(
+        Jurisdiction,
+        blank=True,
+        related_name="delegates",
+        verbose_name="受托办理的下级",
+        help_text="上级的工作人员可受托在这些下级行政区划办理（填报、审核、留言审核等），"
+        "须在本人所属行政区划以下。",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "任职"
+        verbose_name_plural = "任职"
+
+    def __str__(self):
+        return f"{self.user} · {self.jurisdiction}"
+
+
+def working_code(user, chosen=None):
+    """The code of the jurisdiction `user` works in now: `chosen` (the admin's picker)
+    when it is theirs or delegated to them, else their own, else the home one."""
+    assignment = Assignment.objects.filter(user=user).select_related("jurisdiction").first()
+    own = assignment.jurisdiction.code if assignment else settings.HOME_JURISDICTION
+    if chosen is None or chosen == own or assignment is None:
+        return own
+    delegated = assignment.delegated.filter(
+        code=chosen, path__startswith=assignment.jurisdiction.path
+    )
+    return chosen if delegated.exists() else own

@@ -22,7 +22,13 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from simple_history.models import HistoricalRecords
 
-from projects.models.plans import Department, Plan, in_published_plan, sees_all_departments
+from projects.models.plans import (
+    Department,
+    Plan,
+    in_published_plan,
+    in_served_jurisdiction,
+    sees_all_departments,
+)
 from projects.models.reports import IMAGE_EXTENSIONS
 from projects.models.review import ReviewedEntry
 from projects.models.voice import PublicInput
@@ -42,9 +48,10 @@ class MatterQuerySet(models.QuerySet):
         return self.filter(in_published_plan("plan"), state=Matter.State.APPROVED)
 
     def visible_to(self, user):
-        """Reviewers and administrators see every department's; reporters their own."""
+        """Reviewers and administrators see every department's of their jurisdiction;
+        reporters their own departments'."""
         if sees_all_departments(user):
-            return self
+            return self.filter(in_served_jurisdiction("plan"))
         return self.filter(department__in=user.departments.all())
 
     def search(self, text):

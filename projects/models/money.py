@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projects.models.plan_rules import PlanRule
-from projects.models.plans import in_published_plan, sees_all_departments
+from projects.models.plans import in_published_plan, in_served_jurisdiction, sees_all_departments
 from projects.models.reports import IMAGE_EXTENSIONS, ProgressReport
 from projects.models.review import ReviewedEntry
 from projects.models.tracking import Milestone, Project
@@ -84,7 +84,7 @@ class MoneyQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         if sees_all_departments(user):
-            return self
+            return self.filter(in_served_jurisdiction("project__plan"))
         return self.filter(project__in=Project.objects.visible_to(user))
 
 
@@ -567,8 +567,6 @@ class MoneyDocumentQuerySet(models.QuerySet):
         return self.filter(of_public, redacted=True, published=True)
 
     def visible_to(self, user):
-        if sees_all_departments(user):
-            return self
         projects = Project.objects.visible_to(user)
         seen = Q()
         for link in self.LINKS:

@@ -13,6 +13,7 @@ Where each rule lives:
   `ProjectQuerySet.with_progress` (models/tracking.py), never a query per row.
 """
 
+import collections
 from dataclasses import dataclass
 from statistics import fmean
 
@@ -22,6 +23,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -110,7 +112,7 @@ class PlanQuerySet(models.QuerySet):
         """The plan a staff page shows when none is named: the newest year being
         delivered, else the newest taking input (a district still calling for its
         first), else the newest."""
-        for plans in (self.being_delivered(), self.taking_input(), self):
+        for plans in (self.being_delivered(), self.taking_input(), self.served()):
             if plan := plans.order_by("-year").first():
                 return plan
         return None
@@ -131,9 +133,33 @@ class PlanQuerySet(models.QuerySet):
         return self.open_to(stage).order_by("-year").first()
 
     def taking_input(self):
-        """Plans not archived: the only ones that take figures, matters, reviews and
-        the public's input (`Plan.check_takes_input`)."""
-        return self.filter(archived_at__isnull=True)
+        """The served jurisdiction's plans not archived: the only ones that take figures,
+        matters, reviews and the public's input (`Plan.check_takes_input`), there."""
+        return self.served().filter(archived_at__isnull=True)
+
+    def served(self):
+        """The served jurisdiction's plans (`in_served_jurisdiction`): on a public page
+        its address's, in the admin the official's."""
+        return self.filter(in_served_jurisdiction())
+
+    def calls_around(self, jurisdiction, day=None):
+        """The calls open on `day` (today) of `jurisdiction`, the levels above it and the
+        levels below it: every call a resident there may send a proposal to, in the
+        tree's order (the calls of every level together, issue 38)."""
+        day = day or clock.today()
+        above = jurisdiction.path.strip("/").split("/")
+        return (
+            self.filter(
+                Q(jurisdiction__code__in=above)
+                | Q(jurisdiction__path__startswith=jurisdiction.path),
+                is_published=True,
+                stage=Plan.Stage.CALL,
+                call_opens__lte=day,
+                call_closes__gte=day,
+            )
+            .select_related("jurisdiction")
+            .order_by("jurisdiction__path", "year")
+        )
 
     def calling(self, day=None):
         """Published plans whose public call is open on `day` (today)."""
@@ -387,12 +413,13 @@ class Plan(models.Model):
 
 @dataclass
 class PlanProgress:
-    """A plan's totals, from projects fetched by `ProjectQuerySet.with_progress()`."""
+    """A plan's totals, from projects fetched by `ProjectQuerySet.with_progress()`; each
+    figured once (the projects do not change under it)."""
 
     projects: list
     plan: "Plan" = None  # a level's, in its city's roll-up (`tracking.rollup`)
 
-    @property
+    @cached_property
     def percent(self):
         """Mean of the projects' percents; a project not reported counts 0. None if none is."""
         if all(p.percent is None for p in self.projects):
@@ -401,9 +428,14 @@ class PlanProgress:
 
     def count(self, status):
         """How many of the projects are in `status`."""
-        return sum(p.status == status for p in self.projects)
+        return self.status_counts[status]
 
-    @property
+    @cached_property
+    def status_counts(self):
+        # each project's status judged once: a city's page asks for each of its levels
+        return collections.Counter(p.status for p in self.projects)
+
+    @cached_property
     def completed_count(self):
         """Projects 已完成: their figures complete, neither 公示中 nor 整改中 (`is_closed`)."""
         return sum(p.is_closed for p in self.projects)
@@ -412,7 +444,7 @@ class PlanProgress:
     def notice_count(self):
         return sum(p.status == pace.Status.NOTICE for p in self.projects)
 
-    @property
+    @cached_property
     def behind(self):
         """Projects whose status is 推进缓慢, 严重滞后 or 逾期未完成."""
         return [p for p in self.projects if p.status in pace.BEHIND]
@@ -424,7 +456,7 @@ class PlanProgress:
         groups = [(s, [p for p in self.projects if p.status == s]) for s in pace.SEVERITY]
         return [(s, found) for s, found in groups if found or s not in pace.NOTICE_STATUSES]
 
-    @property
+    @cached_property
     def expected_percent(self):
         """The mean of the projects' expected percents (序时进度)."""
         values = [p.expected_percent for p in self.projects if p.expected_percent is not None]
@@ -469,7 +501,9 @@ class PlanProgress:
 
 
 def sees_all_departments(user):
-    """Reviewers and administrators see every department's data; reporters their own."""
+    """Reviewers and administrators see every department's data of the jurisdiction
+    they work in (each `visible_to` keeps its rows: `in_served_jurisdiction`);
+    reporters their own departments'."""
     return user.is_active and user.has_perm("projects.view_all_departments")
 
 

@@ -15,7 +15,6 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from projects.models.fields import CURRENT_FIRST, value_field
-from projects.models.plans import sees_all_departments
 from projects.models.review import Reviewed, hands_in_history
 from projects.models.tracking import Target
 from projects.rules import clock, pace
@@ -84,9 +83,8 @@ class ProgressReportQuerySet(models.QuerySet):
         return self.model.objects.filter(chosen)
 
     def visible_to(self, user):
-        """Reports an official may see: all for reviewers, their departments' for reporters."""
-        if sees_all_departments(user):
-            return self
+        """Reports an official may see: all of their jurisdiction's for reviewers, their
+        departments' for reporters."""
         return self.filter(target__in=Target.objects.visible_to(user))
 
     def with_percent(self):
@@ -449,9 +447,7 @@ class EvidenceQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Evidence an official may open, whatever the state of its report."""
-        if sees_all_departments(user):
-            return self
-        return self.filter(report__in=ProgressReport.objects.visible_to(user))
+        return self.filter(report__target__in=Target.objects.visible_to(user))
 
 
 class Evidence(models.Model):

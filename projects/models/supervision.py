@@ -29,7 +29,13 @@ from simple_history.models import HistoricalRecords
 
 from projects.models.money import lagging_payments, late_steps
 from projects.models.plan_rules import PlanRule
-from projects.models.plans import Department, Plan, in_published_plan, sees_all_departments
+from projects.models.plans import (
+    Department,
+    Plan,
+    in_published_plan,
+    in_served_jurisdiction,
+    sees_all_departments,
+)
 from projects.models.reports import ProgressReport
 from projects.models.review import Reviewed, official_field
 from projects.models.sites import SiteReport
@@ -162,7 +168,7 @@ class SupervisionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The office and administrators see every 督办; a department's reporters theirs."""
         if sees_all_departments(user):
-            return self
+            return self.filter(in_served_jurisdiction("plan"))
         return self.filter(department__in=user.departments.all())
 
     def open(self):

@@ -29,6 +29,7 @@ from projects.models.plans import (
     Plan,
     PlanProgress,
     in_published_plan,
+    in_served_jurisdiction,
     sees_all_departments,
 )
 from projects.rules import clock, pace
@@ -55,9 +56,10 @@ class ProjectQuerySet(models.QuerySet):
         ).distinct()
 
     def visible_to(self, user):
-        """Projects an official may see: all for reviewers, their departments' for reporters."""
+        """Projects an official may see: all of their jurisdiction's for reviewers, their
+        departments' for reporters."""
         if sees_all_departments(user):
-            return self
+            return self.filter(in_served_jurisdiction("plan"))
         return self.filter(
             pk__in=Project.objects.of_departments(user.departments.all()).values("pk")
         )
@@ -350,7 +352,7 @@ class Measure(models.Model):
 class MilestoneQuerySet(models.QuerySet):
     def visible_to(self, user):
         if sees_all_departments(user):
-            return self
+            return self.filter(in_served_jurisdiction("project__plan"))
         return self.filter(project__in=Project.objects.visible_to(user))
 
     def overdue(self, day):
@@ -435,7 +437,7 @@ class TargetQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Targets an official may see and, as a reporter, report on."""
         if sees_all_departments(user):
-            return self  # no filter at all: a subquery of everything costs a scan
+            return self.filter(in_served_jurisdiction("project__plan"))
         return self.filter(project__in=Project.objects.visible_to(user))
 
     def reported_by_hand(self):

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from projects.models.plan_rules import PlanRule
-from projects.models.plans import Department, Plan, in_published_plan
+from projects.models.plans import Department, Plan, in_published_plan, in_served_jurisdiction
 from projects.models.reports import IMAGE_EXTENSIONS
 from projects.models.review import Reviewed, hands_in_history, official_field
 from projects.models.tracking import Project
@@ -68,9 +68,13 @@ class PublicInputQuerySet(models.QuerySet):
         if not user.is_active:
             return self.none()
         if user.has_perm("projects.moderate_publicinput"):
-            return self
+            return self.filter(in_served_jurisdiction("plan"))
         if user.has_perm("projects.decide_objection"):
-            return self.filter(kind=PublicInput.Kind.OBJECTION, state=PublicInput.State.PUBLISHED)
+            return self.filter(
+                in_served_jurisdiction("plan"),
+                kind=PublicInput.Kind.OBJECTION,
+                state=PublicInput.State.PUBLISHED,
+            )
         if user.has_perm("projects.add_answer"):
             return self.filter(
                 state=PublicInput.State.PUBLISHED,
@@ -413,6 +417,17 @@ class PublicInput(Reviewed, models.Model):
     def publish(self, user):
         self._decide(user, [self.State.PENDING], self.State.PUBLISHED)
 
+    def pass_on(self, user, plan):
+        """A proposal sent to the wrong level, passed by its moderator to the one it
+        belongs to (`plan`: that level's open call, `Plan.objects.calls_around`): it
+        waits there, not yet moderated, for that level's moderators, who alone see it
+        and its writer's contact from then on; its 受理编号 and receipt stay."""
+        if self.kind != self.Kind.PROPOSAL:
+            raise ValidationError("只有推荐项目可以转交另一级。")
+        if plan is None or plan.pk == self.plan_id:
+            raise ValidationError("请在“转交到”填写另一级正在征集的行政区划代码。")
+        self.transition(user, [self.State.PENDING], self.State.PENDING, plan=plan)
+
     def merge(self, user, into, note=""):
         if into is None or into.pk == self.pk:
             raise ValidationError("请选择要合并到的另一条已公开留言。")
@@ -524,11 +539,12 @@ class AnswerQuerySet(models.QuerySet):
         return self.filter(state=Answer.State.APPROVED, question__in=PublicInput.objects.public())
 
     def visible_to(self, user):
-        """Answers an official may open: all for a moderator; a reporter's departments'."""
+        """Answers an official may open: all of their jurisdiction's for a moderator; a
+        reporter's departments'."""
         if not user.is_active:
             return self.none()
         if user.has_perm("projects.moderate_publicinput"):
-            return self
+            return self.filter(in_served_jurisdiction("question__plan"))
         if user.has_perm("projects.add_answer"):
             return self.filter(department__members=user)
         return self.none()

@@ -136,6 +136,10 @@ PERMISSIONS = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
+        # an account's 任职: its jurisdiction and the levels below delegated to it
+        "projects.view_assignment",
+        "projects.add_assignment",
+        "projects.change_assignment",
     ],
     CONGRESS_STAFF: [
         *READ,

@@ -21,6 +21,8 @@ from projects.models import (
     PublicInput,
     Rating,
     of_year,
+    served_code,
+    working_code,
 )
 from projects.rules import clock
 from projects.views.dashboard import photo_of, plan_context
@@ -33,6 +35,8 @@ from projects.views.voice_forms import (
     photo_slot,
 )
 from projects.web import guard, handover
+from projects.web.addresses import addressed_to, served
+from projects.web.freshness import cached_public
 
 
 def open_project(year, number):
@@ -145,10 +149,13 @@ ask.public_form = True
 @never_cache
 @login_required
 def deputy_opinion(request, year, number):
-    """代表意见: only a deputy (the 人大代表 role), signed in; then the one path of
-    public input (moderated, answered by the lead department within the limit)."""
+    """代表意见: only a deputy (the 人大代表 role), signed in, of this page's level (a
+    county's deputies on the county's pledges); then the one path of public input
+    (moderated, answered by the lead department within the limit)."""
     if not request.user.has_perm("projects.send_deputy_opinion"):
         raise PermissionDenied
+    if working_code(request.user) != served_code():
+        raise PermissionDenied("代表意见只能对本人所在行政区划的民生实事提出。")
     project = open_project(year, number)
     context = form_context(request, project, None)
     return take(
@@ -226,6 +233,19 @@ def cycle_plan(year):
     has none: its stage strip says so)."""
     called = Plan.objects.published().filter(call_opens__isnull=False)
     return get_object_or_404(called.of_year(year))
+
+
+@cached_public
+def calls(request):
+    """各级征集: every open call a resident here may send a proposal to, the levels above
+    and below (`Plan.objects.calls_around`), each at its own address; with a word on
+    which level a matter belongs to. A proposal sent to the wrong one is passed on by
+    its moderator (admin/voice.py `pass_on`), its receipt unchanged."""
+    found = []
+    for plan in Plan.objects.calls_around(served(request)):
+        with addressed_to(plan.jurisdiction):
+            found.append((plan, reverse("projects:call", args=[plan.year])))
+    return render(request, "projects/calls.html", {"calls": found})
 
 
 @never_cache  # its counts include posts not yet moderated, which move no version

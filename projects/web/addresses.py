@@ -26,7 +26,7 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import get_script_prefix, reverse, set_script_prefix
 from django.utils.translation import gettext as _
 
-from projects.models import Jurisdiction, Plan, served_code, serving
+from projects.models import Jurisdiction, Plan, served_code, serving, working_code
 
 ADDRESSED = re.compile(r"^/(?P<code>[0-9]{6}(?:[0-9]{3})?)(?P<rest>/.*)$")
 # The site's own prefix (SCRIPT_NAME, usually "/"), before any jurisdiction's code.
@@ -88,9 +88,7 @@ class JurisdictionAddressMiddleware:
         request.path_info = rest
         with answering_for(code):
             response = self.get_response(request)
-        if response.streaming and not response.is_async:
-            response.streaming_content = served_stream(code, response.streaming_content)
-        return response
+        return kept_streaming(response, lambda: answering_for(code))
 
 
 class KnownJurisdictionMiddleware:
@@ -121,16 +119,49 @@ def answering_for(code):
         _site.prefix = None
 
 
-def served_stream(code, chunks):
+def kept_streaming(response, answering):
     """A streamed answer (a CSV of every row) reads the database as it is sent, after
-    the middleware returned: it goes on answering for the address's jurisdiction."""
+    the middleware returned: it goes on `answering()` for the same jurisdiction."""
+    if response.streaming and not response.is_async:
+        response.streaming_content = served_stream(answering, response.streaming_content)
+    return response
+
+
+def served_stream(answering, chunks):
     chunks, end = iter(chunks), object()
     while True:
-        with answering_for(code):
+        with answering():
             chunk = next(chunks, end)
         if chunk is end:
             return
         yield chunk
+
+
+# The session's key for the level below a delegated official works in now.
+WORKING = "working_jurisdiction"
+
+
+class StaffJurisdictionMiddleware:
+    """In the admin the jurisdiction served is the one the official works in
+    (`models.working_code`: their own, or a level below delegated to them that they
+    chose, `WORKING`), so every staff list, picker and page holds its rows alone
+    (admin/base.py `OfTheJurisdictionWorkedIn`, each `visible_to`). Looked up when a
+    page first asks. After the authentication middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.admin = "/" + settings.ADMIN_PATH
+
+    def __call__(self, request):
+        if not request.path_info.startswith(self.admin) or not request.user.is_authenticated:
+            return self.get_response(request)
+        chosen = request.session.get(WORKING)
+        with serving(lambda: working_code(request.user, chosen)):
+            response = self.get_response(request)
+            if not response.streaming:
+                return response
+            code = served_code()  # a streamed export goes on in the same jurisdiction
+        return kept_streaming(response, lambda: serving(code))
 
 
 def served(request):

@@ -99,11 +99,12 @@ def test_the_template_reads_the_waiting_figures_in_one_query_however_many_target
     # 1 the session, 2 the user, 3, 4 their own and their groups' permissions (may they
     # add reports, see every department?), 5 the plan being delivered, 6 the targets
     # they report on with their approved figures, 7 the figures waiting for review; the
-    # money sheets: 8 their projects, 9 those projects' contracts, 10 their steps.
-    with django_assert_num_queries(10):
+    # money sheets: 8 their projects, 9 those projects' contracts, 10 their steps; and
+    # 11 their 任职 (the jurisdiction they work in).
+    with django_assert_num_queries(11):
         assert shown() == 2
     more(20)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert shown() == 22
 
 

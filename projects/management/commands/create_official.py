@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from projects.models import Department
+from projects.models import Assignment, Department, Jurisdiction
 from projects.rules import roles
 
 
@@ -28,13 +28,23 @@ class Command(BaseCommand):
             help="所属单位名称，可重复；填报员至少一个",
         )
         parser.add_argument("--name", default="", help="姓名")
+        parser.add_argument(
+            "--jurisdiction",
+            default=None,
+            help="所属行政区划代码，如 411781；默认为本站所属的行政区划",
+        )
 
-    def handle(self, *args, username, role, department, name, **options):
+    def handle(self, *args, username, role, department, name, jurisdiction, **options):
         User = get_user_model()
         if User.objects.filter(username=username).exists():
             raise CommandError(f"用户名 {username} 已存在。")
         if role == roles.REPORTER and not department:
             raise CommandError("填报员必须指定所属单位（--department）。")
+        place = None
+        if jurisdiction is not None:
+            place = Jurisdiction.objects.filter(code=jurisdiction).first()
+            if place is None:
+                raise CommandError(f"没有代码为 {jurisdiction} 的行政区划，请先在管理后台添加。")
         departments = []
         for department_name in department:
             try:
@@ -56,6 +66,8 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=role))
             for d in departments:
                 d.members.add(user)
+            if place is not None:
+                Assignment.objects.create(user=user, jurisdiction=place)
         where = "、".join(d.name for d in departments) or "全部单位"
         self.stdout.write(
             self.style.SUCCESS(
