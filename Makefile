@@ -55,7 +55,7 @@ demo: $(VENV)/.run var/secret_key
 	$(MANAGE) migrate --noinput
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) load_plan 2021
-	$(MANAGE) load_demo_city
+	$(MANAGE) load_demo_city --accounts
 	$(MANAGE) load_demo --accounts
 	$(MANAGE) ensure_admin
 	DEBUG=1 WORKER_PYTHON=$(BIN)/python scripts/with-worker $(MANAGE) runserver $(HOST)

@@ -15,9 +15,11 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
 
 from projects.models import Jurisdiction, PublicInput
 from projects.rules.roles import MODERATOR
+from projects.web.addresses import answering_for
 
 from .conftest import make_official, shared_world
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory, ReportFactory, TargetFactory
@@ -258,3 +260,14 @@ def test_the_city_and_a_levels_pages_are_valid_html_in_both_languages(world, cli
     # no English name entered: the Chinese one
     assert "甲区 Livelihood Projects Dashboard</a>" in bodies["en /411781/plans/2021/"].decode()
     assert nu_checker.errors(bodies) == {}
+
+
+def test_static_files_keep_their_address_whichever_level_is_asked_for_first(client, world):
+    # A relative STATIC_URL takes the script prefix of the request that first reads it
+    # (Django keeps it then): in a process whose first request was 甲区's, every page's
+    # CSS would be at /411781/static/…, which is no file.
+    with answering_for("411781"):
+        django_settings.__dict__.pop("STATIC_URL", None)  # not read yet in this process
+        assert django_settings.STATIC_URL == "/static/"
+        page = client.get("/411781/plans/2021/").content.decode()
+    assert 'href="/static/css/site.' in page

@@ -241,7 +241,9 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+# From the site's root: a relative one would take the script prefix of the request that
+# first read it, and a jurisdiction's pages put its code there (/411781/…).
+STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -251,7 +253,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-MEDIA_URL = "media/"  # never served as such: evidence is served by views.dashboard.evidence_file
+MEDIA_URL = "/media/"  # never served as such: evidence is served by views.dashboard.evidence_file
 
 # Where uploaded files live: a folder on this machine (MEDIA_ROOT) by default; with
 # FILE_STORE=s3 an S3-compatible bucket (Aliyun OSS, MinIO) that every app server shares.

@@ -3,12 +3,13 @@ checksum, and the plan takes no more reports (projects/api/archive.py). Run by t
 administrator on the server once the year's figures are final; it cannot be undone
 from here, on purpose."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.api import archive
-from projects.models import Plan
+from projects.models import Plan, serving
 
 
 class Command(BaseCommand):
@@ -17,8 +18,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("year", type=int)
         parser.add_argument("--user", help="记为归档人的账号（可选）")
+        parser.add_argument(
+            "--jurisdiction", help="行政区划代码（可选），默认为本站所属的行政区划，如 411702"
+        )
 
-    def handle(self, *args, year, user=None, **options):
+    def handle(self, *args, year, user=None, jurisdiction=None, **options):
+        # its package is built as its own pages serve it: of its jurisdiction
+        with serving(jurisdiction or settings.HOME_JURISDICTION):
+            self.archive(year, user)
+
+    def archive(self, year, user):
         plan = Plan.objects.of_year(year).first()
         if plan is None:
             raise CommandError(f"没有 {year} 年度的计划。")

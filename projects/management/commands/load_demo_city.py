@@ -6,20 +6,26 @@ level's pages work at its own address (/411781/ …).
 Everything invented says so: the jurisdictions are named 演示…, their codes (4117 81,
 4117 82) are of no real county of Zhumadian, every plan is titled （演示） and flagged
 `demo_data` (every page then says 演示数据). Each level has a plan of 2021 and of this
-year, its pledges on different paces, quarter-end figures entered by make demo's
-reporter (a member of each lead department) and approved by its reviewer, the same
-path as real figures; on this year's plan of each 区 and 县 one more figure waits for
-review, which no public page may show.
+year, its pledges on different paces, quarter-end figures entered by the level's own
+demo reporter (任职 there, a member of each lead department) and approved by its own
+demo reviewer, the same path as real figures; on this year's plan of each 区 and 县 one
+more figure waits for review, which no public page may show. 驻马店市 has a demo
+reviewer to whom 演示甲区 is delegated. With --accounts (make demo) each may sign in,
+with a password printed once, as load_demo's.
 """
 
+import secrets
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from projects.management.commands import load_demo
-from projects.models import Department, Jurisdiction, Plan, Project, Target
-from projects.rules import clock
+from projects.models import Assignment, Department, Jurisdiction, Plan, Project, Target
+from projects.rules import clock, roles
 
 # (code, name, English name, slug, level, parent's code)
 LEVELS = [
@@ -40,6 +46,11 @@ PLEDGES = [
 ]
 
 
+def short(place):
+    """demo-a-east → a-east: its accounts are demo-a-east-reporter and -reviewer."""
+    return place.slug.removeprefix("demo-")
+
+
 class Command(load_demo.Command):
     help = (
         "生成演示城市：驻马店市下的演示甲区、演示乙县及其街道乡镇，各有2021年和今年的演示计划"
@@ -47,17 +58,25 @@ class Command(load_demo.Command):
     )
 
     def add_arguments(self, parser):
-        pass
+        parser.add_argument(
+            "--accounts",
+            action="store_true",
+            help="启用各演示行政区划的填报员、审核员和市级审核员账号，设置随机密码并只显示一次",
+        )
 
-    def handle(self, *args, **options):
-        self.refuse_real_data(accounts=False)
+    def handle(self, *args, accounts=False, **options):
+        self.refuse_real_data(accounts)
         if Jurisdiction.objects.filter(code=LEVELS[0][0]).exists():
             self.stdout.write("演示城市已存在，未作更改。")
-            return
+        else:
+            self.build()
+        if accounts:
+            self.print_accounts(self.activate_city())
+
+    def build(self):
         today = clock.today()
         with transaction.atomic():
             Jurisdiction.objects.home()  # 驻马店市 above 驿城区, on a fresh database
-            accounts = self.demo_accounts()
             count = 0
             for code, name, name_en, slug, level, parent in LEVELS:
                 place = Jurisdiction(
@@ -70,13 +89,44 @@ class Command(load_demo.Command):
                 )
                 place.full_clean()
                 place.save()
+                accounts = self.level_accounts(place)
                 for year in sorted({2021, today.year}):
                     count += self.level_plan(place, year, today, accounts)
+            city = Jurisdiction.objects.get(code="411700")
+            reviewer = self.official("zhumadian-reviewer", "演示市级审核员", roles.REVIEWER, city)
+            reviewer.assignment.delegated.add(Jurisdiction.objects.get(code=LEVELS[0][0]))
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示城市已就绪：{len(LEVELS)} 个演示行政区划，{count} 条演示填报。"
             )
         )
+
+    def level_accounts(self, place):
+        """The level's own reporter and reviewer (任职 there): each figure of its plans is
+        entered by the one and approved by the other, as real figures are."""
+        return SimpleNamespace(
+            reporter=self.official(f"{short(place)}-reporter", "演示填报员", roles.REPORTER, place),
+            reviewer=self.official(f"{short(place)}-reviewer", "演示审核员", roles.REVIEWER, place),
+        )
+
+    def official(self, who, name, role, place):
+        user = self.demo_account(who, f"{place.name}{name}", role)
+        Assignment.objects.update_or_create(user=user, defaults={"jurisdiction": place})
+        return user
+
+    def activate_city(self):
+        """[(username, role, password)] of the demo city's accounts, as `activate`."""
+        passwords = []
+        found = get_user_model().objects.filter(
+            username__startswith=roles.DEMO_ACCOUNT_PREFIX, assignment__isnull=False
+        )
+        for user in found.exclude(assignment__jurisdiction__code=settings.HOME_JURISDICTION):
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.is_active = True
+            user.save(update_fields=["password", "is_active"])
+            passwords.append((user.username, user.groups.get().name, password))
+        return sorted(passwords)
 
     def level_plan(self, place, year, today, accounts):
         """`place`'s plan of `year` with its pledges' quarter-end figures up to today."""
