@@ -27,11 +27,13 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
-from projects.models import Assignment, Jurisdiction, ProgressReport, PublicInput
-from projects.rules import roles
+from projects.alerts import tasks
+from projects.models import Assignment, Follow, Jurisdiction, ProgressReport, PublicInput
+from projects.rules import clock, roles
 
 from .conftest import make_official, shared_world
 from .factories import DepartmentFactory, PlanFactory, ProjectFactory, ReportFactory, TargetFactory
+from .receivers import Mailbox
 from .refusals import NOT_FOUND, assert_refused, messages_of
 
 PLACES = {"c": "411700", "h": "411702", "a": "411781"}
@@ -255,3 +257,12 @@ def test_the_calls_page_is_valid_html_in_both_languages(client, world, nu_checke
         bodies[language] = client.get("/411700/calls/").content
     assert b"Which level is responsible?" in bodies["en"]
     assert nu_checker.errors(bodies) == {}
+
+
+def test_a_levels_follower_is_sent_the_address_of_its_own_page(world, mailbox):
+    report, now = world.report_a, clock.now()
+    Follow.objects.create(project=report.target.project, email="a@example.com", confirmed_at=now)
+    ProgressReport.objects.filter(pk=report.pk).update(state="approved", reviewed_at=now)
+    tasks.announce_figure.call(report.pk)  # as the task worker runs it, outside a request
+    (mail,) = mailbox.to("a@example.com")
+    assert "http://127.0.0.1:8000/411781/plans/2021/projects/1/" in Mailbox.text(mail)

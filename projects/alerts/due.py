@@ -62,11 +62,11 @@ from projects.models import (
     open_objections,
     overdue_questions,
     overdue_targets,
-    serving,
     unreported_targets,
 )
 from projects.rules import clock, pace
 from projects.rules.formatting import figure
+from projects.web.addresses import answering_for
 
 OFFICE = None  # the department of an alert to the supervision office
 FOLLOWERS_ONLY = {
@@ -440,10 +440,11 @@ def digest_rules(plan, day, settings_weekday):
 
 def due_alerts(day, weekday):
     """Every rule's due items for `day`, plan by plan, of every jurisdiction: each
-    served in turn, as its officials' admin serves it (its plans, its rows)."""
+    served in turn, as its officials' admin serves it (its plans, its rows), its public
+    links at its own addresses."""
     codes = Jurisdiction.objects.filter(plans__isnull=False).values_list("code", flat=True)
     for code in sorted(set(codes)):
-        with serving(code):
+        with answering_for(code):
             for plan in Plan.objects.being_delivered():
                 yield from reporting_rules(plan, day)
                 yield from review_rules(plan, day)

@@ -7,12 +7,14 @@ with backoff by a later task and by `send_alerts`."""
 
 from datetime import timedelta
 
+from django.conf import settings
 from django_tasks import task
 
 from projects.alerts import due as alerting
 from projects.alerts import sending
 from projects.models import Answer, Delivery, Follow, ProgressReport, PublicInput
 from projects.rules import clock
+from projects.web.addresses import answering_for
 
 
 def send_now(due, day=None):
@@ -48,26 +50,40 @@ def announce_received(item_pk):
         send_now(alerting.received_due(item))
 
 
+def of_its_jurisdiction(plan):
+    """What a task writes about a plan names its jurisdiction's addresses, as a request
+    to them would (/411781/plans/2021/projects/1/)."""
+    return answering_for(
+        plan.jurisdiction.code if plan.jurisdiction else settings.HOME_JURISDICTION
+    )
+
+
 @task()
 def announce_figure(report_pk):
-    report = ProgressReport.objects.select_related("target__project__plan").get(pk=report_pk)
+    report = ProgressReport.objects.select_related("target__project__plan__jurisdiction")
+    report = report.get(pk=report_pk)
     if report.state == ProgressReport.State.APPROVED:
-        due = alerting.follow_figure_due(report)
-        if due is not None:
-            send_now(due)
+        with of_its_jurisdiction(report.target.project.plan):
+            due = alerting.follow_figure_due(report)
+            if due is not None:
+                send_now(due)
 
 
 @task()
 def send_follow_confirmation(follow_pk):
-    follow = Follow.objects.select_related("project__plan").filter(pk=follow_pk).first()
+    follow = Follow.objects.select_related("project__plan__jurisdiction").filter(pk=follow_pk)
+    follow = follow.first()
     if follow is not None and follow.confirmed_at is None:
-        send_now(alerting.follow_confirm_due(follow, clock.now()))
+        with of_its_jurisdiction(follow.project.plan):
+            send_now(alerting.follow_confirm_due(follow, clock.now()))
 
 
 @task()
 def announce_answer(answer_pk):
-    answer = Answer.objects.select_related("question__plan", "department").get(pk=answer_pk)
+    answer = Answer.objects.select_related("question__plan__jurisdiction", "department")
+    answer = answer.get(pk=answer_pk)
     if answer.state == Answer.State.APPROVED:
-        due = alerting.follow_answer_due(answer)
-        if due is not None:
-            send_now(due)
+        with of_its_jurisdiction(answer.question.plan):
+            due = alerting.follow_answer_due(answer)
+            if due is not None:
+                send_now(due)

@@ -144,6 +144,8 @@ def walk(page, base, settings):
     yield go("/plans/2021/bulletins/")
     yield go("/plans/2021/bulletins/2021-06/")
     yield go("/plans/2021/updates/")
+    yield go("/plans/2021/levels/")  # 驿城区 keeps no level below it in the demo: said so
+    yield go("/calls/")
     yield go("/data/")
     yield go(f"/plans/{this}/departments/")
     yield go(f"/plans/{this}/supervision/")

@@ -180,6 +180,8 @@ def public_urls(client, plan, project):
         f"/plans/{year}/bulletins/",
         f"/plans/{year}/updates/",
         f"/plans/{year}/feed/",
+        f"/plans/{year}/levels/",  # 驿城区's levels below: none in the demo, said so
+        "/calls/",
         "/data/",
         "/data/reports.csv",
         "/api/v1/",
@@ -209,6 +211,7 @@ def public_urls(client, plan, project):
         "contracts",
         "payments",
         "steps",
+        "levels",
     ]:
         urls.append(f"/api/v1/{name}/?page_size=500")
         urls.append(f"/api/v1/{name}/?plan={year}&page_size=500")
