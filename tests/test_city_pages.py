@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
+from django.urls import reverse
 
 from projects.models import Jurisdiction, PublicInput
 from projects.rules.roles import MODERATOR
@@ -271,3 +272,13 @@ def test_static_files_keep_their_address_whichever_level_is_asked_for_first(clie
         assert django_settings.STATIC_URL == "/static/"
         page = client.get("/411781/plans/2021/").content.decode()
     assert 'href="/static/css/site.' in page
+
+
+def test_answering_for_a_level_within_another_gives_the_outer_one_back(world):
+    with answering_for("411781"):
+        with answering_for("411782"):
+            assert world.places["411782"].project.get_absolute_url() == (
+                "/411782/plans/2021/projects/1/"
+            )
+        assert reverse("projects:plan", args=[2021]) == "/411781/plans/2021/"
+    assert reverse("projects:plan", args=[2021]) == "/plans/2021/"

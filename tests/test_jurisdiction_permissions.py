@@ -28,7 +28,15 @@ import pytest
 from django.urls import reverse
 
 from projects.alerts import tasks
-from projects.models import Assignment, Follow, Jurisdiction, ProgressReport, PublicInput
+from projects.alerts.due import Due, recipients
+from projects.models import (
+    Assignment,
+    Channel,
+    Follow,
+    Jurisdiction,
+    ProgressReport,
+    PublicInput,
+)
 from projects.rules import clock, roles
 
 from .conftest import make_official, shared_world
@@ -65,6 +73,8 @@ def make_world():
         question = PublicInput.objects.create(
             plan=plan, project=target.project, text=f"{place.name}的问题", name="某人"
         )
+        # each level's supervision office hears by mail
+        Channel.objects.create(jurisdiction=place, address=f"office-{key}@example.gov.cn")
         setattr(w, f"report_{key}", report)
         setattr(w, f"question_{key}", question)
         setattr(w, f"plan_{key}", plan)
@@ -266,3 +276,13 @@ def test_a_levels_follower_is_sent_the_address_of_its_own_page(world, mailbox):
     tasks.announce_figure.call(report.pk)  # as the task worker runs it, outside a request
     (mail,) = mailbox.to("a@example.com")
     assert "http://127.0.0.1:8000/411781/plans/2021/projects/1/" in Mailbox.text(mail)
+
+
+@pytest.mark.parametrize("key", ["c", "h", "a"])
+def test_each_levels_office_hears_of_its_own_plans_and_keeps_its_own_channels(client, world, key):
+    due = Due(key="k", rule="review_waiting", plan=getattr(world, f"plan_{key}"),
+              department=None, subject="s", body="b", link="/")  # fmt: skip
+    assert [c.address for c in recipients(due)] == [f"office-{key}@example.gov.cn"]
+    client.force_login(getattr(world, f"manager_{key}"))
+    listed = client.get(reverse("admin:projects_channel_changelist")).context["cl"].result_list
+    assert [c.address for c in listed] == [f"office-{key}@example.gov.cn"]

@@ -23,7 +23,7 @@ from projects.admin.base import (
     act_on_each,
     plan_filter,
 )
-from projects.models import Alert, Channel, Delivery, Plan, Supervision
+from projects.models import Alert, Channel, Delivery, Jurisdiction, Plan, Supervision
 from projects.rules import clock
 
 
@@ -159,8 +159,7 @@ class SupervisionAdmin(OpensOnPlan, HistoryAdmin):
 
 @admin.register(Channel)
 class ChannelAdmin(HistoryAdmin):
-    # a department's channels; the office's (no department) are the home one's for now
-    plan_path = "department"
+    plan_path = ""  # a channel is its jurisdiction's: its department's, or its office's
 
     list_display = ["__str__", "kind", "address_display", "active"]
     list_filter = ["kind", "active", "department"]
@@ -183,6 +182,9 @@ class ChannelAdmin(HistoryAdmin):
     def save_model(self, request, obj, form, change):
         if change and not form.cleaned_data.get("secret"):
             obj.secret = Channel.objects.get(pk=obj.pk).secret  # left empty: kept
+        # the department's jurisdiction, or the office of the one worked in
+        obj.jurisdiction = obj.department.jurisdiction if obj.department else None
+        obj.jurisdiction = obj.jurisdiction or Jurisdiction.objects.served()
         super().save_model(request, obj, form, change)
 
 

@@ -38,7 +38,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -103,8 +105,18 @@ def recipients(due):
         owners.add(None)
     channels = Channel.objects.filter(active=True)
     return channels.filter(department__in=[o for o in owners if o]) | (
-        channels.filter(department__isnull=True) if None in owners else channels.none()
+        offices_of(due.plan, channels) if None in owners else channels.none()
     )
+
+
+def offices_of(plan, channels):
+    """The office's channels of `plan`'s jurisdiction: each level's supervision office
+    hears of its own plans alone (a channel without a jurisdiction is the home one's)."""
+    code = plan.jurisdiction.code if plan and plan.jurisdiction else settings.HOME_JURISDICTION
+    offices = channels.filter(department__isnull=True)
+    if code == settings.HOME_JURISDICTION:
+        return offices.filter(Q(jurisdiction__code=code) | Q(jurisdiction__isnull=True))
+    return offices.filter(jurisdiction__code=code)
 
 
 def record(due, day):

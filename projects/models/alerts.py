@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from projects.models.jurisdictions import Jurisdiction
 from projects.models.plans import Department, Plan
 from projects.models.tracking import Project
 from projects.rules import clock, receipts
@@ -46,6 +47,18 @@ class Channel(models.Model):
         related_name="channels",
         verbose_name="责任单位",
         help_text="留空表示督查室（接收审核、异议和全区汇总的提醒）。",
+    )
+    # Whose: a department's channel is its department's jurisdiction's, an office's (no
+    # department) that office's; set when saved in the admin (admin/alerts.py). One
+    # without is the home jurisdiction's, as every channel was before there were several.
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="行政区划",
     )
     kind = models.CharField("方式", max_length=20, choices=Kind, default=Kind.EMAIL)
     address = models.CharField(

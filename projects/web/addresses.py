@@ -53,8 +53,8 @@ def api_reverse(name, **query):
 
 @contextmanager
 def addressed_to(jurisdiction):
-    """`reverse()` inside the block names `jurisdiction`'s addresses (the API's rows of
-    several jurisdictions, the roll-up's links down to each level)."""
+    """`reverse()` inside the block names `jurisdiction`'s addresses (a city's page of
+    its levels links down to each, as does the API's list of them)."""
     before = get_script_prefix()
     set_script_prefix(site_prefix() + jurisdiction.address_prefix())
     try:
@@ -107,16 +107,16 @@ class KnownJurisdictionMiddleware:
 @contextmanager
 def answering_for(code):
     """Serve the jurisdiction of `code`, its addresses prefixed by the code (but the home
-    one's, which have none)."""
-    _site.prefix = before = get_script_prefix()
-    if code != settings.HOME_JURISDICTION:
-        set_script_prefix(before + code + "/")
+    one's, which have none); within another such block, the outer one is back after."""
+    outer_site, outer_prefix = getattr(_site, "prefix", None), get_script_prefix()
+    _site.prefix = site = site_prefix()
+    set_script_prefix(site if code == settings.HOME_JURISDICTION else f"{site}{code}/")
     try:
         with serving(code):
             yield
     finally:
-        set_script_prefix(before)
-        _site.prefix = None
+        set_script_prefix(outer_prefix)
+        _site.prefix = outer_site
 
 
 def kept_streaming(response, answering):
