@@ -286,3 +286,21 @@ def test_each_levels_office_hears_of_its_own_plans_and_keeps_its_own_channels(cl
     client.force_login(getattr(world, f"manager_{key}"))
     listed = client.get(reverse("admin:projects_channel_changelist")).context["cl"].result_list
     assert [c.address for c in listed] == [f"office-{key}@example.gov.cn"]
+
+
+def test_an_account_an_administrator_adds_works_in_their_jurisdiction(client, world):
+    client.force_login(world.manager_a)
+    password = "一个足够长的新口令"
+    form = {"username": "new_a", "password1": password, "password2": password}
+    form.update({f"assignment-{n}_FORMS": "0" for n in ["TOTAL", "INITIAL", "MIN_NUM"]})
+    answer = client.post(reverse("admin:auth_user_add"), form)
+    assert answer.status_code == 302, answer.context and answer.context["errors"]
+    added = Assignment.objects.get(user__username="new_a")
+    assert added.jurisdiction.code == PLACES["a"]
+
+
+def test_an_administrator_assigns_accounts_within_their_jurisdiction_only(client, world):
+    client.force_login(world.manager_a)
+    page = client.get(reverse("admin:auth_user_change", args=[world.reporter_a.pk]))
+    offered = page.context["inline_admin_formsets"][0].formset.forms[0].fields["jurisdiction"]
+    assert [j.code for j in offered.queryset] == [PLACES["a"]]
