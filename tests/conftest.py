@@ -53,11 +53,14 @@ def pytest_collection_modifyitems(items):
     (`--dist loadgroup`), one after another: its timed races and kills never run beside
     each other. A test that saves a file with LibreOffice starts a process too, but not
     one marked `processes`: LibreOffice is a tool that never gets faketime's clock
-    (`machine_clock_env`), so the clock pass would run it for nothing."""
+    (`machine_clock_env`), so the clock pass would run it for nothing. The tests that
+    ask the Nu checker share one worker, so that one Java process serves them all."""
     for item in items:
-        saves_in_libreoffice = "libreoffice" in getattr(item, "fixturenames", ())
-        if item.get_closest_marker("processes") or saves_in_libreoffice:
+        fixtures = getattr(item, "fixturenames", ())
+        if item.get_closest_marker("processes") or "libreoffice" in fixtures:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+        elif "nu_checker" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("nu_checker"))
 
 
 def schemathesis_cases():

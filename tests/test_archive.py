@@ -108,6 +108,7 @@ def test_every_plans_package_is_valid_by_frictionless(client, demo, tmp_path):
             "payments",
             "steps",
             "money_documents",
+            "levels",
         ]
     assert len(table(tmp_path / "2021", "projects")) == 11
     year_2021 = Plan.objects.filter(year=2021)
@@ -164,6 +165,7 @@ def test_evidence_is_listed_with_its_checksum_not_copied(client, road, tmp_path)
         "contracts.csv",
         "evidence.csv",
         "funds.csv",
+        "levels.csv",
         "matters.csv",
         "money_documents.csv",
         "notices.csv",

@@ -192,7 +192,7 @@ def test_no_page_of_any_level_shows_unapproved_figures_or_texts_or_another_level
     for code, (name, *_rest) in LEVELS.items():
         others = [f"{other}的已公开留言" for other, *_r in LEVELS.values() if other != name]
         queue = [front(code), f"{front(code)}plans/2021/projects/1/"]
-        while queue and len(seen) < 60:
+        while queue and len(seen) < 48:
             url = queue.pop(0)
             if url in seen:
                 continue
@@ -282,3 +282,16 @@ def test_answering_for_a_level_within_another_gives_the_outer_one_back(world):
             )
         assert reverse("projects:plan", args=[2021]) == "/411781/plans/2021/"
     assert reverse("projects:plan", args=[2021]) == "/plans/2021/"
+
+
+def test_a_levels_data_package_holds_the_levels_below_it(world, client):
+    package = client.get("/411781/data/2021/datapackage.json").json()
+    assert package["name"] == "place411781-minsheng-shishi-2021"
+    assert "levels" in [resource["name"] for resource in package["resources"]]
+    lines = client.get("/411781/data/2021/levels.csv").content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("jurisdiction,name,level,parent,plan,")
+    assert lines[1:] == [
+        "411781001,东街道,township,411781,2021,东街道2021年民生实事,false,1,63.0,100.0,"
+        "overdue:1,1,http://testserver/411781001/plans/2021/,"
+        "http://testserver/api/v1/projects/?plan=2021&jurisdiction=411781001"
+    ]

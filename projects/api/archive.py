@@ -37,6 +37,7 @@ from projects.models import (
     Candidate,
     Contract,
     Funding,
+    Jurisdiction,
     Matter,
     Notice,
     OnlineRating,
@@ -50,6 +51,7 @@ from projects.models import (
     Supervision,
     Tally,
     Target,
+    rollup,
 )
 from projects.rules import clock
 
@@ -232,6 +234,8 @@ TABLES = [
         [{"fields": "project", "reference": {"resource": "projects", "fields": "number"}}],
     ),
     Table("money_documents", "资金与手续的公开材料", MoneyDocumentFile, ["url"], []),
+    # the plans of the year of the levels below the plan's jurisdiction, side by side
+    Table("levels", "下辖各级的计划与完成情况", schemas.LevelRecord, ["jurisdiction", "plan"], []),
 ]
 
 # Table Schema types for the API's JSON Schema types.
@@ -248,6 +252,9 @@ def table_field(name, schema):
     if main.get("type") == "array":
         field["type"] = "string"
         field["description"] += f"（多项以“{LIST_SEPARATOR}”分隔）"
+    elif main.get("type") == "object":  # counts by a code (a level's projects by status)
+        field["type"] = "string"
+        field["description"] += f"（“代码:件数”，多项以“{LIST_SEPARATOR}”分隔）"
     elif main.get("format") in FORMATS:
         field["type"] = FORMATS[main["format"]]
     elif "pattern" in main:
@@ -368,8 +375,10 @@ def rows(plan, site):
         for record in money[name]
         for document in record["documents"]
     ]
+    below = plan.jurisdiction or Jurisdiction.objects.home()
     return {
         **money,
+        "levels": [schemas.LevelRecord.of(level, site) for level in rollup(below, plan.year)],
         "candidates": [schemas.CandidateRecord.of(c, site) for c in candidates],
         "comments": [
             schemas.CommentRecord.of(item, site)
@@ -432,6 +441,8 @@ def cell(value):
         return "true" if value else "false"
     if isinstance(value, list):
         return LIST_SEPARATOR.join(str(item) for item in value)
+    if isinstance(value, dict):
+        return LIST_SEPARATOR.join(f"{key}:{count}" for key, count in value.items())
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
@@ -511,6 +522,7 @@ def build(plan, site, created=None):
             "经审核的预算、资金到位、合同、拨付和手续节点（金额以万元计；公开材料只列出"
             "脱敏件的网址、大小和 SHA-256，原件不公开）。"
             "满意度抽样调查结束后的答卷数、各项占比和抽样记录（不含住户名单和调查码）。"
+            "下辖各级（县区、乡镇街道）同一年度计划的完成情况，只计各级审核通过的填报（如有下级）。"
             "只含经审核公开的数据。"
             + ("本计划的进度为演示数据，不是真实填报。" if plan.demo_data else "")
         ),
