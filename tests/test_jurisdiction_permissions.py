@@ -178,27 +178,41 @@ def choose(client, code):
     return client.post(reverse("admin:projects_working"), {"code": code})
 
 
-def test_a_city_reviewer_works_in_a_delegated_district_once_chosen_and_nowhere_else(client, world):
+def approve(client, report):
+    answer = client.post(
+        reverse("admin:projects_review", args=[report.pk]), {"decision": "approve"}
+    )
+    report.refresh_from_db()
+    return answer
+
+
+def test_a_city_reviewer_acts_in_a_delegated_district_and_sees_the_others(client, world):
     client.force_login(world.reviewer_c)
     assert shown(client, QUEUE) == names(world.report_c)
-    refused = choose(client, PLACES["h"])  # not delegated: stays in the city
-    assert refused.status_code == 200
-    assert "只能选择本人所属或受托办理的行政区划" in messages_of(refused)
+    refused = choose(client, "411799")  # no level of the city's
+    assert "只能选择本人所属、受托办理或下辖的行政区划" in messages_of(refused)
     assert shown(client, QUEUE) == names(world.report_c)
-    assert choose(client, PLACES["a"]).status_code == 302
+    assert choose(client, PLACES["a"]).status_code == 302  # delegated: acts there
     assert shown(client, QUEUE) == names(world.report_a)
-    client.post(reverse("admin:projects_review", args=[world.report_a.pk]), {"decision": "approve"})
-    world.report_a.refresh_from_db()
+    approve(client, world.report_a)
     assert world.report_a.state == ProgressReport.State.APPROVED
     page = client.get(reverse("admin:projects_progressreport_change", args=[world.report_h.pk]))
     assert_refused(page, NOT_FOUND)
+    seeing = choose(client, PLACES["h"])  # below, not delegated: sees it, changes nothing
+    assert "现在只读查看：驿城区" in messages_of(seeing)
+    assert shown(client, REPORTS) == names(world.report_h)
+    assert "只读查看：驿城区" in client.get(reverse("admin:index")).content.decode()
+    assert approve(client, world.report_h).status_code == 403
+    assert world.report_h.state == ProgressReport.State.SUBMITTED
 
 
-def test_a_level_chosen_and_then_taken_back_is_no_longer_served(client, world):
+def test_a_delegation_taken_back_leaves_the_level_to_see_only(client, world):
     client.force_login(world.reviewer_c)
     choose(client, PLACES["a"])
-    world.reviewer_c.assignment.delegated.clear()
-    assert shown(client, QUEUE) == names(world.report_c)  # the session's choice is checked
+    world.reviewer_c.assignment.delegated.clear()  # the session's choice is checked again
+    assert shown(client, REPORTS) == names(world.report_a)
+    assert approve(client, world.report_a).status_code == 403
+    assert world.report_a.state == ProgressReport.State.SUBMITTED
 
 
 def test_a_district_official_cannot_choose_a_sibling(client, world):

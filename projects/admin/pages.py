@@ -250,25 +250,34 @@ def my_opinions(request):
 
 def working(request):
     """工作的行政区划: an official's own jurisdiction and the levels below delegated to
-    them; choosing one serves it in the admin (`web.addresses.WORKING`) until another
-    is chosen. Anyone signed in may open it; only their own choices are offered."""
+    them, to act in, and the other levels below theirs, to see only; choosing one serves
+    it in the admin (`web.addresses.WORKING`) until another is chosen. Anyone signed in
+    may open it; only their own choices are offered."""
     assignment = Assignment.objects.filter(user=request.user).select_related("jurisdiction").first()
-    choices = [assignment.jurisdiction] if assignment else [Jurisdiction.objects.home()]
+    acting = [assignment.jurisdiction] if assignment else [Jurisdiction.objects.home()]
+    seeing = []
     if assignment:
-        below = assignment.delegated.filter(path__startswith=assignment.jurisdiction.path)
-        choices += list(below.exclude(pk=assignment.jurisdiction.pk))
+        below = Jurisdiction.objects.within(assignment.jurisdiction).exclude(
+            pk=assignment.jurisdiction.pk
+        )
+        delegated = set(assignment.delegated.values_list("pk", flat=True))
+        acting += [j for j in below if j.pk in delegated]
+        seeing = [j for j in below if j.pk not in delegated]
     if request.method == "POST":
-        chosen = next((j for j in choices if j.code == request.POST.get("code")), None)
+        code = request.POST.get("code")
+        chosen = next((j for j in acting + seeing if j.code == code), None)
         if chosen is None:
-            messages.error(request, "只能选择本人所属或受托办理的行政区划。")
+            messages.error(request, "只能选择本人所属、受托办理或下辖的行政区划。")
         else:
             request.session[WORKING] = chosen.code
-            messages.success(request, f"现在办理：{chosen.name}。")
+            how = "办理" if chosen in acting else "只读查看"
+            messages.success(request, f"现在{how}：{chosen.name}。")
             return redirect("admin:index")
     context = {
         **admin.site.each_context(request),
         "title": "工作的行政区划",
-        "choices": choices,
+        "acting": acting,
+        "seeing": seeing,
         "current": served_code(),
     }
     return TemplateResponse(request, "admin/projects/working.html", context)

@@ -229,14 +229,21 @@ class Assignment(models.Model):
         return f"{self.user} · {self.jurisdiction}"
 
 
-def working_code(user, chosen=None):
-    """The code of the jurisdiction `user` works in now: `chosen` (the admin's picker)
-    when it is theirs or delegated to them, else their own, else the home one."""
+def working(user, chosen=None):
+    """(code, acting): the jurisdiction `user` works in now, and whether they act there.
+    `chosen` (the admin's picker) when it is a level below theirs: acting where it was
+    delegated to them, else only seeing it (a city sees its counties and townships);
+    otherwise their own (acting), or the home one for an account without 任职."""
     assignment = Assignment.objects.filter(user=user).select_related("jurisdiction").first()
     own = assignment.jurisdiction.code if assignment else settings.HOME_JURISDICTION
     if chosen is None or chosen == own or assignment is None:
-        return own
-    delegated = assignment.delegated.filter(
-        code=chosen, path__startswith=assignment.jurisdiction.path
-    )
-    return chosen if delegated.exists() else own
+        return own, True
+    below = Jurisdiction.objects.within(assignment.jurisdiction).filter(code=chosen)
+    if not below.exists():
+        return own, True
+    return chosen, assignment.delegated.filter(code=chosen).exists()
+
+
+def working_code(user, chosen=None):
+    """The code of the jurisdiction `user` works in now (`working`)."""
+    return working(user, chosen)[0]

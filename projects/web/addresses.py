@@ -15,6 +15,7 @@ code included. The admin and the API have one address each: the API takes
 its `jurisdiction=`.
 """
 
+import functools
 import re
 from contextlib import contextmanager
 from urllib.parse import urlencode
@@ -26,7 +27,7 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import get_script_prefix, reverse, set_script_prefix
 from django.utils.translation import gettext as _
 
-from projects.models import Jurisdiction, Plan, served_code, serving, working_code
+from projects.models import Jurisdiction, Plan, served_code, serving, working, working_code
 
 ADDRESSED = re.compile(r"^/(?P<code>[0-9]{6}(?:[0-9]{3})?)(?P<rest>/.*)$")
 # The site's own prefix (SCRIPT_NAME, usually "/"), before any jurisdiction's code.
@@ -137,7 +138,7 @@ def served_stream(answering, chunks):
         yield chunk
 
 
-# The session's key for the level below a delegated official works in now.
+# The session's key for the level below an official works in (or only sees) now.
 WORKING = "working_jurisdiction"
 
 
@@ -156,12 +157,29 @@ class StaffJurisdictionMiddleware:
         if not request.path_info.startswith(self.admin) or not request.user.is_authenticated:
             return self.get_response(request)
         chosen = request.session.get(WORKING)
-        with serving(lambda: working_code(request.user, chosen)):
+        code = functools.partial(working_code, request.user)  # found when first asked
+        if chosen is not None:
+            code, acting = working(request.user, chosen)
+            if not acting:
+                seeing_only(request)
+        with serving(code):
             response = self.get_response(request)
             if not response.streaming:
                 return response
             code = served_code()  # a streamed export goes on in the same jurisdiction
         return kept_streaming(response, lambda: serving(code))
+
+
+def seeing_only(request):
+    """A level below that was not delegated: the official sees it as their roles let
+    them, and changes nothing there. Every admin page and action asks `has_perm`, so the
+    account's own answers only the view_* permissions for this request."""
+    user, has_perm = request.user, request.user.has_perm
+    user.has_perm = lambda perm, obj=None: (
+        perm.partition(".")[2].startswith("view_") and (has_perm(perm, obj))
+    )
+    user.has_perms = lambda perms, obj=None: all(user.has_perm(p, obj) for p in perms)
+    request.seeing_only = True
 
 
 def served(request):
