@@ -31,7 +31,9 @@ from projects.alerts import tasks
 from projects.alerts.due import Due, recipients
 from projects.models import (
     Assignment,
+    Candidate,
     Channel,
+    Department,
     Follow,
     Jurisdiction,
     ProgressReport,
@@ -51,6 +53,7 @@ ROLES = {
     "moderator": roles.MODERATOR,
     "manager": roles.ADMINISTRATOR,
     "deputy": roles.DEPUTY,
+    "congress": roles.CONGRESS_STAFF,
 }
 
 
@@ -90,6 +93,11 @@ def make_world():
             jurisdiction=place, year=2027, stage="call",
             call_opens=date(2026, 11, 1), call_closes=date(2026, 12, 31),
         ))  # fmt: skip
+        Candidate.objects.create(
+            plan=getattr(w, f"call_{key}"), order=1, title=f"{place.name}的候选项目",
+            pledge_text="建设", lead_department=Department.objects.get(name=f"{place.name}住建局"),
+            investment=100,
+        )  # fmt: skip
     w.proposal = PublicInput(
         plan=w.call_h, kind="proposal", title="建市级体育馆", text="全市没有大型体育馆。",
         name="某人", phone="13900001111",
@@ -318,3 +326,11 @@ def test_an_administrator_assigns_accounts_within_their_jurisdiction_only(client
     page = client.get(reverse("admin:auth_user_change", args=[world.reporter_a.pk]))
     offered = page.context["inline_admin_formsets"][0].formset.forms[0].fields["jurisdiction"]
     assert [j.code for j in offered.queryset] == [PLACES["a"]]
+
+
+@pytest.mark.parametrize("key", ["c", "h", "a"])
+def test_congress_staff_keep_the_candidates_of_their_own_levels_call(client, world, key):
+    client.force_login(getattr(world, f"congress_{key}"))
+    url = reverse("admin:projects_candidate_changelist") + "?year=all"
+    place = {"c": "驻马店市", "h": "驿城区", "a": "甲区"}[key]
+    assert {c.title for c in client.get(url).context["cl"].result_list} == {f"{place}的候选项目"}
