@@ -295,3 +295,9 @@ def test_a_levels_data_package_holds_the_levels_below_it(world, client):
         "overdue:1,1,http://testserver/411781001/plans/2021/,"
         "http://testserver/api/v1/projects/?plan=2021&jurisdiction=411781001"
     ]
+
+
+def test_the_levels_excel_on_a_past_day_says_the_day(world, client):
+    answer = client.get("/411700/plans/2021/levels/?export=xlsx&as_of=2021-06-30")
+    assert answer["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="zhumadian-2021-levels-20210630.xlsx"' in answer["Content-Disposition"]

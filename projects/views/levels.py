@@ -9,11 +9,11 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from projects.exchange.spreadsheets import csv_response, xlsx_response
 from projects.models import Plan, PlanProgress, rollup
 from projects.rules import pace
 from projects.rules.formatting import display_name
 from projects.views.dashboard import hundredths, plan_context
+from projects.views.table import sheet_response
 from projects.web.addresses import addressed_to, served
 from projects.web.asof import public_page
 from projects.web.freshness import cached_public
@@ -111,9 +111,4 @@ def export_response(request, jurisdiction, year, found, columns, kind):
     place = jurisdiction.shown_name
     name = _("%(place)s下辖各级%(year)s年民生实事") % {"place": place, "year": year}
     fallback = f"{jurisdiction.slug}-{year}-levels"
-    if request.as_of:
-        name += _("（截至%(day)s）") % {"day": request.as_of.isoformat()}
-        fallback += f"-{request.as_of:%Y%m%d}"
-    if kind == "csv":
-        return csv_response(f"{name}.csv", headers, rows, f"{fallback}.csv")
-    return xlsx_response(f"{name}.xlsx", [(_("下辖各级"), headers, rows)], f"{fallback}.xlsx")
+    return sheet_response(request, kind, (name, fallback), (_("下辖各级"), headers, rows))

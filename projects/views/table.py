@@ -71,9 +71,17 @@ def export_response(request, plan, table, kind):
     }
     # For browsers that cannot take the Chinese: of the plan's jurisdiction.
     fallback = f"{plan.jurisdiction.slug}-{plan.year}-targets"
+    return sheet_response(request, kind, (name, fallback), (_("指标"), headers, rows))
+
+
+def sheet_response(request, kind, names, sheet):
+    """A page's table as a CSV or Excel download: `names` (the Chinese file name, and an
+    ASCII one for browsers that cannot take it) say the day shown, if not today."""
+    name, fallback = names
     if request.as_of:
         name += _("（截至%(day)s）") % {"day": request.as_of.isoformat()}
         fallback += f"-{request.as_of:%Y%m%d}"
     if kind == "csv":
+        _title, headers, rows = sheet
         return csv_response(f"{name}.csv", headers, rows, f"{fallback}.csv")
-    return xlsx_response(f"{name}.xlsx", [(_("指标"), headers, rows)], f"{fallback}.xlsx")
+    return xlsx_response(f"{name}.xlsx", [sheet], f"{fallback}.xlsx")
