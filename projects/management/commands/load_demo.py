@@ -747,15 +747,15 @@ class Command(BaseCommand):
     def activate(self, demo):
         """[(username, role, password)]: each demo account may sign in, with a new
         random password (the one printed before no longer works)."""
-        passwords = []
-        for who, _, role in DEMO_ACCOUNTS:
-            user = getattr(demo, who)
-            password = secrets.token_urlsafe(12)
-            user.set_password(password)
-            user.is_active = True
-            user.save(update_fields=["password", "is_active"])
-            passwords.append((user.username, role, password))
-        return passwords
+        return [self.opened(getattr(demo, who), role) for who, _, role in DEMO_ACCOUNTS]
+
+    def opened(self, user, role):
+        """(username, role, password): `user` may sign in, with a new random password."""
+        password = secrets.token_urlsafe(12)
+        user.set_password(password)
+        user.is_active = True
+        user.save(update_fields=["password", "is_active"])
+        return (user.username, role, password)
 
     def print_accounts(self, passwords):
         self.stdout.write(

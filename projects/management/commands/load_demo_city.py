@@ -14,7 +14,6 @@ reviewer to whom 演示甲区 is delegated. With --accounts (make demo) each may
 with a password printed once, as load_demo's.
 """
 
-import secrets
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -116,17 +115,11 @@ class Command(load_demo.Command):
 
     def activate_city(self):
         """[(username, role, password)] of the demo city's accounts, as `activate`."""
-        passwords = []
         found = get_user_model().objects.filter(
             username__startswith=roles.DEMO_ACCOUNT_PREFIX, assignment__isnull=False
         )
-        for user in found.exclude(assignment__jurisdiction__code=settings.HOME_JURISDICTION):
-            password = secrets.token_urlsafe(12)
-            user.set_password(password)
-            user.is_active = True
-            user.save(update_fields=["password", "is_active"])
-            passwords.append((user.username, user.groups.get().name, password))
-        return sorted(passwords)
+        found = found.exclude(assignment__jurisdiction__code=settings.HOME_JURISDICTION)
+        return sorted(self.opened(user, user.groups.get().name) for user in found)
 
     def level_plan(self, place, year, today, accounts):
         """`place`'s plan of `year` with its pledges' quarter-end figures up to today."""
