@@ -14,10 +14,12 @@ import re
 from datetime import date
 from types import SimpleNamespace
 
+import frictionless
 import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
+from projects.api import archive
 from projects.models import Jurisdiction, PublicInput
 from projects.rules.roles import MODERATOR
 from projects.web.addresses import answering_for
@@ -301,3 +303,40 @@ def test_the_levels_excel_on_a_past_day_says_the_day(world, client):
     answer = client.get("/411700/plans/2021/levels/?export=xlsx&as_of=2021-06-30")
     assert answer["Content-Type"].startswith("application/vnd.openxmlformats")
     assert 'filename="zhumadian-2021-levels-20210630.xlsx"' in answer["Content-Disposition"]
+
+
+def test_a_city_keeping_no_plan_has_a_data_package_of_its_levels(world, client, tmp_path):
+    descriptor = client.get("/411700/data/2021/datapackage.json")
+    package = descriptor.json()
+    assert package["name"] == "zhumadian-minsheng-shishi-2021"
+    assert package["homepage"] == "http://testserver/411700/plans/2021/levels/"
+    assert [resource["path"] for resource in package["resources"]] == ["levels.csv"]
+    csv = client.get("/411700/data/2021/levels.csv").content
+    (tmp_path / "datapackage.json").write_bytes(descriptor.content)
+    (tmp_path / "levels.csv").write_bytes(csv)
+    assert frictionless.validate(str(tmp_path / "datapackage.json")).valid
+    lines = csv.decode("utf-8-sig").splitlines()
+    assert [line.split(",")[:2] for line in lines[1:]] == [
+        ["411702", "驿城区"],
+        ["411781", "甲区"],
+        ["411781001", "东街道"],
+        ["411782", "乙县"],
+    ]
+    assert lines[1].split(",")[8] == "41.0"  # approved 4100 of 10000, not the 9110 waiting
+    zipped = client.get("/411700/data/2021/zhumadian-minsheng-shishi-2021.zip")
+    assert archive.unzipped(b"".join(zipped))["levels.csv"] == csv
+    html = client.get("/411700/data/").content.decode()
+    assert 'href="/411700/data/2021/zhumadian-minsheng-shishi-2021.zip"' in html
+    assert "驻马店市下辖各级2021年民生实事（完成情况）" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/411700/data/2022/datapackage.json",  # no level pledged a plan that year
+        "/411700/data/2021/plan.csv",  # a levels package holds levels.csv alone
+        "/411782/data/2022/levels.csv",  # a county keeping no plan, with none below
+    ],
+)
+def test_no_levels_package_where_no_level_pledged(world, client, url):
+    assert client.get(url).status_code == 404

@@ -26,6 +26,7 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from pydantic import ConfigDict, Field
 
@@ -488,21 +489,7 @@ def build(plan, site, created=None):
     for table in TABLES:
         content = csv_bytes(table, records[table.name])
         files[f"{table.name}.csv"] = content
-        resources.append(
-            {
-                "name": table.name,
-                "title": table.title,
-                "path": f"{table.name}.csv",
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": CSV_ENCODING,
-                "dialect": CSV_DIALECT,
-                "bytes": len(content),
-                "hash": f"sha256:{hashlib.sha256(content).hexdigest()}",
-                "schema": table_schema(table),
-            }
-        )
+        resources.append(resource(table, content))
     home = site
     announcement = {"title": plan.source_name or plan.title}  # where the pledges were made
     if plan.source_url:
@@ -540,6 +527,64 @@ def build(plan, site, created=None):
     return files
 
 
+def resource(table, content):
+    """The descriptor of a table's CSV in datapackage.json."""
+    return {
+        "name": table.name,
+        "title": table.title,
+        "path": f"{table.name}.csv",
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": CSV_ENCODING,
+        "dialect": CSV_DIALECT,
+        "bytes": len(content),
+        "hash": f"sha256:{hashlib.sha256(content).hexdigest()}",
+        "schema": table_schema(table),
+    }
+
+
+LEVELS_TABLE = next(table for table in TABLES if table.name == "levels")
+
+
+def build_levels(jurisdiction, year, site, created=None):
+    """{file name: bytes} of a jurisdiction that keeps no plan of `year` while levels
+    below it do (a city): its package is their plans side by side, levels.csv, the
+    table every plan's package holds for the levels below it. Built when asked for:
+    each level's own package is the one that is archived."""
+    created = timezone.localtime(created or clock.now())
+    progress = rollup(jurisdiction, year)
+    content = csv_bytes(LEVELS_TABLE, [schemas.LevelRecord.of(level, site) for level in progress])
+    demo = any(level.plan.demo_data for level in progress)
+    descriptor = {
+        "profile": "tabular-data-package",
+        "name": name_of(jurisdiction.slug, year),
+        "title": f"{jurisdiction.name}下辖各级{year}年民生实事：完成情况",
+        "description": (
+            f"{jurisdiction.name}下辖各级（县区、乡镇街道）{year}年民生实事计划的完成情况并列："
+            "实事件数、完成率、序时进度和各状态件数，只计各级审核通过的填报。"
+            "各级计划的全部数据见各级的数据包（plan 列的网址所在的一级）。"
+            + ("其中有演示数据，不是真实填报。" if demo else "")
+        ),
+        "version": created.date().isoformat(),
+        "created": created.isoformat(),
+        "homepage": urljoin(site, reverse("projects:levels", args=[year])),
+        "keywords": [jurisdiction.name, "民生实事", str(year)],
+        "licenses": [LICENSE],
+        "sources": [
+            {
+                "title": f"{jurisdiction.name}民生实事进度看板（下辖各级审核公开的填报）",
+                "path": site,
+            }
+        ],
+        "resources": [resource(LEVELS_TABLE, content)],
+    }
+    return {
+        "levels.csv": content,
+        "datapackage.json": json.dumps(descriptor, ensure_ascii=False, indent=2).encode(),
+    }
+
+
 def zipped(files, created):
     """The files in one zip, stamped with the package's time."""
     stamp = timezone.localtime(created).timetuple()[:6]
@@ -555,24 +600,30 @@ def unzipped(package):
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def listing():
-    """Each published plan's package for the open data page: (year, title, zip name,
-    archived time and checksum, or None while the plan is live). One query; the
-    packages themselves are not read."""
-    plans = Plan.objects.published().order_by("-year")
-    plans = plans.values_list(
-        "year", "title", "jurisdiction__slug", "archive__archived_at", "archive__sha256"
-    )
+def listing(jurisdiction, has_levels=True):
+    """The jurisdiction's packages for the open data page: (year, title, zip name,
+    archived time and checksum, or None while live), each published plan's, and for a
+    year it keeps no plan of while levels below it do, their levels' (`build_levels`).
+    One query, a second if it `has_levels`; the packages themselves are not read."""
+    plans = Plan.objects.published().filter(jurisdiction=jurisdiction).order_by("-year")
+    plans = plans.values_list("year", "title", "archive__archived_at", "archive__sha256")
+    packages = {
+        year: {"title": title, "archived_at": archived_at, "sha256": sha256}
+        for year, title, archived_at, sha256 in plans
+    }
+    for year in levels_years(jurisdiction) if has_levels else []:
+        title = f"{jurisdiction.name}下辖各级{year}年民生实事（完成情况）"
+        packages.setdefault(year, {"title": title, "archived_at": None, "sha256": None})
     return [
-        {
-            "year": year,
-            "title": title,
-            "zip": f"{name_of(slug, year)}.zip",
-            "archived_at": archived_at,
-            "sha256": sha256,
-        }
-        for year, title, slug, archived_at, sha256 in plans
+        {"year": year, "zip": f"{name_of(jurisdiction.slug, year)}.zip", **packages[year]}
+        for year in sorted(packages, reverse=True)
     ]
+
+
+def levels_years(jurisdiction):
+    """The years some level below `jurisdiction` pledged a published plan of."""
+    below = Plan.objects.below(jurisdiction).filter(stage__in=Plan.PLEDGED_STAGES)
+    return below.order_by("-year").values_list("year", flat=True).distinct()
 
 
 def files_of(plan, request):
@@ -584,6 +635,16 @@ def files_of(plan, request):
         return files
     files = build(plan, request.build_absolute_uri("/"))
     files[zip_name(plan)] = zipped(files, clock.now())
+    return files
+
+
+def levels_files_of(jurisdiction, year, request):
+    """The package of a jurisdiction that keeps no plan of `year` (`build_levels`), as
+    served, or None if no level below it pledged one that year."""
+    if not levels_years(jurisdiction).filter(year=year).exists():
+        return None
+    files = build_levels(jurisdiction, year, request.build_absolute_uri("/"))
+    files[f"{name_of(jurisdiction.slug, year)}.zip"] = zipped(files, clock.now())
     return files
 
 

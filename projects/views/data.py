@@ -44,6 +44,7 @@ def updates(request, year):
 @cached_public
 def open_data(request):
     plan = Plan.objects.current()
+    jurisdiction = served(request)
     context = {
         **plan_context(request, plan),
         "example_year": plan.year if plan else 2021,
@@ -53,7 +54,7 @@ def open_data(request):
         "csv_columns": [(header, meaning) for _field, header, meaning in CSV_COLUMNS],
         "page_size": parameters.PAGE_SIZE,
         "max_page_size": parameters.MAX_PAGE_SIZE,
-        "packages": archive.listing(),
+        "packages": archive.listing(jurisdiction, jurisdiction.has_levels),
         "rate_limit": settings.API_RATE_LIMIT,
         "rate_window": settings.API_RATE_WINDOW,
     }
@@ -149,9 +150,13 @@ def reports_csv(request):
 @cached_public
 def package_file(request, year, name):
     """A file of the plan's data package (projects/api/archive.py): datapackage.json, a
-    CSV beside it, or the zip of them all."""
-    plan = published_plan(year)
-    files = archive.files_of(plan, request)
+    CSV beside it, or the zip of them all; of a year the jurisdiction keeps no plan of,
+    its levels' package."""
+    plan = Plan.objects.published().select_related("jurisdiction").of_year(year).first()
+    if plan is not None:
+        files = archive.files_of(plan, request)
+    else:  # a city keeping no plan of its own: its levels' package
+        files = archive.levels_files_of(served(request), year, request) or {}
     if name not in files:
         raise Http404(name)
     content_type = PACKAGE_TYPES[name.rsplit(".", 1)[-1]]
