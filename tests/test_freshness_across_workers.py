@@ -85,6 +85,17 @@ def fetch(url):
         return response.headers["X-Worker"], response.read().decode()
 
 
+def written(url, encoding):
+    """The headers of `url` asked with Accept-Encoding `encoding`, as the server wrote
+    them, and the length of the body that came (X-Body-Length)."""
+    with urllib.request.urlopen(  # noqa: S310 - loopback
+        urllib.request.Request(url, headers={"Accept-Encoding": encoding}), timeout=30
+    ) as response:
+        headers = dict(response.headers.items())
+        headers["X-Body-Length"] = str(len(response.read()))
+    return headers
+
+
 def from_every_worker(url, times):
     """Answers to `url`, asked WORKERS at a time, until every worker gave `times`."""
     seen, answers = Counter(), []
@@ -103,6 +114,11 @@ def test_an_approval_shows_on_every_workers_very_next_answer(server, pending):
     for page, (before, after) in PAGES.items():  # rendered by each worker, then kept
         answers = from_every_worker(base + page, times=3)
         assert all(before in body and after not in body for body in answers), page
+
+    for encoding in ("identity", "gzip"):  # a kept page is written whole, its length said
+        headers = written(base + "/plans/2021/projects/11/", encoding)
+        assert "Transfer-Encoding" not in headers, encoding
+        assert int(headers["Content-Length"]) == int(headers["X-Body-Length"]), encoding
 
     approval = subprocess.run(  # noqa: S603 - another process, as a reviewer's would be
         [sys.executable, "-m", "tests.approve_worker", str(pending.pk), "checker"],

@@ -247,7 +247,10 @@ class Page:
         return len(self.body) + len(self.gzipped)
 
     def respond(self, request):
-        """This page for `request`: gzipped if it takes gzip, 304 if it has it already."""
+        """This page for `request`: gzipped if it takes gzip, 304 if it has it already.
+        With its length: without one, gunicorn writes a body chunked, then an empty last
+        chunk in a write of its own, and a cached page answered at 0.4× a static file's
+        rate (issue 39)."""
         gzipped = bool(ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
         etag = f'"{self.tag}-gz"' if gzipped else f'"{self.tag}"'
         if etag in parse_etags(request.META.get("HTTP_IF_NONE_MATCH", "")):
@@ -257,8 +260,10 @@ class Page:
         elif gzipped:
             response = HttpResponse(self.gzipped, headers=self.headers)
             response.headers["Content-Encoding"] = "gzip"
+            response.headers["Content-Length"] = str(len(self.gzipped))
         else:
             response = HttpResponse(self.body, headers=self.headers)
+            response.headers["Content-Length"] = str(len(self.body))
         response.headers["ETag"] = etag
         return response
 
