@@ -12,6 +12,7 @@ figure of a target that has one waiting for review goes beside it, and the dry r
 which is waiting and what follows (`waiting_warning`); the template shows it too.
 """
 
+import copy
 import itertools
 import re
 import unicodedata
@@ -521,10 +522,11 @@ def valid(year, month, day):
 
 class Batch:
     """What validating every row of a file reads from the database, read once for the
-    whole file: the rows' targets (as the user may see them), their approved reports,
-    the reports already entered, those waiting for review, and the pace each new figure
-    would give its target, each on its own date: seven queries however many rows, and
-    one more for each further dated row of one target (TargetQuerySet.judge). Each
+    whole file: the rows' targets (as the user may see them), the reports already
+    entered on the file's dates, those waiting for review, and the pace each new figure
+    would give its target, each on its own date, with the approved report it follows:
+    six queries however many rows and however long the targets' history, and one more
+    for each further dated row of one target (TargetQuerySet.judge). Each
     row's form then runs exactly the rules a report typed into the admin runs
     (ProgressReportForm, ProgressReport.clean), answered from here."""
 
@@ -560,21 +562,19 @@ class Batch:
                 continue  # the row's form says why
             if target in self.targets and value is not None and day is not None:
                 self.parsed[index] = (target, day, value)
-        approved = ProgressReport.objects.approved().filter(target__in=self.targets)
-        self.approved = defaultdict(list)  # target id: its approved reports, current first
-        fields_read = ("id", "target_id", "as_of", "value")
-        for report in approved.only(*fields_read).order_by("target_id", *CURRENT_FIRST):
-            self.approved[report.target_id].append(report)
         self.existing = defaultdict(list)  # (target id, as_of, value): [(note, state)]
-        live = ProgressReport.objects.filter(target__in=self.targets, state__in=LIVE_STATES)
+        days = {day for _target, day, _value in self.parsed.values()}  # not the whole history
+        live = ProgressReport.objects.filter(
+            target__in=self.targets, as_of__in=days, state__in=LIVE_STATES
+        )
         for *key, note, state in live.values_list("target_id", "as_of", "value", "note", "state"):
             self.existing[tuple(key)].append((note.strip(), state))
         self.waiting = waiting_figures(self.targets)  # target id: [Waiting], the latest first
         self.repeated = set()  # rows the same as a row above them in the file
         self.order_errors = self.check_order(rows, numbers)
         new = [figure for i, figure in self.parsed.items() if not self.entered_before(i)]
-        # (target id, as_of, value): status, each figure on its own day
-        self.statuses = Target.objects.judge(new) if new else {}
+        # (target id, as_of, value): (status, previous report), each on its own day
+        self.judged = Target.objects.judge(new) if new else {}
 
     def check_order(self, rows, numbers):
         """A sheet kept through the year holds several dated rows of a target: they are
@@ -652,27 +652,44 @@ class Batch:
         return not self.entered_before(index)
 
     def form(self, data):
-        form = ProgressReportForm(data=data)
-        form.fields["target"].known = self.targets
+        if self.form_class is None:
+            self.form_class = type("ImportedReportForm", (ProgressReportForm,), {})
+            fields = copy.deepcopy(ProgressReportForm.base_fields)
+            fields["target"].known = self.targets
+            self.form_class.base_fields = SharedFields(fields)
+        form = self.form_class(data=data)
         form.instance.known = self
         return form
 
+    form_class = None
+
     def previous(self, report):
-        """`ProgressReport.previous_report`, from the reports read."""
-        earlier = (r for r in self.approved[report.target_id] if r.as_of <= report.as_of)
-        return next((r for r in earlier if r.pk != report.pk), None)
+        """`ProgressReport.previous_report`, as judged with the figure."""
+        key = (report.target_id, report.as_of, report.value)
+        if key not in self.judged:  # a figure the fields read otherwise: ask the database
+            return ProgressReport.objects.current_first(report.target_id, report.as_of).first()
+        return self.judged[key][1]
 
     def pace_status(self, report):
         """`ProgressReport.pace_status`, from the statuses judged."""
         key = (report.target_id, report.as_of, report.value)
-        if key not in self.statuses:  # a figure the fields read otherwise: ask the database
+        if key not in self.judged:  # a figure the fields read otherwise: ask the database
             return (
                 Target.objects.filter(pk=report.target_id)
                 .with_candidate(report.value, report.as_of)
                 .values_list("status", flat=True)
                 .get()
             )
-        return self.statuses[key]
+        return self.judged[key][0]
+
+
+class SharedFields(dict):
+    """A form's fields made once for every row of a file (`Batch.form`), the same for
+    each row's form: a form deep-copies its fields, a millisecond a row, so that one
+    form can change its own; the rows' forms change none."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
 
 
 def import_file(upload, user):

@@ -5,9 +5,9 @@ from datetime import date
 
 from django.db import models
 
-# Targets judged in one query (TargetQuerySet.judge): each brings some 27 parameters,
-# and SQLite's default limit is 32,766.
-JUDGED_TARGETS = 500
+# Targets judged in one query (TargetQuerySet.judge): their figures go in one JSON
+# parameter, their ids in one each (SQLite's default limit is 32,766).
+JUDGED_TARGETS = 5000
 
 # The order that makes a target's current approved report the first: the latest as-of
 # date and, of one date, the latest entry (ProgressReportQuerySet.current_first).

@@ -1,6 +1,7 @@
 """Projects, their measures, milestones and targets, with every figure derived from
 the approved reports (`TargetQuerySet.with_progress`, `Project.percent`, `PlanProgress`)."""
 
+import json
 from collections import defaultdict
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -10,8 +11,20 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -490,42 +503,74 @@ class TargetQuerySet(models.QuerySet):
 
     def with_candidates(self, figures):
         """Targets annotated as if `figures` {target id: (value, day)} were their figures,
-        each judged on its own day: the new reports of a whole import in one query."""
-        value = value_field("当前值")
-        day = models.DateField()
-        return self.annotate(
-            current_value=Case(
-                *[When(pk=pk, then=Value(v, output_field=value)) for pk, (v, _) in figures.items()],
-                output_field=value,
-            ),
-            judged_on=Case(
-                *[When(pk=pk, then=Value(d, output_field=day)) for pk, (_, d) in figures.items()],
-                output_field=day,
-            ),
+        each judged on its own day, with the approved report that figure would follow
+        (`previous_id`, `previous_as_of`, `previous_value`, as `previous_report` finds
+        it): the new reports of a whole import in one query. The figures go in as one
+        JSON parameter, so the SQL stays short however many there are: a CASE of a
+        branch per target took 0.3 s to compile for 150 targets, each time."""
+        given = json.dumps({str(pk): [str(v), d.isoformat()] for pk, (v, d) in figures.items()})
+        judged = self.annotate(
+            current_value=Cast(Given(given, 0), value_field("当前值")),
+            judged_on=Cast(Given(given, 1), models.DateField()),
         ).annotate(**pace.status_annotations(F("judged_on")))
+        previous = progress_reports().current_first(OuterRef("pk"), OuterRef("judged_on"))
+        return judged.annotate(
+            previous_id=Subquery(previous.values("pk")[:1]),
+            previous_as_of=Subquery(previous.values("as_of")[:1]),
+            previous_value=Subquery(previous.values("value")[:1]),
+        )
 
     def judge(self, figures):
-        """{(target id, day, value): status} for `figures` [(target id, day, value)],
-        several per target if need be (a sheet kept through the year), each judged on
-        its own day. A target's k-th figure goes in round k, one `with_candidates` query
-        each (JUDGED_TARGETS targets at most). Rounds are not put together in one
-        UNION: SQLite and PostgreSQL both ran that ten times slower."""
+        """{(target id, day, value): (status, previous report or None)} for `figures`
+        [(target id, day, value)], several per target if need be (a sheet kept through
+        the year), each judged on its own day and following the approved report before
+        it. A target's k-th figure goes in round k, one `with_candidates` query each
+        (JUDGED_TARGETS targets at most). Rounds are not put together in one UNION:
+        SQLite and PostgreSQL both ran that ten times slower."""
         rounds, seen = [], defaultdict(int)
         for pk, day, value in figures:
             if seen[pk] == len(rounds):
                 rounds.append({})
             rounds[seen[pk]][pk] = (value, day)
             seen[pk] += 1
-        statuses = {}
+        judged = {}
+        fields = ("pk", "status", "previous_id", "previous_as_of", "previous_value")
         for figures_of_round in rounds:
             pks = list(figures_of_round)
             for first in range(0, len(pks), JUDGED_TARGETS):
                 part = {pk: figures_of_round[pk] for pk in pks[first : first + JUDGED_TARGETS]}
-                judged = self.filter(pk__in=part).with_candidates(part).order_by()
-                for pk, status in judged.values_list("pk", "status"):
+                found = self.filter(pk__in=part).with_candidates(part).order_by()
+                for pk, status, *before in found.values_list(*fields):
                     value, day = part[pk]
-                    statuses[(pk, day, value)] = status
-        return statuses
+                    judged[(pk, day, value)] = (status, reported(pk, *before))
+        return judged
+
+
+def reported(target_id, pk, as_of, value):
+    """An approved report as `with_candidates` read it: enough to compare a figure with
+    (`ProgressReport.is_correction_of`) and to point at (`corrects`)."""
+    if pk is None:
+        return None
+    model = progress_reports().model
+    return model(pk=pk, target_id=target_id, as_of=as_of, value=value, state="approved")
+
+
+class Given(Func):
+    """The entry at `position` of the row's own item in a JSON object {id: [...]}
+    passed as one parameter: per-row values without a branch per row in the SQL."""
+
+    def __init__(self, given, position, **extra):
+        super().__init__(F("pk"), **extra)
+        self.given, self.position = given, int(position)
+
+    def as_sql(self, compiler, connection, **extra):  # SQLite's JSON1, built in
+        pk, params = compiler.compile(self.source_expressions[0])
+        path = f"'$.\"' || {pk} || '\"[{self.position}]'"
+        return f"json_extract(%s, {path})", [self.given, *params]
+
+    def as_postgresql(self, compiler, connection, **extra):
+        pk, params = compiler.compile(self.source_expressions[0])
+        return f"((%s::jsonb -> ({pk})::text) ->> {self.position})", [self.given, *params]
 
 
 def current_figures(as_of):

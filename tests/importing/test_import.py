@@ -267,10 +267,11 @@ def test_checking_a_file_costs_the_same_queries_however_many_rows(
         ReportFactory(target=target, value=25, as_of=date(2021, 4, 30), state="submitted")
     content = ContentFile(csv_of(many, 30), name="填报.csv")
     # 1, 2 the user's permissions (may they see every department?), 3 the file's targets
-    # they may see, with project and plan, 4 their approved reports, 5 the pace of every
-    # new figure, each on its own date, 6 the reports already entered, 7 those of them
-    # waiting for review (every target here has one: each row is told of its own)
-    with django_assert_num_queries(7):
+    # they may see, with project and plan, 4 the reports already entered on the file's
+    # dates, 5 those waiting for review (every target here has one: each row is told of
+    # its own), 6 the pace of every new figure, each on its own date, with the approved
+    # report before it
+    with django_assert_num_queries(6):
         check = check_file(content, reporter)
     assert [r.outcome for r in check.rows] == ["new"] * rows
     assert all("2021-04-30的 25" in r.warnings[0] for r in check.rows)
@@ -298,7 +299,7 @@ def test_rows_entered_before_still_count_in_the_date_order(client, reporter, tar
     assert rows[2].errors[0][1] == "该指标截至2021-08-31的数值已在第 2 行填写，同一日期只能填一行。"
 
 
-@pytest.mark.parametrize(("dates", "queries"), [(1, 7), (3, 9)])
+@pytest.mark.parametrize(("dates", "queries"), [(1, 6), (3, 8)])
 def test_each_further_dated_row_of_a_target_costs_one_query(
     client, reporter, targets, dates, queries, django_assert_num_queries
 ):
@@ -309,7 +310,7 @@ def test_each_further_dated_row_of_a_target_costs_one_query(
     lines = ["指标编号,新累计值,截至日期,滞后原因,下一步措施"]
     for month in range(6, 6 + dates):
         lines += [f"{t.pk},{month * 100},2021-{month:02d}-30,雨季,加快" for t in targets[:2]]
-    # The seven queries of any file, the pace judged once for all first rows of each
+    # The six queries of any file, the pace judged once for all first rows of each
     # target; then once more for all second rows, and so on.
     with django_assert_num_queries(queries):
         check = check_file(ContentFile("\n".join(lines).encode(), name="填报.csv"), reporter)
@@ -565,7 +566,8 @@ def test_many_targets_are_judged_within_sqlites_default_limit_of_variables(plan)
     finally:
         if previous is not None:
             connection.connection.setlimit(limit, previous)
-    assert len(statuses) == 1300 and set(statuses.values()) == {"on_track"}  # 50% of 49%
+    assert len(statuses) == 1300
+    assert {status for status, _previous in statuses.values()} == {"on_track"}  # 50% of 49%
 
 
 def test_a_percent_is_read_for_a_target_counted_in_percent_only(client, reporter, targets):
@@ -584,3 +586,20 @@ def test_a_percent_is_read_for_a_target_counted_in_percent_only(client, reporter
     assert rows[2].errors == [
         ("新累计值", "“55%”是百分数，该指标以户计：请填写累计完成的户数，不是完成比例。")
     ]
+
+
+def test_each_dated_row_follows_the_approved_figure_of_its_own_date(client, reporter, targets):
+    parking = targets[0]
+    ReportFactory(target=parking, value=100, as_of=date(2021, 3, 31))
+    ReportFactory(target=parking, value=900, as_of=date(2021, 9, 30))
+    lines = [
+        "指标编号,新累计值,截至日期,备注,滞后原因,下一步措施",
+        f"{parking.pk},500,2021-06-30,,雨季,加快",  # above March's: no correction
+        f"{parking.pk},800,2021-09-30,,雨季,加快",  # below September's: one, with no note
+    ]
+    rows = check(client, "\n".join(lines).encode(), "a.csv").context["check"].rows
+    assert [(row.outcome, [column for column, _ in row.errors]) for row in rows] == [
+        ("new", []),
+        ("error", ["备注"]),
+    ]
+    assert rows[0].corrects is None
