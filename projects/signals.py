@@ -76,6 +76,16 @@ def rating_changed(sender, instance, **kwargs):
     content_changed()
 
 
+def text_index_kept(sender, using, **kwargs):
+    """The matters' text index, made where a migrate left it missing (models/matters.py)."""
+    from django.db import connections
+
+    from projects.models import index_text
+
+    if sender.label == "projects":
+        index_text(connections[using])
+
+
 def connect():
     from projects.models import (
         Answer,
@@ -129,3 +139,4 @@ def connect():
     post_save.connect(stage_changed, sender=SiteReport, dispatch_uid="fresh-site-report")
     post_save.connect(rating_changed, sender=OnlineRating, dispatch_uid="fresh-rating")
     post_migrate.connect(content_changed, dispatch_uid="fresh-migrate")
+    post_migrate.connect(text_index_kept, dispatch_uid="matter-text-index")

@@ -10,9 +10,10 @@ from datetime import date, timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
-from projects.models import Matter, Plan
+from projects.models import Matter, MatterCount, Plan, index_text
 from projects.rules import clock, roles
 
 from .conftest import make_official
@@ -193,6 +194,7 @@ def test_the_list_is_paginated(client, plan, housing):
         )
         for n in range(60)
     )  # fmt: skip
+    MatterCount.rebuild(plan)  # bulk_create skips Matter.save, which counts
     first = client.get("/plans/2026/matters/").content.decode()
     assert "第 1 页，共 2 页" in first and 'rel="next"' in first
     second = client.get("/plans/2026/matters/?page=2").content.decode()
@@ -211,10 +213,12 @@ def test_the_page_costs_the_same_with_10_or_10000_matters(
         )
         for n in range(size)
     )  # fmt: skip
-    # 1 the plan, 2-5 the totals (overall, by department, category, month), 6 the
-    # departments for the filter, 7 the page's count, 8 its rows, 9 whether any plan
-    # carries demo data, 10 the published plans for the navigation
-    with django_assert_num_queries(10):
+    MatterCount.rebuild(plan)  # bulk_create skips Matter.save, which counts
+    # 1 the plan, 2-5 the totals (overall, by department, category, month: kept in
+    # MatterCount), 6 the departments for the filter, 7 the page's rows (counted by
+    # the totals), 8 whether any plan carries demo data, 9 the published plans for
+    # the navigation
+    with django_assert_num_queries(9):
         queries_of("/plans/2026/matters/")
 
 
@@ -227,6 +231,7 @@ def many_matters(plan, departments, size):
         )
         for n in range(size)
     )  # fmt: skip
+    MatterCount.rebuild(plan)  # bulk_create skips Matter.save, which counts
 
 
 @pytest.mark.parametrize("size", [10, 10_000])
@@ -438,3 +443,98 @@ def test_an_edit_saved_while_a_matter_waits_is_what_its_approval_keeps(plan, hou
     read.approve(reviewer)
     assert Matter.objects.get(pk=waiting.pk).title == "填报员改过的标题"
     assert read.history.first().title == "填报员改过的标题"  # the record of the approval
+
+
+def counted_by_the_matters(plan):
+    """The totals as the matters themselves add up: what MatterCount must keep."""
+    from projects.models.matters import as_date
+
+    approved = Matter.objects.filter(plan=plan, state="approved").order_by()
+    rows = approved.values_list("department_id", "category", "done_on", "beneficiaries")
+    cells = {}
+    for department, category, day, people in rows:
+        n, total = cells.get((department, category, as_date(day).replace(day=1)), (0, None))
+        total = total if people is None else (total or 0) + people
+        cells[(department, category, as_date(day).replace(day=1))] = (n + 1, total)
+    return cells
+
+
+def kept(plan):
+    rows = MatterCount.objects.filter(plan=plan, count__gt=0)
+    return {(r.department_id, r.category, r.month): (r.count, r.people) for r in rows}
+
+
+def test_the_totals_are_kept_as_matters_are_approved_corrected_returned_and_deleted(
+    plan, housing, health, reporter, reviewer
+):
+    road = matter(plan, housing, "修复小区破损路面", date(2026, 3, 2), "transport", 860)
+    clinic = matter(plan, health, "开设周末义诊", date(2026, 3, 9), "health", approved=False)
+    assert (
+        kept(plan)
+        == counted_by_the_matters(plan)
+        == {(housing.pk, "transport", date(2026, 3, 1)): (1, 860)}
+    )
+    clinic.approve(reviewer)
+    road.department, road.done_on, road.state = health, date(2026, 4, 1), "submitted"
+    road.save()  # corrected: another department and month, back to review
+    assert (
+        kept(plan)
+        == counted_by_the_matters(plan)
+        == {(health.pk, "health", date(2026, 3, 1)): (1, None)}
+    )
+    Matter.objects.get(pk=road.pk).approve(reviewer)
+    assert kept(plan) == counted_by_the_matters(plan)
+    assert MatterCount.total(plan) == 2
+    Matter.objects.get(pk=clinic.pk).delete()
+    assert (
+        kept(plan)
+        == counted_by_the_matters(plan)
+        == {(health.pk, "transport", date(2026, 4, 1)): (1, 860)}
+    )
+    MatterCount.rebuild(plan)  # what bulk loads call: the same counts
+    assert kept(plan) == counted_by_the_matters(plan)
+
+
+def test_the_search_finds_a_matter_through_the_text_index_as_it_is_edited(client, plan, housing):
+    item = matter(plan, housing, "东风路口加装红绿灯", date(2026, 3, 2), "transport")
+    matter(plan, housing, "为困难家庭维修房屋", date(2026, 3, 20))
+    search = Matter.objects.public().filter(plan=plan).search
+    if connection.vendor == "sqlite":  # the text index's few, not the plan's every matter
+        many_matters(plan, (housing, housing), 1000)
+        index_text(connection)  # as after a migrate: the statistics taken
+        sql, params = search("东风路口").order_by("-done_on")[:50].query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            steps = [row[-1] for row in cursor.fetchall()]
+        assert steps[-2:] == [
+            "SCAN projects_matter_text VIRTUAL TABLE INDEX 0:M3",
+            "USE TEMP B-TREE FOR ORDER BY",
+        ], steps
+        assert "SEARCH projects_matter USING INTEGER PRIMARY KEY (rowid=?)" in steps
+    assert [m.title for m in search("东风路口")] == ["东风路口加装红绿灯"]
+    assert [m.title for m in search("风路")] == ["东风路口加装红绿灯"]  # too short: read
+    assert [m.title for m in search("WIFI覆盖")] == []
+    item.title = "人民路口加装红绿灯（wifi覆盖）"
+    item.save()
+    assert list(search("东风路口")) == []
+    assert [m.pk for m in search("WIFI覆盖")] == [item.pk]  # any case, as icontains
+    found = client.get("/plans/2026/matters/?q=人民路口").content.decode()
+    assert "找到 1 项。" in found and "人民路口加装红绿灯" in found
+
+
+def test_a_text_index_lost_is_made_again_at_the_next_migrate(plan, housing):
+    with connection.cursor() as cursor:  # as a table Django rebuilds loses its triggers
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER projects_matter_text_insert")
+        else:
+            cursor.execute("DROP INDEX matter_title_trgm")
+    matter(plan, housing, "东风路口加装红绿灯", date(2026, 3, 2))  # not indexed on SQLite
+    if connection.vendor == "postgresql":  # no index is made with the FK checks pending
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    index_text(connection)  # as post_migrate runs it
+    assert Matter.objects.search("东风路口").count() == 1
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'matter_%%_trgm'")
+            assert cursor.fetchone()[0] == 3

@@ -49,7 +49,8 @@ class Snapshot:
         every file in the file store."""
         tables = {}
         with connection.cursor() as cursor:
-            for table in sorted(set(connection.introspection.table_names(cursor)) - UNTOUCHED):
+            names = set(connection.introspection.table_names(cursor)) - UNTOUCHED
+            for table in sorted(names - _kept_by_the_database(cursor, names)):
                 columns = [
                     c.name for c in connection.introspection.get_table_description(cursor, table)
                 ]
@@ -103,6 +104,16 @@ def built_once_per_run(folder, build):
         world = build()
         kept.write_bytes(pickle.dumps(world))
         return world
+
+
+def _kept_by_the_database(cursor, names):
+    """SQLite's full-text tables and their shadow tables (the matters' text index):
+    filled by triggers as the rows they index are written back, never by hand."""
+    if connection.vendor != "sqlite":
+        return set()
+    cursor.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")
+    virtual = [name for (name,) in cursor.fetchall()]
+    return {name for name in names for v in virtual if name == v or name.startswith(v + "_")}
 
 
 def _quoted(name):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from projects.models import (
     Evidence,
     Matter,
+    MatterCount,
     Plan,
     Project,
     Site,
@@ -110,15 +111,17 @@ def render_dashboard(request, plan, open_calls=()):
             "projects": _("实事件数"),
         },
     }
-    matters = Matter.objects.public().filter(plan=plan)
     if request.as_of:
-        matters = matters.filter(reviewed_at__lt=end_of(request.as_of))
+        matters = Matter.objects.public().filter(plan=plan)
+        matters_count = matters.filter(reviewed_at__lt=end_of(request.as_of)).count()
+    else:
+        matters_count = MatterCount.total(plan)
     context = {
         **plan_context(request, plan),
         "progress": progress,
         "chart": chart,
         "open_calls": open_calls,
-        "matters_count": matters.count(),
+        "matters_count": matters_count,
         "money_totals": plan_totals(plan, request.as_of),
     }
     return render(request, "projects/dashboard.html", context)

@@ -5,6 +5,7 @@ and the CSV; approved matters only (`Matter.objects.public()`)."""
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from projects.exchange.spreadsheets import csv_response
@@ -47,14 +48,14 @@ def matters(request, year):
     found = filtered(plan, q, department, category)
     if request.GET.get("export") == "csv":
         return matters_csv(plan, found)
-    totals = matter_totals(found)
-    pages = Paginator(found.select_related("department").order_by("-done_on", "-pk"), PAGE_SIZE)
-    page = pages.get_page(request.GET.get("page"))
+    totals = matter_totals(plan, q, department, category)
+    listed = found.select_related("department").order_by("-done_on", "-pk")
+    page = Counted(listed, PAGE_SIZE, totals["count"]).get_page(request.GET.get("page"))
     chart = {
         "months": [{"label": f"{day:%Y-%m}", "count": n} for day, n, _people in totals["months"]],
         "text": {"count": _("事项数")},
     }
-    departments = Department.objects.filter(matters__in=Matter.objects.public().filter(plan=plan))
+    departments = Department.objects.filter(matter_counts__plan=plan, matter_counts__count__gt=0)
     context = {
         **plan_context(request, plan),
         "totals": totals,
@@ -68,6 +69,18 @@ def matters(request, year):
         "filtering": bool(q or department or category),
     }
     return render(request, "projects/matters.html", context)
+
+
+class Counted(Paginator):
+    """Pages of a list whose length the totals have counted already: not counted twice."""
+
+    def __init__(self, object_list, per_page, count):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self):
+        return self.known_count
 
 
 def matters_csv(plan, found):

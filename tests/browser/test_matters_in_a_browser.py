@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from projects.models import Matter
+from projects.models import Matter, MatterCount
 from projects.rules import clock
 from tests.browser.test_voice_in_a_browser import axe
 from tests.factories import DepartmentFactory, PlanFactory
@@ -33,6 +33,7 @@ def plans(db):
         )
         for n in range(60)
     )  # fmt: skip
+    MatterCount.rebuild(plan)  # bulk_create skips Matter.save, which counts
     return plan, empty
 
 
