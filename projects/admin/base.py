@@ -100,9 +100,12 @@ class PlanFilter(admin.SimpleListFilter):
         return [(str(plan.year), f"{plan.year}年 · {plan.get_stage_display()}") for plan in plans]
 
     @cached_property
+    def opened_plan(self):
+        return Plan.objects.opened_for(self.stage)
+
+    @cached_property
     def opened(self):
-        plan = Plan.objects.opened_for(self.stage)
-        return str(plan.year) if plan else self.ALL
+        return str(self.opened_plan.year) if self.opened_plan else self.ALL
 
     def value(self):
         return super().value() or self.opened
@@ -122,6 +125,10 @@ class PlanFilter(admin.SimpleListFilter):
             return queryset
         if not chosen.isdigit() or len(chosen) > 4:
             raise IncorrectLookupParameters
+        if self.opened_plan is not None and chosen == self.opened:
+            # By its id, read already: a list of one plan's rows (its matters) then
+            # comes in order off an index, not sorted from all of them.
+            return queryset.filter(**{self.path: self.opened_plan})
         return queryset.filter(of_year(int(chosen), self.path))
 
 

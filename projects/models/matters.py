@@ -125,6 +125,8 @@ class Matter(ReviewedEntry):
         indexes = [
             # the public list, newest first: its first page read off the index
             models.Index(fields=["plan", "state", "-done_on", "-id"], name="matter_listed_idx"),
+            # the admin's list of a plan's matters (it opens on one), newest first
+            models.Index(fields=["plan", "-done_on", "-id"], name="matter_plan_newest_idx"),
             # the admin's list of every plan's matters, newest first
             models.Index(fields=["-done_on", "-id"], name="matter_newest_idx"),
         ]
