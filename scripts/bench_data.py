@@ -6,8 +6,12 @@ Benchmark scaffolding: it lives here, not among the product's commands.
 
 Every plan has the same shape, so the newest plan's pages look the same at both sizes
 and only the data behind them grows. Reports are approved (one a day per target),
-plus one submitted report per target waiting for review and one draft. Each plan also
-has --matters practical matters (为群众办实事), nine in ten approved, and each project its
+plus one submitted report per target waiting for review and one draft. The newest plan
+has --matters practical matters (为群众办实事), each older one --older-matters (so the
+register of the plan measured grows without the whole table growing with every plan),
+nine in ten approved; every plan also has NEEDLES approved matters whose title holds
+NEEDLE, a word no other generated text contains, so that a search for it finds the same
+few rows at any size and measures the search, not the register. Each project has its
 money and procedure steps, growing with the days like its reports (`make_money`): a
 payment every few days, so ≈ 100,000 payments in the large world and a handful in the
 small. Written with bulk_create, so the history tables (django-simple-history) stay
@@ -47,6 +51,7 @@ from projects.models import (  # noqa: E402
     Funding,
     Jurisdiction,
     Matter,
+    MatterCount,
     Milestone,
     MoneyTotal,
     Payment,
@@ -61,6 +66,10 @@ from projects.models import (  # noqa: E402
 from projects.rules import clock  # noqa: E402
 
 BATCH = 5000
+# The word the bench's searched register page looks for: in these titles and nowhere
+# else (the places say 东风街道, never 东风路口).
+NEEDLE = "东风路口"
+NEEDLES = 20
 # Payments of a project in a year of daily reports: 20 plans × 50 projects × 100 ≈ 100 k.
 PAYMENTS_A_YEAR = 100
 # Each project's contracts: (kind, method, share of the budget, its payments' name).
@@ -96,17 +105,20 @@ def main():
     parser.add_argument("--projects", type=int, default=50)
     parser.add_argument("--targets", type=int, default=3)
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--matters", type=int, default=1000)
+    parser.add_argument("--matters", type=int, default=1000, help="in the newest plan")
+    parser.add_argument("--older-matters", type=int, default=1000, help="in each older plan")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--counties", type=int, default=10)
     parser.add_argument("--townships", type=int, default=190)
     parser.add_argument("--level-projects", type=int, default=3)
     args = parser.parse_args()
-    generate(args.plans, args.projects, args.targets, args.days, args.matters, args.seed)
+    matters = (args.matters, args.older_matters)
+    generate(args.plans, args.projects, args.targets, args.days, matters, args.seed)
     make_levels(args.counties, args.townships, args.level_projects, args.days, args.seed)
 
 
 def generate(plans, projects, targets, days, matters, seed):
+    """`matters`: (in the newest plan, in each older one)."""
     if Plan.objects.exists():
         sys.exit("this database has plans already: bench data goes into an empty one")
     # Reproducible synthetic data, no secret: a seeded generator is what is wanted.
@@ -125,10 +137,11 @@ def generate(plans, projects, targets, days, matters, seed):
         with transaction.atomic():
             total += make_plan(year, projects, targets, days, departments, rng, reporter, reviewer)
             plan = Plan.objects.of_year(year).get()
-            make_matters(plan, matters, departments, rng, reporter, reviewer)
+            count = matters[0] if year == last_year else matters[1]
+            make_matters(plan, count, departments, rng, reporter, reviewer)
             paid = make_money(plan, days, rng, reporter, reviewer)
         print(
-            f"{year}: {total} reports, {matters} practical matters, {paid} payments",
+            f"{year}: {total} reports, {count} + {NEEDLES} practical matters, {paid} payments",
             file=sys.stderr,
         )
     print(f"{total} reports in all (with those waiting for review and drafts)", file=sys.stderr)
@@ -252,20 +265,24 @@ def make_plan(year, projects, targets, days, departments, rng, reporter, reviewe
 
 
 def make_matters(plan, count, departments, rng, reporter, reviewer):
+    """`count` matters, then NEEDLES approved ones about NEEDLE."""
     last = min(plan.period_end, clock.today())
     span = (last - plan.period_start).days + 1
     places = ["顺河街道", "东风街道", "西园街道", "新华街道", "南海街道", "雪松街道"]
     matters = []
-    for n in range(1, count + 1):
+    for n in range(1, count + NEEDLES + 1):
         done_on = plan.period_start + timedelta(days=rng.randrange(span))
-        approved = rng.random() < 0.9
+        needle = n > count
+        approved = needle or rng.random() < 0.9
         stamp = timezone.make_aware(datetime.combine(done_on, time(16)))
         matters.append(
             Matter(
                 plan=plan,
                 department=rng.choice(departments),
                 done_on=done_on,
-                title=f"为群众办实事{n}：{rng.choice(places)}社区服务",
+                title=f"{NEEDLE}护学岗{n - count}"
+                if needle
+                else f"为群众办实事{n}：{rng.choice(places)}社区服务",
                 category=rng.choice(Category.values),
                 place=rng.choice(places),
                 beneficiaries=rng.choice([None, rng.randrange(1, 5000)]),
@@ -278,6 +295,7 @@ def make_matters(plan, count, departments, rng, reporter, reviewer):
             )
         )
     Matter.objects.bulk_create(matters, batch_size=BATCH)
+    MatterCount.rebuild(plan)  # bulk_create skips Matter.save, which keeps the counts
 
 
 def approved(reporter, reviewer, day):
