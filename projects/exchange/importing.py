@@ -531,11 +531,17 @@ class Batch:
     (ProgressReportForm, ProgressReport.clean), answered from here."""
 
     def __init__(self, user, rows, numbers):
-        fields = ProgressReportForm.base_fields
+        # The form's fields made once for every row (SharedFields), the dates' input
+        # formats read for the language once, not twice a row.
+        fields = copy.deepcopy(ProgressReportForm.base_fields)
+        fields["as_of"].input_formats = list(fields["as_of"].input_formats)
         ids = {as_id(row.get("target", "")) for row in rows} - {None}
         # "step": ProgressReport.clean asks whether a procedure step feeds the target
         visible = Target.objects.visible_to(user).select_related("project__plan", "step")
         self.targets = {t.pk: t for t in visible.filter(pk__in=ids)}
+        fields["target"].known = self.targets
+        self.form_class = type("ImportedReportForm", (ProgressReportForm,), {})
+        self.form_class.base_fields = SharedFields(fields)
         foreign = self.foreign(ids - self.targets.keys())
         self.errors = {}  # row index: (column, message) found before any form
         self.parsed = {}  # row index: (target id, as_of, value), as the form's fields read them
@@ -652,16 +658,9 @@ class Batch:
         return not self.entered_before(index)
 
     def form(self, data):
-        if self.form_class is None:
-            self.form_class = type("ImportedReportForm", (ProgressReportForm,), {})
-            fields = copy.deepcopy(ProgressReportForm.base_fields)
-            fields["target"].known = self.targets
-            self.form_class.base_fields = SharedFields(fields)
         form = self.form_class(data=data)
         form.instance.known = self
         return form
-
-    form_class = None
 
     def previous(self, report):
         """`ProgressReport.previous_report`, as judged with the figure."""
