@@ -25,7 +25,7 @@ from urllib.parse import quote
 from defusedxml.ElementTree import iterparse
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.functional import Promise
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
@@ -148,10 +148,14 @@ def csv_plain(value):
     return "" if value is None else value
 
 
-def csv_response(filename, headers, rows, fallback=None, texts=None):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+def csv_response(filename, headers, rows, fallback=None, texts=None, streaming=False):
+    """A CSV download of `rows`; `streaming`: written as the rows come, for a download
+    of every row of a table that grows (memory stays flat, the first bytes leave at
+    once), never kept by the page cache."""
+    lines = csv_lines(headers, ([cell_value(v) for v in row] for row in rows), texts)
+    kind = StreamingHttpResponse if streaming else HttpResponse
+    response = kind(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = attachment(filename, fallback)
-    response.writelines(csv_lines(headers, ([cell_value(v) for v in row] for row in rows), texts))
     return response
 
 

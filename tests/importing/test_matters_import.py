@@ -235,7 +235,7 @@ def test_thirty_matters_from_a_sheet_libreoffice_wrote_reach_the_public_page(
     assert "为群众办的第30件事" in page
     found = client.get("/plans/2026/matters/?q=第7件").content.decode()
     assert "找到 1 项。" in found
-    rows = list(csv.reader(io.StringIO(client.get("/plans/2026/matters/?export=csv")
-                                       .content.decode("utf-8-sig"))))  # fmt: skip
+    rows = list(csv.reader(io.StringIO(b"".join(client.get("/plans/2026/matters/?export=csv"))
+                                       .decode("utf-8-sig"))))  # fmt: skip
     assert len(rows) == 31
     assert "已登记并经审核公开 30 项。" in client.get("/plans/2026/").content.decode()
