@@ -329,8 +329,10 @@ def prepared(name, arguments):
         db.execute("VACUUM")
         db.close()
         partial.rename(path)
-    else:
-        manage(env, "migrate", "--noinput", "-v0")  # a database kept from an older schema
+    # As `make serve` starts: a migrate (a database kept from an older schema), which
+    # also takes SQLite's statistics of the register (models.matters.index_text), by
+    # which its planner takes the search through the text index.
+    manage(env, "migrate", "--noinput", "-v0")
     return env
 
 
