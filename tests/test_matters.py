@@ -169,6 +169,7 @@ def test_the_page_totals_by_department_category_and_month_and_searches(
     assert '<tr><th scope="row">2026-05</th><td>1</td><td>—</td></tr>' in html
     found = client.get("/plans/2026/matters/?q=义诊").content.decode()
     assert "找到 1 项。" in found and "开设周末义诊" in found and "修复小区" not in found
+    assert "已登记并经审核公开 3 项。" in found  # the register's count, not the search's
     only = client.get(f"/plans/2026/matters/?department={housing.pk}&category=housing")
     assert "为困难家庭维修房屋" in only.content.decode()
     assert "开设周末义诊" not in only.content.decode()

@@ -9,7 +9,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from projects.exchange.spreadsheets import csv_response
-from projects.models import Category, Department, Matter, matter_totals
+from projects.models import Category, Department, Matter, MatterCount, matter_totals
 from projects.views.dashboard import photo_of, plan_context, published_plan
 from projects.web.asof import public_page
 from projects.web.freshness import cached_public
@@ -68,6 +68,8 @@ def matters(request, year):
         "departments": departments.distinct().order_by("name"),
         "chart": chart,
         "filtering": bool(q or department or category),
+        # The register's whole count beside the announcement's words, filtered or not.
+        "registered": MatterCount.total(plan) if q or department or category else totals["count"],
     }
     return render(request, "projects/matters.html", context)
 
