@@ -92,3 +92,13 @@ def clock():
     clock, and judges the server's cookies and dates by it (with the suite's fixed clock
     the 关怀版 cookie did not stick). Nothing these tests check depends on the day."""
     yield None
+
+
+@pytest.fixture(autouse=True)
+def contexts_closed(browser):
+    """Each test closes the browser contexts it opened. An open context keeps its
+    keep-alive sockets, each served by a live-server thread that holds its database
+    connection (CONN_MAX_AGE): left open, they took PostgreSQL's 100 connections."""
+    yield
+    for context in browser.contexts:
+        context.close()
