@@ -80,20 +80,6 @@ def axe_source():
     return path
 
 
-@pytest.fixture(scope="session")
-def world_clock():
-    """The demo's world is built on the machine's clock too."""
-    return None
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    """The server keeps the real clock here: chromium is another process on the real
-    clock, and judges the server's cookies and dates by it (with the suite's fixed clock
-    the 关怀版 cookie did not stick). Nothing these tests check depends on the day."""
-    yield None
-
-
 @pytest.fixture(autouse=True)
 def contexts_closed(browser):
     """Each test closes the browser contexts it opened. An open context keeps its

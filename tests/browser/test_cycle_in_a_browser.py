@@ -9,7 +9,6 @@ page and the proposal form as a person sees them: axe, the Nu checker, 360 px.
 from datetime import date, datetime, timedelta
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from projects.models import (
@@ -22,15 +21,15 @@ from projects.models import (
     PublicInput,
     Rating,
 )
-from projects.rules import clock, roles
+from projects.rules import roles
 from tests.browser.test_voice_in_a_browser import axe, log_in, run_action
-from tests.conftest import SHANGHAI, make_official, report_form
+from tests.conftest import NOW, SHANGHAI, make_official, report_form
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# The browser tests keep the real clock (tests/browser/conftest.py), so every date is
-# taken from today: next year's call is open, its delivery and rating are travelled to.
-TODAY = clock.today()
+# The suite's day in Shanghai: next year's call is open, its delivery and rating are
+# travelled to.
+TODAY = NOW.astimezone(SHANGHAI).date()
 NEXT = TODAY.year + 1
 PROPOSAL = "老旧小区加装电梯"
 WHY = "西园社区多栋六层住宅没有电梯，老人上下楼困难。"
@@ -67,24 +66,6 @@ def people(db):
     }
 
 
-@pytest.fixture
-def travel():
-    """Move the server's clock (forward only: chromium, on the real clock, then still
-    takes the server's cookies); back to the real clock after the test, pass or fail."""
-    started = []
-
-    def to(moment):
-        while started:
-            started.pop().stop()
-        traveller = time_machine.travel(moment, tick=True)
-        traveller.start()
-        started.append(traveller)
-
-    yield to
-    while started:
-        started.pop().stop()
-
-
 def admin_url(live_server, name, *args):
     return live_server.url + reverse(f"admin:projects_{name}", args=args)
 
@@ -116,7 +97,7 @@ def add_candidate(page, live_server, plan, order, title, department, target):
     return Candidate.objects.get(plan=plan, order=order)
 
 
-def test_the_whole_year_of_a_pledge(live_server, browser, client, travel, plan, people):
+def test_the_whole_year_of_a_pledge(live_server, browser, client, clock, plan, people):
     public = browser.new_context().new_page()
 
     # 征集: a resident proposes from the call page.
@@ -184,7 +165,7 @@ def test_the_whole_year_of_a_pledge(live_server, browser, client, travel, plan, 
 
     # 实施, half a year on: the reporter reports, the reviewer approves (the admin over
     # HTTP). Everyone signs in again: their sessions are months old.
-    travel(datetime(NEXT, 6, 30, 10, 0, tzinfo=SHANGHAI))
+    clock.move_to(datetime(NEXT, 6, 30, 10, 0, tzinfo=SHANGHAI))
     target = project.targets.get()
     client.force_login(people["reporter"])
     response = client.post(
@@ -225,7 +206,7 @@ def test_the_whole_year_of_a_pledge(live_server, browser, client, travel, plan, 
     assert "已公开 1 条答复" in shown
 
     # 测评, at the year's end: staff record the deputies' rating.
-    travel(datetime(NEXT, 12, 20, 10, 0, tzinfo=SHANGHAI))
+    clock.move_to(datetime(NEXT, 12, 20, 10, 0, tzinfo=SHANGHAI))
     office = log_in(browser, live_server, people["manager"])
     move_to(office, live_server, plan, "rating")
     staff = log_in(browser, live_server, people["staff"])

@@ -105,7 +105,8 @@ def test_no_accessibility_violations(live_server, browser, demo, axe_source, lan
 def test_care_mode_makes_the_type_larger(live_server, page, demo):
     page.goto(live_server.url + "/")
     normal = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
-    page.click("text=关怀版")
+    with page.expect_navigation():
+        page.click("text=关怀版")
     assert page.url == live_server.url + "/"
     larger = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert larger >= normal * 1.2

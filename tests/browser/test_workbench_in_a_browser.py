@@ -1,8 +1,8 @@
 """Each official of `make demo` signs in, as `make demo` lets them (`load_demo
 --accounts`, its printed passwords), and finds their workbench on the admin home, an
 item of it a link to a page they may use; the staff tools open on their plan without ?plan=;
-the workbench fits a phone and passes axe. The browser keeps the real clock
-(tests/browser/conftest.py): the demo is built from today, whatever day it is."""
+the workbench fits a phone and passes axe. The demo is built on the suite's clock, as
+every test's world is."""
 
 import re
 from io import StringIO
