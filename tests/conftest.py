@@ -265,19 +265,16 @@ def nu_checker(tmp_path_factory):
     checker.close()
 
 
-@pytest.fixture(scope="session")
-def world_clock():
-    """The instant the shared worlds are built at: ten minutes before the suite's clock,
-    the same day in Shanghai, so that what a test does comes after what its world did, as
-    when the test built it itself (a history is read in order). The browser tests, on the
-    machine's clock, override it with None."""
-    return NOW - timedelta(minutes=10)
+# The instant the shared worlds are built at: ten minutes before the suite's clock, the
+# same day in Shanghai, so that what a test does comes after what its world did, as when
+# the test built it itself (a history is read in order).
+WORLD_CLOCK = NOW - timedelta(minutes=10)
 
 
 @pytest.fixture(scope="session")
-def build_once(django_db_setup, django_db_blocker, tmp_path_factory, world_clock):
+def build_once(django_db_setup, django_db_blocker, tmp_path_factory):
     """build_once(build, key=None) → a World: what `build()` made in the database and
-    the file store, at `world_clock`, kept and then rolled back; `world.restored()`
+    the file store, at `WORLD_CLOCK`, kept and then rolled back; `world.restored()`
     puts it into a test's database and returns (a copy of) what `build` returned
     (tests/worlds.py). Call it from a fixture of module or session scope. Under xdist
     one worker builds it and the others read it (`key` names it: by default `build`'s
@@ -287,10 +284,9 @@ def build_once(django_db_setup, django_db_blocker, tmp_path_factory, world_clock
     from django.test import override_settings
 
     def here(build):
-        travel = time_machine.travel(world_clock) if world_clock else contextlib.nullcontext()
         with (
             django_db_blocker.unblock(),
-            travel,
+            time_machine.travel(WORLD_CLOCK),
             # A store of its own, not the one of the test that asked first.
             override_settings(STORAGES=settings.STORAGES, PASSWORD_HASHERS=FAST_HASHING),
             transaction.atomic(),

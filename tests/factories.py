@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db.models import Max
 
 from projects.models import (
     Budget,
@@ -53,12 +54,19 @@ class PlanFactory(factory.django.DjangoModelFactory):
     period_end = factory.LazyAttribute(lambda o: date(o.year, 12, 31))
 
 
+def next_number(plan):
+    if plan.pk is None:
+        return 1
+    return (plan.projects.aggregate(Max("number"))["number__max"] or 0) + 1
+
+
 class ProjectFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Project
 
     plan = factory.SubFactory(PlanFactory)
-    number = factory.Sequence(lambda n: n % 99 + 1)
+    # The plan's next number: a sequence wrapped at 99 met a number a test had set.
+    number = factory.LazyAttribute(lambda o: next_number(o.plan))
     title = factory.Sequence(lambda n: f"实事{n}")
     pledge_text = factory.LazyAttribute(lambda o: f"完成{o.title}。")
     lead_department = factory.SubFactory(DepartmentFactory)
